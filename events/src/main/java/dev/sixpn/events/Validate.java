@@ -1,0 +1,116 @@
+package dev.sixpn.events;
+
+import dev.sixpn.address.SixpnAddress;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Field validation shared by the event records; every message names the field. */
+public final class Validate {
+
+  /** RFC 1035 §2.3.1 label, lowercase only: names are matched case-insensitively. */
+  private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
+  private static final Pattern EVENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+  /** Region labels that would collide with the name forms of the zone. */
+  static final Set<String> RESERVED_REGIONS =
+      Set.of("global", "regions", "vms", "vm", "all", "process", "nearest", "of", "_instances");
+
+  public static final int MAX_METADATA_ENTRIES = 32;
+  public static final int MAX_METADATA_LENGTH = 255;
+
+  private Validate() {}
+
+  static <T> T notNull(String field, T value) {
+    if (value == null) {
+      throw new IllegalArgumentException(field + " is required");
+    }
+    return value;
+  }
+
+  /**
+   * Checks {@code value} is a DNS label: 1–63 of {@code a-z 0-9 -}, no leading or trailing hyphen.
+   */
+  public static String label(String field, String value) {
+    notNull(field, value);
+    if (value.length() > 63) {
+      throw new IllegalArgumentException(
+          field + " must be at most 63 characters (a DNS label), got " + value.length());
+    }
+    if (!LABEL.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          field
+              + " must be a DNS label (lowercase a-z, 0-9 and '-', not starting or ending with '-'), got '"
+              + value
+              + "'");
+    }
+    return value;
+  }
+
+  static String region(String field, String value) {
+    label(field, value);
+    if (RESERVED_REGIONS.contains(value)) {
+      throw new IllegalArgumentException(
+          field + " '" + value + "' is reserved by the .internal zone's name forms");
+    }
+    return value;
+  }
+
+  static String eventId(String value) {
+    notNull("eventId", value);
+    if (!EVENT_ID.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          "eventId must be 1-64 characters of A-Z a-z 0-9 . _ : -, got '" + value + "'");
+    }
+    return value;
+  }
+
+  /** Networks 1..2³²−1; network 0 is the hosts' own and never created by orchestration. */
+  static long network(long value) {
+    if (value < 1 || value > 0xffff_ffffL) {
+      throw new IllegalArgumentException("network must be in 1..4294967295, got " + value);
+    }
+    return value;
+  }
+
+  static long host(long value) {
+    if (value < 1 || value > 0xffff_ffffL) {
+      throw new IllegalArgumentException("host must be in 1..4294967295, got " + value);
+    }
+    return value;
+  }
+
+  static double latitude(Double value) {
+    notNull("latitude", value);
+    if (!(value >= -90 && value <= 90)) {
+      throw new IllegalArgumentException("latitude must be in -90..90, got " + value);
+    }
+    return value;
+  }
+
+  static double longitude(Double value) {
+    notNull("longitude", value);
+    if (!(value >= -180 && value <= 180)) {
+      throw new IllegalArgumentException("longitude must be in -180..180, got " + value);
+    }
+    return value;
+  }
+
+  /** The address must be an instance address of {@code network} on {@code host}. */
+  static SixpnAddress instanceAddress(SixpnAddress address, long network, long host) {
+    notNull("address", address);
+    if (address.network() != network) {
+      throw new IllegalArgumentException(
+          "address " + address + " is in network " + address.network() + ", but network is " + network);
+    }
+    if (address.host() != host) {
+      throw new IllegalArgumentException(
+          "address " + address + " is on host " + address.host() + ", but host is " + host);
+    }
+    if (address.role() != SixpnAddress.ROLE_INSTANCE || address.instance() == 0) {
+      throw new IllegalArgumentException(
+          "address " + address + " is not an instance address (role 2, instance ≥ 1)");
+    }
+    return address;
+  }
+}

@@ -1,0 +1,25 @@
+package dev.sixpn.state;
+
+import dev.sixpn.address.SixpnAddress;
+import java.util.Map;
+
+/** An instance as the projected state holds it. */
+public record Instance(
+    String instanceId,
+    long network,
+    String app,
+    String processGroup,
+    long host,
+    String region,
+    SixpnAddress address,
+    InstanceStatus status,
+    Map<String, String> metadata) {
+
+  public Instance {
+    metadata = Map.copyOf(metadata);
+  }
+
+  public boolean started() {
+    return status == InstanceStatus.STARTED;
+  }
+}
