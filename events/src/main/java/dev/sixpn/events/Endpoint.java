@@ -31,11 +31,13 @@ public record Endpoint(InetAddress address, int port) {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("endpoint port is not a number in '" + text + "'");
     }
+    InetAddress address;
     try {
-      return new Endpoint(InetAddress.ofLiteral(host), port);
+      address = InetAddress.ofLiteral(host);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("endpoint address is not an IP literal in '" + text + "'");
     }
+    return new Endpoint(address, port);
   }
 
   public InetSocketAddress toSocketAddress() {

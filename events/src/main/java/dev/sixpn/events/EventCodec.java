@@ -44,7 +44,8 @@ public final class EventCodec {
                   .addDeserializer(SixpnAddress.class, new AddressDeserializer()))
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          // A missing id reads as 0, which every id rule rejects with a message naming the field.
+          .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .build();
 
   private EventCodec() {}
@@ -118,9 +119,17 @@ public final class EventCodec {
       while (root0.getCause() instanceof IllegalArgumentException iae) {
         root0 = iae;
       }
-      String message = root0 instanceof IllegalArgumentException ? root0.getMessage() : firstLine(e);
+      String message = root0 instanceof IllegalArgumentException ? root0.getMessage() : fieldOf(e) + firstLine(e);
       throw new MalformedEventException(Reason.INVALID_FIELD, type.wireName() + ": " + message, e);
     }
+  }
+
+  private static String fieldOf(JacksonException e) {
+    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException de && !de.getPath().isEmpty()) {
+      String field = de.getPath().getLast().getFieldName();
+      return field == null ? "" : "field '" + field + "': ";
+    }
+    return "";
   }
 
   private static String firstLine(Exception e) {

@@ -1,0 +1,85 @@
+package dev.sixpn.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sixpn.events.MalformedEventException.Reason;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class EventCodecTest {
+
+  @Test
+  void decode_roundTripsEveryType() throws Exception {
+    Set<EventType> covered =
+        SampleEvents.all().stream().map(LifecycleEvent::type).collect(Collectors.toSet());
+    assertEquals(Set.of(EventType.values()), covered);
+    for (LifecycleEvent e : SampleEvents.all()) {
+      assertEquals(e, EventCodec.decode(EventCodec.encode(e)), e.type().wireName());
+    }
+  }
+
+  @Test
+  void encode_writesEnvelope() {
+    String json = new String(EventCodec.encode(SampleEvents.started()), StandardCharsets.UTF_8);
+    assertTrue(json.startsWith("{\"schema\":1,\"type\":\"instance.started\",\"id\":\"e7\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{"), json);
+    assertTrue(json.contains("\"address\":\"fdaa:0:1:0:7:0:2a:2\""), json);
+  }
+
+  @Test
+  void partitionKey_isNetworkOrHost() {
+    assertEquals("1", SampleEvents.started().partitionKey());
+    assertEquals("host:7", SampleEvents.all().get(4).partitionKey());
+  }
+
+  @Test
+  void decode_ignoresUnknownDataFields() throws Exception {
+    String json =
+        "{\"schema\":1,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3,\"future\":true}}";
+    assertEquals(3, ((LifecycleEvent.HostLeft) EventCodec.decode(bytes(json))).host());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "not json | MALFORMED_JSON | malformed JSON",
+        "[1,2] | MALFORMED_JSON | JSON object",
+        "{\"schema\":1,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3} | MALFORMED_JSON | malformed JSON",
+        "{\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3}} | UNKNOWN_SCHEMA_VERSION | missing",
+        "{\"schema\":2,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3}} | UNKNOWN_SCHEMA_VERSION | unknown schema version 2",
+        "{\"schema\":1,\"type\":\"host.exploded\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{}} | UNKNOWN_TYPE | 'host.exploded'",
+        "{\"schema\":1,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\"} | MALFORMED_JSON | data must be",
+        "{\"schema\":1,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"yesterday\",\"data\":{\"host\":3}} | INVALID_FIELD | host.left",
+        "{\"schema\":1,\"type\":\"host.left\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3}} | INVALID_FIELD | eventId is required",
+        "{\"schema\":1,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{}} | INVALID_FIELD | host must be in",
+        "{\"schema\":1,\"type\":\"app.created\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"network\":1,\"app\":\"Bad_App\"}} | INVALID_FIELD | app must be a DNS label",
+        "{\"schema\":1,\"type\":\"instance.stopped\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"app\":\"a\",\"instanceId\":\"i\",\"network\":\"seven\"}} | INVALID_FIELD | field 'network'",
+        "{\"schema\":1,\"type\":\"instance.started\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"instanceId\":\"i1\",\"network\":1,\"app\":\"a\",\"processGroup\":\"app\",\"host\":7,\"region\":\"nrt\",\"address\":\"2001:db8::1\"}} | INVALID_FIELD | fdaa::/16",
+        "{\"schema\":1,\"type\":\"instance.started\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"instanceId\":\"i1\",\"network\":1,\"app\":\"a\",\"processGroup\":\"app\",\"host\":7,\"region\":\"nrt\",\"address\":\"fdaa:0:2:0:7:0:1:2\"}} | INVALID_FIELD | is in network 2, but network is 1",
+      })
+  void decode_rejectsWithReason(String json, Reason reason, String messagePart) {
+    MalformedEventException e =
+        assertThrows(MalformedEventException.class, () -> EventCodec.decode(bytes(json)));
+    assertEquals(reason, e.reason(), e.getMessage());
+    assertTrue(e.getMessage().contains(messagePart), e.getMessage());
+  }
+
+  @Test
+  void decode_rejectsNullAndRandomBytes() {
+    assertEquals(Reason.MALFORMED_JSON, assertThrows(MalformedEventException.class, () -> EventCodec.decode(null)).reason());
+    byte[] junk = new byte[64];
+    Arrays.fill(junk, (byte) 0xff);
+    assertEquals(Reason.MALFORMED_JSON, assertThrows(MalformedEventException.class, () -> EventCodec.decode(junk)).reason());
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
