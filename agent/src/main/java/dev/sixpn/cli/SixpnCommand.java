@@ -1,0 +1,76 @@
+package dev.sixpn.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code sixpn}: the one command of the project. Exit codes: 0 ok, 1 failure, 2 bad usage. */
+@Command(
+    name = "sixpn",
+    mixinStandardHelpOptions = true,
+    versionProvider = SixpnCommand.Version.class,
+    description = "Private IPv6 networking and service discovery for fleets of apps.",
+    subcommands = {PublishCommand.class, KafkaCommand.class})
+public final class SixpnCommand implements Runnable {
+
+  public static final int EXIT_USAGE = 2;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line; for tests, with the given output streams. */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new SixpnCommand());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setParameterExceptionHandler(SixpnCommand::usageError);
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof IllegalArgumentException || e instanceof UsageException) {
+            return usageError(new ParameterException(commandLine, e.getMessage(), e), args);
+          }
+          commandLine.getErr().println(qualifiedName(commandLine) + ": " + e.getMessage());
+          return 1;
+        });
+    return cl.execute(args);
+  }
+
+  /** One line naming the problem, and where help is; no usage dump. */
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine cl = e.getCommandLine();
+    cl.getErr().println(qualifiedName(cl) + ": " + e.getMessage() + " (see '" + qualifiedName(cl) + " --help')");
+    return EXIT_USAGE;
+  }
+
+  private static String qualifiedName(CommandLine cl) {
+    return cl.getParent() == null ? cl.getCommandName() : qualifiedName(cl.getParent()) + " " + cl.getCommandName();
+  }
+
+  /** A bad argument found after parsing (e.g. a field rule); reported like a parse error. */
+  static final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = SixpnCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"sixpn " + (v == null ? "development build" : v)};
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package dev.sixpn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sixpn.events.EventCodec;
+import dev.sixpn.events.LifecycleEvent;
+import dev.sixpn.kafka.KafkaBroker;
+import dev.sixpn.kafka.KafkaBrokers;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SixpnCommandTest {
+
+  private static KafkaBroker broker;
+
+  @BeforeAll
+  static void start() {
+    broker = KafkaBrokers.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    broker.close();
+  }
+
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = SixpnCommand.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--app Bad_App | app must be a DNS label",
+        "--network x | '--network'",
+        "--network 0 | network must be in 1..4294967295",
+        "--region regions | region 'regions' is reserved",
+        "--address fdaa:0:2:0:7:0:1:2 | is in network 2",
+        "--nonsense 1 | --nonsense",
+      })
+  void publish_badArgument_oneLineExit2NothingPublished(String override, String expected) {
+    List<String> args = new ArrayList<>(List.of("publish", "instance-start", "--bootstrap", broker.bootstrapServers(), "--topic", "cli-bad"));
+    Map<String, String> base = new java.util.LinkedHashMap<>(Map.of("--network", "1", "--app", "web", "--region", "nrt", "--host", "7"));
+    String[] kv = override.trim().split(" ", 2);
+    base.put(kv[0], kv[1]);
+    base.forEach((k, v) -> {
+      args.add(k);
+      args.add(v);
+    });
+    Run r = run(args.toArray(String[]::new));
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains(expected), r.err());
+    assertTrue(r.err().startsWith("sixpn publish instance-start: "), r.err());
+    assertEquals(0, readAll("cli-bad").size());
+  }
+
+  @Test
+  void publish_instanceStart_allocatesAddressAndPublishes() throws Exception {
+    Run r =
+        run("publish", "instance-start", "--bootstrap", broker.bootstrapServers(), "--topic", "cli-good",
+            "--network", "1", "--app", "fearsome-bagel-43", "--region", "nrt", "--host", "7", "--meta", "v=3");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("published instance.started to cli-good-"), r.out());
+    List<ConsumerRecord<String, byte[]>> records = readAll("cli-good");
+    assertEquals(1, records.size());
+    var e = (LifecycleEvent.InstanceStarted) EventCodec.decode(records.getFirst().value());
+    assertEquals("1", records.getFirst().key());
+    assertEquals(1, e.address().network());
+    assertEquals(7, e.address().host());
+    assertEquals(Map.of("v", "3"), e.metadata());
+    assertEquals(14, e.instanceId().length());
+  }
+
+  @Test
+  void publish_unreachableBroker_exit1WithMessage() {
+    Run r = run("publish", "host-leave", "--host", "3", "--bootstrap", "127.0.0.1:1", "--timeout", "PT1S");
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("no Kafka broker answered at 127.0.0.1:1"), r.err());
+  }
+
+  @Test
+  void help_everyCommandAnswers() {
+    for (String[] args : new String[][] {{"--help"}, {"publish", "--help"}, {"publish", "host-join", "--help"}, {"kafka", "--help"}}) {
+      Run r = run(args);
+      assertEquals(0, r.code(), String.join(" ", args));
+      assertTrue(r.out().startsWith("Usage: sixpn"), r.out());
+    }
+  }
+
+  private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
+    var props = Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers());
+    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+    try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+      var parts = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      if (parts.isEmpty()) {
+        return out;
+      }
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(100)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+}

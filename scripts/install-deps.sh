@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sixpn's build, tests and demo need, once: only what is missing,
+# always with --no-install-recommends (wireguard-tools would otherwise pull a kernel image).
+set -euo pipefail
+
+# package -> a file that proves it is installed
+declare -A NEED=(
+  [maven]=/usr/bin/mvn
+  [clang]=/usr/bin/clang
+  [llvm]=/usr/bin/llvm-objdump
+  [bpftool]=/usr/sbin/bpftool
+  [libbpf-dev]=/usr/include/bpf/bpf_helpers.h
+  [linux-libc-dev]=/usr/include/linux/bpf.h
+  [wireguard-go]=/usr/bin/wireguard-go
+  [wireguard-tools]=/usr/bin/wg
+  [dnsutils]=/usr/bin/dig
+  [iproute2]=/usr/sbin/ip
+  [iputils-ping]=/usr/bin/ping
+  [iperf3]=/usr/bin/iperf3
+  [util-linux]=/usr/bin/nsenter
+)
+missing=()
+for pkg in "${!NEED[@]}"; do
+  [ -e "${NEED[$pkg]}" ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "sixpn: missing packages ${missing[*]}; run this script as root (apt-get install)" >&2
+  exit 1
+fi
+echo "sixpn: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
