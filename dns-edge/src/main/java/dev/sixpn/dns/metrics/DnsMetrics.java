@@ -1,0 +1,92 @@
+package dev.sixpn.dns.metrics;
+
+import dev.sixpn.dns.wire.MalformedDnsException;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Objects;
+import java.util.Set;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+/**
+ * The DNS edge's metrics. Label values are bounded: query types outside a fixed set count as
+ * {@code OTHER}, so hostile queries cannot grow the label space.
+ */
+public final class DnsMetrics {
+
+  private static final Set<Integer> NAMED_TYPES =
+      Set.of(Type.A, Type.AAAA, Type.TXT, Type.PTR, Type.SRV, Type.SOA, Type.NS, Type.ANY, Type.CNAME, Type.MX, Type.HTTPS, Type.SVCB);
+
+  private final Counter queries;
+  private final Counter refused;
+  private final Counter forwarded;
+  private final Counter malformed;
+  private final Counter truncated;
+  private final Histogram latency;
+
+  public DnsMetrics(PrometheusRegistry registry) {
+    Objects.requireNonNull(registry, "registry");
+    queries = Counter.builder()
+        .name("sixpn_dns_queries")
+        .help("DNS queries answered, by query type, response code and transport")
+        .labelNames("qtype", "rcode", "transport")
+        .register(registry);
+    refused = Counter.builder()
+        .name("sixpn_dns_refused")
+        .help("Queries refused because the source is neither a known instance nor the host")
+        .register(registry);
+    forwarded = Counter.builder()
+        .name("sixpn_dns_forwarded")
+        .help("Queries for names outside internal. sent upstream, by outcome")
+        .labelNames("outcome")
+        .register(registry);
+    malformed = Counter.builder()
+        .name("sixpn_dns_malformed")
+        .help("Messages that were not valid queries, by reason and whether an error was answered")
+        .labelNames("reason", "action")
+        .register(registry);
+    truncated = Counter.builder()
+        .name("sixpn_dns_truncated")
+        .help("UDP answers sent with the TC bit because they did not fit")
+        .register(registry);
+    latency = Histogram.builder()
+        .name("sixpn_dns_query_duration_seconds")
+        .help("Time from a decoded query to its response being handed to the transport")
+        .classicOnly()
+        .classicUpperBounds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5)
+        .labelNames("source")
+        .withoutExemplars()
+        .register(registry);
+  }
+
+  public static String typeLabel(int qtype) {
+    return NAMED_TYPES.contains(qtype) ? Type.string(qtype) : "OTHER";
+  }
+
+  public void query(int qtype, int rcode, String transport) {
+    queries.labelValues(typeLabel(qtype), Rcode.string(rcode), transport).inc();
+  }
+
+  public void refused() {
+    refused.inc();
+  }
+
+  /** @param outcome {@code answered}, {@code timeout}, {@code error} */
+  public void forwarded(String outcome) {
+    forwarded.labelValues(outcome).inc();
+  }
+
+  public void malformed(MalformedDnsException.Reason reason, boolean answered) {
+    malformed.labelValues(reason.name(), answered ? "formerr" : "dropped").inc();
+  }
+
+  public void truncated() {
+    truncated.inc();
+  }
+
+  /** @param source {@code zone} or {@code forward} */
+  public void latency(String source, long nanos) {
+    latency.labelValues(source).observe(nanos / 1e9);
+  }
+}

@@ -1,0 +1,186 @@
+package dev.sixpn.dns.server;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.dns.forward.ResolvConf;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * How the DNS edge runs.
+ *
+ * @param listen addresses served over both UDP and TCP; on a host {@code [fdaa::3]:53}. Bind
+ *     specific addresses, not the wildcard: a UDP answer leaves from the socket's address, and a
+ *     client drops an answer from an address it did not ask.
+ * @param eventLoops event loop threads; UDP gets one SO_REUSEPORT socket per loop and address
+ *     (with epoll) so the kernel spreads queries over cores
+ * @param upstreams resolvers for names outside {@code internal.}, tried in order; empty turns
+ *     forwarding off (such queries are REFUSED)
+ * @param forwardAttemptTimeout how long to wait for one upstream before the next; after the last,
+ *     SERVFAIL
+ * @param devLoopbackNetwork DEVELOPMENT ONLY, OFF (empty) BY DEFAULT: treat queries from loopback
+ *     sources ({@code ::1}, {@code 127.0.0.0/8}) as coming from this network. On a host it would
+ *     let any local process read that network's names, so never set it in production.
+ * @param maxUdpPayload the largest UDP answer we send, and the size we advertise in OPT: 512..65535
+ *     (default 1232, the DNS Flag Day 2020 value that avoids IP fragmentation)
+ * @param cacheEntries bound on cached zone answers
+ * @param tcpIdleTimeout an idle TCP connection is closed after this (RFC 7766 §6.2.3)
+ */
+public record DnsEdgeConfig(
+    List<InetSocketAddress> listen,
+    int eventLoops,
+    List<InetSocketAddress> upstreams,
+    Duration forwardAttemptTimeout,
+    OptionalLong devLoopbackNetwork,
+    int maxUdpPayload,
+    int cacheEntries,
+    Duration tcpIdleTimeout) {
+
+  public static final int DEFAULT_MAX_UDP_PAYLOAD = 1232;
+
+  public DnsEdgeConfig {
+    if (listen == null || listen.isEmpty()) {
+      throw new IllegalArgumentException("listen must name at least one address");
+    }
+    for (InetSocketAddress a : listen) {
+      if (a == null || a.isUnresolved()) {
+        throw new IllegalArgumentException("listen addresses must be resolved IP addresses, got " + a);
+      }
+    }
+    listen = List.copyOf(listen);
+    if (eventLoops < 1 || eventLoops > 1024) {
+      throw new IllegalArgumentException("eventLoops must be in 1..1024, got " + eventLoops);
+    }
+    if (upstreams == null) {
+      throw new IllegalArgumentException("upstreams must not be null (empty turns forwarding off)");
+    }
+    for (InetSocketAddress a : upstreams) {
+      if (a == null || a.isUnresolved()) {
+        throw new IllegalArgumentException("upstreams must be resolved IP addresses, got " + a);
+      }
+    }
+    upstreams = List.copyOf(upstreams);
+    if (forwardAttemptTimeout == null || forwardAttemptTimeout.isNegative() || forwardAttemptTimeout.isZero()) {
+      throw new IllegalArgumentException("forwardAttemptTimeout must be positive, got " + forwardAttemptTimeout);
+    }
+    if (devLoopbackNetwork == null) {
+      throw new IllegalArgumentException("devLoopbackNetwork must not be null (use OptionalLong.empty(): off)");
+    }
+    devLoopbackNetwork.ifPresent(n -> {
+      if (n < 0 || n > 0xffff_ffffL) {
+        throw new IllegalArgumentException("devLoopbackNetwork must be in 0..4294967295, got " + n);
+      }
+    });
+    if (maxUdpPayload < 512 || maxUdpPayload > 65535) {
+      throw new IllegalArgumentException("maxUdpPayload must be in 512..65535, got " + maxUdpPayload);
+    }
+    if (cacheEntries < 1) {
+      throw new IllegalArgumentException("cacheEntries must be at least 1, got " + cacheEntries);
+    }
+    if (tcpIdleTimeout == null || tcpIdleTimeout.isNegative() || tcpIdleTimeout.isZero()) {
+      throw new IllegalArgumentException("tcpIdleTimeout must be positive, got " + tcpIdleTimeout);
+    }
+  }
+
+  /**
+   * Production defaults: {@code [fdaa::3]:53}, one event loop per core, the host's resolv.conf
+   * resolvers (minus our own listen addresses, which would loop), 1 s per upstream, development
+   * loopback mapping off.
+   */
+  public static DnsEdgeConfig defaults() {
+    List<InetSocketAddress> listen = List.of(new InetSocketAddress(SixpnAddress.RESOLVER.toInetAddress(), 53));
+    return new DnsEdgeConfig(
+        listen,
+        Runtime.getRuntime().availableProcessors(),
+        withoutSelf(ResolvConf.nameservers(ResolvConf.DEFAULT), listen),
+        Duration.ofSeconds(1),
+        OptionalLong.empty(),
+        DEFAULT_MAX_UDP_PAYLOAD,
+        100_000,
+        Duration.ofSeconds(10));
+  }
+
+  static List<InetSocketAddress> withoutSelf(List<InetSocketAddress> upstreams, List<InetSocketAddress> listen) {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (InetSocketAddress u : upstreams) {
+      if (!listen.contains(u)) {
+        out.add(u);
+      }
+    }
+    return out;
+  }
+
+  public DnsEdgeConfig withListen(List<InetSocketAddress> listen) {
+    return new DnsEdgeConfig(listen, eventLoops, upstreams, forwardAttemptTimeout, devLoopbackNetwork, maxUdpPayload, cacheEntries, tcpIdleTimeout);
+  }
+
+  public DnsEdgeConfig withEventLoops(int eventLoops) {
+    return new DnsEdgeConfig(listen, eventLoops, upstreams, forwardAttemptTimeout, devLoopbackNetwork, maxUdpPayload, cacheEntries, tcpIdleTimeout);
+  }
+
+  public DnsEdgeConfig withUpstreams(List<InetSocketAddress> upstreams, Duration attemptTimeout) {
+    return new DnsEdgeConfig(listen, eventLoops, upstreams, attemptTimeout, devLoopbackNetwork, maxUdpPayload, cacheEntries, tcpIdleTimeout);
+  }
+
+  /** DEVELOPMENT ONLY: see {@link #devLoopbackNetwork()}. */
+  public DnsEdgeConfig withDevLoopbackNetwork(OptionalLong network) {
+    return new DnsEdgeConfig(listen, eventLoops, upstreams, forwardAttemptTimeout, network, maxUdpPayload, cacheEntries, tcpIdleTimeout);
+  }
+
+  public DnsEdgeConfig withMaxUdpPayload(int maxUdpPayload) {
+    return new DnsEdgeConfig(listen, eventLoops, upstreams, forwardAttemptTimeout, devLoopbackNetwork, maxUdpPayload, cacheEntries, tcpIdleTimeout);
+  }
+
+  /**
+   * Parses {@code [v6]:port}, {@code v4:port}, or a bare address (port 53).
+   *
+   * @throws IllegalArgumentException naming the text if it is not an address literal with a port
+   *     in 0..65535
+   */
+  public static InetSocketAddress parseAddress(String text) {
+    if (text == null || text.isBlank()) {
+      throw new IllegalArgumentException("address must not be blank");
+    }
+    String host;
+    int port = 53;
+    try {
+      if (text.startsWith("[")) {
+        int close = text.indexOf(']');
+        if (close < 0) {
+          throw new IllegalArgumentException("address '" + text + "' has '[' without ']'");
+        }
+        host = text.substring(1, close);
+        String rest = text.substring(close + 1);
+        if (!rest.isEmpty()) {
+          if (!rest.startsWith(":")) {
+            throw new IllegalArgumentException("address '" + text + "': expected ':port' after ']'");
+          }
+          port = Integer.parseInt(rest.substring(1));
+        }
+      } else if (text.indexOf(':') != text.lastIndexOf(':')) {
+        host = text; // bare IPv6
+      } else {
+        int colon = text.indexOf(':');
+        host = colon < 0 ? text : text.substring(0, colon);
+        if (colon >= 0) {
+          port = Integer.parseInt(text.substring(colon + 1));
+        }
+      }
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("address '" + text + "' has a port that is not a number", e);
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("address '" + text + "' has port " + port + " outside 0..65535");
+    }
+    InetAddress ip;
+    try {
+      ip = InetAddress.ofLiteral(host);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("address '" + text + "' is not an IP literal", e);
+    }
+    return new InetSocketAddress(ip, port);
+  }
+}

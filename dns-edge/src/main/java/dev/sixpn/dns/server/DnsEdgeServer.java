@@ -1,0 +1,254 @@
+package dev.sixpn.dns.server;
+
+import dev.sixpn.dns.forward.UpstreamForwarder;
+import dev.sixpn.dns.metrics.DnsMetrics;
+import dev.sixpn.dns.wire.DatagramDnsQueryDecoder;
+import dev.sixpn.dns.wire.DatagramDnsResponseEncoder;
+import dev.sixpn.dns.wire.TcpDnsCodec;
+import dev.sixpn.dns.wire.WireErrors;
+import dev.sixpn.dns.zone.CallerResolver;
+import dev.sixpn.dns.zone.InternalZone;
+import dev.sixpn.dns.zone.ZoneCache;
+import dev.sixpn.state.ChangeFeed;
+import dev.sixpn.state.StateReader;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.UnixChannelOption;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DNS edge: UDP and TCP on the configured addresses, answering {@code internal.} for the
+ * caller's network and forwarding the rest.
+ *
+ * <p>With epoll (Linux), each UDP address gets one socket per event loop with SO_REUSEPORT, so
+ * the kernel hashes clients over the loops and every core answers; without epoll, NIO with one
+ * socket per address. {@link #start()} binds or fails with nothing left bound; {@link #close()}
+ * may be called any number of times.
+ */
+public final class DnsEdgeServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DnsEdgeServer.class);
+
+  private final DnsEdgeConfig config;
+  private final StateReader state;
+  private final ChangeFeed feed;
+  private final DnsMetrics metrics;
+  private final boolean epoll;
+
+  private EventLoopGroup group;
+  private UpstreamForwarder forwarder;
+  private ZoneCache cache;
+  private CallerResolver callers;
+  private final List<Channel> channels = new ArrayList<>();
+  private final List<InetSocketAddress> udpBound = new ArrayList<>();
+  private final List<InetSocketAddress> tcpBound = new ArrayList<>();
+  private boolean started;
+  private boolean closed;
+
+  public DnsEdgeServer(DnsEdgeConfig config, StateReader state, ChangeFeed feed, PrometheusRegistry registry) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.state = Objects.requireNonNull(state, "state");
+    this.feed = Objects.requireNonNull(feed, "feed");
+    this.metrics = new DnsMetrics(Objects.requireNonNull(registry, "registry"));
+    this.epoll = Epoll.isAvailable();
+  }
+
+  /**
+   * Binds every listen address over UDP and TCP.
+   *
+   * @throws IllegalStateException if already started or closed
+   * @throws Exception if a bind fails (everything bound so far is released)
+   */
+  public synchronized void start() throws Exception {
+    if (closed) {
+      throw new IllegalStateException("server is closed");
+    }
+    if (started) {
+      throw new IllegalStateException("server is already started");
+    }
+    started = true;
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    group = new MultiThreadIoEventLoopGroup(config.eventLoops(), new DefaultThreadFactory("dns-edge", true), io);
+    Class<? extends DatagramChannel> udpClass = epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
+    Class<? extends SocketChannel> tcpClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    Class<? extends ServerSocketChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    try {
+      callers = new CallerResolver(state, feed, config.devLoopbackNetwork());
+      cache = new ZoneCache(new InternalZone(state), feed, config.cacheEntries());
+      if (!config.upstreams().isEmpty()) {
+        forwarder = new UpstreamForwarder(group, udpClass, tcpClass, config.upstreams(), config.forwardAttemptTimeout());
+      }
+      QueryHandler handler = new QueryHandler(callers, cache, forwarder, metrics, config.maxUdpPayload());
+      WireErrors errors = new CountingWireErrors(metrics);
+      DatagramDnsQueryDecoder udpDecoder = new DatagramDnsQueryDecoder(errors);
+      DatagramDnsResponseEncoder udpEncoder = new DatagramDnsResponseEncoder();
+      for (InetSocketAddress address : config.listen()) {
+        bindUdp(address, udpClass, udpDecoder, udpEncoder, handler);
+        bindTcp(address, serverClass, errors, handler);
+      }
+      if (config.devLoopbackNetwork().isPresent()) {
+        LOG.warn("DEVELOPMENT option on: loopback sources are treated as network {}", config.devLoopbackNetwork().getAsLong());
+      }
+      LOG.info("dns-edge listening udp={} tcp={} transport={} loops={} upstreams={}",
+          udpBound, tcpBound, epoll ? "epoll" : "nio", config.eventLoops(), config.upstreams());
+    } catch (Exception | Error e) {
+      release();
+      throw e;
+    }
+  }
+
+  private void bindUdp(InetSocketAddress address, Class<? extends DatagramChannel> udpClass,
+      DatagramDnsQueryDecoder decoder, DatagramDnsResponseEncoder encoder, QueryHandler handler) throws InterruptedException {
+    ChannelInitializer<DatagramChannel> init = new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(DatagramChannel ch) {
+        ch.pipeline().addLast(decoder, encoder, handler);
+      }
+    };
+    int sockets = epoll ? config.eventLoops() : 1;
+    InetSocketAddress target = address;
+    Iterator<io.netty.util.concurrent.EventExecutor> loops = group.iterator();
+    for (int i = 0; i < sockets; i++) {
+      Bootstrap b = new Bootstrap().group((EventLoop) loops.next()).channel(udpClass).handler(init)
+          .option(ChannelOption.SO_RCVBUF, 4 << 20)
+          .option(ChannelOption.SO_SNDBUF, 4 << 20);
+      if (epoll) {
+        b.option(UnixChannelOption.SO_REUSEPORT, true);
+      }
+      Channel ch = b.bind(target).sync().channel();
+      channels.add(ch);
+      InetSocketAddress local = (InetSocketAddress) ch.localAddress();
+      if (i == 0) {
+        udpBound.add(local);
+        target = local; // with port 0, the other sockets join the port the first one got
+      }
+    }
+  }
+
+  private void bindTcp(InetSocketAddress address, Class<? extends ServerSocketChannel> serverClass, WireErrors errors, QueryHandler handler)
+      throws InterruptedException {
+    InetSocketAddress target = udpBound.isEmpty() ? address : new InetSocketAddress(address.getAddress(), udpBound.getLast().getPort());
+    long idleMillis = config.tcpIdleTimeout().toMillis();
+    ServerBootstrap b = new ServerBootstrap().group(group).channel(serverClass)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+            TcpDnsCodec.install(ch.pipeline(), errors);
+            ch.pipeline().addLast(handler);
+          }
+        });
+    if (epoll) {
+      b.option(UnixChannelOption.SO_REUSEPORT, true);
+    }
+    Channel ch = b.bind(target).sync().channel();
+    channels.add(ch);
+    tcpBound.add((InetSocketAddress) ch.localAddress());
+  }
+
+  /** The UDP addresses actually bound (a configured port 0 becomes the kernel's choice). */
+  public synchronized List<InetSocketAddress> udpAddresses() {
+    return List.copyOf(udpBound);
+  }
+
+  /** The TCP addresses bound; each uses the same port as its UDP twin. */
+  public synchronized List<InetSocketAddress> tcpAddresses() {
+    return List.copyOf(tcpBound);
+  }
+
+  public boolean usesEpoll() {
+    return epoll;
+  }
+
+  /** Drops every cached answer. */
+  public synchronized void invalidateCache() {
+    if (cache != null) {
+      cache.invalidateAll();
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    release();
+  }
+
+  private void release() {
+    for (Channel ch : channels) {
+      ch.close().awaitUninterruptibly();
+    }
+    channels.clear();
+    if (forwarder != null) {
+      forwarder.close();
+      forwarder = null;
+    }
+    closeQuietly(cache);
+    closeQuietly(callers);
+    cache = null;
+    callers = null;
+    if (group != null) {
+      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+      group = null;
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.warn("closing {}: {}", c.getClass().getSimpleName(), e.toString());
+    }
+  }
+
+  /** Counts malformed messages and reports them at a bounded rate. */
+  private static final class CountingWireErrors implements WireErrors {
+    private final DnsMetrics metrics;
+    private final RateLimitedLog log = new RateLimitedLog(LOG, 10_000_000_000L);
+
+    CountingWireErrors(DnsMetrics metrics) {
+      this.metrics = metrics;
+    }
+
+    @Override
+    public void onMalformed(dev.sixpn.dns.wire.MalformedDnsException.Reason reason, boolean answered, String detail) {
+      metrics.malformed(reason, answered);
+      log.warn("malformed DNS message " + reason + (answered ? " (FORMERR sent)" : " (dropped)"), detail);
+    }
+  }
+}

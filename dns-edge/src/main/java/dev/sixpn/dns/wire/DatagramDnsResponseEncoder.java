@@ -1,0 +1,22 @@
+package dev.sixpn.dns.wire;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.MessageToMessageEncoder;
+import java.util.List;
+
+/** {@link DnsResponse} → UDP datagram to its recipient, from the address the query came to. */
+@ChannelHandler.Sharable
+public final class DatagramDnsResponseEncoder extends MessageToMessageEncoder<DnsResponse> {
+
+  public DatagramDnsResponseEncoder() {
+    super(DnsResponse.class);
+  }
+
+  @Override
+  protected void encode(ChannelHandlerContext ctx, DnsResponse response, List<Object> out) {
+    out.add(new DatagramPacket(Unpooled.wrappedBuffer(response.wire()), response.recipient(), response.sender()));
+  }
+}

@@ -1,0 +1,362 @@
+package dev.sixpn.dns.zone;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.state.GeoPoint;
+import dev.sixpn.state.Instance;
+import dev.sixpn.state.StateReader;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.NSRecord;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.PTRRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+
+/**
+ * The {@code internal.} zone and the 6PN reverse zone {@code a.a.d.f.ip6.arpa.}, answered from
+ * the projected state for one caller's network. Pure logic: no I/O besides {@link StateReader}.
+ *
+ * <p>Names (DESIGN.md, "Names served"), relative to {@code internal.}:
+ *
+ * <ul>
+ *   <li>{@code <app>}, {@code global.<app>}: AAAA of started instances
+ *   <li>{@code <region>.<app>}: AAAA of started instances in the region
+ *   <li>{@code top<N>.nearest.of.<app>}: AAAA of the N started instances nearest the caller's
+ *       region (great-circle distance of region locations; ties by region name, then instance id;
+ *       regions without a location last)
+ *   <li>{@code <id>.vm.<app>}, {@code <group>.process.<app>}: AAAA
+ *   <li>TXT {@code regions.<app>} (one record, comma-separated), {@code vms.<app>} (one record
+ *       {@code "<id> <region>"} per instance), {@code _apps} (one record, comma-separated), {@code
+ *       _instances} (one record {@code instance=..,app=..,ip=..,region=..} per instance), and the
+ *       {@code all.} forms {@code all.vms.<app>}, {@code all.regions.<app>}, {@code all._instances}
+ *       including stopped instances
+ *   <li>the apex: SOA and NS ({@code _ns.internal.}, AAAA {@code fdaa::3}; a leading underscore
+ *       cannot collide with an app name)
+ * </ul>
+ *
+ * <p>Empty non-terminals ({@code vm.<app>}, {@code process.<app>}, {@code of.<app>}, {@code
+ * nearest.of.<app>}, {@code all.<app>}, {@code all}) answer NOERROR with no data, not NXDOMAIN:
+ * RFC 8020 lets resolvers treat NXDOMAIN as "nothing below".
+ *
+ * <p>A name that does not exist in the caller's network is NXDOMAIN whether or not it exists in
+ * another network. The host (network 0) sees only the apex and {@code _ns}. Negative answers carry
+ * the zone's SOA (RFC 2308 §3), whose TTL and minimum are {@link #TTL}.
+ */
+public final class InternalZone {
+
+  /** TTL of every record we serve: state changes within seconds, caches must follow. */
+  public static final long TTL = 5;
+
+  public static final Name ORIGIN = Name.fromConstantString("internal.");
+  public static final Name REVERSE_ORIGIN = Name.fromConstantString("a.a.d.f.ip6.arpa.");
+  static final Name NS_NAME = Name.fromConstantString("_ns.internal.");
+  private static final Name HOSTMASTER = Name.fromConstantString("hostmaster._ns.internal.");
+
+  /** Upper bound for N in {@code top<N>}: larger asks get every instance anyway. */
+  static final int MAX_TOP = 100_000;
+
+  private static final int MAX_TXT_STRING = 255;
+
+  private final StateReader state;
+  private final SOARecord soa;
+  private final SOARecord reverseSoa;
+  private final List<Record> apex;
+
+  public InternalZone(StateReader state) {
+    this.state = Objects.requireNonNull(state, "state");
+    this.soa = soaOf(ORIGIN);
+    this.reverseSoa = soaOf(REVERSE_ORIGIN);
+    this.apex = List.of(soa, new NSRecord(ORIGIN, DClass.IN, TTL, NS_NAME));
+  }
+
+  private static SOARecord soaOf(Name origin) {
+    // serial 1: nothing transfers this zone; refresh/retry/expire are nominal for the same reason.
+    return new SOARecord(origin, DClass.IN, TTL, NS_NAME, HOSTMASTER, 1, 3600, 600, 86400, TTL);
+  }
+
+  /** True for names this zone answers; everything else is forwarded. */
+  public static boolean isAuthoritativeFor(Name qname) {
+    return qname.subdomain(ORIGIN) || qname.subdomain(REVERSE_ORIGIN);
+  }
+
+  public SOARecord soa() {
+    return soa;
+  }
+
+  /**
+   * Answers one question for one caller.
+   *
+   * @throws IllegalArgumentException if the name is outside this zone
+   */
+  public ZoneAnswer answer(Name qname, int qtype, Caller caller) {
+    Objects.requireNonNull(caller, "caller");
+    if (qname.subdomain(ORIGIN)) {
+      return select(forwardNode(qname, caller), qtype, soa);
+    }
+    if (qname.subdomain(REVERSE_ORIGIN)) {
+      return select(reverseNode(qname, caller), qtype, reverseSoa);
+    }
+    throw new IllegalArgumentException("qname " + qname + " is outside internal. and a.a.d.f.ip6.arpa.");
+  }
+
+  /** The records at a name that exists; {@code null} stands for a name that does not. */
+  private record Node(List<Record> records, boolean rotate) {
+    static final Node EMPTY = new Node(List.of(), false);
+  }
+
+  private static ZoneAnswer select(Node node, int qtype, SOARecord soa) {
+    if (node == null) {
+      return new ZoneAnswer(Rcode.NXDOMAIN, List.of(), List.of(soa), false);
+    }
+    List<Record> matching;
+    if (qtype == Type.ANY) {
+      matching = node.records;
+    } else {
+      matching = new ArrayList<>(node.records.size());
+      for (Record r : node.records) {
+        if (r.getType() == qtype) {
+          matching.add(r);
+        }
+      }
+    }
+    if (matching.isEmpty()) {
+      return new ZoneAnswer(Rcode.NOERROR, List.of(), List.of(soa), false);
+    }
+    return new ZoneAnswer(Rcode.NOERROR, matching, List.of(), node.rotate);
+  }
+
+  private Node forwardNode(Name qname, Caller caller) {
+    int depth = qname.labels() - ORIGIN.labels();
+    String[] l = new String[depth];
+    for (int i = 0; i < depth; i++) {
+      l[i] = qname.getLabelString(i).toLowerCase(Locale.ROOT);
+    }
+    Name owner = qname.canonicalize();
+    if (depth == 0) {
+      return new Node(apex, false);
+    }
+    if (depth == 1 && l[0].equals("_ns")) {
+      return new Node(List.of(aaaa(owner, SixpnAddress.RESOLVER)), false);
+    }
+    if (caller.isHost()) {
+      return null;
+    }
+    long net = caller.network();
+    return switch (depth) {
+      case 1 -> switch (l[0]) {
+        case "_apps" -> new Node(joinedTxt(owner, state.appsOfNetwork(net)), false);
+        case "_instances" -> new Node(instancesTxt(owner, state.instancesOfNetwork(net, false)), true);
+        default -> {
+          if (state.appExists(net, l[0])) {
+            yield addresses(owner, state.instancesOfApp(net, l[0], false));
+          }
+          // all._instances exists below it
+          yield l[0].equals("all") ? Node.EMPTY : null;
+        }
+      };
+      case 2 -> {
+        String app = l[1];
+        if (app.equals("_instances")) {
+          yield l[0].equals("all") ? new Node(instancesTxt(owner, state.instancesOfNetwork(net, true)), true) : null;
+        }
+        if (!state.appExists(net, app)) {
+          yield null;
+        }
+        yield switch (l[0]) {
+          case "global" -> addresses(owner, state.instancesOfApp(net, app, false));
+          case "regions" -> new Node(joinedTxt(owner, state.regionsOfApp(net, app, false)), false);
+          case "vms" -> new Node(vmsTxt(owner, state.instancesOfApp(net, app, false)), true);
+          case "vm", "process", "of", "all" -> Node.EMPTY;
+          default ->
+              state.regionsOfApp(net, app, true).contains(l[0])
+                  ? addresses(owner, state.instancesOfAppInRegion(net, app, l[0]))
+                  : null;
+        };
+      }
+      case 3 -> {
+        String app = l[2];
+        if (!state.appExists(net, app)) {
+          yield null;
+        }
+        if (l[1].equals("vm")) {
+          Optional<Instance> vm = state.instance(net, app, l[0]);
+          yield vm.map(i -> i.started() ? addresses(owner, List.of(i)) : Node.EMPTY).orElse(null);
+        }
+        if (l[1].equals("process")) {
+          boolean exists = state.instancesOfApp(net, app, true).stream().anyMatch(i -> i.processGroup().equals(l[0]));
+          yield exists ? addresses(owner, state.instancesOfProcessGroup(net, app, l[0])) : null;
+        }
+        if (l[0].equals("all") && l[1].equals("vms")) {
+          yield new Node(vmsTxt(owner, state.instancesOfApp(net, app, true)), true);
+        }
+        if (l[0].equals("all") && l[1].equals("regions")) {
+          yield new Node(joinedTxt(owner, state.regionsOfApp(net, app, true)), false);
+        }
+        yield l[0].equals("nearest") && l[1].equals("of") ? Node.EMPTY : null;
+      }
+      case 4 -> {
+        int n = topN(l[0]);
+        if (n < 1 || !l[1].equals("nearest") || !l[2].equals("of") || !state.appExists(net, l[3])) {
+          yield null;
+        }
+        List<Instance> nearest = nearest(state.instancesOfApp(net, l[3], false), caller.region(), n);
+        yield new Node(aaaaOf(owner, nearest), false);
+      }
+      default -> null;
+    };
+  }
+
+  /** N of {@code top<N>}, or -1 if the label is not that form. */
+  static int topN(String label) {
+    if (!label.startsWith("top") || label.length() < 4 || label.length() > 9) {
+      return -1;
+    }
+    int n = 0;
+    for (int i = 3; i < label.length(); i++) {
+      char c = label.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n == 0 ? -1 : Math.min(n, MAX_TOP);
+  }
+
+  /**
+   * The {@code n} instances nearest {@code callerRegion}. Distance is between region locations
+   * (instances carry no coordinates of their own); the caller's own region is at distance 0 even
+   * without a location; regions without a location sort after every located one.
+   */
+  List<Instance> nearest(List<Instance> instances, String callerRegion, int n) {
+    GeoPoint origin = callerRegion == null ? null : state.regionLocation(callerRegion).orElse(null);
+    Map<String, Double> distance = new HashMap<>();
+    for (Instance i : instances) {
+      distance.computeIfAbsent(i.region(), r -> {
+        if (r.equals(callerRegion)) {
+          return 0.0;
+        }
+        if (origin == null) {
+          return Double.POSITIVE_INFINITY;
+        }
+        return state.regionLocation(r).map(origin::distanceKm).orElse(Double.POSITIVE_INFINITY);
+      });
+    }
+    return instances.stream()
+        .sorted(Comparator.<Instance>comparingDouble(i -> distance.get(i.region()))
+            .thenComparing(Instance::region)
+            .thenComparing(Instance::instanceId))
+        .limit(n)
+        .toList();
+  }
+
+  private Node reverseNode(Name qname, Caller caller) {
+    if (caller.isHost()) {
+      return qname.equals(REVERSE_ORIGIN) ? new Node(List.of(reverseSoa), false) : null;
+    }
+    int nibbles = qname.labels() - 1 - 2; // minus root, "ip6", "arpa"
+    if (nibbles == REVERSE_ORIGIN.labels() - 3) {
+      return new Node(List.of(reverseSoa), false);
+    }
+    if (nibbles == 32) {
+      Optional<SixpnAddress> address = SixpnAddress.fromReverseName(qname.toString());
+      if (address.isEmpty() || address.get().network() != caller.network()) {
+        return null;
+      }
+      return state.instanceByAddress(address.get())
+          .filter(i -> i.network() == caller.network())
+          .map(i -> new Node(List.of(ptr(qname.canonicalize(), i)), false))
+          .orElse(null);
+    }
+    // A partial nibble name inside the caller's own /48 is an empty non-terminal of its addresses;
+    // anything else (another network's prefix included) does not exist for this caller.
+    if (nibbles > 32) {
+      return null;
+    }
+    String own = new SixpnAddress(caller.network(), 0, 0, 0).reverseName();
+    for (int fromTop = 0; fromTop < nibbles; fromTop++) {
+      String label = qname.getLabelString(nibbles - 1 - fromTop);
+      if (label.length() != 1 || Character.digit(label.charAt(0), 16) < 0) {
+        return null;
+      }
+      // the 12 most significant nibbles are fdaa and the network; below them, any value
+      if (fromTop < 12 && Character.toLowerCase(label.charAt(0)) != own.charAt((31 - fromTop) * 2)) {
+        return null;
+      }
+    }
+    return Node.EMPTY;
+  }
+
+  private static Node addresses(Name owner, List<Instance> instances) {
+    return new Node(aaaaOf(owner, instances), true);
+  }
+
+  private static List<Record> aaaaOf(Name owner, List<Instance> instances) {
+    List<Record> out = new ArrayList<>(instances.size());
+    for (Instance i : instances) {
+      out.add(aaaa(owner, i.address()));
+    }
+    return out;
+  }
+
+  private static Record aaaa(Name owner, SixpnAddress address) {
+    InetAddress ip = address.toInetAddress();
+    return new AAAARecord(owner, DClass.IN, TTL, ip);
+  }
+
+  private static Record ptr(Name owner, Instance i) {
+    try {
+      Name target = Name.fromString(i.instanceId() + ".vm." + i.app() + ".internal.");
+      return new PTRRecord(owner, DClass.IN, TTL, target);
+    } catch (TextParseException e) {
+      throw new IllegalStateException("instance id is not a DNS label: " + i.instanceId(), e);
+    }
+  }
+
+  private static List<Record> joinedTxt(Name owner, List<String> values) {
+    if (values.isEmpty()) {
+      return List.of();
+    }
+    return List.of(txt(owner, String.join(",", values)));
+  }
+
+  private static List<Record> vmsTxt(Name owner, List<Instance> instances) {
+    List<Record> out = new ArrayList<>(instances.size());
+    for (Instance i : instances) {
+      out.add(txt(owner, i.instanceId() + " " + i.region()));
+    }
+    return out;
+  }
+
+  private static List<Record> instancesTxt(Name owner, List<Instance> instances) {
+    List<Record> out = new ArrayList<>(instances.size());
+    for (Instance i : instances) {
+      out.add(txt(owner, "instance=" + i.instanceId() + ",app=" + i.app() + ",ip=" + i.address() + ",region=" + i.region()));
+    }
+    return out;
+  }
+
+  /** One TXT record; text over 255 bytes is split into several character-strings (RFC 1035 §3.3.14). */
+  static Record txt(Name owner, String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    List<String> strings = new ArrayList<>(bytes.length / MAX_TXT_STRING + 1);
+    for (int off = 0; off < bytes.length; off += MAX_TXT_STRING) {
+      int end = Math.min(bytes.length, off + MAX_TXT_STRING);
+      strings.add(new String(bytes, off, end - off, StandardCharsets.UTF_8));
+    }
+    return new TXTRecord(owner, DClass.IN, TTL, strings);
+  }
+}

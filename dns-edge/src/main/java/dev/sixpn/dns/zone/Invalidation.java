@@ -1,0 +1,45 @@
+package dev.sixpn.dns.zone;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Generation stamps that make cached answers safe against the race between computing an answer
+ * and a batch committing. An entry is stamped with {@link #stamp()} read BEFORE it reads the
+ * state; the change feed calls {@link #invalidate} AFTER the batch is committed. An entry is
+ * valid if its stamp is at least the scope's last invalidation: a stamp taken before the
+ * invalidation is older, so an answer computed from pre-commit state is never served after the
+ * change feed has spoken; a stamp taken after it read post-commit state.
+ */
+final class Invalidation {
+
+  private final AtomicLong generation = new AtomicLong(1);
+  private final ConcurrentHashMap<Long, Long> byNetwork = new ConcurrentHashMap<>();
+  private volatile long everything;
+  private volatile long locations;
+
+  long stamp() {
+    return generation.get();
+  }
+
+  void invalidateNetwork(long network) {
+    byNetwork.put(network, generation.incrementAndGet());
+  }
+
+  /** Region locations may have changed: answers that depend on distance are stale. */
+  void invalidateLocations() {
+    locations = generation.incrementAndGet();
+  }
+
+  void invalidateEverything() {
+    everything = generation.incrementAndGet();
+  }
+
+  boolean valid(long stamp, long network, boolean dependsOnLocations) {
+    if (stamp < everything || (dependsOnLocations && stamp < locations)) {
+      return false;
+    }
+    Long n = byNetwork.get(network);
+    return n == null || stamp >= n;
+  }
+}

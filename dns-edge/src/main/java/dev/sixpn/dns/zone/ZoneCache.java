@@ -1,0 +1,133 @@
+package dev.sixpn.dns.zone;
+
+import dev.sixpn.state.ChangeFeed;
+import dev.sixpn.state.StateChange;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+
+/**
+ * Answers of {@link InternalZone} kept until the change feed says their network changed (never
+ * expired by TTL alone, so a started instance is visible as soon as its batch commits), and the
+ * round-robin position of each answer.
+ *
+ * <p>Keys hold the caller's region because {@code top<N>.nearest} depends on it. Entries for
+ * names whose state changed are dropped lazily on the next lookup; the map is bounded by clearing
+ * it when full, which only costs recomputation.
+ */
+public final class ZoneCache implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ZoneCache.class);
+
+  private final InternalZone zone;
+  private final int maxEntries;
+  private final Invalidation invalidation = new Invalidation();
+  private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
+  private final AutoCloseable subscription;
+
+  private record Key(long network, String region, Name name, int type) {}
+
+  private static final class Entry {
+    final ZoneAnswer answer;
+    final long stamp;
+    final boolean nearest;
+    final AtomicInteger next = new AtomicInteger();
+
+    Entry(ZoneAnswer answer, long stamp, boolean nearest) {
+      this.answer = answer;
+      this.stamp = stamp;
+      this.nearest = nearest;
+    }
+  }
+
+  /**
+   * @param maxEntries bound on cached answers, at least 1
+   */
+  public ZoneCache(InternalZone zone, ChangeFeed feed, int maxEntries) {
+    this.zone = Objects.requireNonNull(zone, "zone");
+    Objects.requireNonNull(feed, "feed");
+    if (maxEntries < 1) {
+      throw new IllegalArgumentException("maxEntries must be at least 1, got " + maxEntries);
+    }
+    this.maxEntries = maxEntries;
+    this.subscription = feed.subscribe(this::onChange);
+  }
+
+  private void onChange(StateChange change) {
+    for (long network : change.networks()) {
+      invalidation.invalidateNetwork(network);
+    }
+    for (StateChange.AppRef app : change.apps()) {
+      invalidation.invalidateNetwork(app.network());
+    }
+    if (!change.hosts().isEmpty()) {
+      invalidation.invalidateLocations();
+    }
+    if (!change.instanceIds().isEmpty() && change.networks().isEmpty() && change.apps().isEmpty()) {
+      // ids alone do not say which network: be safe
+      invalidation.invalidateEverything();
+    }
+  }
+
+  /** Drops every cached answer (for tests and operators). */
+  public void invalidateAll() {
+    invalidation.invalidateEverything();
+    entries.clear();
+  }
+
+  /**
+   * The zone's answer, its answer records rotated one step further than the previous call for
+   * the same key if the answer rotates.
+   */
+  public ZoneAnswer answer(Name qname, int qtype, Caller caller) {
+    Key key = new Key(caller.network(), caller.region(), qname, qtype);
+    Entry e = entries.get(key);
+    if (e == null || !invalidation.valid(e.stamp, caller.network(), e.nearest)) {
+      long stamp = invalidation.stamp();
+      ZoneAnswer fresh = zone.answer(qname, qtype, caller);
+      boolean nearest = qname.labels() > 1 && qname.getLabelString(0).regionMatches(true, 0, "top", 0, 3);
+      if (entries.size() >= maxEntries) {
+        LOG.debug("answer cache full at {} entries; clearing", entries.size());
+        entries.clear();
+      }
+      Entry created = new Entry(fresh, stamp, nearest);
+      // keep the rotation position of a replaced entry so round-robin continues across changes
+      if (e != null) {
+        created.next.set(e.next.get());
+      }
+      entries.put(key, created);
+      e = created;
+    }
+    ZoneAnswer a = e.answer;
+    if (!a.rotate() || a.answers().size() < 2) {
+      return a;
+    }
+    int n = a.answers().size();
+    int start = Math.floorMod(e.next.getAndIncrement(), n);
+    return new ZoneAnswer(a.rcode(), rotate(a.answers(), start), a.authority(), true);
+  }
+
+  static List<Record> rotate(List<Record> records, int start) {
+    int n = records.size();
+    List<Record> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(records.get((start + i) % n));
+    }
+    return out;
+  }
+
+  int size() {
+    return entries.size();
+  }
+
+  @Override
+  public void close() throws Exception {
+    subscription.close();
+  }
+}
