@@ -1,0 +1,38 @@
+package dev.sixpn.projector.consume;
+
+import java.time.Duration;
+
+/**
+ * Settings of a projector.
+ *
+ * @param bootstrapServers Kafka {@code bootstrap.servers}; required
+ * @param topic the lifecycle topic; default {@code sixpn.lifecycle}
+ * @param maxPollRecords records per poll, so per RocksDB batch; 1..1,000,000, default {@value #DEFAULT_MAX_POLL_RECORDS}
+ * @param pollTimeout how long one poll waits for records; positive, default 100 ms
+ */
+public record ProjectorConfig(String bootstrapServers, String topic, int maxPollRecords, Duration pollTimeout) {
+
+  /** Large batches amortise the WriteBatch commit; 10k keeps a batch under ~50 ms here. */
+  public static final int DEFAULT_MAX_POLL_RECORDS = 10_000;
+
+  public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(100);
+
+  public ProjectorConfig {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers is required");
+    }
+    if (topic == null || topic.isBlank()) {
+      throw new IllegalArgumentException("topic is required");
+    }
+    if (maxPollRecords < 1 || maxPollRecords > 1_000_000) {
+      throw new IllegalArgumentException("maxPollRecords must be in 1..1000000, got " + maxPollRecords);
+    }
+    if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
+      throw new IllegalArgumentException("pollTimeout must be positive, got " + pollTimeout);
+    }
+  }
+
+  public static ProjectorConfig of(String bootstrapServers, String topic) {
+    return new ProjectorConfig(bootstrapServers, topic, DEFAULT_MAX_POLL_RECORDS, DEFAULT_POLL_TIMEOUT);
+  }
+}

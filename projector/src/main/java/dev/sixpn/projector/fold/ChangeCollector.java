@@ -1,0 +1,41 @@
+package dev.sixpn.projector.fold;
+
+import dev.sixpn.state.StateChange;
+import java.util.HashSet;
+import java.util.Set;
+
+/** Accumulates what a batch touches, for the change feed. Not thread-safe: one per batch. */
+public final class ChangeCollector {
+
+  private final Set<Long> networks = new HashSet<>();
+  private final Set<StateChange.AppRef> apps = new HashSet<>();
+  private final Set<Long> hosts = new HashSet<>();
+  private final Set<String> instanceIds = new HashSet<>();
+
+  void network(long network) {
+    networks.add(network);
+  }
+
+  void app(long network, String app) {
+    networks.add(network);
+    apps.add(new StateChange.AppRef(network, app));
+  }
+
+  void host(long host) {
+    hosts.add(host);
+  }
+
+  void instance(long network, String app, long host, String instanceId) {
+    app(network, app);
+    host(host);
+    instanceIds.add(instanceId);
+  }
+
+  public boolean isEmpty() {
+    return networks.isEmpty() && hosts.isEmpty();
+  }
+
+  public StateChange toChange() {
+    return new StateChange(networks, apps, hosts, instanceIds);
+  }
+}

@@ -1,0 +1,127 @@
+package dev.sixpn.projector.fold;
+
+import dev.sixpn.events.LifecycleEvent;
+import dev.sixpn.events.LifecycleEvent.AppCreated;
+import dev.sixpn.events.LifecycleEvent.AppDeleted;
+import dev.sixpn.events.LifecycleEvent.HostJoined;
+import dev.sixpn.events.LifecycleEvent.HostLeft;
+import dev.sixpn.events.LifecycleEvent.InstanceDestroyed;
+import dev.sixpn.events.LifecycleEvent.InstanceStarted;
+import dev.sixpn.events.LifecycleEvent.InstanceStopped;
+import dev.sixpn.events.LifecycleEvent.NetworkCreated;
+import dev.sixpn.events.LifecycleEvent.NetworkDeleted;
+import dev.sixpn.projector.store.StateRows;
+import dev.sixpn.projector.store.StoreBatch;
+import dev.sixpn.state.Host;
+import dev.sixpn.state.Instance;
+import dev.sixpn.state.InstanceStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * The fold rules: how each event changes the state. See {@code projector/README.md} for the
+ * semantics in prose. Every rule checks before it writes, so a {@link RuleViolation} leaves the
+ * batch untouched.
+ */
+public final class EventFolder {
+
+  /** What folding one event did. */
+  public enum Outcome {
+    APPLIED,
+    DUPLICATE
+  }
+
+  private EventFolder() {}
+
+  public static Outcome fold(StoreBatch batch, LifecycleEvent event, ChangeCollector changes) throws RuleViolation {
+    StateRows rows = new StateRows(batch);
+    byte[] id = event.eventId().getBytes(StandardCharsets.UTF_8);
+    if (rows.seenEvent(id)) {
+      return Outcome.DUPLICATE;
+    }
+    switch (event) {
+      case NetworkCreated e -> {
+        rows.putNetwork(e.network(), e.name() == null ? "" : e.name());
+        changes.network(e.network());
+      }
+      case NetworkDeleted e -> {
+        for (Instance i : rows.instancesOfNetwork(e.network())) {
+          rows.deleteInstance(i);
+          changes.instance(i.network(), i.app(), i.host(), i.instanceId());
+        }
+        for (String app : rows.appsOfNetwork(e.network())) {
+          rows.deleteApp(e.network(), app);
+          changes.app(e.network(), app);
+        }
+        rows.deleteNetwork(e.network());
+        changes.network(e.network());
+      }
+      case AppCreated e -> {
+        rows.ensureNetwork(e.network());
+        rows.putApp(e.network(), e.app(), true);
+        changes.app(e.network(), e.app());
+      }
+      case AppDeleted e -> {
+        for (Instance i : rows.instancesOfApp(e.network(), e.app())) {
+          rows.deleteInstance(i);
+          changes.instance(i.network(), i.app(), i.host(), i.instanceId());
+        }
+        rows.deleteApp(e.network(), e.app());
+        changes.app(e.network(), e.app());
+      }
+      case HostJoined e -> {
+        rows.putHost(new Host(e.host(), e.region(), e.latitude(), e.longitude(), e.wireguardPublicKey(), e.endpoint()));
+        changes.host(e.host());
+      }
+      case HostLeft e -> {
+        rows.deleteHost(e.host());
+        changes.host(e.host());
+      }
+      case InstanceStarted e -> started(rows, e, changes);
+      case InstanceStopped e -> {
+        Instance old = rows.instance(e.network(), e.app(), e.instanceId())
+            .orElseThrow(() -> new RuleViolation("instance.stopped for unknown instance " + e.instanceId() + " of app " + e.app() + " in network " + e.network()));
+        if (old.started()) {
+          rows.deleteInstance(old);
+          rows.putInstance(withStatus(old, InstanceStatus.STOPPED));
+        }
+        changes.instance(old.network(), old.app(), old.host(), old.instanceId());
+      }
+      case InstanceDestroyed e -> {
+        Instance old = rows.instance(e.network(), e.app(), e.instanceId())
+            .orElseThrow(() -> new RuleViolation("instance.destroyed for unknown instance " + e.instanceId() + " of app " + e.app() + " in network " + e.network()));
+        rows.deleteInstance(old);
+        changes.instance(old.network(), old.app(), old.host(), old.instanceId());
+      }
+    }
+    rows.markEvent(id);
+    return Outcome.APPLIED;
+  }
+
+  private static void started(StateRows rows, InstanceStarted e, ChangeCollector changes) throws RuleViolation {
+    Optional<Instance> holder = rows.instanceByAddress(e.address());
+    if (holder.isPresent()
+        && !(holder.get().network() == e.network() && holder.get().app().equals(e.app()) && holder.get().instanceId().equals(e.instanceId()))) {
+      Instance h = holder.get();
+      throw new RuleViolation(
+          "address " + e.address() + " already belongs to instance " + h.instanceId() + " of app " + h.app());
+    }
+    Optional<Instance> old = rows.instance(e.network(), e.app(), e.instanceId());
+    if (old.isPresent()) {
+      // A restart may move the instance (new host, region or address): drop every old index entry.
+      rows.deleteInstance(old.get());
+      changes.host(old.get().host());
+    }
+    rows.ensureNetwork(e.network());
+    if (!rows.appExists(e.network(), e.app())) {
+      rows.putApp(e.network(), e.app(), false);
+    }
+    rows.putInstance(
+        new Instance(e.instanceId(), e.network(), e.app(), e.processGroup(), e.host(), e.region(), e.address(), InstanceStatus.STARTED, e.metadata()));
+    changes.instance(e.network(), e.app(), e.host(), e.instanceId());
+  }
+
+  private static Instance withStatus(Instance i, InstanceStatus status) {
+    return new Instance(i.instanceId(), i.network(), i.app(), i.processGroup(), i.host(), i.region(), i.address(), status, i.metadata());
+  }
+}

@@ -1,0 +1,33 @@
+package dev.sixpn.projector.store;
+
+import java.nio.charset.StandardCharsets;
+
+/** The column families of the state store; layouts in {@link Keys}. */
+public enum Family {
+  DEFAULT("default"),
+  META("meta"),
+  INSTANCES("instances"),
+  BY_ADDRESS("by_address"),
+  BY_REGION("by_region"),
+  BY_GROUP("by_group"),
+  BY_HOST("by_host"),
+  APPS("apps"),
+  NETWORKS("networks"),
+  HOSTS("hosts"),
+  EVENT_IDS("event_ids"),
+  QUARANTINE("quarantine");
+
+  private final String cfName;
+
+  Family(String cfName) {
+    this.cfName = cfName;
+  }
+
+  public String cfName() {
+    return cfName;
+  }
+
+  byte[] nameBytes() {
+    return cfName.getBytes(StandardCharsets.US_ASCII);
+  }
+}

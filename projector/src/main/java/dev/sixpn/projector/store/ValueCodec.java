@@ -1,0 +1,112 @@
+package dev.sixpn.projector.store;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.state.Host;
+import dev.sixpn.state.Instance;
+import dev.sixpn.state.InstanceStatus;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Compact binary values: a version byte, then fixed fields, then length-prefixed strings. Binary,
+ * not JSON, because the store is read on every DNS cache miss and written on every fold.
+ */
+public final class ValueCodec {
+
+  static final byte INSTANCE_V1 = 1;
+  static final byte HOST_V1 = 1;
+
+  private ValueCodec() {}
+
+  public static byte[] encodeInstance(Instance i) {
+    ByteBuffer b = ByteBuffer.allocate(34 + strings(i));
+    b.put(INSTANCE_V1);
+    b.put((byte) i.status().ordinal());
+    b.putInt((int) i.network());
+    b.putInt((int) i.host());
+    b.put(i.address().toBytes());
+    putString(b, i.instanceId());
+    putString(b, i.app());
+    putString(b, i.processGroup());
+    putString(b, i.region());
+    b.putShort((short) i.metadata().size());
+    for (Map.Entry<String, String> e : i.metadata().entrySet()) {
+      putString(b, e.getKey());
+      putString(b, e.getValue());
+    }
+    return java.util.Arrays.copyOf(b.array(), b.position());
+  }
+
+  private static int strings(Instance i) {
+    int n = i.instanceId().length() + i.app().length() + i.processGroup().length() + i.region().length() + 2;
+    for (Map.Entry<String, String> e : i.metadata().entrySet()) {
+      n += 4 + e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().getBytes(StandardCharsets.UTF_8).length;
+    }
+    return n;
+  }
+
+  public static Instance decodeInstance(byte[] v) {
+    ByteBuffer b = ByteBuffer.wrap(v);
+    byte version = b.get();
+    if (version != INSTANCE_V1) {
+      throw new IllegalStateException("unknown instance value version " + version);
+    }
+    InstanceStatus status = InstanceStatus.values()[b.get()];
+    long network = b.getInt() & 0xffff_ffffL;
+    long host = b.getInt() & 0xffff_ffffL;
+    byte[] addr = new byte[16];
+    b.get(addr);
+    String id = getString(b);
+    String app = getString(b);
+    String group = getString(b);
+    String region = getString(b);
+    int n = b.getShort();
+    Map<String, String> meta = new LinkedHashMap<>();
+    for (int k = 0; k < n; k++) {
+      meta.put(getString(b), getString(b));
+    }
+    return new Instance(id, network, app, group, host, region, SixpnAddress.fromBytes(addr), status, meta);
+  }
+
+  public static byte[] encodeHost(Host h) {
+    byte[] region = h.region().getBytes(StandardCharsets.UTF_8);
+    byte[] key = h.wireguardPublicKey().getBytes(StandardCharsets.UTF_8);
+    byte[] endpoint = h.endpoint().getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(1 + 4 + 16 + 6 + region.length + key.length + endpoint.length);
+    b.put(HOST_V1).putInt((int) h.host()).putDouble(h.latitude()).putDouble(h.longitude());
+    putBytes(b, region);
+    putBytes(b, key);
+    putBytes(b, endpoint);
+    return b.array();
+  }
+
+  public static Host decodeHost(byte[] v) {
+    ByteBuffer b = ByteBuffer.wrap(v);
+    byte version = b.get();
+    if (version != HOST_V1) {
+      throw new IllegalStateException("unknown host value version " + version);
+    }
+    long host = b.getInt() & 0xffff_ffffL;
+    double lat = b.getDouble();
+    double lon = b.getDouble();
+    return new Host(host, getString(b), lat, lon, getString(b), getString(b));
+  }
+
+  private static void putString(ByteBuffer b, String s) {
+    putBytes(b, s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void putBytes(ByteBuffer b, byte[] s) {
+    b.putShort((short) s.length);
+    b.put(s);
+  }
+
+  private static String getString(ByteBuffer b) {
+    int n = b.getShort() & 0xffff;
+    String s = new String(b.array(), b.position(), n, StandardCharsets.UTF_8);
+    b.position(b.position() + n);
+    return s;
+  }
+}

@@ -1,0 +1,196 @@
+package dev.sixpn.projector.fold;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.LifecycleEvent;
+import dev.sixpn.events.LifecycleEvent.AppCreated;
+import dev.sixpn.events.LifecycleEvent.AppDeleted;
+import dev.sixpn.events.LifecycleEvent.HostJoined;
+import dev.sixpn.events.LifecycleEvent.HostLeft;
+import dev.sixpn.events.LifecycleEvent.InstanceDestroyed;
+import dev.sixpn.events.LifecycleEvent.InstanceStarted;
+import dev.sixpn.events.LifecycleEvent.InstanceStopped;
+import dev.sixpn.events.LifecycleEvent.NetworkCreated;
+import dev.sixpn.events.LifecycleEvent.NetworkDeleted;
+import dev.sixpn.projector.store.StateStore;
+import dev.sixpn.projector.store.StoreBatch;
+import dev.sixpn.state.GeoPoint;
+import dev.sixpn.state.Instance;
+import dev.sixpn.state.InstanceStatus;
+import dev.sixpn.state.StateChange;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fold rules, observed through the read API of a real RocksDB store on disk. */
+class EventFolderTest {
+
+  static final Instant T = Instant.parse("2026-11-25T00:00:00Z");
+  static final String KEY = "5Zz5Bv1cPSrW6hO8NldV6Uqa/XTymJUN0xGd7EsiSCo=";
+
+  @TempDir Path dir;
+  StateStore store;
+  final AtomicInteger ids = new AtomicInteger();
+
+  @BeforeEach
+  void open() {
+    store = StateStore.open(dir.resolve("state"));
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  StateChange fold(LifecycleEvent... events) throws RuleViolation {
+    ChangeCollector changes = new ChangeCollector();
+    try (StoreBatch batch = store.newBatch()) {
+      for (LifecycleEvent e : events) {
+        EventFolder.fold(batch, e, changes);
+      }
+      store.commit(batch);
+    }
+    return changes.toChange();
+  }
+
+  String id() {
+    return "e" + ids.incrementAndGet();
+  }
+
+  InstanceStarted start(long network, String app, String instanceId, long host, String region, long n) {
+    return new InstanceStarted(id(), T, instanceId, network, app, "app", host, region, SixpnAddress.ofInstance(network, host, n), Map.of());
+  }
+
+  @Test
+  void instanceStarted_isVisibleInEveryIndex() throws Exception {
+    fold(new NetworkCreated(id(), T, 1, "org"), new AppCreated(id(), T, 1, "web"), start(1, "web", "i1", 7, "nrt", 1));
+    Instance i = store.instance(1, "web", "i1").orElseThrow();
+    assertEquals(InstanceStatus.STARTED, i.status());
+    assertEquals(List.of(i), store.instancesOfApp(1, "web", false));
+    assertEquals(List.of(i), store.instancesOfAppInRegion(1, "web", "nrt"));
+    assertEquals(List.of(i), store.instancesOfProcessGroup(1, "web", "app"));
+    assertEquals(List.of(i), store.instancesOnHost(7));
+    assertEquals(i, store.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).orElseThrow());
+    assertEquals(List.of("web"), store.appsOfNetwork(1));
+    assertEquals(List.of("nrt"), store.regionsOfApp(1, "web", false));
+    assertTrue(store.networkExists(1));
+  }
+
+  @Test
+  void instanceStopped_leavesDefaultAnswersButStaysInAllForms() throws Exception {
+    fold(start(1, "web", "i1", 7, "nrt", 1), start(1, "web", "i2", 8, "ams", 2));
+    StateChange change = fold(new InstanceStopped(id(), T, "i1", 1, "web"));
+    assertEquals(List.of("i2"), store.instancesOfApp(1, "web", false).stream().map(Instance::instanceId).toList());
+    assertEquals(List.of("i1", "i2"), store.instancesOfApp(1, "web", true).stream().map(Instance::instanceId).toList());
+    assertEquals(List.of(), store.instancesOfAppInRegion(1, "web", "nrt"));
+    assertEquals(List.of("ams"), store.regionsOfApp(1, "web", false));
+    assertEquals(List.of("ams", "nrt"), store.regionsOfApp(1, "web", true));
+    assertEquals(InstanceStatus.STOPPED, store.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).orElseThrow().status());
+    assertEquals(1, store.instancesOnHost(7).size());
+    assertEquals(java.util.Set.of("i1"), change.instanceIds());
+    assertEquals(java.util.Set.of(7L), change.hosts());
+  }
+
+  @Test
+  void instanceDestroyed_isGoneEverywhere() throws Exception {
+    fold(start(1, "web", "i1", 7, "nrt", 1));
+    fold(new InstanceDestroyed(id(), T, "i1", 1, "web"));
+    assertTrue(store.instance(1, "web", "i1").isEmpty());
+    assertTrue(store.instancesOfApp(1, "web", true).isEmpty());
+    assertTrue(store.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).isEmpty());
+    assertTrue(store.instancesOnHost(7).isEmpty());
+    assertTrue(store.appExists(1, "web"), "the app outlives its instances");
+  }
+
+  @Test
+  void instanceRestarted_onAnotherHostMovesEveryIndex() throws Exception {
+    fold(start(1, "web", "i1", 7, "nrt", 1));
+    fold(new InstanceStopped(id(), T, "i1", 1, "web"), start(1, "web", "i1", 8, "ams", 5));
+    assertTrue(store.instancesOnHost(7).isEmpty());
+    assertEquals(1, store.instancesOnHost(8).size());
+    assertTrue(store.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).isEmpty());
+    assertEquals(List.of("ams"), store.regionsOfApp(1, "web", true));
+  }
+
+  @Test
+  void appDeleted_removesItsInstancesOnly() throws Exception {
+    fold(new AppCreated(id(), T, 1, "web"), start(1, "web", "i1", 7, "nrt", 1), start(1, "db", "i2", 7, "nrt", 2));
+    fold(new AppDeleted(id(), T, 1, "web"));
+    assertFalse(store.appExists(1, "web"));
+    assertTrue(store.instancesOfApp(1, "web", true).isEmpty());
+    assertEquals(List.of("db"), store.appsOfNetwork(1));
+    assertEquals(1, store.instancesOnHost(7).size());
+  }
+
+  @Test
+  void networkDeleted_removesEverythingUnderIt() throws Exception {
+    fold(new NetworkCreated(id(), T, 1, "a"), new NetworkCreated(id(), T, 2, "b"),
+        start(1, "web", "i1", 7, "nrt", 1), start(2, "web", "i1", 7, "nrt", 1));
+    fold(new NetworkDeleted(id(), T, 1));
+    assertFalse(store.networkExists(1));
+    assertEquals(List.of(), store.appsOfNetwork(1));
+    assertEquals(List.of(), store.instancesOfNetwork(1, true));
+    assertEquals(1, store.instancesOfNetwork(2, true).size());
+    assertEquals(List.of(2L), store.networks());
+  }
+
+  @Test
+  void networksAreIsolated() throws Exception {
+    fold(start(1, "web", "i1", 7, "nrt", 1), start(2, "api", "i2", 7, "nrt", 1));
+    assertEquals(List.of("web"), store.appsOfNetwork(1));
+    assertEquals(List.of("api"), store.appsOfNetwork(2));
+    assertFalse(store.appExists(2, "web"));
+    assertTrue(store.instance(2, "web", "i1").isEmpty());
+  }
+
+  @Test
+  void duplicateEventId_isNoOp() throws Exception {
+    InstanceStarted s = start(1, "web", "i1", 7, "nrt", 1);
+    fold(s);
+    fold(new InstanceStopped(id(), T, "i1", 1, "web"));
+    String before = store.digest();
+    fold(s); // re-delivered start must not restart the stopped instance
+    assertEquals(before, store.digest());
+    assertEquals(InstanceStatus.STOPPED, store.instance(1, "web", "i1").orElseThrow().status());
+  }
+
+  @Test
+  void instanceBeforeHostJoined_becomesCompleteWhenHostArrives() throws Exception {
+    fold(start(1, "web", "i1", 9, "syd", 1));
+    assertTrue(store.host(9).isEmpty());
+    assertEquals(1, store.instancesOnHost(9).size());
+    StateChange change = fold(new HostJoined(id(), T, 9, "syd", -33.9, 151.2, KEY, "192.0.2.9:51820"));
+    assertEquals(java.util.Set.of(9L), change.hosts());
+    assertEquals("192.0.2.9:51820", store.host(9).orElseThrow().endpoint());
+    assertEquals(new GeoPoint(-33.9, 151.2), store.regionLocation("syd").orElseThrow());
+    fold(new HostLeft(id(), T, 9));
+    assertTrue(store.hosts().isEmpty());
+  }
+
+  @Test
+  void foldsInOneBatchSeeEachOther() throws Exception {
+    fold(start(1, "web", "i1", 7, "nrt", 1), new InstanceStopped(id(), T, "i1", 1, "web"), new InstanceDestroyed(id(), T, "i1", 1, "web"));
+    assertTrue(store.instancesOfApp(1, "web", true).isEmpty());
+  }
+
+  @Test
+  void ruleViolations_leaveStateUntouched() throws Exception {
+    fold(start(1, "web", "i1", 7, "nrt", 1));
+    String before = store.digest();
+    assertThrows(RuleViolation.class, () -> fold(new InstanceStopped(id(), T, "nope", 1, "web")));
+    assertThrows(RuleViolation.class, () -> fold(new InstanceDestroyed(id(), T, "nope", 1, "web")));
+    RuleViolation taken = assertThrows(RuleViolation.class, () -> fold(start(1, "web", "i9", 7, "nrt", 1)));
+    assertTrue(taken.getMessage().contains("already belongs to instance i1"), taken.getMessage());
+    assertEquals(before, store.digest());
+  }
+}
