@@ -1,0 +1,316 @@
+package dev.sixpn.dns.zone;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.dns.testing.FakeState;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.NSRecord;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.PTRRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.Type;
+
+class InternalZoneTest {
+
+  private final FakeState state = FakeState.fixture();
+  private final InternalZone zone = new InternalZone(state);
+  private static final Caller ORD = new Caller(1, "ord");
+  private static final Caller NRT = new Caller(1, "nrt");
+  private static final Caller NET2 = new Caller(2, "fra");
+
+  private ZoneAnswer ask(String name, int type, Caller caller) {
+    return zone.answer(Name.fromConstantString(name), type, caller);
+  }
+
+  private List<String> ips(ZoneAnswer a) {
+    return a.answers().stream().map(r -> ((AAAARecord) r).getAddress().getHostAddress()).map(s -> {
+      try {
+        return SixpnAddress.parse(s).toString();
+      } catch (IllegalArgumentException e) {
+        return s;
+      }
+    }).toList();
+  }
+
+  private Set<String> ipsOf(String... ids) {
+    return java.util.Arrays.stream(ids).map(id -> state.get(id).address().toString()).collect(Collectors.toSet());
+  }
+
+  private List<String> ipsInOrder(String... ids) {
+    return java.util.Arrays.stream(ids).map(id -> state.get(id).address().toString()).toList();
+  }
+
+  private static List<String> txt(ZoneAnswer a) {
+    return a.answers().stream().map(r -> String.join("", ((TXTRecord) r).getStrings())).toList();
+  }
+
+  private static void assertNxdomain(ZoneAnswer a) {
+    assertEquals(Rcode.NXDOMAIN, a.rcode());
+    assertTrue(a.answers().isEmpty());
+    assertSoa(a);
+  }
+
+  private static void assertNoData(ZoneAnswer a) {
+    assertEquals(Rcode.NOERROR, a.rcode());
+    assertTrue(a.answers().isEmpty(), "no answer records expected: " + a.answers());
+    assertSoa(a);
+  }
+
+  private static void assertSoa(ZoneAnswer a) {
+    assertEquals(1, a.authority().size());
+    SOARecord soa = (SOARecord) a.authority().getFirst();
+    assertEquals(5, soa.getMinimum());
+    assertEquals(5, soa.getTTL());
+  }
+
+  @Test
+  void app_answersStartedInstancesOfCallersNetwork() {
+    ZoneAnswer a = ask("fearsome-bagel-43.internal.", Type.AAAA, ORD);
+    assertEquals(Rcode.NOERROR, a.rcode());
+    assertEquals(ipsOf("a1nrt", "b2iad", "c3iad", "d4ams"), Set.copyOf(ips(a)));
+    assertTrue(a.authority().isEmpty());
+    assertTrue(a.rotate());
+    assertTrue(a.answers().stream().allMatch(r -> r.getTTL() == 5));
+  }
+
+  @Test
+  void app_otherNetworkSeesOnlyItsOwnAppOfTheSameName() {
+    assertEquals(ipsOf("x9fra"), Set.copyOf(ips(ask("fearsome-bagel-43.internal.", Type.AAAA, NET2))));
+  }
+
+  @Test
+  void app_ofAnotherNetworkIsNxdomain() {
+    assertNxdomain(ask("redis-bagel-43.internal.", Type.AAAA, NET2));
+    assertNxdomain(ask("secret-app.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("vms.secret-app.internal.", Type.TXT, ORD));
+    assertNxdomain(ask("s1fra.vm.secret-app.internal.", Type.AAAA, ORD));
+  }
+
+  @Test
+  void global_isTheApp() {
+    assertEquals(ipsOf("a1nrt", "b2iad", "c3iad", "d4ams"), Set.copyOf(ips(ask("global.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+  }
+
+  @Test
+  void region_answersStartedInstancesInRegion() {
+    assertEquals(ipsOf("b2iad", "c3iad"), Set.copyOf(ips(ask("iad.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+  }
+
+  @Test
+  void region_withOnlyStoppedInstancesIsNoData() {
+    assertNoData(ask("syd.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+  }
+
+  @Test
+  void region_unknownIsNxdomain() {
+    assertNxdomain(ask("lhr.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+  }
+
+  @Test
+  void nearest_ordersByDistanceFromCallersRegion() {
+    ZoneAnswer fromOrd = ask("top3.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD);
+    assertEquals(ipsInOrder("b2iad", "c3iad", "d4ams"), ips(fromOrd));
+    assertFalse(fromOrd.rotate());
+    ZoneAnswer fromNrt = ask("top2.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, NRT);
+    assertEquals(ipsInOrder("a1nrt", "d4ams"), ips(fromNrt));
+  }
+
+  @Test
+  void nearest_largerThanAppGivesAllStartedInOrder() {
+    assertEquals(ipsInOrder("b2iad", "c3iad", "d4ams", "a1nrt"), ips(ask("top10.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD)));
+  }
+
+  @Test
+  void nearest_tieBrokenByInstanceIdStably() {
+    assertEquals(ipsInOrder("b2iad"), ips(ask("top1.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD)));
+    assertEquals(ipsInOrder("b2iad"), ips(ask("top1.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD)));
+  }
+
+  @Test
+  void nearest_withoutCallerRegionOrdersByRegionName() {
+    assertEquals(ipsInOrder("d4ams", "b2iad"), ips(ask("top2.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, new Caller(1, null))));
+  }
+
+  @Test
+  void nearest_badCountIsNxdomain() {
+    assertNxdomain(ask("top0.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("topx.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("top3.nearest.to.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+  }
+
+  @Test
+  void topN_parsesOnlyPositiveDecimal() {
+    assertEquals(3, InternalZone.topN("top3"));
+    assertEquals(123456, InternalZone.topN("top123456") > 0 ? 123456 : -1, "large N accepted (capped)");
+    assertEquals(-1, InternalZone.topN("top"));
+    assertEquals(-1, InternalZone.topN("top0"));
+    assertEquals(-1, InternalZone.topN("top-1"));
+    assertEquals(-1, InternalZone.topN("tops"));
+    assertEquals(-1, InternalZone.topN("top1234567"));
+  }
+
+  @Test
+  void vm_answersThatInstance() {
+    assertEquals(ipsOf("c3iad"), Set.copyOf(ips(ask("c3iad.vm.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+  }
+
+  @Test
+  void vm_stoppedIsNoDataAndUnknownIsNxdomain() {
+    assertNoData(ask("e5syd.vm.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("zzz.vm.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("r1iad.vm.fearsome-bagel-43.internal.", Type.AAAA, ORD)); // instance of another app
+  }
+
+  @Test
+  void process_answersStartedInstancesOfGroup() {
+    assertEquals(ipsOf("a1nrt", "b2iad", "d4ams"), Set.copyOf(ips(ask("web.process.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(ipsOf("c3iad"), Set.copyOf(ips(ask("worker.process.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertNxdomain(ask("cron.process.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+  }
+
+  @Test
+  void regions_isOneCommaSeparatedTxt() {
+    assertEquals(List.of("ams,iad,nrt"), txt(ask("regions.fearsome-bagel-43.internal.", Type.TXT, ORD)));
+    assertEquals(List.of("ams,iad,nrt,syd"), txt(ask("all.regions.fearsome-bagel-43.internal.", Type.TXT, ORD)));
+  }
+
+  @Test
+  void vms_isOneTxtPerInstance() {
+    assertEquals(Set.of("a1nrt nrt", "b2iad iad", "c3iad iad", "d4ams ams"), Set.copyOf(txt(ask("vms.fearsome-bagel-43.internal.", Type.TXT, ORD))));
+    assertEquals(Set.of("a1nrt nrt", "b2iad iad", "c3iad iad", "d4ams ams", "e5syd syd"),
+        Set.copyOf(txt(ask("all.vms.fearsome-bagel-43.internal.", Type.TXT, ORD))));
+  }
+
+  @Test
+  void apps_listsOnlyCallersNetwork() {
+    assertEquals(List.of("caller-app,fearsome-bagel-43,redis-bagel-43"), txt(ask("_apps.internal.", Type.TXT, ORD)));
+    assertEquals(List.of("fearsome-bagel-43,secret-app"), txt(ask("_apps.internal.", Type.TXT, NET2)));
+  }
+
+  @Test
+  void instances_listsStartedAndAllFormAddsStopped() {
+    List<String> started = txt(ask("_instances.internal.", Type.TXT, NET2));
+    assertEquals(Set.of(
+        "instance=s1fra,app=secret-app,ip=" + state.get("s1fra").address() + ",region=fra",
+        "instance=x9fra,app=fearsome-bagel-43,ip=" + state.get("x9fra").address() + ",region=fra"), Set.copyOf(started));
+    assertEquals(6, txt(ask("_instances.internal.", Type.TXT, ORD)).size());
+    List<String> all = txt(ask("all._instances.internal.", Type.TXT, ORD));
+    assertEquals(7, all.size());
+    assertTrue(all.stream().anyMatch(s -> s.startsWith("instance=e5syd,")));
+  }
+
+  @Test
+  void existingNameAskedForOtherType_isNoDataWithSoa() {
+    assertNoData(ask("fearsome-bagel-43.internal.", Type.A, ORD));
+    assertNoData(ask("fearsome-bagel-43.internal.", Type.TXT, ORD));
+    assertNoData(ask("regions.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+  }
+
+  @Test
+  void emptyNonTerminals_areNoDataNotNxdomain() {
+    for (String n : List.of("vm.fearsome-bagel-43.internal.", "process.fearsome-bagel-43.internal.",
+        "of.fearsome-bagel-43.internal.", "nearest.of.fearsome-bagel-43.internal.", "all.fearsome-bagel-43.internal.", "all.internal.")) {
+      assertNoData(ask(n, Type.AAAA, ORD));
+    }
+  }
+
+  @Test
+  void any_returnsEveryRecordOfTheName() {
+    assertEquals(4, ask("fearsome-bagel-43.internal.", Type.ANY, ORD).answers().size());
+  }
+
+  @Test
+  void unknownAndDeepNames_areNxdomain() {
+    assertNxdomain(ask("nope.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("a.b.c.d.e.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("x.y.internal.", Type.AAAA, ORD));
+  }
+
+  @Test
+  void names_matchCaseInsensitively() {
+    ZoneAnswer a = ask("FearSome-BAGEL-43.InTeRnAl.", Type.AAAA, ORD);
+    assertEquals(ipsOf("a1nrt", "b2iad", "c3iad", "d4ams"), Set.copyOf(ips(a)));
+    assertEquals(ipsOf("c3iad"), Set.copyOf(ips(ask("C3IAD.VM.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(List.of("ams,iad,nrt"), txt(ask("REGIONS.Fearsome-Bagel-43.internal.", Type.TXT, ORD)));
+  }
+
+  @Test
+  void apex_hasSoaAndNs() {
+    ZoneAnswer soa = ask("internal.", Type.SOA, ORD);
+    assertEquals(1, soa.answers().size());
+    assertEquals(Name.fromConstantString("_ns.internal."), ((SOARecord) soa.answers().getFirst()).getHost());
+    ZoneAnswer ns = ask("internal.", Type.NS, Caller.host());
+    assertEquals(Name.fromConstantString("_ns.internal."), ((NSRecord) ns.answers().getFirst()).getTarget());
+    assertEquals(Set.of(InetAddress.ofLiteral("fdaa::3")),
+        ask("_ns.internal.", Type.AAAA, ORD).answers().stream().map(r -> ((AAAARecord) r).getAddress()).collect(Collectors.toSet()));
+    assertNoData(ask("internal.", Type.AAAA, ORD));
+  }
+
+  @Test
+  void host_seesNoNetworksNames() {
+    assertNxdomain(ask("fearsome-bagel-43.internal.", Type.AAAA, Caller.host()));
+    assertNxdomain(ask("_apps.internal.", Type.TXT, Caller.host()));
+    assertNxdomain(ask("_instances.internal.", Type.TXT, Caller.host()));
+    assertNxdomain(ask(state.get("a1nrt").address().reverseName(), Type.PTR, Caller.host()));
+  }
+
+  @Test
+  void ptr_ofOwnNetworkNamesTheVm() {
+    ZoneAnswer a = ask(state.get("b2iad").address().reverseName(), Type.PTR, ORD);
+    assertEquals(Rcode.NOERROR, a.rcode());
+    assertEquals(Name.fromConstantString("b2iad.vm.fearsome-bagel-43.internal."), ((PTRRecord) a.answers().getFirst()).getTarget());
+    ZoneAnswer upper = ask(state.get("b2iad").address().reverseName().toUpperCase(), Type.PTR, ORD);
+    assertEquals(1, upper.answers().size());
+  }
+
+  @Test
+  void ptr_ofOtherNetworkOrUnknownAddressIsNxdomain() {
+    assertNxdomain(ask(state.get("s1fra").address().reverseName(), Type.PTR, ORD));
+    assertNxdomain(ask(SixpnAddress.ofInstance(1, 7, 9999).reverseName(), Type.PTR, ORD));
+  }
+
+  @Test
+  void ptr_partialNamesInsideOwnPrefixAreNoDataOthersNxdomain() {
+    String own = SixpnAddress.ofInstance(1, 0, 0).reverseName(); // 32 nibbles + ip6.arpa.
+    String ownNetworkPrefix = own.substring(2 * 20); // the 12 most significant nibbles
+    assertNoData(ask(ownNetworkPrefix, Type.PTR, ORD));
+    String otherNetworkPrefix = SixpnAddress.ofInstance(2, 0, 0).reverseName().substring(2 * 20);
+    assertNxdomain(ask(otherNetworkPrefix, Type.PTR, ORD));
+    assertEquals(Rcode.NOERROR, ask("a.a.d.f.ip6.arpa.", Type.SOA, ORD).rcode());
+    assertEquals(1, ask("a.a.d.f.ip6.arpa.", Type.SOA, ORD).answers().size());
+  }
+
+  @Test
+  void answer_outsideZoneIsMisuse() {
+    assertThrows(IllegalArgumentException.class, () -> ask("example.com.", Type.A, ORD));
+    assertTrue(InternalZone.isAuthoritativeFor(Name.fromConstantString("X.INTERNAL.")));
+    assertFalse(InternalZone.isAuthoritativeFor(Name.fromConstantString("internal.example.")));
+    assertFalse(InternalZone.isAuthoritativeFor(Name.fromConstantString("1.0.0.127.in-addr.arpa.")));
+  }
+
+  @Test
+  void txt_longTextIsSplitInto255ByteStrings() {
+    Record r = InternalZone.txt(Name.fromConstantString("x.internal."), "a".repeat(600));
+    List<String> strings = ((TXTRecord) r).getStrings();
+    assertEquals(List.of(255, 255, 90), strings.stream().map(String::length).toList());
+  }
+
+  @Test
+  void caller_validatesFields() {
+    assertThrows(IllegalArgumentException.class, () -> new Caller(-1, null));
+    assertThrows(IllegalArgumentException.class, () -> new Caller(1L << 32, null));
+    assertThrows(IllegalArgumentException.class, () -> new Caller(1, ""));
+  }
+}
