@@ -111,20 +111,28 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     refreshPartitions(true);
     Map<TopicPartition, Long> end = consumer.endOffsets(assigned.keySet());
-    while (System.nanoTime() < deadline) {
-      boolean behind = false;
-      for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-        if (consumer.position(e.getKey()) < e.getValue()) {
-          behind = true;
-          break;
-        }
-      }
-      if (!behind) {
+    while (true) {
+      if (!assigned.isEmpty() && reached(end)) {
         return true;
+      }
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
+      if (assigned.isEmpty()) {
+        refreshPartitions(true);
+        end = consumer.endOffsets(assigned.keySet());
       }
       pollOnce();
     }
-    return false;
+  }
+
+  private boolean reached(Map<TopicPartition, Long> end) {
+    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+      if (consumer.position(e.getKey()) < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -18,6 +18,8 @@ public final class ProjectorMetrics {
   private final Counter duplicates;
   private final Histogram batchSeconds;
   private final Map<Integer, Long> lag = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.LongAdder foldedTotal = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder quarantinedTotal = new java.util.concurrent.atomic.LongAdder();
   private volatile double lastCommitEpochSeconds;
 
   public ProjectorMetrics(PrometheusRegistry registry) {
@@ -45,10 +47,12 @@ public final class ProjectorMetrics {
 
   public void folded(String type) {
     folded.labelValues(type).inc();
+    foldedTotal.increment();
   }
 
   public void quarantined(String reason) {
     quarantined.labelValues(reason).inc();
+    quarantinedTotal.increment();
   }
 
   public void duplicate() {
@@ -64,11 +68,11 @@ public final class ProjectorMetrics {
     lag.put(partition, records);
   }
 
-  public double foldedTotal() {
-    return folded.get();
+  public long foldedTotal() {
+    return foldedTotal.sum();
   }
 
-  public double quarantinedTotal() {
-    return quarantined.get();
+  public long quarantinedTotal() {
+    return quarantinedTotal.sum();
   }
 }

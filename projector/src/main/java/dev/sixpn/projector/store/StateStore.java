@@ -353,6 +353,15 @@ public final class StateStore implements StateReader, AutoCloseable {
    * log to the same offsets have the same digest.
    */
   public String digest() {
+    return digest(java.util.Set.of());
+  }
+
+  /** The digest of the state alone: without offsets, schema and quarantine. */
+  public String stateDigest() {
+    return digest(java.util.Set.of(Family.META, Family.QUARANTINE));
+  }
+
+  private String digest(java.util.Set<Family> excluded) {
     MessageDigest md;
     try {
       md = MessageDigest.getInstance("SHA-256");
@@ -360,6 +369,9 @@ public final class StateStore implements StateReader, AutoCloseable {
       throw new AssertionError(e);
     }
     for (Family f : Family.values()) {
+      if (excluded.contains(f)) {
+        continue;
+      }
       md.update(f.nameBytes());
       scan(f, new byte[0], (k, v) -> {
         md.update(ByteBuffer.allocate(4).putInt(k.length).array());
