@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sixpn dataplane: tc (clsact) programs that keep organizations apart.
+ *
+ *   from_instance  ingress of an instance's host-side link (Ethernet framing)
+ *   from_mesh      ingress of the WireGuard device (L3 tun, no link-layer header)
+ *
+ * Forwarding is left to the kernel: from_instance rewrites a remote destination to the mesh form
+ * and returns TC_ACT_OK; the host's route fdab::/16 dev <wg> then hands the packet to WireGuard,
+ * whose cryptokey routing picks the peer by the destination host's /48. from_mesh rewrites back
+ * and the per-instance /128 route delivers to the instance's link. Keeping the kernel on the
+ * path keeps hop limits, ICMP errors and PMTU discovery working, at the cost of a FIB lookup.
+ *
+ * The mesh rewrite (DESIGN.md "Address plan") permutes 16-bit words and adds +1/-1, so the
+ * one's-complement sum of each address is unchanged: L4 checksums (pseudo-header), partial
+ * checksums and CHECKSUM_COMPLETE sums all stay valid and no csum helper is called.
+ *
+ * Every struct here has a Java twin (dev.sixpn.dataplane.maps.*) whose MemoryLayout is checked
+ * against this object's BTF by LayoutMatchesBtfTest; change both together.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#define SIXPN_PREFIX 0xfdaa
+#define MESH_PREFIX 0xfdab
+#define ROLE_DNS 3
+
+/* link_info.flags */
+#define LINK_ALLOW_HOST 0x1
+
+/* Drop reasons: index into sixpn_drops. Keep in sync with DropReason.java. */
+enum drop_reason {
+	DROP_MALFORMED = 0,
+	DROP_NOT_IPV6 = 1,
+	DROP_NOT_CONFIGURED = 2,
+	DROP_UNKNOWN_LINK = 3,
+	DROP_SPOOFED_SOURCE = 4,
+	DROP_NOT_6PN_DEST = 5,
+	DROP_CROSS_NETWORK = 6,
+	DROP_HOST_NOT_ALLOWED = 7,
+	DROP_UNKNOWN_LOCAL_DEST = 8,
+	DROP_NO_MESH_FORM = 9,
+	DROP_MESH_NOT_MESH_FORM = 10,
+	DROP_MESH_WRONG_HOST = 11,
+	DROP_MESH_CROSS_NETWORK = 12,
+	DROP_MESH_UNKNOWN_DEST = 13,
+	DROP_REASONS = 16,
+};
+
+/* Single entry (key 0): this host. host == 0 means not configured yet: drop everything. */
+struct sixpn_config {
+	__u32 host;
+	__u32 flags;
+};
+
+/* Per instance link (key: ifindex of the host-side link): the one address it may send from. */
+struct link_info {
+	__u8 addr[16];
+	__u32 flags;
+	__u32 reserved;
+};
+
+/* Per local instance (key: its 6PN address): where it lives. */
+struct local_instance {
+	__u32 ifindex;
+	__u32 flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sixpn_config);
+} sixpn_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct link_info);
+} sixpn_links SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct in6_addr);
+	__type(value, struct local_instance);
+} sixpn_locals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DROP_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} sixpn_drops SEC(".maps");
+
+static __always_inline int drop(__u32 reason)
+{
+	__u64 *count = bpf_map_lookup_elem(&sixpn_drops, &reason);
+	if (count)
+		*count += 1;
+	return TC_ACT_SHOT;
+}
+
+static __always_inline __u16 word(const struct in6_addr *a, int i)
+{
+	return bpf_ntohs(a->in6_u.u6_addr16[i]);
+}
+
+static __always_inline __u32 field32(const struct in6_addr *a, int first_word)
+{
+	return ((__u32)word(a, first_word) << 16) | word(a, first_word + 1);
+}
+
+static __always_inline int addr_eq(const struct in6_addr *a, const __u8 *b)
+{
+	const __u32 *x = a->in6_u.u6_addr32;
+	const __u32 *y = (const __u32 *)b;
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
+/* fdaa:N1:N2:H1:H2:I1:I2:R -> fdab:H1:H2:N1:N2:I1:I2:R-1 (caller ensures R != 0). */
+static __always_inline void to_mesh(struct in6_addr *a)
+{
+	__be16 n1 = a->in6_u.u6_addr16[1], n2 = a->in6_u.u6_addr16[2];
+	a->in6_u.u6_addr16[0] = bpf_htons(MESH_PREFIX);
+	a->in6_u.u6_addr16[1] = a->in6_u.u6_addr16[3];
+	a->in6_u.u6_addr16[2] = a->in6_u.u6_addr16[4];
+	a->in6_u.u6_addr16[3] = n1;
+	a->in6_u.u6_addr16[4] = n2;
+	a->in6_u.u6_addr16[7] = bpf_htons(word(a, 7) - 1);
+}
+
+/* fdab:H1:H2:N1:N2:I1:I2:R -> fdaa:N1:N2:H1:H2:I1:I2:R+1 (caller ensures R != 0xffff). */
+static __always_inline void from_mesh_form(struct in6_addr *a)
+{
+	__be16 h1 = a->in6_u.u6_addr16[1], h2 = a->in6_u.u6_addr16[2];
+	a->in6_u.u6_addr16[0] = bpf_htons(SIXPN_PREFIX);
+	a->in6_u.u6_addr16[1] = a->in6_u.u6_addr16[3];
+	a->in6_u.u6_addr16[2] = a->in6_u.u6_addr16[4];
+	a->in6_u.u6_addr16[3] = h1;
+	a->in6_u.u6_addr16[4] = h2;
+	a->in6_u.u6_addr16[7] = bpf_htons(word(a, 7) + 1);
+}
+
+/* Router/neighbour solicitation and advertisement (ICMPv6 133-136) always pass. */
+static __always_inline int is_neighbour_discovery(struct __sk_buff *skb, const struct ipv6hdr *ip6, __u32 l3_off)
+{
+	__u8 type;
+	if (ip6->nexthdr != IPPROTO_ICMPV6)
+		return 0;
+	if (bpf_skb_load_bytes(skb, l3_off + sizeof(struct ipv6hdr), &type, 1) < 0)
+		return 0;
+	return type >= 133 && type <= 136;
+}
+
+static __always_inline struct sixpn_config *config(void)
+{
+	__u32 zero = 0;
+	struct sixpn_config *cfg = bpf_map_lookup_elem(&sixpn_config, &zero);
+	if (!cfg || cfg->host == 0)
+		return 0;
+	return cfg;
+}
+
+SEC("tc")
+int from_instance(struct __sk_buff *skb)
+{
+	const __u32 l3_off = sizeof(struct ethhdr);
+	void *data, *end;
+	struct ethhdr *eth;
+	struct ipv6hdr *ip6;
+
+	if (skb->protocol != bpf_htons(ETH_P_IPV6))
+		return drop(DROP_NOT_IPV6);
+	if (bpf_skb_pull_data(skb, l3_off + sizeof(struct ipv6hdr)) < 0)
+		return drop(DROP_MALFORMED);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	eth = data;
+	ip6 = (void *)(eth + 1);
+	if ((void *)(ip6 + 1) > end)
+		return drop(DROP_MALFORMED);
+	if (is_neighbour_discovery(skb, ip6, l3_off))
+		return TC_ACT_OK;
+
+	struct sixpn_config *cfg = config();
+	if (!cfg)
+		return drop(DROP_NOT_CONFIGURED);
+	__u32 ifindex = skb->ifindex;
+	struct link_info *link = bpf_map_lookup_elem(&sixpn_links, &ifindex);
+	if (!link)
+		return drop(DROP_UNKNOWN_LINK);
+	if (!addr_eq(&ip6->saddr, link->addr))
+		return drop(DROP_SPOOFED_SOURCE);
+
+	struct in6_addr dst = ip6->daddr;
+	if (word(&dst, 0) != SIXPN_PREFIX)
+		return drop(DROP_NOT_6PN_DEST);
+	__u32 dnet = field32(&dst, 1), dhost = field32(&dst, 3), dinst = field32(&dst, 5);
+	__u16 drole = word(&dst, 7);
+
+	/* fdaa::3, the resolver every host answers locally. */
+	if (dnet == 0 && dhost == 0 && dinst == 0 && drole == ROLE_DNS)
+		return TC_ACT_OK;
+	/* Network 0 is the hosts' own: only this host, and only where allowed for the link. */
+	if (dnet == 0) {
+		if ((link->flags & LINK_ALLOW_HOST) && dhost == cfg->host)
+			return TC_ACT_OK;
+		return drop(DROP_HOST_NOT_ALLOWED);
+	}
+	if (dnet != field32(&ip6->saddr, 1))
+		return drop(DROP_CROSS_NETWORK);
+	/* fdaa:NNNN:NNNN::3, the network's DNS service, answered by this host. */
+	if (dhost == 0) {
+		if (dinst == 0 && drole == ROLE_DNS)
+			return TC_ACT_OK;
+		return drop(DROP_UNKNOWN_LOCAL_DEST);
+	}
+	if (dhost == cfg->host) {
+		if (!bpf_map_lookup_elem(&sixpn_locals, &dst))
+			return drop(DROP_UNKNOWN_LOCAL_DEST);
+		return TC_ACT_OK;
+	}
+	if (drole == 0)
+		return drop(DROP_NO_MESH_FORM);
+	to_mesh(&ip6->saddr);
+	to_mesh(&ip6->daddr);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int from_mesh(struct __sk_buff *skb)
+{
+	void *data, *end;
+	struct ipv6hdr *ip6;
+
+	if (skb->protocol != bpf_htons(ETH_P_IPV6))
+		return drop(DROP_NOT_IPV6);
+	if (bpf_skb_pull_data(skb, sizeof(struct ipv6hdr)) < 0)
+		return drop(DROP_MALFORMED);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	ip6 = data;
+	if ((void *)(ip6 + 1) > end)
+		return drop(DROP_MALFORMED);
+
+	struct sixpn_config *cfg = config();
+	if (!cfg)
+		return drop(DROP_NOT_CONFIGURED);
+	if (word(&ip6->saddr, 0) != MESH_PREFIX || word(&ip6->daddr, 0) != MESH_PREFIX)
+		return drop(DROP_MESH_NOT_MESH_FORM);
+	/* The source host needs no check: WireGuard accepts a packet from a peer only if its
+	 * source is inside that peer's AllowedIPs, the sending host's fdab:HHHH:HHHH::/48. */
+	if (field32(&ip6->daddr, 1) != cfg->host)
+		return drop(DROP_MESH_WRONG_HOST);
+	if (field32(&ip6->saddr, 3) != field32(&ip6->daddr, 3))
+		return drop(DROP_MESH_CROSS_NETWORK);
+	if (word(&ip6->saddr, 7) == 0xffff || word(&ip6->daddr, 7) == 0xffff)
+		return drop(DROP_MESH_NOT_MESH_FORM);
+	from_mesh_form(&ip6->saddr);
+	from_mesh_form(&ip6->daddr);
+	struct in6_addr dst = ip6->daddr;
+	if (!bpf_map_lookup_elem(&sixpn_locals, &dst))
+		return drop(DROP_MESH_UNKNOWN_DEST);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

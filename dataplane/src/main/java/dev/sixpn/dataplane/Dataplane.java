@@ -1,0 +1,129 @@
+package dev.sixpn.dataplane;
+
+import dev.sixpn.dataplane.bpf.ProgramLoader;
+import dev.sixpn.dataplane.link.InstanceFiles;
+import dev.sixpn.dataplane.link.IpPlumbing;
+import dev.sixpn.dataplane.link.Netns;
+import dev.sixpn.dataplane.maps.DataplaneMaps;
+import dev.sixpn.dataplane.maps.HostConfig;
+import dev.sixpn.dataplane.reconcile.ReconcileLoop;
+import dev.sixpn.dataplane.reconcile.ReconcileResult;
+import dev.sixpn.dataplane.reconcile.Reconciler;
+import dev.sixpn.dataplane.wireguard.HostKeys;
+import dev.sixpn.dataplane.wireguard.WgKey;
+import dev.sixpn.dataplane.wireguard.WireGuardGoDevice;
+import dev.sixpn.state.ChangeFeed;
+import dev.sixpn.state.StateReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One host's dataplane: loads (or adopts) the pinned programs and maps, brings up (or adopts) the
+ * WireGuard device, and keeps both reconciled with the projected state. Closing it stops the
+ * reconciler only: programs, maps and tunnels keep forwarding while the agent is away, and the
+ * next start converges from whatever it finds.
+ */
+public final class Dataplane implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Dataplane.class);
+
+  private final DataplaneConfig config;
+  private final HostKeys keys;
+  private final DataplaneMaps maps;
+  private final WireGuardGoDevice device;
+  private final ReconcileLoop loop;
+
+  private Dataplane(DataplaneConfig config, HostKeys keys, DataplaneMaps maps, WireGuardGoDevice device, ReconcileLoop loop) {
+    this.config = config;
+    this.keys = keys;
+    this.maps = maps;
+    this.device = device;
+    this.loop = loop;
+  }
+
+  /** The host's WireGuard public key, for its host.joined event; creates the key on first use. */
+  public static WgKey publicKey(DataplaneConfig config) {
+    return HostKeys.loadOrCreate(keyFile(config)).publicKey();
+  }
+
+  private static java.nio.file.Path keyFile(DataplaneConfig config) {
+    return config.stateDir().resolve("wireguard").resolve("private.key");
+  }
+
+  public static Dataplane start(DataplaneConfig config, StateReader state, ChangeFeed feed, DataplaneMetrics metrics) {
+    if (!config.netns().exists()) {
+      throw new IllegalStateException("network namespace " + config.netns().path() + " does not exist");
+    }
+    HostKeys keys = HostKeys.loadOrCreate(keyFile(config));
+    ProgramLoader.Pins pins = ProgramLoader.ensureLoaded(config.pinDir());
+    DataplaneMaps maps = new DataplaneMaps(pins, metrics::mapObserver);
+    WireGuardGoDevice device = null;
+    ReconcileLoop loop = null;
+    try {
+      maps.config().set(new HostConfig(config.host(), 0));
+      metrics.exportDrops(maps.drops());
+      device =
+          WireGuardGoDevice.openOrStart(
+              config.wgDevice(), config.netns(), config.stateDir().resolve("wireguard-go-" + config.wgDevice() + ".log"), config.mtu());
+      IpPlumbing plumbing =
+          new IpPlumbing(config.netns(), pins.program(ProgramLoader.FROM_INSTANCE), pins.program(ProgramLoader.FROM_MESH));
+      plumbing.enableForwarding();
+      plumbing.attachFromMesh(config.wgDevice());
+      Reconciler reconciler =
+          new Reconciler(
+              new Reconciler.Settings(config.host(), config.wgDevice(), config.listenPort(), config.keepaliveSeconds(), keys),
+              state,
+              maps.links(),
+              maps.locals(),
+              device,
+              plumbing,
+              new InstanceFiles(config.netnsEtc()),
+              name -> Netns.named(name).exists(),
+              metrics.reconcileObserver());
+      loop = new ReconcileLoop(reconciler, metrics::pass, "sixpn-dataplane-" + config.host());
+      ReconcileResult first = loop.start(feed, config.resync());
+      log.info(
+          "dataplane started host={} netns={} wg={} changes={} errors={}",
+          config.host(), config.netns(), config.wgDevice(), first.changes(), first.errors());
+      return new Dataplane(config, keys, maps, device, loop);
+    } catch (RuntimeException e) {
+      if (loop != null) {
+        loop.close();
+      }
+      if (device != null) {
+        device.close();
+      }
+      maps.close();
+      throw e;
+    }
+  }
+
+  public WgKey publicKey() {
+    return keys.publicKey();
+  }
+
+  public DataplaneConfig config() {
+    return config;
+  }
+
+  public DataplaneMaps maps() {
+    return maps;
+  }
+
+  public WireGuardGoDevice device() {
+    return device;
+  }
+
+  /** Runs a pass now and waits for it. */
+  public ReconcileResult reconcileNow() {
+    return loop.reconcileNow();
+  }
+
+  @Override
+  public void close() {
+    loop.close();
+    device.close();
+    maps.close();
+    log.info("dataplane stopped host={} (programs, maps and tunnels left running)", config.host());
+  }
+}

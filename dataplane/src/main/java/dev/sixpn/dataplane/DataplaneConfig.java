@@ -1,0 +1,66 @@
+package dev.sixpn.dataplane;
+
+import dev.sixpn.dataplane.link.Netns;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How one host's dataplane is set up.
+ *
+ * @param host this host's id (the HHHH:HHHH of its instances' addresses)
+ * @param netns the namespace holding the host's links and WireGuard device
+ * @param pinDir bpffs directory for this host's programs and maps, e.g. /sys/fs/bpf/sixpn
+ * @param stateDir where the WireGuard private key (mode 0600) and wireguard-go's log live
+ * @param wgDevice WireGuard interface name, unique on the machine (wireguard-go's socket
+ *     directory is shared by all namespaces)
+ * @param listenPort WireGuard UDP port, the port of the endpoint published in host.joined
+ * @param keepaliveSeconds persistent keepalive of every peer
+ * @param mtu MTU of the WireGuard device (instances use the same, 1420)
+ * @param netnsEtc where namespace instances' resolver files go, normally /etc/netns
+ * @param resync period of the safety-net reconcile
+ */
+public record DataplaneConfig(
+    long host,
+    Netns netns,
+    Path pinDir,
+    Path stateDir,
+    String wgDevice,
+    int listenPort,
+    int keepaliveSeconds,
+    int mtu,
+    Path netnsEtc,
+    Duration resync) {
+
+  public static final int DEFAULT_MTU = 1420;
+  public static final int DEFAULT_PORT = 51820;
+
+  public DataplaneConfig {
+    if (host < 1 || host > 0xffff_ffffL) {
+      throw new IllegalArgumentException("host must be in 1..4294967295, got " + host);
+    }
+    if (listenPort < 1 || listenPort > 65535) {
+      throw new IllegalArgumentException("listenPort must be in 1..65535, got " + listenPort);
+    }
+    if (mtu < 1280) {
+      throw new IllegalArgumentException("mtu must be at least 1280 (the IPv6 minimum), got " + mtu);
+    }
+    if (keepaliveSeconds < 0 || keepaliveSeconds > 65535) {
+      throw new IllegalArgumentException("keepaliveSeconds must be in 0..65535, got " + keepaliveSeconds);
+    }
+  }
+
+  /** Production defaults for host {@code host} in the agent's own namespace. */
+  public static DataplaneConfig defaults(long host, Path stateDir) {
+    return new DataplaneConfig(
+        host,
+        Netns.CURRENT,
+        Path.of("/sys/fs/bpf/sixpn"),
+        stateDir,
+        "sixpn0",
+        DEFAULT_PORT,
+        25,
+        DEFAULT_MTU,
+        Path.of("/etc/netns"),
+        Duration.ofSeconds(30));
+  }
+}

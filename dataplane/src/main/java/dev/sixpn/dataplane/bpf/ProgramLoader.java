@@ -1,0 +1,112 @@
+package dev.sixpn.dataplane.bpf;
+
+import dev.sixpn.dataplane.link.Exec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads the dataplane's BPF object once per host and pins it in bpffs:
+ * {@code <dir>/progs/{from_instance,from_mesh}} and {@code <dir>/maps/sixpn_*}. A second start
+ * (agent restart) adopts the pins, so attached programs keep running and map contents survive
+ * for the reconciler to correct. One directory per host lets several simulated hosts share a
+ * machine.
+ */
+public final class ProgramLoader {
+
+  public static final String OBJECT_RESOURCE = "/dev/sixpn/dataplane/bpf/sixpn.bpf.o";
+  public static final String FROM_INSTANCE = "from_instance";
+  public static final String FROM_MESH = "from_mesh";
+  public static final List<String> PROGRAMS = List.of(FROM_INSTANCE, FROM_MESH);
+  public static final List<String> MAPS = List.of("sixpn_config", "sixpn_links", "sixpn_locals", "sixpn_drops");
+
+  private static final Logger log = LoggerFactory.getLogger(ProgramLoader.class);
+
+  /** Where one host's programs and maps are pinned. */
+  public record Pins(Path dir) {
+    public Path program(String name) {
+      return dir.resolve("progs").resolve(name);
+    }
+
+    public Path map(String name) {
+      return dir.resolve("maps").resolve(name);
+    }
+
+    boolean complete() {
+      return PROGRAMS.stream().allMatch(p -> Files.exists(program(p)))
+          && MAPS.stream().allMatch(m -> Files.exists(map(m)));
+    }
+  }
+
+  private ProgramLoader() {}
+
+  public static Pins ensureLoaded(Path pinDir) {
+    Bpffs.ensureMounted(pinDir);
+    Pins pins = new Pins(pinDir);
+    if (pins.complete()) {
+      log.info("bpf pins adopted dir={}", pinDir);
+      return pins;
+    }
+    unpin(pinDir);
+    Path object = extractObject();
+    try {
+      Files.createDirectories(pinDir);
+      Exec.run(
+              List.of(
+                  "bpftool", "prog", "loadall", object.toString(), pinDir.resolve("progs").toString(),
+                  "type", "classifier", "pinmaps", pinDir.resolve("maps").toString()))
+          .orThrow("the verifier output above says why; bpftool needs root and a kernel with BPF");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the pin directory " + pinDir, e);
+    } finally {
+      try {
+        Files.deleteIfExists(object);
+      } catch (IOException ignored) {
+        // a temp file; harmless if left
+      }
+    }
+    if (!pins.complete()) {
+      throw new BpfException("bpftool loaded " + OBJECT_RESOURCE + " but the pins under " + pinDir + " are incomplete");
+    }
+    log.info("bpf programs loaded dir={}", pinDir);
+    return pins;
+  }
+
+  /** Removes every pin under {@code pinDir}; attached programs stay alive until detached. */
+  public static void unpin(Path pinDir) {
+    if (!Files.exists(pinDir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(pinDir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove the pins under " + pinDir + " (rm -r " + pinDir + " as root)", e);
+    }
+  }
+
+  /** The compiled object, copied out of the jar for bpftool. */
+  public static Path extractObject() {
+    try (InputStream in = ProgramLoader.class.getResourceAsStream(OBJECT_RESOURCE)) {
+      if (in == null) {
+        throw new BpfException(
+            OBJECT_RESOURCE + " is not on the classpath: build sixpn-dataplane with Maven, which compiles"
+                + " src/main/bpf with clang");
+      }
+      Path tmp = Files.createTempFile("sixpn-", ".bpf.o");
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      return tmp;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot extract " + OBJECT_RESOURCE, e);
+    }
+  }
+}

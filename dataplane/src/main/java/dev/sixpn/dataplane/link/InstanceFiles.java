@@ -1,0 +1,107 @@
+package dev.sixpn.dataplane.link;
+
+import dev.sixpn.address.SixpnAddress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The resolver and hosts files of namespace instances, under {@code <root>/<netns>/} (root is
+ * {@code /etc/netns}: {@code ip netns exec} bind-mounts them over /etc/resolv.conf and /etc/hosts).
+ * Files the dataplane wrote carry {@link #MARKER} so pruning never touches anyone else's.
+ */
+public final class InstanceFiles {
+
+  public static final String MARKER = "# managed by the sixpn dataplane";
+
+  private final Path root;
+
+  public InstanceFiles(Path root) {
+    this.root = root;
+  }
+
+  public static String resolvConf() {
+    return MARKER + "\nnameserver " + SixpnAddress.RESOLVER + "\n";
+  }
+
+  public static String hosts(SixpnAddress address, String instanceId) {
+    return MARKER
+        + "\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        + address
+        + "\tlocal-6pn "
+        + instanceId
+        + "\n";
+  }
+
+  /** Namespaces whose files we wrote. */
+  public Set<String> managed() {
+    Set<String> out = new HashSet<>();
+    if (!Files.isDirectory(root)) {
+      return out;
+    }
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
+      for (Path dir : dirs) {
+        Path resolv = dir.resolve("resolv.conf");
+        if (Files.isRegularFile(resolv) && Files.readString(resolv).startsWith(MARKER)) {
+          out.add(dir.getFileName().toString());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + root, e);
+    }
+    return out;
+  }
+
+  /** Writes both files if their content differs; returns true if anything was written. */
+  public boolean write(String netns, SixpnAddress address, String instanceId) {
+    Path dir = root.resolve(netns);
+    try {
+      Files.createDirectories(dir);
+      boolean a = writeIfChanged(dir.resolve("resolv.conf"), resolvConf());
+      boolean b = writeIfChanged(dir.resolve("hosts"), hosts(address, instanceId));
+      return a || b;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the resolver files of " + dir + " (the agent needs root)", e);
+    }
+  }
+
+  /** Removes our files and the directory if it is then empty. */
+  public void remove(String netns) {
+    Path dir = root.resolve(netns);
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      for (String f : new String[] {"resolv.conf", "hosts"}) {
+        Path p = dir.resolve(f);
+        if (Files.isRegularFile(p) && Files.readString(p).startsWith(MARKER)) {
+          Files.delete(p);
+        }
+      }
+      try (DirectoryStream<Path> rest = Files.newDirectoryStream(dir)) {
+        if (!rest.iterator().hasNext()) {
+          Files.delete(dir);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove the resolver files of " + dir, e);
+    }
+  }
+
+  private static boolean writeIfChanged(Path file, String content) throws IOException {
+    if (Files.isRegularFile(file) && Files.readString(file).equals(content)) {
+      return false;
+    }
+    // Atomic replace: a process in the namespace never reads a half-written resolv.conf.
+    Path tmp = file.resolveSibling(file.getFileName() + ".sixpn-tmp");
+    Files.writeString(tmp, content, StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return true;
+  }
+}

@@ -1,0 +1,123 @@
+package dev.sixpn.dataplane.link;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link HostPlumbing} with iproute2 ({@code ip}, {@code tc}) inside the host's namespace.
+ *
+ * <p>Programs are attached from their bpffs pins ({@code tc filter ... bpf da object-pinned}) so
+ * every link shares the one loaded program and its maps; {@code pref 1 handle 1} makes the attach
+ * a replace, never a second filter.
+ */
+public final class IpPlumbing implements HostPlumbing {
+
+  /**
+   * The route protocol number marking our routes (rtnetlink {@code rtm_protocol}), so the
+   * reconciler lists and prunes only its own; not one of /etc/iproute2/rt_protos.
+   */
+  public static final int ROUTE_PROTOCOL = 166;
+
+  /** Link-local gateway every instance routes through: {@code default via fe80::1}. */
+  public static final String GATEWAY = "fe80::1/64";
+
+  private static final Logger log = LoggerFactory.getLogger(IpPlumbing.class);
+
+  private final Netns netns;
+  private final Path fromInstance;
+  private final Path fromMesh;
+
+  public IpPlumbing(Netns netns, Path fromInstance, Path fromMesh) {
+    this.netns = netns;
+    this.fromInstance = fromInstance;
+    this.fromMesh = fromMesh;
+  }
+
+  @Override
+  public Map<String, Integer> links() {
+    Exec.Result r = netns.run("ip", "-o", "link", "show").orThrow("is the host namespace " + netns + " there?");
+    Map<String, Integer> out = new HashMap<>();
+    for (String line : r.stdout().split("\n")) {
+      // "7: 6p0123456789abc@if6: <BROADCAST,...>"
+      String[] parts = line.split(": ", 3);
+      if (parts.length < 2) {
+        continue;
+      }
+      String name = parts[1];
+      int at = name.indexOf('@');
+      out.put(at < 0 ? name : name.substring(0, at), Integer.parseInt(parts[0].trim()));
+    }
+    return out;
+  }
+
+  @Override
+  public void attachFromInstance(String link) {
+    attach(link, fromInstance);
+    netns.run("ip", "-6", "addr", "replace", GATEWAY, "dev", link, "nodad")
+        .orThrow("cannot give " + link + " the gateway address");
+  }
+
+  @Override
+  public void attachFromMesh(String wgLink) {
+    attach(wgLink, fromMesh);
+  }
+
+  private void attach(String link, Path program) {
+    netns.run("tc", "qdisc", "replace", "dev", link, "clsact").orThrow("is the link " + link + " there?");
+    netns.run(
+            "tc", "filter", "replace", "dev", link, "ingress", "pref", "1", "handle", "1", "bpf", "da",
+            "object-pinned", program.toString())
+        .orThrow("is the program pinned at " + program + "? the dataplane loads it at start");
+    log.debug("attached program={} link={} netns={}", program.getFileName(), link, netns);
+  }
+
+  @Override
+  public void detachFromInstance(String link) {
+    Exec.Result r = netns.run("tc", "filter", "del", "dev", link, "ingress", "pref", "1", "handle", "1", "bpf");
+    if (!r.ok()) {
+      log.debug("detach skipped link={} reason={}", link, r.stderr().strip());
+    }
+  }
+
+  @Override
+  public Map<String, String> routes() {
+    Exec.Result r =
+        netns.run("ip", "-6", "-o", "route", "show", "proto", Integer.toString(ROUTE_PROTOCOL)).orThrow("");
+    Map<String, String> out = new HashMap<>();
+    for (String line : r.stdout().split("\n")) {
+      List<String> words = List.of(line.trim().split("\\s+"));
+      int dev = words.indexOf("dev");
+      if (words.isEmpty() || words.getFirst().isEmpty() || dev < 0 || dev + 1 >= words.size()) {
+        continue;
+      }
+      out.put(Prefixes.canonical(words.getFirst()), words.get(dev + 1));
+    }
+    return out;
+  }
+
+  @Override
+  public void replaceRoute(String prefix, String device) {
+    netns.run("ip", "-6", "route", "replace", prefix, "dev", device, "proto", Integer.toString(ROUTE_PROTOCOL))
+        .orThrow("is the link " + device + " there and up?");
+  }
+
+  @Override
+  public void deleteRoute(String prefix) {
+    Exec.Result r =
+        netns.run("ip", "-6", "route", "del", prefix, "proto", Integer.toString(ROUTE_PROTOCOL));
+    if (!r.ok() && !r.stderr().contains("No such process")) {
+      r.orThrow("");
+    }
+  }
+
+  @Override
+  public void enableForwarding() {
+    // Written from inside the namespace: /proc/sys/net is per network namespace of the opener.
+    netns.run("sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding")
+        .orThrow("the agent needs root to enable IPv6 forwarding");
+  }
+}

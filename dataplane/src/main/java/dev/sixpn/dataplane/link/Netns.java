@@ -1,0 +1,64 @@
+package dev.sixpn.dataplane.link;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where the host's links live: the agent's own network namespace (production), or a named one
+ * under {@code /run/netns} (several simulated hosts on one machine).
+ *
+ * <p>Commands enter a named namespace with {@code nsenter --net=/run/netns/NAME}, not {@code ip
+ * netns exec} or {@code tc -n}: those also remount {@code /sys} in a private mount namespace, so
+ * bpffs pins under {@code /sys/fs/bpf} would vanish for the command (DESIGN.md, pitfalls).
+ *
+ * @param name the namespace name, or empty for the current one
+ */
+public record Netns(Optional<String> name) {
+
+  public static final Netns CURRENT = new Netns(Optional.empty());
+
+  public Netns {
+    name.ifPresent(
+        n -> {
+          if (n.isEmpty() || n.contains("/")) {
+            throw new IllegalArgumentException("netns name must be a plain name, got '" + n + "'");
+          }
+        });
+  }
+
+  public static Netns named(String name) {
+    return new Netns(Optional.of(name));
+  }
+
+  public Path path() {
+    return Path.of("/run/netns", name.orElseThrow());
+  }
+
+  public boolean exists() {
+    return name.isEmpty() || Files.exists(path());
+  }
+
+  /** {@code command}, run inside this namespace. */
+  public List<String> wrap(List<String> command) {
+    if (name.isEmpty()) {
+      return command;
+    }
+    List<String> out = new ArrayList<>(command.size() + 2);
+    out.add("nsenter");
+    out.add("--net=" + path());
+    out.addAll(command);
+    return out;
+  }
+
+  public Exec.Result run(String... command) {
+    return Exec.run(wrap(List.of(command)));
+  }
+
+  @Override
+  public String toString() {
+    return name.orElse("<current>");
+  }
+}

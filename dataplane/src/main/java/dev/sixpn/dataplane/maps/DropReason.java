@@ -1,0 +1,26 @@
+package dev.sixpn.dataplane.maps;
+
+/** Why a program dropped a packet: the index into {@code sixpn_drops}; same order as {@code enum drop_reason}. */
+public enum DropReason {
+  MALFORMED,
+  NOT_IPV6,
+  NOT_CONFIGURED,
+  UNKNOWN_LINK,
+  SPOOFED_SOURCE,
+  NOT_6PN_DEST,
+  CROSS_NETWORK,
+  HOST_NOT_ALLOWED,
+  UNKNOWN_LOCAL_DEST,
+  NO_MESH_FORM,
+  MESH_NOT_MESH_FORM,
+  MESH_WRONG_HOST,
+  MESH_CROSS_NETWORK,
+  MESH_UNKNOWN_DEST;
+
+  /** max_entries of sixpn_drops (room for reasons to come without reloading the map). */
+  public static final int SLOTS = 16;
+
+  public String label() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

@@ -1,0 +1,109 @@
+package dev.sixpn.dataplane.reconcile;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.dataplane.link.LinkNames;
+import dev.sixpn.dataplane.link.Prefixes;
+import dev.sixpn.dataplane.maps.LinkInfo;
+import dev.sixpn.dataplane.maps.LocalInstance;
+import dev.sixpn.dataplane.wireguard.PeerConfig;
+import dev.sixpn.dataplane.wireguard.WgKey;
+import dev.sixpn.events.Endpoint;
+import dev.sixpn.state.Host;
+import dev.sixpn.state.Instance;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one host's dataplane should hold, computed from the projected state and the links that
+ * exist. A pure function of its inputs.
+ *
+ * @param attach ifindex to link name of every instance link that gets from_instance
+ * @param routes canonical prefix to device: a /128 per local instance and fdab::/16 to the mesh
+ * @param files namespace name to the instance whose resolver files it gets
+ * @param missingLinks instances that are started here but whose link does not exist (yet)
+ */
+public record Desired(
+    Map<Integer, LinkInfo> links,
+    Map<SixpnAddress, LocalInstance> locals,
+    Map<Integer, String> attach,
+    Map<String, String> routes,
+    Map<String, InstancePlumbing> files,
+    Map<WgKey, PeerConfig> peers,
+    List<String> missingLinks) {
+
+  /** Every mesh-form address is routed to the WireGuard device; WireGuard picks the peer. */
+  public static final String MESH_ROUTE = Prefixes.canonical("fdab::/16");
+
+  private static final Logger log = LoggerFactory.getLogger(Desired.class);
+
+  /**
+   * @param localInstances instances placed on {@code host} (any status)
+   * @param hosts every host that joined and did not leave
+   * @param links the host namespace's links, name to ifindex
+   * @param netnsExists whether a named network namespace exists (for resolver files)
+   */
+  public static Desired compute(
+      long host,
+      List<Instance> localInstances,
+      List<Host> hosts,
+      Map<String, Integer> links,
+      Predicate<String> netnsExists,
+      String wgDevice,
+      int keepaliveSeconds) {
+    Map<Integer, LinkInfo> linkMap = new HashMap<>();
+    Map<SixpnAddress, LocalInstance> locals = new HashMap<>();
+    Map<Integer, String> attach = new HashMap<>();
+    Map<String, String> routes = new HashMap<>();
+    Map<String, InstancePlumbing> files = new HashMap<>();
+    List<String> missing = new ArrayList<>();
+    routes.put(MESH_ROUTE, wgDevice);
+    for (Instance i : localInstances) {
+      if (!i.started() || i.host() != host) {
+        continue;
+      }
+      String link = LinkNames.hostSideLink(i);
+      Integer ifindex = links.get(link);
+      if (ifindex == null) {
+        missing.add(i.instanceId());
+        continue;
+      }
+      if (linkMap.containsKey(ifindex)) {
+        log.warn("two instances claim one link link={} instance={}", link, i.instanceId());
+        continue;
+      }
+      int flags = LinkNames.allowHost(i) ? LinkInfo.ALLOW_HOST : 0;
+      linkMap.put(ifindex, new LinkInfo(i.address(), flags));
+      locals.put(i.address(), new LocalInstance(ifindex, 0));
+      attach.put(ifindex, link);
+      routes.put(Prefixes.host(i.address()), link);
+      String netns = LinkNames.netnsName(i);
+      InstancePlumbing p =
+          new InstancePlumbing(i.instanceId(), i.address(), link, ifindex, netnsExists.test(netns) ? netns : null);
+      if (p.netns() != null) {
+        files.put(netns, p);
+      }
+    }
+    Map<WgKey, PeerConfig> peers = new HashMap<>();
+    for (Host h : hosts) {
+      if (h.host() == host) {
+        continue;
+      }
+      WgKey key;
+      Endpoint endpoint;
+      try {
+        key = new WgKey(h.wireguardPublicKey());
+        endpoint = Endpoint.parse(h.endpoint());
+      } catch (IllegalArgumentException e) {
+        log.warn("host skipped: bad key or endpoint host={} reason={}", h.host(), e.getMessage());
+        continue;
+      }
+      peers.put(key, new PeerConfig(key, endpoint, List.of(SixpnAddress.meshPrefixOfHost(h.host())), keepaliveSeconds));
+    }
+    return new Desired(linkMap, locals, attach, routes, files, peers, missing);
+  }
+}

@@ -1,0 +1,129 @@
+package dev.sixpn.dataplane.reconcile;
+
+import dev.sixpn.state.ChangeFeed;
+import dev.sixpn.state.StateChange;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link Reconciler} on its own thread: at start, after every change batch (the feed
+ * listener only sets a flag, it never blocks the projector), every {@code resync} period as a
+ * safety net, and a second after a failed pass. Triggers that arrive while a pass is queued
+ * coalesce into it; a trigger during a running pass queues exactly one more pass, so no change
+ * is ever missed.
+ */
+public final class ReconcileLoop implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ReconcileLoop.class);
+  private static final Duration RETRY = Duration.ofSeconds(1);
+
+  private final Reconciler reconciler;
+  private final Consumer<PassReport> report;
+  private final ScheduledExecutorService executor;
+  private final AtomicBoolean queued = new AtomicBoolean();
+  /** System.nanoTime() of the oldest change not yet reconciled, 0 if none. */
+  private final AtomicLong pendingSince = new AtomicLong();
+  private AutoCloseable subscription;
+
+  /**
+   * What one pass did, for metrics.
+   *
+   * @param changeLatencyNanos time from the oldest change notification it covered to its end, or
+   *     -1 if it was not woken by a change
+   */
+  public record PassReport(ReconcileResult result, long changeLatencyNanos) {}
+
+  public ReconcileLoop(Reconciler reconciler, Consumer<PassReport> report, String threadName) {
+    this.reconciler = reconciler;
+    this.report = report;
+    this.executor =
+        Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name(threadName).daemon().unstarted(r));
+  }
+
+  /** Subscribes to the feed, reconciles once (waiting for it) and starts the periodic resync. */
+  public ReconcileResult start(ChangeFeed feed, Duration resync) {
+    subscription = feed.subscribe(this::onChange);
+    ReconcileResult first = reconcileNow();
+    executor.scheduleWithFixedDelay(this::trigger, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+    return first;
+  }
+
+  private void onChange(StateChange change) {
+    if (change.isEmpty()) {
+      return;
+    }
+    pendingSince.compareAndSet(0, System.nanoTime());
+    trigger();
+  }
+
+  /** Asks for a pass soon; returns at once. */
+  public void trigger() {
+    if (queued.compareAndSet(false, true)) {
+      try {
+        executor.execute(this::runQueued);
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        queued.set(false);
+      }
+    }
+  }
+
+  /** Runs a pass on the loop's thread and waits for it. */
+  public ReconcileResult reconcileNow() {
+    try {
+      return executor.submit(this::pass).get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for a reconcile", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("reconcile failed: " + e.getMessage(), e);
+    }
+  }
+
+  private void runQueued() {
+    queued.set(false);
+    pass();
+  }
+
+  private ReconcileResult pass() {
+    long since = pendingSince.getAndSet(0);
+    ReconcileResult result;
+    try {
+      result = reconciler.reconcile();
+    } catch (RuntimeException e) {
+      log.warn("reconcile pass failed error={}", e.toString());
+      result = new ReconcileResult(0, java.util.List.of(e.toString()), java.util.List.of(), Duration.ZERO);
+    }
+    long latency = since == 0 ? -1 : System.nanoTime() - since;
+    report.accept(new PassReport(result, latency));
+    if (!result.ok()) {
+      executor.schedule(this::trigger, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    return result;
+  }
+
+  @Override
+  public void close() {
+    if (subscription != null) {
+      try {
+        subscription.close();
+      } catch (Exception e) {
+        log.warn("unsubscribing from the change feed failed error={}", e.toString());
+      }
+    }
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package dev.sixpn.dataplane.reconcile;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.dataplane.bpf.Table;
+import dev.sixpn.dataplane.link.HostPlumbing;
+import dev.sixpn.dataplane.link.InstanceFiles;
+import dev.sixpn.dataplane.maps.LinkInfo;
+import dev.sixpn.dataplane.maps.LocalInstance;
+import dev.sixpn.dataplane.wireguard.DeviceState;
+import dev.sixpn.dataplane.wireguard.HostKeys;
+import dev.sixpn.dataplane.wireguard.PeerConfig;
+import dev.sixpn.dataplane.wireguard.WgKey;
+import dev.sixpn.dataplane.wireguard.WireGuardDevice;
+import dev.sixpn.state.StateReader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes one host's dataplane match the projected state: reads desired state from the {@link
+ * StateReader} and actual state from the maps, the routes, the resolver files and the WireGuard
+ * device, then adds, updates and prunes. Idempotent; a pass with nothing to do changes nothing.
+ * Not thread-safe: the {@link ReconcileLoop} runs it on one thread.
+ *
+ * <p>Order for a new instance: program attached, then map entries, then route, so the link is
+ * filtered before it is reachable. For a removed instance: map entries go first (cutting traffic
+ * at once), then the route, then the program.
+ */
+public final class Reconciler {
+
+  /**
+   * What this host is.
+   *
+   * @param listenPort the WireGuard UDP port (the port of the endpoint published in host.joined)
+   */
+  public record Settings(long host, String wgDevice, int listenPort, int keepaliveSeconds, HostKeys keys) {}
+
+  private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+
+  private final Settings settings;
+  private final StateReader state;
+  private final Table<Integer, LinkInfo> linkTable;
+  private final Table<SixpnAddress, LocalInstance> localsTable;
+  private final WireGuardDevice device;
+  private final HostPlumbing plumbing;
+  private final InstanceFiles files;
+  private final Predicate<String> netnsExists;
+  private final ReconcileObserver observer;
+
+  /** Links this process attached from_instance to (ifindex to name); empty after a restart, so all are re-attached once. */
+  private final Map<Integer, String> attached = new HashMap<>();
+
+  public Reconciler(
+      Settings settings,
+      StateReader state,
+      Table<Integer, LinkInfo> linkTable,
+      Table<SixpnAddress, LocalInstance> localsTable,
+      WireGuardDevice device,
+      HostPlumbing plumbing,
+      InstanceFiles files,
+      Predicate<String> netnsExists,
+      ReconcileObserver observer) {
+    this.settings = settings;
+    this.state = state;
+    this.linkTable = linkTable;
+    this.localsTable = localsTable;
+    this.device = device;
+    this.plumbing = plumbing;
+    this.files = files;
+    this.netnsExists = netnsExists;
+    this.observer = observer;
+  }
+
+  public ReconcileResult reconcile() {
+    long start = System.nanoTime();
+    List<String> errors = new ArrayList<>();
+    int changes = 0;
+    Map<String, Integer> links = plumbing.links();
+    Desired desired =
+        Desired.compute(
+            settings.host(),
+            state.instancesOnHost(settings.host()),
+            state.hosts(),
+            links,
+            netnsExists,
+            settings.wgDevice(),
+            settings.keepaliveSeconds());
+
+    changes += step("attach", errors, () -> attachNew(desired));
+    changes += step("link_map", errors, () -> apply("link_map", Diff.between(desired.links(), linkTable.entries()), linkTable));
+    changes += step("locals_map", errors, () -> apply("locals_map", Diff.between(desired.locals(), localsTable.entries()), localsTable));
+    changes += step("route", errors, () -> routes(desired));
+    changes += step("detach", errors, () -> detachGone(desired, links));
+    changes += step("file", errors, () -> files(desired));
+    changes += step("device", errors, this::device);
+    changes += step("peer", errors, () -> peers(desired));
+
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    if (changes > 0 || !errors.isEmpty()) {
+      log.info(
+          "reconciled host={} changes={} errors={} missingLinks={} tookMs={}",
+          settings.host(), changes, errors.size(), desired.missingLinks().size(), took.toMillis());
+    }
+    return new ReconcileResult(changes, errors, desired.missingLinks(), took);
+  }
+
+  private interface Step {
+    int run();
+  }
+
+  private static int step(String name, List<String> errors, Step step) {
+    try {
+      return step.run();
+    } catch (RuntimeException e) {
+      log.warn("reconcile step failed step={} error={}", name, e.getMessage());
+      errors.add(name + ": " + e.getMessage());
+      return 0;
+    }
+  }
+
+  private <K, V> int apply(String object, Diff<K, V> diff, Table<K, V> table) {
+    diff.applyTo(table);
+    record(object, diff.adds().size(), diff.updates().size(), diff.removals().size());
+    return diff.size();
+  }
+
+  private void record(String object, int adds, int updates, int removals) {
+    if (adds > 0) {
+      observer.changed(object, "add", adds);
+    }
+    if (updates > 0) {
+      observer.changed(object, "update", updates);
+    }
+    if (removals > 0) {
+      observer.changed(object, "remove", removals);
+    }
+  }
+
+  private int attachNew(Desired desired) {
+    int n = 0;
+    for (Map.Entry<Integer, String> e : desired.attach().entrySet()) {
+      if (!e.getValue().equals(attached.get(e.getKey()))) {
+        plumbing.attachFromInstance(e.getValue());
+        attached.put(e.getKey(), e.getValue());
+        n++;
+      }
+    }
+    record("attach", n, 0, 0);
+    return n;
+  }
+
+  private int detachGone(Desired desired, Map<String, Integer> links) {
+    int n = 0;
+    for (Integer ifindex : new HashSet<>(attached.keySet())) {
+      if (!desired.attach().containsKey(ifindex)) {
+        String name = attached.remove(ifindex);
+        if (ifindex.equals(links.get(name))) {
+          plumbing.detachFromInstance(name);
+        }
+        n++;
+      }
+    }
+    record("attach", 0, 0, n);
+    return n;
+  }
+
+  private int routes(Desired desired) {
+    Diff<String, String> diff = Diff.between(desired.routes(), plumbing.routes());
+    diff.removals().forEach(plumbing::deleteRoute);
+    diff.adds().forEach(plumbing::replaceRoute);
+    diff.updates().forEach(plumbing::replaceRoute);
+    record("route", diff.adds().size(), diff.updates().size(), diff.removals().size());
+    return diff.size();
+  }
+
+  private int files(Desired desired) {
+    int n = 0;
+    Set<String> managed = files.managed();
+    for (Map.Entry<String, InstancePlumbing> e : desired.files().entrySet()) {
+      if (files.write(e.getKey(), e.getValue().address(), e.getValue().instanceId())) {
+        n++;
+      }
+    }
+    int removed = 0;
+    for (String netns : managed) {
+      if (!desired.files().containsKey(netns)) {
+        files.remove(netns);
+        removed++;
+      }
+    }
+    record("file", n, 0, removed);
+    return n + removed;
+  }
+
+  private int device() {
+    DeviceState s = device.state();
+    if (s.privateKey().equals(java.util.Optional.of(settings.keys().privateKey())) && s.listenPort() == settings.listenPort()) {
+      return 0;
+    }
+    device.configure(settings.keys().privateKey(), settings.listenPort());
+    record("device", 0, 1, 0);
+    return 1;
+  }
+
+  private int peers(Desired desired) {
+    Diff<WgKey, PeerConfig> diff = Diff.between(desired.peers(), device.state().peers());
+    diff.removals().forEach(device::removePeer);
+    diff.adds().values().forEach(device::upsertPeer);
+    diff.updates().values().forEach(device::upsertPeer);
+    record("peer", diff.adds().size(), diff.updates().size(), diff.removals().size());
+    return diff.size();
+  }
+}

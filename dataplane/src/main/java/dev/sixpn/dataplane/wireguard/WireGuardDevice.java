@@ -1,0 +1,30 @@
+package dev.sixpn.dataplane.wireguard;
+
+/**
+ * A WireGuard device the dataplane configures. wireguard-go is the backend here (the kernel has
+ * no CONFIG_WIREGUARD); a kernel backend would speak netlink behind the same interface.
+ * Configuration changes are applied one call at a time and are not transactional: a failure
+ * leaves earlier calls applied, and the next reconcile converges.
+ */
+public interface WireGuardDevice extends AutoCloseable {
+
+  /** The interface name in the host's namespace. */
+  String name();
+
+  DeviceState state();
+
+  void configure(WgKey privateKey, int listenPort);
+
+  /** Adds or updates a peer; its allowed IPs are replaced, not merged. */
+  void upsertPeer(PeerConfig peer);
+
+  /** Removes a peer; an unknown key is not an error. */
+  void removePeer(WgKey publicKey);
+
+  /** Releases this handle; the device itself keeps running (see {@link #destroy()}). */
+  @Override
+  void close();
+
+  /** Deletes the device; its tunnels end. */
+  void destroy();
+}
