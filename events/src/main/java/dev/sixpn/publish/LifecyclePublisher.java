@@ -6,8 +6,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -49,11 +47,7 @@ public final class LifecyclePublisher implements AutoCloseable {
   public static LifecyclePublisher connect(String bootstrapServers, String topic, int partitions, Duration timeout)
       throws InterruptedException {
     try (Admin admin = Admin.create(adminConfig(bootstrapServers, timeout))) {
-      try {
-        admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new BrokerUnreachableException(bootstrapServers, timeout, e);
-      }
+      BrokerCheck.requireReachable(admin, bootstrapServers, timeout);
       try {
         LifecycleTopic.ensure(admin, topic, partitions, timeout);
       } catch (TimeoutException e) {

@@ -1,0 +1,69 @@
+package dev.sixpn.projector.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sixpn.state.Host;
+import dev.sixpn.state.Instance;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/** The projected state as JSON, by network: what {@code sixpn state dump} prints. */
+public final class StateDump {
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private StateDump() {}
+
+  /**
+   * @param onlyNetwork a network id, or {@code null} for every network
+   */
+  public static String toJson(StateStore store, Long onlyNetwork) {
+    ObjectNode root = JSON.createObjectNode();
+    ObjectNode offsets = root.putObject("offsets");
+    store.offsets().forEach((p, o) -> offsets.put(Integer.toString(p), o));
+    ArrayNode networks = root.putArray("networks");
+    List<Long> ids = onlyNetwork == null ? store.networks() : List.of(onlyNetwork);
+    for (long n : ids) {
+      ObjectNode net = networks.addObject();
+      net.put("network", n);
+      byte[] name = store.get(Family.NETWORKS, Keys.network(n));
+      net.put("exists", name != null);
+      if (name != null) {
+        net.put("name", new String(name, StandardCharsets.UTF_8));
+      }
+      ArrayNode apps = net.putArray("apps");
+      for (String app : store.appsOfNetwork(n)) {
+        ObjectNode a = apps.addObject();
+        a.put("app", app);
+        ArrayNode instances = a.putArray("instances");
+        for (Instance i : store.instancesOfApp(n, app, true)) {
+          ObjectNode o = instances.addObject();
+          o.put("id", i.instanceId());
+          o.put("status", i.status().name().toLowerCase(java.util.Locale.ROOT));
+          o.put("address", i.address().toString());
+          o.put("host", i.host());
+          o.put("region", i.region());
+          o.put("processGroup", i.processGroup());
+          ObjectNode meta = o.putObject("metadata");
+          for (Map.Entry<String, String> e : i.metadata().entrySet()) {
+            meta.put(e.getKey(), e.getValue());
+          }
+        }
+      }
+    }
+    ArrayNode hosts = root.putArray("hosts");
+    for (Host h : store.hosts()) {
+      hosts.add(JSON.valueToTree(h));
+    }
+    root.put("quarantined", store.quarantined().size());
+    root.put("digest", store.digest());
+    try {
+      return JSON.writeValueAsString(root);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
