@@ -1,0 +1,56 @@
+package dev.sixpn.dns.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Runs the real {@code dig} binary (Debian dnsutils / bind9-dnsutils). Without it the tests are
+ * skipped with the reason printed, except under {@code CI=true}, where a missing dig fails.
+ */
+public final class Dig {
+
+  private Dig() {}
+
+  public static boolean isCi() {
+    return "true".equalsIgnoreCase(System.getenv("CI"));
+  }
+
+  /** Skips (or fails under CI) unless dig is on the PATH. */
+  public static void requireDig() {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      if (Files.isExecutable(Path.of(dir, "dig"))) {
+        return;
+      }
+    }
+    String reason = "the dig binary is not installed (apt-get install --no-install-recommends dnsutils)";
+    System.out.println("SKIP: " + reason);
+    if (isCi()) {
+      Assertions.fail(reason + "; CI=true requires it");
+    }
+    Assumptions.abort(reason);
+  }
+
+  /** Runs {@code dig @server -p port args...} and returns its standard output. */
+  public static String run(String server, int port, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("dig", "@" + server, "-p", Integer.toString(port), "+time=2", "+tries=1"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    if (!p.waitFor(20, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("dig did not finish: " + cmd);
+    }
+    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  /** The non-empty lines of {@code +short} output. */
+  public static List<String> lines(String output) {
+    return output.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+  }
+}
