@@ -77,7 +77,7 @@ public final class Dataplane implements AutoCloseable {
               maps.locals(),
               device,
               plumbing,
-              new InstanceFiles(config.netnsEtc()),
+              new InstanceFiles(config.netnsEtc(), config.host()),
               name -> Netns.named(name).exists(),
               metrics.reconcileObserver());
       loop = new ReconcileLoop(reconciler, metrics::pass, "sixpn-dataplane-" + config.host());

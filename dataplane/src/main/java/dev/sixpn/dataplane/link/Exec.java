@@ -52,7 +52,7 @@ public final class Exec {
   public static Result run(List<String> command) {
     Process p;
     try {
-      p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.DISCARD).start();
+      p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     } catch (IOException e) {
       throw new CommandException(
           "cannot run '"
@@ -63,7 +63,10 @@ public final class Exec {
               + " iproute2 bpftool util-linux)",
           e);
     }
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p, true));
+    // Own thread, not the common pool: with 2 cores its parallelism is 1 and any blocking task
+    // there would stall every command's stderr reader.
+    CompletableFuture<byte[]> err = new CompletableFuture<>();
+    Thread.ofVirtual().start(() -> err.complete(readAll(p, true)));
     try {
       byte[] out = p.getInputStream().readAllBytes();
       if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

@@ -18,21 +18,24 @@ import java.util.Set;
  */
 public final class InstanceFiles {
 
-  public static final String MARKER = "# managed by the sixpn dataplane";
+  public static final String MARKER = "# managed by the sixpn dataplane of host ";
 
   private final Path root;
+  private final String marker;
 
-  public InstanceFiles(Path root) {
+  /** @param host the host whose files these are (several simulated hosts may share one root) */
+  public InstanceFiles(Path root, long host) {
     this.root = root;
+    this.marker = MARKER + host + "\n";
   }
 
-  public static String resolvConf() {
-    return MARKER + "\nnameserver " + SixpnAddress.RESOLVER + "\n";
+  public String resolvConf() {
+    return marker + "nameserver " + SixpnAddress.RESOLVER + "\n";
   }
 
-  public static String hosts(SixpnAddress address, String instanceId) {
-    return MARKER
-        + "\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+  public String hosts(SixpnAddress address, String instanceId) {
+    return marker
+        + "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
         + address
         + "\tlocal-6pn "
         + instanceId
@@ -48,7 +51,7 @@ public final class InstanceFiles {
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
       for (Path dir : dirs) {
         Path resolv = dir.resolve("resolv.conf");
-        if (Files.isRegularFile(resolv) && Files.readString(resolv).startsWith(MARKER)) {
+        if (Files.isRegularFile(resolv) && Files.readString(resolv).startsWith(marker)) {
           out.add(dir.getFileName().toString());
         }
       }
@@ -80,7 +83,7 @@ public final class InstanceFiles {
     try {
       for (String f : new String[] {"resolv.conf", "hosts"}) {
         Path p = dir.resolve(f);
-        if (Files.isRegularFile(p) && Files.readString(p).startsWith(MARKER)) {
+        if (Files.isRegularFile(p) && Files.readString(p).startsWith(marker)) {
           Files.delete(p);
         }
       }
@@ -94,7 +97,7 @@ public final class InstanceFiles {
     }
   }
 
-  private static boolean writeIfChanged(Path file, String content) throws IOException {
+  private boolean writeIfChanged(Path file, String content) throws IOException {
     if (Files.isRegularFile(file) && Files.readString(file).equals(content)) {
       return false;
     }

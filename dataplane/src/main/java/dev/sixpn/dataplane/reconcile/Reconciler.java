@@ -57,6 +57,9 @@ public final class Reconciler {
   /** Links this process attached from_instance to (ifindex to name); empty after a restart, so all are re-attached once. */
   private final Map<Integer, String> attached = new HashMap<>();
 
+  /** object:action to count, of the current pass (for its log line). */
+  private final Map<String, Integer> passChanges = new java.util.TreeMap<>();
+
   public Reconciler(
       Settings settings,
       StateReader state,
@@ -80,6 +83,7 @@ public final class Reconciler {
 
   public ReconcileResult reconcile() {
     long start = System.nanoTime();
+    passChanges.clear();
     List<String> errors = new ArrayList<>();
     int changes = 0;
     Map<String, Integer> links = plumbing.links();
@@ -105,8 +109,8 @@ public final class Reconciler {
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     if (changes > 0 || !errors.isEmpty()) {
       log.info(
-          "reconciled host={} changes={} errors={} missingLinks={} tookMs={}",
-          settings.host(), changes, errors.size(), desired.missingLinks().size(), took.toMillis());
+          "reconciled host={} changes={} detail={} errors={} missingLinks={} tookMs={}",
+          settings.host(), changes, passChanges, errors, desired.missingLinks(), took.toMillis());
     }
     return new ReconcileResult(changes, errors, desired.missingLinks(), took);
   }
@@ -132,6 +136,15 @@ public final class Reconciler {
   }
 
   private void record(String object, int adds, int updates, int removals) {
+    if (adds > 0) {
+      passChanges.merge(object + ":add", adds, Integer::sum);
+    }
+    if (updates > 0) {
+      passChanges.merge(object + ":update", updates, Integer::sum);
+    }
+    if (removals > 0) {
+      passChanges.merge(object + ":remove", removals, Integer::sum);
+    }
     if (adds > 0) {
       observer.changed(object, "add", adds);
     }

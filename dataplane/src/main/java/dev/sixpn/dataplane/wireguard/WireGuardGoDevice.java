@@ -76,7 +76,7 @@ public final class WireGuardGoDevice implements WireGuardDevice {
       List<String> cmd = netns.wrap(List.of("wireguard-go", "-f", name));
       ProcessBuilder pb =
           new ProcessBuilder(cmd)
-              .redirectInput(ProcessBuilder.Redirect.DISCARD)
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
       pb.environment().put("LOG_LEVEL", "error");
