@@ -1,0 +1,55 @@
+package dev.sixpn.dataplane.reconcile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.dataplane.link.InstanceFiles;
+import dev.sixpn.dataplane.link.LinkNames;
+import dev.sixpn.dataplane.maps.LinkInfo;
+import dev.sixpn.dataplane.maps.LocalInstance;
+import dev.sixpn.dataplane.testing.FakeState;
+import dev.sixpn.dataplane.wireguard.HostKeys;
+import dev.sixpn.dataplane.wireguard.WgKey;
+import dev.sixpn.state.Instance;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReconcileLoopTest {
+
+  @TempDir Path etc;
+
+  @Test
+  void changeBatchesTriggerPassesOffTheCallerThreadAndAreApplied() throws Exception {
+    FakeState state = new FakeState();
+    Fakes.FakeTable<Integer, LinkInfo> links = new Fakes.FakeTable<>();
+    Fakes.FakeTable<SixpnAddress, LocalInstance> locals = new Fakes.FakeTable<>();
+    Fakes.FakePlumbing plumbing = new Fakes.FakePlumbing();
+    Reconciler reconciler =
+        new Reconciler(
+            new Reconciler.Settings(1, "wg0", 51820, 25, new HostKeys(WgKey.ofBytes(new byte[32]), WgKey.ofBytes(new byte[32]))),
+            state, links, locals, new Fakes.FakeDevice(), plumbing, new InstanceFiles(etc, 1), n -> false, ReconcileObserver.NONE);
+    List<ReconcileLoop.PassReport> reports = new CopyOnWriteArrayList<>();
+    try (ReconcileLoop loop = new ReconcileLoop(reconciler, reports::add, "test-loop")) {
+      loop.start(state, Duration.ofHours(1));
+      assertEquals(1, reports.size());
+      for (int k = 1; k <= 50; k++) {
+        Instance i = FakeState.started("i" + k, 1, 1, k, Map.of());
+        plumbing.links.put(LinkNames.hostSideLink(i), 100 + k);
+        state.put(i); // the feed listener returns at once; passes coalesce
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (locals.map.size() < 50 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(50, locals.map.size());
+      assertTrue(reports.size() < 52, "at most one pass per batch plus the first, got " + reports.size());
+      assertTrue(reports.stream().anyMatch(r -> r.changeLatencyNanos() >= 0));
+    }
+  }
+}
