@@ -169,7 +169,7 @@ for s in ${SIXPN_BENCH_SERVERS:-sixpn knot nsd unbound bind}; do
   cpu=$(python3 -c "print(f'{$after - $before:.2f}')")
   perCore=$(python3 -c "print(int($completed / max($after - $before, 0.01)))")
   lat=$(awk '/Average Latency/ {print $4}' <<<"$fixed")
-  latmax=$(awk '/Average Latency/ {gsub(/[(),]/, "", $7); print $7}' <<<"$fixed")
+  latmax=$(grep 'Average Latency' <<<"$fixed" | grep -o 'max [0-9.]*' | awk '{print $2}')
   lostFixed=$(awk '/Queries lost:/ {print $3}' <<<"$fixed")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$qps" "$cpu" "$perCore" "$sent" "$lost" "$lat" "$latmax" "$lostFixed" >>"$results"
   printf '%s: %s q/s raw, %s s server CPU, %s q/s per server core, lost %s; at %s q/s avg latency %s s, lost %s\n' \

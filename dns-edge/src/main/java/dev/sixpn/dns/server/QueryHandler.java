@@ -6,6 +6,7 @@ import dev.sixpn.dns.metrics.DnsMetrics;
 import dev.sixpn.dns.wire.DnsRequest;
 import dev.sixpn.dns.wire.DnsResponse;
 import dev.sixpn.dns.wire.DnsWire;
+import dev.sixpn.dns.wire.SimpleQuery;
 import dev.sixpn.dns.wire.Transport;
 import dev.sixpn.dns.zone.Caller;
 import dev.sixpn.dns.zone.CallerResolver;
@@ -25,6 +26,7 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
@@ -74,6 +76,9 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
   }
 
   private void query(ChannelHandlerContext ctx, DnsRequest.Query q, long start) {
+    if (q.simple() != null && fast(ctx, q, q.simple(), start)) {
+      return;
+    }
     Message query = q.message();
     Record question = query.getQuestion();
     int qtype = question.getType();
@@ -82,36 +87,29 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     if (opt != null && opt.getVersion() > 0) {
       Message r = response(query, Rcode.NOERROR, false);
       r.addRecord(new OPTRecord(maxUdpPayload, BADVERS_UPPER, 0, 0), Section.ADDITIONAL);
-      finish(ctx, q, r, limit, start, "zone");
+      finish(ctx, q, qtype, r, limit, start, "zone");
       return;
     }
     Optional<Caller> caller = callers.resolve(q.sender().getAddress());
     if (caller.isEmpty()) {
       metrics.refused();
-      finish(ctx, q, withOpt(query, response(query, Rcode.REFUSED, false)), limit, start, "zone");
+      finish(ctx, q, qtype, withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload), limit, start, "zone");
       return;
     }
     if (InternalZone.isAuthoritativeFor(question.getName())) {
       Message r;
       if ((question.getDClass() != DClass.IN && question.getDClass() != DClass.ANY) || qtype == Type.AXFR || qtype == Type.IXFR) {
         // no other classes here, and zone transfers are not offered: they would leak every network
-        r = response(query, Rcode.REFUSED, false);
+        r = withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload);
       } else {
-        ZoneAnswer a = zone.answer(question.getName(), qtype, caller.get());
-        r = response(query, a.rcode(), true);
-        for (Record rec : a.answers()) {
-          r.addRecord(rec, Section.ANSWER);
-        }
-        for (Record rec : a.authority()) {
-          r.addRecord(rec, Section.AUTHORITY);
-        }
+        r = zoneResponse(query, zone.answer(question.getName(), qtype, caller.get()), maxUdpPayload);
       }
-      finish(ctx, q, withOpt(query, r), limit, start, "zone");
+      finish(ctx, q, qtype, r, limit, start, "zone");
       return;
     }
     if (forwarder == null) {
       metrics.refused();
-      finish(ctx, q, withOpt(query, response(query, Rcode.REFUSED, false)), limit, start, "zone");
+      finish(ctx, q, qtype, withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload), limit, start, "zone");
       return;
     }
     forwarder.forward(q.wire(), question, limit).whenComplete((answer, error) -> {
@@ -127,13 +125,92 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
       if (!(cause instanceof ForwardTimeoutException) && !(cause instanceof IOException)) {
         problems.warn("forwarding failed", cause.toString());
       }
-      finish(ctx, q, withOpt(query, response(query, Rcode.SERVFAIL, false)), limit, start, "forward");
+      finish(ctx, q, qtype, withOpt(query, response(query, Rcode.SERVFAIL, false), maxUdpPayload), limit, start, "forward");
       ctx.flush();
     });
   }
 
+  /**
+   * The hot path: a simple query for a name in the zone whose answer is cached with its
+   * encoding. Returns false to let the general path answer (and build the encoding for next time).
+   */
+  private boolean fast(ChannelHandlerContext ctx, DnsRequest.Query q, SimpleQuery s, long start) {
+    int qtype = s.qtype();
+    if (s.qclass() != DClass.IN || s.ednsVersion() > 0 || qtype == Type.AXFR || qtype == Type.IXFR
+        || !InternalZone.isAuthoritativeFor(s.name())) {
+      return false;
+    }
+    Optional<Caller> caller = callers.resolve(q.sender().getAddress());
+    if (caller.isEmpty()) {
+      return false;
+    }
+    ZoneCache.Lookup lookup = zone.lookup(s.name(), qtype, caller.get());
+    int slot = s.hasOpt() ? 1 : 0;
+    Object attached = lookup.attachment(slot);
+    if (attached == NO_TEMPLATE) {
+      return answerFromLookup(ctx, q, s, lookup, start);
+    }
+    EncodedAnswer template = (EncodedAnswer) attached;
+    if (template == null) {
+      template = template(s, lookup.base(), maxUdpPayload);
+      lookup.attach(slot, template == null ? NO_TEMPLATE : template);
+      if (template == null) {
+        return answerFromLookup(ctx, q, s, lookup, start);
+      }
+    }
+    int limit = q.transport() == Transport.UDP ? udpLimit(s, maxUdpPayload) : 0xffff;
+    if (template.length() > limit) {
+      return answerFromLookup(ctx, q, s, lookup, start);
+    }
+    send(ctx, q, template.render(q.wire(), s, lookup.rotation()), false);
+    metrics.query(qtype, template.rcode(), q.transport().name());
+    metrics.latency("zone", System.nanoTime() - start);
+    return true;
+  }
+
+  private static final Object NO_TEMPLATE = new Object();
+
+  /** The general encoding for an answer already looked up (its rotation already taken). */
+  private boolean answerFromLookup(ChannelHandlerContext ctx, DnsRequest.Query q, SimpleQuery s, ZoneCache.Lookup lookup, long start) {
+    Message query = q.message();
+    int limit = q.transport() == Transport.UDP ? udpLimit(s, maxUdpPayload) : 0xffff;
+    finish(ctx, q, s.qtype(), zoneResponse(query, lookup.rotated(), maxUdpPayload), limit, start, "zone");
+    return true;
+  }
+
+  static int udpLimit(SimpleQuery s, int maxUdpPayload) {
+    return s.hasOpt() ? Math.max(DnsWire.CLASSIC_UDP_PAYLOAD, Math.min(s.ednsPayload(), maxUdpPayload)) : DnsWire.CLASSIC_UDP_PAYLOAD;
+  }
+
+  /** The template for answering {@code s}'s question from {@code base}, or null if it cannot have one. */
+  static EncodedAnswer template(SimpleQuery s, ZoneAnswer base, int maxUdpPayload) {
+    Name lower = s.name().canonicalize();
+    Message canonical = Message.newQuery(Record.newRecord(lower, s.qtype(), s.qclass()));
+    if (s.hasOpt()) {
+      canonical.addRecord(new OPTRecord(s.ednsPayload(), 0, 0, 0), Section.ADDITIONAL);
+    }
+    canonical.getHeader().unsetFlag(Flags.RD);
+    byte[] encoded = zoneResponse(canonical, base, maxUdpPayload).toWire();
+    if (encoded.length > 0xffff) {
+      return null;
+    }
+    return EncodedAnswer.of(encoded, base.answers().size(), base.rotate() && base.answers().size() > 1);
+  }
+
+  /** The response message for a zone answer: AA, answers, authority, OPT echoed. */
+  static Message zoneResponse(Message query, ZoneAnswer a, int maxUdpPayload) {
+    Message r = response(query, a.rcode(), true);
+    for (Record rec : a.answers()) {
+      r.addRecord(rec, Section.ANSWER);
+    }
+    for (Record rec : a.authority()) {
+      r.addRecord(rec, Section.AUTHORITY);
+    }
+    return withOpt(query, r, maxUdpPayload);
+  }
+
   /** A response header for {@code query}: id, opcode, RD and CD copied, RA set, question echoed as sent. */
-  private static Message response(Message query, int rcode, boolean authoritative) {
+  static Message response(Message query, int rcode, boolean authoritative) {
     Header qh = query.getHeader();
     Message r = new Message(qh.getID());
     Header h = r.getHeader();
@@ -155,20 +232,20 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
   }
 
   /** Echoes EDNS (RFC 6891 §6.1.1): an OPT in the answer iff the query had one. */
-  private Message withOpt(Message query, Message response) {
+  static Message withOpt(Message query, Message response, int maxUdpPayload) {
     if (query.getOPT() != null) {
       response.addRecord(new OPTRecord(maxUdpPayload, 0, 0, 0), Section.ADDITIONAL);
     }
     return response;
   }
 
-  private void finish(ChannelHandlerContext ctx, DnsRequest.Query q, Message response, int limit, long start, String source) {
+  private void finish(ChannelHandlerContext ctx, DnsRequest.Query q, int qtype, Message response, int limit, long start, String source) {
     byte[] wire = DnsWire.encode(response, limit);
     if ((wire[2] & 0x02) != 0) {
       metrics.truncated();
     }
     send(ctx, q, wire, false);
-    metrics.query(q.message().getQuestion().getType(), response.getRcode(), q.transport().name());
+    metrics.query(qtype, response.getRcode(), q.transport().name());
     metrics.latency(source, System.nanoTime() - start);
   }
 

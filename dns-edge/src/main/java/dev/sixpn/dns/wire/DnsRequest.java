@@ -17,15 +17,36 @@ public sealed interface DnsRequest permits DnsRequest.Query, DnsRequest.Unanswer
   /**
    * A well-formed query with exactly one question.
    *
+   * @param parsed the full dnsjava parse, or null if the query was read only as a {@link
+   *     SimpleQuery} (then {@link #message()} parses on demand)
+   * @param simple the fast reading, or null if the query is not of that shape
    * @param wire the bytes as received (forwarding sends them on)
    */
-  record Query(Message message, byte[] wire, InetSocketAddress sender, InetSocketAddress recipient, Transport transport)
+  record Query(Message parsed, SimpleQuery simple, byte[] wire, InetSocketAddress sender, InetSocketAddress recipient, Transport transport)
       implements DnsRequest {
     public Query {
-      Objects.requireNonNull(message, "message");
+      if (parsed == null && simple == null) {
+        throw new IllegalArgumentException("a query needs its parse or its simple reading");
+      }
       Objects.requireNonNull(wire, "wire");
       Objects.requireNonNull(sender, "sender");
       Objects.requireNonNull(transport, "transport");
+    }
+
+    public Query(Message message, byte[] wire, InetSocketAddress sender, InetSocketAddress recipient, Transport transport) {
+      this(Objects.requireNonNull(message, "message"), null, wire, sender, recipient, transport);
+    }
+
+    /** The full message (parsed now if only the simple reading was made). */
+    public Message message() {
+      if (parsed != null) {
+        return parsed;
+      }
+      try {
+        return DnsWire.parseQuery(wire);
+      } catch (MalformedDnsException e) {
+        throw new IllegalStateException("a query of the simple shape failed the full parse: " + e.getMessage(), e);
+      }
     }
   }
 

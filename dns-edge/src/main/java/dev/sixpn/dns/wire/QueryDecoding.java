@@ -26,6 +26,11 @@ final class QueryDecoding {
       out.add(new DnsRequest.Unanswerable(id, flags, Rcode.NOTIMP, "opcode " + DnsWire.opcode(flags), sender, recipient, transport));
       return;
     }
+    SimpleQuery simple = SimpleQuery.read(wire);
+    if (simple != null) {
+      out.add(new DnsRequest.Query(null, simple, wire, sender, recipient, transport));
+      return;
+    }
     try {
       Message m = DnsWire.parseQuery(wire);
       out.add(new DnsRequest.Query(m, wire, sender, recipient, transport));

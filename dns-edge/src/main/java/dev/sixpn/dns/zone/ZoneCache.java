@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Name;
@@ -33,11 +34,56 @@ public final class ZoneCache implements AutoCloseable {
 
   private record Key(long network, String region, Name name, int type) {}
 
+  /** Slots a caller may use to keep data derived from one cached answer (e.g. its encoding). */
+  public static final int ATTACHMENT_SLOTS = 2;
+
+  /**
+   * One lookup: the cached answer in its stored order, the rotation to apply, and slots for data
+   * derived from the answer, which are dropped with it when the state changes.
+   */
+  public static final class Lookup {
+    private final Entry entry;
+    private final int rotation;
+
+    private Lookup(Entry entry, int rotation) {
+      this.entry = entry;
+      this.rotation = rotation;
+    }
+
+    /** The answer as stored (not rotated). */
+    public ZoneAnswer base() {
+      return entry.answer;
+    }
+
+    /** Index of the record that comes first in this response. */
+    public int rotation() {
+      return rotation;
+    }
+
+    /** The answer with its records rotated for this response. */
+    public ZoneAnswer rotated() {
+      ZoneAnswer a = entry.answer;
+      if (rotation == 0) {
+        return a;
+      }
+      return new ZoneAnswer(a.rcode(), rotate(a.answers(), rotation), a.authority(), true);
+    }
+
+    public Object attachment(int slot) {
+      return entry.attachments.get(slot);
+    }
+
+    public void attach(int slot, Object value) {
+      entry.attachments.set(slot, value);
+    }
+  }
+
   private static final class Entry {
     final ZoneAnswer answer;
     final long stamp;
     final boolean nearest;
     final AtomicInteger next = new AtomicInteger();
+    final AtomicReferenceArray<Object> attachments = new AtomicReferenceArray<>(ATTACHMENT_SLOTS);
 
     Entry(ZoneAnswer answer, long stamp, boolean nearest) {
       this.answer = answer;
@@ -86,6 +132,11 @@ public final class ZoneCache implements AutoCloseable {
    * the same key if the answer rotates.
    */
   public ZoneAnswer answer(Name qname, int qtype, Caller caller) {
+    return lookup(qname, qtype, caller).rotated();
+  }
+
+  /** Like {@link #answer}, keeping what the fast path needs. */
+  public Lookup lookup(Name qname, int qtype, Caller caller) {
     Key key = new Key(caller.network(), caller.region(), qname, qtype);
     Entry e = entries.get(key);
     if (e == null || !invalidation.valid(e.stamp, caller.network(), e.nearest)) {
@@ -106,11 +157,9 @@ public final class ZoneCache implements AutoCloseable {
     }
     ZoneAnswer a = e.answer;
     if (!a.rotate() || a.answers().size() < 2) {
-      return a;
+      return new Lookup(e, 0);
     }
-    int n = a.answers().size();
-    int start = Math.floorMod(e.next.getAndIncrement(), n);
-    return new ZoneAnswer(a.rcode(), rotate(a.answers(), start), a.authority(), true);
+    return new Lookup(e, Math.floorMod(e.next.getAndIncrement(), a.answers().size()));
   }
 
   static List<Record> rotate(List<Record> records, int start) {
