@@ -31,14 +31,25 @@ public final class Dataplane implements AutoCloseable {
   private final HostKeys keys;
   private final DataplaneMaps maps;
   private final WireGuardGoDevice device;
-  private final ReconcileLoop loop;
+  private final ReconcileLoop mapsLoop;
+  private final ReconcileLoop plumbingLoop;
+  private final IpPlumbing plumbing;
 
-  private Dataplane(DataplaneConfig config, HostKeys keys, DataplaneMaps maps, WireGuardGoDevice device, ReconcileLoop loop) {
+  private Dataplane(
+      DataplaneConfig config,
+      HostKeys keys,
+      DataplaneMaps maps,
+      WireGuardGoDevice device,
+      ReconcileLoop mapsLoop,
+      ReconcileLoop plumbingLoop,
+      IpPlumbing plumbing) {
+    this.plumbing = plumbing;
+    this.mapsLoop = mapsLoop;
+    this.plumbingLoop = plumbingLoop;
     this.config = config;
     this.keys = keys;
     this.maps = maps;
     this.device = device;
-    this.loop = loop;
   }
 
   /** The host's WireGuard public key, for its host.joined event; creates the key on first use. */
@@ -58,14 +69,16 @@ public final class Dataplane implements AutoCloseable {
     ProgramLoader.Pins pins = ProgramLoader.ensureLoaded(config.pinDir());
     DataplaneMaps maps = new DataplaneMaps(pins, metrics::mapObserver);
     WireGuardGoDevice device = null;
-    ReconcileLoop loop = null;
+    ReconcileLoop mapsLoop = null;
+    ReconcileLoop plumbingLoop = null;
+    IpPlumbing plumbing = null;
     try {
       maps.config().set(new HostConfig(config.host(), 0));
       metrics.exportDrops(maps.drops());
       device =
           WireGuardGoDevice.openOrStart(
               config.wgDevice(), config.netns(), config.stateDir().resolve("wireguard-go-" + config.wgDevice() + ".log"), config.mtu());
-      IpPlumbing plumbing =
+      plumbing =
           new IpPlumbing(config.netns(), pins.program(ProgramLoader.FROM_INSTANCE), pins.program(ProgramLoader.FROM_MESH));
       plumbing.enableForwarding();
       plumbing.attachFromMesh(config.wgDevice());
@@ -80,18 +93,30 @@ public final class Dataplane implements AutoCloseable {
               new InstanceFiles(config.netnsEtc(), config.host()),
               name -> Netns.named(name).exists(),
               metrics.reconcileObserver());
-      loop = new ReconcileLoop(reconciler, metrics::pass, "sixpn-dataplane-" + config.host());
-      ReconcileResult first = loop.start(feed, config.resync());
+      // Two loops: map entries never wait behind tc/ip processes or the UAPI (see Reconciler.Scope).
+      mapsLoop =
+          new ReconcileLoop(
+              reconciler, Reconciler.Scope.MAPS, r -> metrics.pass("maps", r), "sixpn-dataplane-maps-" + config.host());
+      plumbingLoop =
+          new ReconcileLoop(
+              reconciler, Reconciler.Scope.PLUMBING, r -> metrics.pass("plumbing", r), "sixpn-dataplane-plumbing-" + config.host());
+      ReconcileResult first = merge(mapsLoop.start(feed, config.resync()), plumbingLoop.start(feed, config.resync()));
       log.info(
           "dataplane started host={} netns={} wg={} changes={} errors={}",
           config.host(), config.netns(), config.wgDevice(), first.changes(), first.errors());
-      return new Dataplane(config, keys, maps, device, loop);
+      return new Dataplane(config, keys, maps, device, mapsLoop, plumbingLoop, plumbing);
     } catch (RuntimeException e) {
-      if (loop != null) {
-        loop.close();
+      if (mapsLoop != null) {
+        mapsLoop.close();
+      }
+      if (plumbingLoop != null) {
+        plumbingLoop.close();
       }
       if (device != null) {
         device.close();
+      }
+      if (plumbing != null) {
+        plumbing.close();
       }
       maps.close();
       throw e;
@@ -114,14 +139,22 @@ public final class Dataplane implements AutoCloseable {
     return device;
   }
 
-  /** Runs a pass now and waits for it. */
+  /** Runs a pass of both scopes now and waits for them. */
   public ReconcileResult reconcileNow() {
-    return loop.reconcileNow();
+    return merge(mapsLoop.reconcileNow(), plumbingLoop.reconcileNow());
+  }
+
+  private static ReconcileResult merge(ReconcileResult a, ReconcileResult b) {
+    java.util.List<String> errors = new java.util.ArrayList<>(a.errors());
+    errors.addAll(b.errors());
+    return new ReconcileResult(a.changes() + b.changes(), errors, b.missingLinks(), a.duration().plus(b.duration()));
   }
 
   @Override
   public void close() {
-    loop.close();
+    mapsLoop.close();
+    plumbingLoop.close();
+    plumbing.close();
     device.close();
     maps.close();
     log.info("dataplane stopped host={} (programs, maps and tunnels left running)", config.host());

@@ -38,8 +38,8 @@ public final class DataplaneMetrics {
     reconcileRuns =
         Counter.builder()
             .name("sixpn_dataplane_reconcile_runs")
-            .help("reconcile passes by outcome")
-            .labelNames("result")
+            .help("reconcile passes by scope (maps, plumbing) and outcome")
+            .labelNames("scope", "result")
             .register(registry);
     reconcileChanges =
         Counter.builder()
@@ -51,13 +51,15 @@ public final class DataplaneMetrics {
         Histogram.builder()
             .name("sixpn_dataplane_reconcile_duration_seconds")
             .help("duration of one reconcile pass")
+            .labelNames("scope")
             .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
             .register(registry);
     changeToApplied =
         Histogram.builder()
             .name("sixpn_dataplane_change_applied_seconds")
             .help("time from a change-feed batch to the end of the pass that applied it")
-            .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+            .labelNames("scope")
+            .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
             .register(registry);
     CounterWithCallback.builder()
         .name("sixpn_dataplane_drops")
@@ -93,11 +95,11 @@ public final class DataplaneMetrics {
     return (object, action, count) -> reconcileChanges.labelValues(object, action).inc(count);
   }
 
-  public void pass(ReconcileLoop.PassReport report) {
-    reconcileRuns.labelValues(report.result().ok() ? "ok" : "error").inc();
-    reconcileDuration.observe(report.result().duration().toNanos() / 1e9);
+  public void pass(String scope, ReconcileLoop.PassReport report) {
+    reconcileRuns.labelValues(scope, report.result().ok() ? "ok" : "error").inc();
+    reconcileDuration.labelValues(scope).observe(report.result().duration().toNanos() / 1e9);
     if (report.changeLatencyNanos() >= 0) {
-      changeToApplied.observe(report.changeLatencyNanos() / 1e9);
+      changeToApplied.labelValues(scope).observe(report.changeLatencyNanos() / 1e9);
     }
   }
 

@@ -359,10 +359,12 @@ class MeshEndToEndTest {
 
     start(H1);
     Dataplane dp = dataplanes.get(H1);
-    Desired desired =
-        Desired.compute(
-            H1, state.instancesOnHost(H1), state.hosts(), new dev.sixpn.dataplane.link.IpPlumbing(configs.get(H1).netns(), Path.of("x"), Path.of("y")).links(),
-            n -> Netns.named(n).exists(), configs.get(H1).wgDevice(), 5);
+    Desired desired;
+    try (var ifs = new dev.sixpn.dataplane.link.NetnsExecutor(configs.get(H1).netns())) {
+      desired =
+          Desired.compute(
+              H1, state.instancesOnHost(H1), state.hosts(), ifs.interfaces(), n -> Netns.named(n).exists(), configs.get(H1).wgDevice(), 5);
+    }
     assertEquals(desired.links(), dp.maps().links().entries(), "link map equals the state");
     assertEquals(desired.locals(), dp.maps().locals().entries(), "locals map equals the state");
     assertEquals(desired.peers(), dp.device().state().peers(), "peers equal the state");

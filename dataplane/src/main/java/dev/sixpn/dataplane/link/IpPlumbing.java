@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * every link shares the one loaded program and its maps; {@code pref 1 handle 1} makes the attach
  * a replace, never a second filter.
  */
-public final class IpPlumbing implements HostPlumbing {
+public final class IpPlumbing implements HostPlumbing, AutoCloseable {
 
   /**
    * The route protocol number marking our routes (rtnetlink {@code rtm_protocol}), so the
@@ -30,28 +30,23 @@ public final class IpPlumbing implements HostPlumbing {
   private final Netns netns;
   private final Path fromInstance;
   private final Path fromMesh;
+  private final NetnsExecutor interfaces;
 
   public IpPlumbing(Netns netns, Path fromInstance, Path fromMesh) {
     this.netns = netns;
     this.fromInstance = fromInstance;
     this.fromMesh = fromMesh;
+    this.interfaces = new NetnsExecutor(netns);
+  }
+
+  @Override
+  public void close() {
+    interfaces.close();
   }
 
   @Override
   public Map<String, Integer> links() {
-    Exec.Result r = netns.run("ip", "-o", "link", "show").orThrow("is the host namespace " + netns + " there?");
-    Map<String, Integer> out = new HashMap<>();
-    for (String line : r.stdout().split("\n")) {
-      // "7: 6p0123456789abc@if6: <BROADCAST,...>"
-      String[] parts = line.split(": ", 3);
-      if (parts.length < 2) {
-        continue;
-      }
-      String name = parts[1];
-      int at = name.indexOf('@');
-      out.put(at < 0 ? name : name.substring(0, at), Integer.parseInt(parts[0].trim()));
-    }
-    return out;
+    return interfaces.interfaces();
   }
 
   @Override

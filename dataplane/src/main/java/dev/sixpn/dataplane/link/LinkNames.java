@@ -35,7 +35,23 @@ public final class LinkNames {
     return explicit != null ? explicit : hostSideLink(instance.instanceId());
   }
 
+  /** Memo of the derived names (they never change for an id); reset when it grows large. */
+  private static final java.util.concurrent.ConcurrentHashMap<String, String> DERIVED = new java.util.concurrent.ConcurrentHashMap<>();
+
   public static String hostSideLink(String instanceId) {
+    String known = DERIVED.get(instanceId);
+    if (known != null) {
+      return known;
+    }
+    if (DERIVED.size() > 100_000) {
+      DERIVED.clear();
+    }
+    String name = derive(instanceId);
+    DERIVED.put(instanceId, name);
+    return name;
+  }
+
+  private static String derive(String instanceId) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(instanceId.getBytes(StandardCharsets.UTF_8));
       return "6p" + HexFormat.of().formatHex(digest).substring(0, 13);

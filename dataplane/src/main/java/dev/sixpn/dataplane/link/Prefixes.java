@@ -24,7 +24,8 @@ public final class Prefixes {
     return a.getHostAddress() + "/" + len;
   }
 
+  /** {@code address/128} in the same form as {@link #canonical}, without parsing text. */
   public static String host(SixpnAddress address) {
-    return canonical(address.toString());
+    return address.toInetAddress().getHostAddress() + "/128";
   }
 }

@@ -4,7 +4,7 @@ import dev.sixpn.state.ChangeFeed;
 import dev.sixpn.state.StateChange;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,7 +26,7 @@ public final class ReconcileLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReconcileLoop.class);
   private static final Duration RETRY = Duration.ofSeconds(1);
 
-  private final Reconciler reconciler;
+  private final java.util.function.Supplier<ReconcileResult> passFunction;
   private final Consumer<PassReport> report;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean queued = new AtomicBoolean();
@@ -42,11 +42,20 @@ public final class ReconcileLoop implements AutoCloseable {
    */
   public record PassReport(ReconcileResult result, long changeLatencyNanos) {}
 
-  public ReconcileLoop(Reconciler reconciler, Consumer<PassReport> report, String threadName) {
-    this.reconciler = reconciler;
+  /** A loop running {@code reconciler}'s passes of one scope. */
+  public ReconcileLoop(Reconciler reconciler, Reconciler.Scope scope, Consumer<PassReport> report, String threadName) {
+    this(() -> reconciler.reconcile(scope), report, threadName);
+  }
+
+  public ReconcileLoop(java.util.function.Supplier<ReconcileResult> pass, Consumer<PassReport> report, String threadName) {
+    this.passFunction = pass;
     this.report = report;
-    this.executor =
-        Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name(threadName).daemon().unstarted(r));
+    ScheduledThreadPoolExecutor e =
+        new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().name(threadName).daemon().unstarted(r));
+    // On close: finish the running pass (no interrupt mid-syscall), drop queued retries/resyncs.
+    e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    e.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+    this.executor = e;
   }
 
   /** Subscribes to the feed, reconciles once (waiting for it) and starts the periodic resync. */
@@ -97,7 +106,7 @@ public final class ReconcileLoop implements AutoCloseable {
     long since = pendingSince.getAndSet(0);
     ReconcileResult result;
     try {
-      result = reconciler.reconcile();
+      result = passFunction.get();
     } catch (RuntimeException e) {
       log.warn("reconcile pass failed error={}", e.toString());
       result = new ReconcileResult(0, java.util.List.of(e.toString()), java.util.List.of(), Duration.ZERO);
@@ -119,9 +128,11 @@ public final class ReconcileLoop implements AutoCloseable {
         log.warn("unsubscribing from the change feed failed error={}", e.toString());
       }
     }
-    executor.shutdownNow();
+    executor.shutdown();
     try {
-      executor.awaitTermination(10, TimeUnit.SECONDS);
+      if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

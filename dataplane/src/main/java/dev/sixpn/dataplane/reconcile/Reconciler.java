@@ -27,11 +27,14 @@ import org.slf4j.LoggerFactory;
  * Makes one host's dataplane match the projected state: reads desired state from the {@link
  * StateReader} and actual state from the maps, the routes, the resolver files and the WireGuard
  * device, then adds, updates and prunes. Idempotent; a pass with nothing to do changes nothing.
- * Not thread-safe: the {@link ReconcileLoop} runs it on one thread.
+ * One thread per {@link Scope} at a time (each ReconcileLoop owns one scope).
  *
- * <p>Order for a new instance: program attached, then map entries, then route, so the link is
- * filtered before it is reachable. For a removed instance: map entries go first (cutting traffic
- * at once), then the route, then the program.
+ * <p>Map entries come first in every pass: they are what an event changes most often and they
+ * need no process (bpf(2) only), so "event to map applied" stays in the sub-millisecond range;
+ * tc attach, routes and files (iproute2 processes) follow. Writing a link's entry before its
+ * program is attached opens nothing: until the attach nothing filters the link anyway (the
+ * runtime created it), and afterwards the entry is already there. For a removed instance the
+ * entries go first too, cutting its traffic at once; the route and the program follow.
  */
 public final class Reconciler {
 
@@ -57,8 +60,20 @@ public final class Reconciler {
   /** Links this process attached from_instance to (ifindex to name); empty after a restart, so all are re-attached once. */
   private final Map<Integer, String> attached = new HashMap<>();
 
-  /** object:action to count, of the current pass (for its log line). */
-  private final Map<String, Integer> passChanges = new java.util.TreeMap<>();
+  /** object:action to count, of the current pass on this thread (for its log line). */
+  private final ThreadLocal<Map<String, Integer>> passChanges = ThreadLocal.withInitial(java.util.TreeMap::new);
+
+  /**
+   * What a pass covers. The map part needs only bpf(2) and if_nameindex (microseconds); the
+   * plumbing part runs iproute2 processes and talks to wireguard-go (milliseconds). The
+   * {@link ReconcileLoop}s run them on separate threads so a map update never queues behind a
+   * tc attach. The two parts touch disjoint objects.
+   */
+  public enum Scope {
+    MAPS,
+    PLUMBING,
+    ALL
+  }
 
   public Reconciler(
       Settings settings,
@@ -81,9 +96,14 @@ public final class Reconciler {
     this.observer = observer;
   }
 
+  /** A full pass (both parts, one after the other, on the calling thread). */
   public ReconcileResult reconcile() {
+    return reconcile(Scope.ALL);
+  }
+
+  public ReconcileResult reconcile(Scope scope) {
     long start = System.nanoTime();
-    passChanges.clear();
+    passChanges.get().clear();
     List<String> errors = new ArrayList<>();
     int changes = 0;
     Map<String, Integer> links = plumbing.links();
@@ -93,24 +113,27 @@ public final class Reconciler {
             state.instancesOnHost(settings.host()),
             state.hosts(),
             links,
-            netnsExists,
+            scope == Scope.MAPS ? name -> false : netnsExists, // files are plumbing's; skip the stat calls
             settings.wgDevice(),
             settings.keepaliveSeconds());
 
-    changes += step("attach", errors, () -> attachNew(desired));
-    changes += step("link_map", errors, () -> apply("link_map", Diff.between(desired.links(), linkTable.entries()), linkTable));
-    changes += step("locals_map", errors, () -> apply("locals_map", Diff.between(desired.locals(), localsTable.entries()), localsTable));
-    changes += step("route", errors, () -> routes(desired));
-    changes += step("detach", errors, () -> detachGone(desired, links));
-    changes += step("file", errors, () -> files(desired));
-    changes += step("device", errors, this::device);
-    changes += step("peer", errors, () -> peers(desired));
+    if (scope != Scope.PLUMBING) {
+      changes += step("link_map", errors, () -> apply("link_map", Diff.between(desired.links(), linkTable.entries()), linkTable));
+      changes += step("locals_map", errors, () -> apply("locals_map", Diff.between(desired.locals(), localsTable.entries()), localsTable));
+    }
+    if (scope != Scope.MAPS) {
+      changes += step("attach", errors, () -> attachNew(desired));
+      changes += step("route", errors, () -> routes(desired));
+      changes += step("detach", errors, () -> detachGone(desired, links));
+      changes += step("file", errors, () -> files(desired));
+      changes += step("peer", errors, () -> device(desired));
+    }
 
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     if (changes > 0 || !errors.isEmpty()) {
       log.info(
-          "reconciled host={} changes={} detail={} errors={} missingLinks={} tookMs={}",
-          settings.host(), changes, passChanges, errors, desired.missingLinks(), took.toMillis());
+          "reconciled host={} scope={} changes={} detail={} errors={} missingLinks={} tookMs={}",
+          settings.host(), scope, changes, passChanges.get(), errors, desired.missingLinks(), took.toMillis());
     }
     return new ReconcileResult(changes, errors, desired.missingLinks(), took);
   }
@@ -136,14 +159,15 @@ public final class Reconciler {
   }
 
   private void record(String object, int adds, int updates, int removals) {
+    Map<String, Integer> pass = passChanges.get();
     if (adds > 0) {
-      passChanges.merge(object + ":add", adds, Integer::sum);
+      pass.merge(object + ":add", adds, Integer::sum);
     }
     if (updates > 0) {
-      passChanges.merge(object + ":update", updates, Integer::sum);
+      pass.merge(object + ":update", updates, Integer::sum);
     }
     if (removals > 0) {
-      passChanges.merge(object + ":remove", removals, Integer::sum);
+      pass.merge(object + ":remove", removals, Integer::sum);
     }
     if (adds > 0) {
       observer.changed(object, "add", adds);
@@ -212,18 +236,19 @@ public final class Reconciler {
     return n + removed;
   }
 
-  private int device() {
+  private int device(Desired desired) {
     DeviceState s = device.state();
-    if (s.privateKey().equals(java.util.Optional.of(settings.keys().privateKey())) && s.listenPort() == settings.listenPort()) {
-      return 0;
+    int n = 0;
+    if (!s.privateKey().equals(java.util.Optional.of(settings.keys().privateKey())) || s.listenPort() != settings.listenPort()) {
+      device.configure(settings.keys().privateKey(), settings.listenPort());
+      record("device", 0, 1, 0);
+      n++;
     }
-    device.configure(settings.keys().privateKey(), settings.listenPort());
-    record("device", 0, 1, 0);
-    return 1;
+    return n + peers(desired, s);
   }
 
-  private int peers(Desired desired) {
-    Diff<WgKey, PeerConfig> diff = Diff.between(desired.peers(), device.state().peers());
+  private int peers(Desired desired, DeviceState actual) {
+    Diff<WgKey, PeerConfig> diff = Diff.between(desired.peers(), actual.peers());
     diff.removals().forEach(device::removePeer);
     diff.adds().values().forEach(device::upsertPeer);
     diff.updates().values().forEach(device::upsertPeer);

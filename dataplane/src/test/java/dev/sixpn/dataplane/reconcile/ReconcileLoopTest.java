@@ -35,7 +35,7 @@ class ReconcileLoopTest {
             new Reconciler.Settings(1, "wg0", 51820, 25, new HostKeys(WgKey.ofBytes(new byte[32]), WgKey.ofBytes(new byte[32]))),
             state, links, locals, new Fakes.FakeDevice(), plumbing, new InstanceFiles(etc, 1), n -> false, ReconcileObserver.NONE);
     List<ReconcileLoop.PassReport> reports = new CopyOnWriteArrayList<>();
-    try (ReconcileLoop loop = new ReconcileLoop(reconciler, reports::add, "test-loop")) {
+    try (ReconcileLoop loop = new ReconcileLoop(reconciler, Reconciler.Scope.ALL, reports::add, "test-loop")) {
       loop.start(state, Duration.ofHours(1));
       assertEquals(1, reports.size());
       for (int k = 1; k <= 50; k++) {
