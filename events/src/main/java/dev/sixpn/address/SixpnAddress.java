@@ -74,11 +74,13 @@ public record SixpnAddress(long network, long host, long instance, int role) {
     }
     InetAddress parsed;
     try {
-      parsed = InetAddress.ofLiteral(literal);
+      // Inet6Address directly: InetAddress.ofLiteral tries IPv4 first and throws for every v6 text.
+      parsed = Inet6Address.ofLiteral(literal);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("address is not an IPv6 literal: '" + text + "'", e);
     }
     if (!(parsed instanceof Inet6Address)) {
+      // an IPv4-mapped literal (::ffff:a.b.c.d) comes back as Inet4Address
       throw new IllegalArgumentException("address is not an IPv6 literal: '" + text + "'");
     }
     return fromBytes(parsed.getAddress());

@@ -2,15 +2,10 @@ package dev.sixpn.events;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
-import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,6 +15,10 @@ import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.events.MalformedEventException.Reason;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * JSON wire format of lifecycle events.
@@ -40,12 +39,8 @@ public final class EventCodec {
           .addModule(new JavaTimeModule())
           .addModule(
               new SimpleModule("sixpn")
-                  .addSerializer(SixpnAddress.class, new AddressSerializer())
-                  .addDeserializer(SixpnAddress.class, new AddressDeserializer()))
+                  .addSerializer(SixpnAddress.class, new AddressSerializer()))
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          // A missing id reads as 0, which every id rule rejects with a message naming the field.
-          .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .build();
 
   private EventCodec() {}
@@ -105,31 +100,103 @@ public final class EventCodec {
     if (data == null || !data.isObject()) {
       throw new MalformedEventException(Reason.MALFORMED_JSON, type.wireName() + ": data must be a JSON object");
     }
-    ObjectNode fields = ((ObjectNode) data).deepCopy();
-    fields.set("eventId", root.get("id"));
-    fields.set("time", root.get("time"));
     try {
-      return MAPPER.treeToValue(fields, type.recordClass());
-    } catch (ValueInstantiationException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new MalformedEventException(
-          Reason.INVALID_FIELD, type.wireName() + ": " + cause.getMessage(), cause);
-    } catch (JacksonException e) {
-      Throwable root0 = e;
-      while (root0.getCause() instanceof IllegalArgumentException iae) {
-        root0 = iae;
-      }
-      String message = root0 instanceof IllegalArgumentException ? root0.getMessage() : fieldOf(e) + firstLine(e);
-      throw new MalformedEventException(Reason.INVALID_FIELD, type.wireName() + ": " + message, e);
+      return read(type, text(root, "id"), instant(root), (ObjectNode) data);
+    } catch (IllegalArgumentException e) {
+      throw new MalformedEventException(Reason.INVALID_FIELD, type.wireName() + ": " + e.getMessage(), e);
     }
   }
 
-  private static String fieldOf(JacksonException e) {
-    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException de && !de.getPath().isEmpty()) {
-      String field = de.getPath().getLast().getFieldName();
-      return field == null ? "" : "field '" + field + "': ";
+  /**
+   * Builds the record straight from the tree: no second pass through databind, which measured
+   * here at half the decode time. Missing fields reach the record as null or 0 and its constructor
+   * names them; a field of the wrong JSON type is named here.
+   */
+  private static LifecycleEvent read(EventType type, String id, Instant time, ObjectNode d) {
+    return switch (type) {
+      case NETWORK_CREATED -> new LifecycleEvent.NetworkCreated(id, time, u32(d, "network"), text(d, "name"));
+      case NETWORK_DELETED -> new LifecycleEvent.NetworkDeleted(id, time, u32(d, "network"));
+      case APP_CREATED -> new LifecycleEvent.AppCreated(id, time, u32(d, "network"), text(d, "app"));
+      case APP_DELETED -> new LifecycleEvent.AppDeleted(id, time, u32(d, "network"), text(d, "app"));
+      case HOST_JOINED ->
+          new LifecycleEvent.HostJoined(id, time, u32(d, "host"), text(d, "region"), number(d, "latitude"),
+              number(d, "longitude"), text(d, "wireguardPublicKey"), text(d, "endpoint"));
+      case HOST_LEFT -> new LifecycleEvent.HostLeft(id, time, u32(d, "host"));
+      case INSTANCE_STARTED -> {
+        String address = text(d, "address");
+        yield new LifecycleEvent.InstanceStarted(id, time, text(d, "instanceId"), u32(d, "network"), text(d, "app"),
+            text(d, "processGroup"), u32(d, "host"), text(d, "region"), address == null ? null : SixpnAddress.parse(address),
+            metadata(d));
+      }
+      case INSTANCE_STOPPED ->
+          new LifecycleEvent.InstanceStopped(id, time, text(d, "instanceId"), u32(d, "network"), text(d, "app"));
+      case INSTANCE_DESTROYED ->
+          new LifecycleEvent.InstanceDestroyed(id, time, text(d, "instanceId"), u32(d, "network"), text(d, "app"));
+    };
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return null;
     }
-    return "";
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException("field '" + field + "' must be a string");
+    }
+    return v.textValue();
+  }
+
+  /** Ids: missing reads as 0, which the id rules reject naming the field. */
+  private static long u32(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return 0;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw new IllegalArgumentException("field '" + field + "' must be an integer");
+    }
+    return v.longValue();
+  }
+
+  private static Double number(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isNumber()) {
+      throw new IllegalArgumentException("field '" + field + "' must be a number");
+    }
+    return v.doubleValue();
+  }
+
+  private static Instant instant(JsonNode root) {
+    String t = text(root, "time");
+    if (t == null) {
+      return null;
+    }
+    try {
+      return FastInstant.parse(t);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("time must be an ISO-8601 instant, got '" + t + "'");
+    }
+  }
+
+  private static Map<String, String> metadata(JsonNode d) {
+    JsonNode m = d.get("metadata");
+    if (m == null || m.isNull()) {
+      return Map.of();
+    }
+    if (!m.isObject()) {
+      throw new IllegalArgumentException("field 'metadata' must be an object of strings");
+    }
+    Map<String, String> out = new HashMap<>();
+    for (Map.Entry<String, JsonNode> e : m.properties()) {
+      if (!e.getValue().isTextual()) {
+        throw new IllegalArgumentException("metadata '" + e.getKey() + "' must be a string");
+      }
+      out.put(e.getKey(), e.getValue().textValue());
+    }
+    return out;
   }
 
   private static String firstLine(Exception e) {
@@ -151,23 +218,6 @@ public final class EventCodec {
     @Override
     public void serialize(SixpnAddress value, JsonGenerator gen, SerializerProvider provider) throws IOException {
       gen.writeString(value.toString());
-    }
-  }
-
-  private static final class AddressDeserializer extends StdDeserializer<SixpnAddress> {
-    private static final long serialVersionUID = 1L;
-
-    AddressDeserializer() {
-      super(SixpnAddress.class);
-    }
-
-    @Override
-    public SixpnAddress deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-      try {
-        return SixpnAddress.parse(p.getValueAsString());
-      } catch (IllegalArgumentException e) {
-        throw ctxt.weirdStringException(p.getValueAsString(), SixpnAddress.class, e.getMessage());
-      }
     }
   }
 }

@@ -10,8 +10,11 @@ import java.util.Set;
  * @param apps apps that changed, as {@link AppRef}
  * @param hosts hosts that joined, left, or gained or lost an instance
  * @param instanceIds ids of instances that were started, stopped or destroyed
+ * @param committedAtNanos {@link System#nanoTime()} when the batch was committed, so a listener
+ *     can measure how late it sees the change
  */
-public record StateChange(Set<Long> networks, Set<AppRef> apps, Set<Long> hosts, Set<String> instanceIds) {
+public record StateChange(
+    Set<Long> networks, Set<AppRef> apps, Set<Long> hosts, Set<String> instanceIds, long committedAtNanos) {
 
   /** An app of a network. */
   public record AppRef(long network, String app) {}
@@ -21,6 +24,11 @@ public record StateChange(Set<Long> networks, Set<AppRef> apps, Set<Long> hosts,
     apps = Set.copyOf(apps);
     hosts = Set.copyOf(hosts);
     instanceIds = Set.copyOf(instanceIds);
+  }
+
+  /** A change committed now. */
+  public StateChange(Set<Long> networks, Set<AppRef> apps, Set<Long> hosts, Set<String> instanceIds) {
+    this(networks, apps, hosts, instanceIds, System.nanoTime());
   }
 
   public boolean isEmpty() {

@@ -146,7 +146,9 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       sleep(config.pollTimeout());
       return 0;
     }
+    long t0 = System.nanoTime();
     ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
+    PROF[0] += System.nanoTime() - t0;
     if (records.isEmpty()) {
       updateLag();
       return 0;
@@ -156,36 +158,62 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     List<String> folded = new ArrayList<>(records.count());
     int duplicates = 0;
     List<String> quarantinedReasons = new ArrayList<>();
+    // Decode the whole poll first, so the fold's reads can be fetched in one MultiGet per family.
+    List<ConsumerRecord<String, byte[]>> all = new ArrayList<>(records.count());
+    records.forEach(all::add);
+    // Decoding is independent per record: spread it over the cores; the fold stays sequential.
+    Object[] decoded = new Object[all.size()];
+    java.util.stream.IntStream.range(0, all.size()).parallel().forEach(i -> {
+      try {
+        decoded[i] = EventCodec.decode(all.get(i).value());
+      } catch (MalformedEventException e) {
+        decoded[i] = e;
+      }
+    });
+    List<LifecycleEvent> events = new ArrayList<>(all.size());
+    for (Object d : decoded) {
+      if (d instanceof LifecycleEvent e) {
+        events.add(e);
+      }
+    }
     try (StoreBatch batch = store.newBatch()) {
       StateRows rows = new StateRows(batch);
-      for (TopicPartition tp : records.partitions()) {
-        List<ConsumerRecord<String, byte[]>> part = records.records(tp);
-        for (ConsumerRecord<String, byte[]> r : part) {
-          String reason;
-          String message;
-          try {
-            LifecycleEvent event = EventCodec.decode(r.value());
-            if (EventFolder.fold(batch, event, changes) == EventFolder.Outcome.DUPLICATE) {
-              duplicates++;
-            } else {
-              folded.add(event.type().wireName());
-            }
-            continue;
-          } catch (MalformedEventException e) {
-            reason = e.reason().name();
-            message = e.getMessage();
-          } catch (RuleViolation e) {
-            reason = "RULE_VIOLATION";
-            message = e.getMessage();
+      rows.prefetch(events);
+      Map<Integer, Long> nextOffsets = new HashMap<>();
+      for (int i = 0; i < all.size(); i++) {
+        ConsumerRecord<String, byte[]> r = all.get(i);
+        nextOffsets.put(r.partition(), r.offset() + 1);
+        String reason;
+        String message;
+        try {
+          if (decoded[i] instanceof MalformedEventException e) {
+            throw e;
           }
-          rows.quarantine(r.partition(), r.offset(), Quarantine.entry(r.topic(), r.partition(), r.offset(), r.key(), r.value(), reason, message));
-          quarantinedReasons.add(reason);
-          LOG.warn("quarantined record topic={} partition={} offset={} reason={} message=\"{}\"", r.topic(), r.partition(), r.offset(), reason, message);
+          LifecycleEvent event = (LifecycleEvent) decoded[i];
+          if (EventFolder.fold(batch, event, changes) == EventFolder.Outcome.DUPLICATE) {
+            duplicates++;
+          } else {
+            folded.add(event.type().wireName());
+          }
+          continue;
+        } catch (MalformedEventException e) {
+          reason = e.reason().name();
+          message = e.getMessage();
+        } catch (RuleViolation e) {
+          reason = "RULE_VIOLATION";
+          message = e.getMessage();
         }
-        batch.putOffset(tp.partition(), part.getLast().offset() + 1);
+        rows.quarantine(r.partition(), r.offset(), Quarantine.entry(r.topic(), r.partition(), r.offset(), r.key(), r.value(), reason, message));
+        quarantinedReasons.add(reason);
+        LOG.warn("quarantined record topic={} partition={} offset={} reason={} message=\"{}\"", r.topic(), r.partition(), r.offset(), reason, message);
       }
+      nextOffsets.forEach(batch::putOffset);
+      long t1 = System.nanoTime();
+      PROF[1] += t1 - start;
       store.commit(batch);
+      PROF[2] += System.nanoTime() - t1;
     }
+    long committedAt = System.nanoTime();
     metrics.committed(System.nanoTime() - start);
     folded.forEach(metrics::folded);
     quarantinedReasons.forEach(metrics::quarantined);
@@ -194,10 +222,12 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     }
     updateLag();
     if (!changes.isEmpty()) {
-      publish(changes.toChange());
+      publish(changes.toChange(committedAt));
     }
     return records.count();
   }
+
+  public static final long[] PROF = new long[3];
 
   private void publish(StateChange change) {
     for (ChangeListener l : listeners) {

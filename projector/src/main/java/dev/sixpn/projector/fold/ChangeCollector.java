@@ -35,6 +35,10 @@ public final class ChangeCollector {
     return networks.isEmpty() && hosts.isEmpty();
   }
 
+  public StateChange toChange(long committedAtNanos) {
+    return new StateChange(networks, apps, hosts, instanceIds, committedAtNanos);
+  }
+
   public StateChange toChange() {
     return new StateChange(networks, apps, hosts, instanceIds);
   }

@@ -82,8 +82,7 @@ public final class EventFolder {
         Instance old = rows.instance(e.network(), e.app(), e.instanceId())
             .orElseThrow(() -> new RuleViolation("instance.stopped for unknown instance " + e.instanceId() + " of app " + e.app() + " in network " + e.network()));
         if (old.started()) {
-          rows.deleteInstance(old);
-          rows.putInstance(withStatus(old, InstanceStatus.STOPPED));
+          rows.replaceInstance(old, withStatus(old, InstanceStatus.STOPPED));
         }
         changes.instance(old.network(), old.app(), old.host(), old.instanceId());
       }
@@ -106,18 +105,20 @@ public final class EventFolder {
       throw new RuleViolation(
           "address " + e.address() + " already belongs to instance " + h.instanceId() + " of app " + h.app());
     }
+    Instance now =
+        new Instance(e.instanceId(), e.network(), e.app(), e.processGroup(), e.host(), e.region(), e.address(), InstanceStatus.STARTED, e.metadata());
     Optional<Instance> old = rows.instance(e.network(), e.app(), e.instanceId());
     if (old.isPresent()) {
-      // A restart may move the instance (new host, region or address): drop every old index entry.
-      rows.deleteInstance(old.get());
+      // A restart may move the instance (new host, region or address): only changed entries move.
+      rows.replaceInstance(old.get(), now);
       changes.host(old.get().host());
+    } else {
+      rows.ensureNetwork(e.network());
+      if (!rows.appExists(e.network(), e.app())) {
+        rows.putApp(e.network(), e.app(), false);
+      }
+      rows.putInstance(now);
     }
-    rows.ensureNetwork(e.network());
-    if (!rows.appExists(e.network(), e.app())) {
-      rows.putApp(e.network(), e.app(), false);
-    }
-    rows.putInstance(
-        new Instance(e.instanceId(), e.network(), e.app(), e.processGroup(), e.host(), e.region(), e.address(), InstanceStatus.STARTED, e.metadata()));
     changes.instance(e.network(), e.app(), e.host(), e.instanceId());
   }
 

@@ -23,6 +23,28 @@ public final class StateRows {
     this.batch = batch;
   }
 
+  /** Reads ahead the rows the fold of these events will look up; see {@link StoreBatch#prefetch}. */
+  public void prefetch(List<dev.sixpn.events.LifecycleEvent> events) {
+    List<byte[]> ids = new ArrayList<>(events.size());
+    List<byte[]> instances = new ArrayList<>();
+    List<byte[]> addresses = new ArrayList<>();
+    for (dev.sixpn.events.LifecycleEvent e : events) {
+      ids.add(e.eventId().getBytes(StandardCharsets.UTF_8));
+      switch (e) {
+        case dev.sixpn.events.LifecycleEvent.InstanceStarted s -> {
+          instances.add(Keys.instance(s.network(), s.app(), s.instanceId()));
+          addresses.add(s.address().toBytes());
+        }
+        case dev.sixpn.events.LifecycleEvent.InstanceStopped s -> instances.add(Keys.instance(s.network(), s.app(), s.instanceId()));
+        case dev.sixpn.events.LifecycleEvent.InstanceDestroyed s -> instances.add(Keys.instance(s.network(), s.app(), s.instanceId()));
+        default -> {}
+      }
+    }
+    batch.prefetch(Family.EVENT_IDS, ids);
+    batch.prefetch(Family.INSTANCES, instances);
+    batch.prefetch(Family.BY_ADDRESS, addresses);
+  }
+
   public boolean seenEvent(byte[] eventId) {
     return batch.get(Family.EVENT_IDS, eventId) != null;
   }
@@ -107,6 +129,42 @@ public final class StateRows {
     if (i.started()) {
       batch.put(Family.BY_REGION, Keys.regionEntry(i.network(), i.app(), i.region(), i.instanceId()), EMPTY);
       batch.put(Family.BY_GROUP, Keys.groupEntry(i.network(), i.app(), i.processGroup(), i.instanceId()), EMPTY);
+    }
+  }
+
+  /**
+   * Writes {@code now} over {@code old} (same network, app and id), touching only the index
+   * entries that differ: a stop drops the region and group entries, a restart in place adds them
+   * back, a move to another host or address rewrites those entries.
+   */
+  public void replaceInstance(Instance old, Instance now) {
+    byte[] key = Keys.instance(now.network(), now.app(), now.instanceId());
+    batch.put(Family.INSTANCES, key, ValueCodec.encodeInstance(now));
+    if (!old.address().equals(now.address())) {
+      batch.delete(Family.BY_ADDRESS, old.address().toBytes());
+      batch.put(Family.BY_ADDRESS, now.address().toBytes(), key);
+    }
+    if (old.host() != now.host()) {
+      batch.delete(Family.BY_HOST, Keys.hostEntry(old.host(), old.network(), old.app(), old.instanceId()));
+      batch.put(Family.BY_HOST, Keys.hostEntry(now.host(), now.network(), now.app(), now.instanceId()), EMPTY);
+    }
+    replaceEntry(Family.BY_REGION,
+        old.started() ? Keys.regionEntry(old.network(), old.app(), old.region(), old.instanceId()) : null,
+        now.started() ? Keys.regionEntry(now.network(), now.app(), now.region(), now.instanceId()) : null);
+    replaceEntry(Family.BY_GROUP,
+        old.started() ? Keys.groupEntry(old.network(), old.app(), old.processGroup(), old.instanceId()) : null,
+        now.started() ? Keys.groupEntry(now.network(), now.app(), now.processGroup(), now.instanceId()) : null);
+  }
+
+  private void replaceEntry(Family family, byte[] old, byte[] now) {
+    if (old != null && now != null && java.util.Arrays.equals(old, now)) {
+      return;
+    }
+    if (old != null) {
+      batch.delete(family, old);
+    }
+    if (now != null) {
+      batch.put(family, now, EMPTY);
     }
   }
 

@@ -1,37 +1,88 @@
 package dev.sixpn.projector.store;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteBatch;
 
 /**
  * One atomic unit of change: the state changes of a poll batch and the offsets that produced
- * them. Reads see the store plus this batch's own writes ({@link WriteBatchWithIndex}), so a fold
- * rule that reads what an earlier event of the same batch wrote gets the new value.
+ * them. Reads see the committed store plus this batch's own writes, so a fold rule that reads
+ * what an earlier event of the same batch wrote gets the new value.
+ *
+ * <p>The batch's writes are kept twice: in a RocksDB {@link WriteBatch} for the commit, and in a
+ * hash map per family for reads. Measured here, this is several times faster than RocksDB's
+ * {@code WriteBatchWithIndex.getFromBatchAndDB}, whose every read crosses JNI twice.
  */
 public final class StoreBatch implements AutoCloseable {
 
+  /** Marks a key deleted in this batch. */
+  private static final byte[] TOMBSTONE = new byte[0];
+
   private final StateStore store;
-  private final WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
+  private final WriteBatch batch = new WriteBatch();
   private final ReadOptions readOptions = new ReadOptions();
+  private final EnumMap<Family, HashMap<ByteKey, byte[]>> overlay = new EnumMap<>(Family.class);
+  /** Committed values read ahead by {@link #prefetch}; a null value means "absent". */
+  private final EnumMap<Family, HashMap<ByteKey, byte[]>> fetched = new EnumMap<>(Family.class);
 
   StoreBatch(StateStore store) {
     this.store = store;
   }
 
-  WriteBatchWithIndex writeBatch() {
+  WriteBatch writeBatch() {
     return batch;
   }
 
+  private HashMap<ByteKey, byte[]> overlay(Family family) {
+    return overlay.computeIfAbsent(family, f -> new HashMap<>());
+  }
+
   public byte[] get(Family family, byte[] key) {
+    ByteKey k = new ByteKey(key);
+    HashMap<ByteKey, byte[]> o = overlay.get(family);
+    if (o != null) {
+      byte[] v = o.get(k);
+      if (v != null) {
+        return v == TOMBSTONE ? null : v;
+      }
+    }
+    HashMap<ByteKey, byte[]> f = fetched.get(family);
+    if (f != null && f.containsKey(k)) {
+      return f.get(k);
+    }
     try {
-      return batch.getFromBatchAndDB(store.db(), store.handle(family), readOptions, key);
+      return store.db().get(store.handle(family), readOptions, key);
     } catch (RocksDBException e) {
       throw store.failure("read " + family.cfName(), e);
+    }
+  }
+
+  /**
+   * Reads the committed values of {@code keys} in one {@code MultiGet}, so the fold's point reads
+   * that follow cost a hash lookup instead of a JNI call each. Call before the batch writes them.
+   */
+  public void prefetch(Family family, List<byte[]> keys) {
+    if (keys.isEmpty()) {
+      return;
+    }
+    List<org.rocksdb.ColumnFamilyHandle> handles = java.util.Collections.nCopies(keys.size(), store.handle(family));
+    List<byte[]> values;
+    try {
+      values = store.db().multiGetAsList(readOptions, handles, keys);
+    } catch (RocksDBException e) {
+      throw store.failure("multiGet " + family.cfName(), e);
+    }
+    HashMap<ByteKey, byte[]> f = fetched.computeIfAbsent(family, x -> new HashMap<>(keys.size() * 2));
+    for (int i = 0; i < keys.size(); i++) {
+      f.put(new ByteKey(keys.get(i)), values.get(i));
     }
   }
 
@@ -41,6 +92,7 @@ public final class StoreBatch implements AutoCloseable {
     } catch (RocksDBException e) {
       throw store.failure("put " + family.cfName(), e);
     }
+    overlay(family).put(new ByteKey(key), value.length == 0 ? new byte[0] : value);
   }
 
   public void delete(Family family, byte[] key) {
@@ -49,18 +101,32 @@ public final class StoreBatch implements AutoCloseable {
     } catch (RocksDBException e) {
       throw store.failure("delete " + family.cfName(), e);
     }
+    overlay(family).put(new ByteKey(key), TOMBSTONE);
   }
 
-  /** Every (key, value) under {@code prefix}, seeing this batch's writes. */
+  /** Every (key, value) under {@code prefix}, in key order, seeing this batch's writes. */
   public List<Map.Entry<byte[], byte[]>> scan(Family family, byte[] prefix) {
-    List<Map.Entry<byte[], byte[]>> out = new ArrayList<>();
-    try (RocksIterator base = store.db().newIterator(store.handle(family));
-        RocksIterator it = batch.newIteratorWithBase(store.handle(family), base)) {
+    TreeMap<byte[], byte[]> merged = new TreeMap<>(Arrays::compareUnsigned);
+    try (RocksIterator it = store.db().newIterator(store.handle(family), readOptions)) {
       for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
-        out.add(Map.entry(it.key(), it.value()));
+        merged.put(it.key(), it.value());
       }
     }
-    return out;
+    // Scans are rare (app and network deletion): a pass over this batch's writes is fine.
+    HashMap<ByteKey, byte[]> o = overlay.get(family);
+    if (o != null) {
+      for (Map.Entry<ByteKey, byte[]> e : o.entrySet()) {
+        if (!Keys.startsWith(e.getKey().bytes, prefix)) {
+          continue;
+        }
+        if (e.getValue() == TOMBSTONE) {
+          merged.remove(e.getKey().bytes);
+        } else {
+          merged.put(e.getKey().bytes, e.getValue());
+        }
+      }
+    }
+    return new ArrayList<>(merged.entrySet());
   }
 
   public void putOffset(int partition, long nextOffset) {

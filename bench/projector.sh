@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Publisher and projector benchmarks against a real broker in its own JVM.
+#   bench/projector.sh [events]      (default 1,000,000)
+# Prints the figures recorded in docs/benchmarks.md.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/scripts/java-home.sh"
+events=${1:-1000000}
+port=${SIXPN_BENCH_PORT:-29092}
+work=$(mktemp -d /tmp/sixpn-bench.XXXXXX)
+(cd "$root" && mvn -B -q install -DskipTests -pl bench,agent -am) >&2
+cp="$root/bench/target/classes:$(cat "$root/bench/target/classpath.txt")"
+java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+
+"$root/sixpn" kafka --port "$port" --data-dir "$work/kafka" >"$work/kafka.log" 2>&1 &
+kafka_pid=$!
+cleanup() { kill "$kafka_pid" 2>/dev/null || true; wait "$kafka_pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+for _ in $(seq 1 60); do grep -q "listening" "$work/kafka.log" && break; sleep 0.5; done
+bootstrap=localhost:$port
+
+echo "# $(date -u +%FT%TZ) $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
+"${java[@]}" -Xmx2g -cp "$cp" dev.sixpn.bench.PublishBench "$bootstrap" bench.mix "$events" 12 mix
+"${java[@]}" -Xmx1g -cp "$cp" dev.sixpn.bench.ProjectorBench "$bootstrap" bench.mix "$work/state-mix" 5000
+"${java[@]}" -Xmx2g -cp "$cp" dev.sixpn.bench.PublishBench "$bootstrap" bench.starts "$events" 12 starts
+echo "# projector over $events live instances (-Xmx1g):"
+"${java[@]}" -Xmx1g -cp "$cp" dev.sixpn.bench.ProjectorBench "$bootstrap" bench.starts "$work/state-starts" 0
+du -sh "$work/state-starts" | awk '{print "state store on disk: " $1}'
