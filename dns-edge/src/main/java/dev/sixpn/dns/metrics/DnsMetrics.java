@@ -1,6 +1,8 @@
 package dev.sixpn.dns.metrics;
 
 import dev.sixpn.dns.wire.MalformedDnsException;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -24,6 +26,13 @@ public final class DnsMetrics {
   private final Counter malformed;
   private final Counter truncated;
   private final Histogram latency;
+  private final DistributionDataPoint zoneLatency;
+  private final DistributionDataPoint forwardLatency;
+
+  /** Data points of the hot labels, looked up once: a label lookup per query costs more than the count. */
+  private static final int[] TYPE_INDEX_ORDER = {Type.A, Type.AAAA, Type.TXT, Type.PTR, Type.SRV, Type.SOA, Type.NS, Type.ANY};
+  private static final int CACHED_RCODES = 6; // NOERROR..REFUSED
+  private final CounterDataPoint[][][] queryPoints = new CounterDataPoint[TYPE_INDEX_ORDER.length][CACHED_RCODES][2];
 
   public DnsMetrics(PrometheusRegistry registry) {
     Objects.requireNonNull(registry, "registry");
@@ -58,13 +67,36 @@ public final class DnsMetrics {
         .labelNames("source")
         .withoutExemplars()
         .register(registry);
+    zoneLatency = latency.labelValues("zone");
+    forwardLatency = latency.labelValues("forward");
+    for (int t = 0; t < TYPE_INDEX_ORDER.length; t++) {
+      for (int r = 0; r < CACHED_RCODES; r++) {
+        queryPoints[t][r][0] = queries.labelValues(Type.string(TYPE_INDEX_ORDER[t]), Rcode.string(r), "UDP");
+        queryPoints[t][r][1] = queries.labelValues(Type.string(TYPE_INDEX_ORDER[t]), Rcode.string(r), "TCP");
+      }
+    }
+  }
+
+  private static int typeIndex(int qtype) {
+    for (int i = 0; i < TYPE_INDEX_ORDER.length; i++) {
+      if (TYPE_INDEX_ORDER[i] == qtype) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   public static String typeLabel(int qtype) {
     return NAMED_TYPES.contains(qtype) ? Type.string(qtype) : "OTHER";
   }
 
+  /** @param transport {@code UDP} or {@code TCP} */
   public void query(int qtype, int rcode, String transport) {
+    int t = typeIndex(qtype);
+    if (t >= 0 && rcode >= 0 && rcode < CACHED_RCODES) {
+      queryPoints[t][rcode]["TCP".equals(transport) ? 1 : 0].inc();
+      return;
+    }
     queries.labelValues(typeLabel(qtype), Rcode.string(rcode), transport).inc();
   }
 
@@ -87,6 +119,6 @@ public final class DnsMetrics {
 
   /** @param source {@code zone} or {@code forward} */
   public void latency(String source, long nanos) {
-    latency.labelValues(source).observe(nanos / 1e9);
+    (source.equals("zone") ? zoneLatency : source.equals("forward") ? forwardLatency : latency.labelValues(source)).observe(nanos / 1e9);
   }
 }

@@ -60,8 +60,12 @@ public final class DnsEdgeServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(DnsEdgeServer.class);
 
-  /** The largest UDP query read in full (RFC 6891 §6.2.5 suggests 4096 as a practical ceiling). */
-  static final int MAX_QUERY_DATAGRAM = 4096;
+  /**
+   * The largest UDP query read in full: queries are a few dozen bytes (a name and an OPT), and
+   * 1232 is the EDNS size of DNS Flag Day 2020; a longer one is cut and answered FORMERR, and a
+   * client can always ask over TCP.
+   */
+  static final int MAX_QUERY_DATAGRAM = 1232;
 
   private static final int RECV_BATCH = 16;
 
@@ -135,10 +139,11 @@ public final class DnsEdgeServer implements AutoCloseable {
 
   private void bindUdp(InetSocketAddress address, Class<? extends DatagramChannel> udpClass,
       DatagramDnsQueryDecoder decoder, DatagramDnsResponseEncoder encoder, QueryHandler handler) throws InterruptedException {
+    UdpFastPath fastPath = new UdpFastPath(handler);
     ChannelInitializer<DatagramChannel> init = new ChannelInitializer<>() {
       @Override
       protected void initChannel(DatagramChannel ch) {
-        ch.pipeline().addLast(decoder, encoder, handler);
+        ch.pipeline().addLast(fastPath, decoder, encoder, handler);
       }
     };
     int sockets = epoll ? config.eventLoops() : 1;

@@ -135,48 +135,54 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
    * encoding. Returns false to let the general path answer (and build the encoding for next time).
    */
   private boolean fast(ChannelHandlerContext ctx, DnsRequest.Query q, SimpleQuery s, long start) {
+    byte[] out = fastAnswer(q.wire(), s, q.sender(), q.transport(), start);
+    if (out == null) {
+      return false;
+    }
+    send(ctx, q, out, false);
+    return true;
+  }
+
+  /**
+   * The response bytes for a simple query answered from a cached template, or null if the query
+   * needs the general path (not in the zone, unknown source, EDNS version, class, truncation, or
+   * an answer shape without a template). Counts the query when it answers.
+   */
+  byte[] fastAnswer(byte[] wire, SimpleQuery s, java.net.InetSocketAddress sender, Transport transport, long start) {
     int qtype = s.qtype();
     if (s.qclass() != DClass.IN || s.ednsVersion() > 0 || qtype == Type.AXFR || qtype == Type.IXFR
         || !InternalZone.isAuthoritativeFor(s.name())) {
-      return false;
+      return null;
     }
-    Optional<Caller> caller = callers.resolve(q.sender().getAddress());
+    Optional<Caller> caller = callers.resolve(sender.getAddress());
     if (caller.isEmpty()) {
-      return false;
+      return null;
     }
     ZoneCache.Lookup lookup = zone.lookup(s.name(), qtype, caller.get());
     int slot = s.hasOpt() ? 1 : 0;
     Object attached = lookup.attachment(slot);
     if (attached == NO_TEMPLATE) {
-      return answerFromLookup(ctx, q, s, lookup, start);
+      return null;
     }
     EncodedAnswer template = (EncodedAnswer) attached;
     if (template == null) {
       template = template(s, lookup.base(), maxUdpPayload);
       lookup.attach(slot, template == null ? NO_TEMPLATE : template);
       if (template == null) {
-        return answerFromLookup(ctx, q, s, lookup, start);
+        return null;
       }
     }
-    int limit = q.transport() == Transport.UDP ? udpLimit(s, maxUdpPayload) : 0xffff;
+    int limit = transport == Transport.UDP ? udpLimit(s, maxUdpPayload) : 0xffff;
     if (template.length() > limit) {
-      return answerFromLookup(ctx, q, s, lookup, start);
+      return null;
     }
-    send(ctx, q, template.render(q.wire(), s, lookup.rotation()), false);
-    metrics.query(qtype, template.rcode(), q.transport().name());
+    byte[] out = template.render(wire, s, lookup.rotation());
+    metrics.query(qtype, template.rcode(), transport.name());
     metrics.latency("zone", System.nanoTime() - start);
-    return true;
+    return out;
   }
 
   private static final Object NO_TEMPLATE = new Object();
-
-  /** The general encoding for an answer already looked up (its rotation already taken). */
-  private boolean answerFromLookup(ChannelHandlerContext ctx, DnsRequest.Query q, SimpleQuery s, ZoneCache.Lookup lookup, long start) {
-    Message query = q.message();
-    int limit = q.transport() == Transport.UDP ? udpLimit(s, maxUdpPayload) : 0xffff;
-    finish(ctx, q, s.qtype(), zoneResponse(query, lookup.rotated(), maxUdpPayload), limit, start, "zone");
-    return true;
-  }
 
   static int udpLimit(SimpleQuery s, int maxUdpPayload) {
     return s.hasOpt() ? Math.max(DnsWire.CLASSIC_UDP_PAYLOAD, Math.min(s.ednsPayload(), maxUdpPayload)) : DnsWire.CLASSIC_UDP_PAYLOAD;
