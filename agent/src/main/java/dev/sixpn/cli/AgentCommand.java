@@ -1,0 +1,143 @@
+package dev.sixpn.cli;
+
+import dev.sixpn.agent.HostAgent;
+import dev.sixpn.agent.HostAgentConfig;
+import dev.sixpn.dataplane.DataplaneConfig;
+import dev.sixpn.dataplane.link.Netns;
+import dev.sixpn.dns.forward.ResolvConf;
+import dev.sixpn.dns.server.DnsEdgeConfig;
+import dev.sixpn.publish.LifecycleTopic;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs one host's agent in the foreground: the projector (Kafka -> RocksDB), the DNS edge",
+      "and the dataplane (eBPF + WireGuard), in the current network namespace. Stop with Ctrl-C."
+    })
+final class AgentCommand implements Callable<Integer> {
+
+  @Option(names = "--host", required = true, description = "This host's id, 1..4294967295.")
+  long host;
+
+  @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+  String bootstrap;
+
+  @Option(names = "--topic", defaultValue = LifecycleTopic.NAME, description = "Topic (default: ${DEFAULT-VALUE}).")
+  String topic;
+
+  @Option(names = "--data-dir", description = "Host directory (default: var/hosts/<host>).")
+  Path dataDir;
+
+  @Option(names = "--dns-listen", description = "DNS listen address, repeatable (default: [fdaa::3]:53).")
+  List<String> dnsListen = new ArrayList<>();
+
+  @Option(names = "--no-dns", description = "Run without the DNS edge.")
+  boolean noDns;
+
+  @Option(names = "--upstream", description = "Resolver for names outside .internal, repeatable (default: /etc/resolv.conf).")
+  List<String> upstreams = new ArrayList<>();
+
+  @Option(names = "--dev-loopback-network",
+      description = "DEVELOPMENT ONLY, off by default: answer loopback sources as this network. Any local process could then read that network's names.")
+  Long devLoopbackNetwork;
+
+  @Option(names = "--no-dataplane", description = "Run without BPF and WireGuard (DNS and state only).")
+  boolean noDataplane;
+
+  @Option(names = "--pin-dir", description = "bpffs directory for this host's programs and maps (default: /sys/fs/bpf/sixpn-<host>).")
+  Path pinDir;
+
+  @Option(names = "--wg-device", description = "WireGuard interface name (default: sixpn<host>).")
+  String wgDevice;
+
+  @Option(names = "--wg-port", defaultValue = "51820", description = "WireGuard UDP port (default: ${DEFAULT-VALUE}).")
+  int wgPort;
+
+  @Option(names = "--region", description = "Announce this host with host.joined: its region (needs --lat, --lon, --endpoint).")
+  String region;
+
+  @Option(names = "--lat", description = "Latitude for the announcement.")
+  Double latitude;
+
+  @Option(names = "--lon", description = "Longitude for the announcement.")
+  Double longitude;
+
+  @Option(names = "--endpoint", description = "Underlay ip:port peers send WireGuard to, for the announcement.")
+  String endpoint;
+
+  @Option(names = "--metrics", description = "Serve Prometheus metrics on this ip:port (default: off).")
+  String metrics;
+
+  @Override
+  public Integer call() throws Exception {
+    HostAgentConfig config = config();
+    HostAgent agent = HostAgent.start(config);
+    Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
+    System.out.println("agent: host " + host + " running, state in " + config.stateDir());
+    agent.awaitTermination();
+    return 0;
+  }
+
+  HostAgentConfig config() {
+    if (host < 1 || host > 0xffff_ffffL) {
+      throw new SixpnCommand.UsageException("--host must be in 1..4294967295, got " + host);
+    }
+    Path dir = dataDir != null ? dataDir : Path.of("var", "hosts", Long.toString(host));
+    Optional<DnsEdgeConfig> dns = Optional.empty();
+    if (!noDns) {
+      DnsEdgeConfig c = DnsEdgeConfig.defaults();
+      List<InetSocketAddress> listen = dnsListen.isEmpty() ? c.listen() : parseAll("--dns-listen", dnsListen);
+      List<InetSocketAddress> up = upstreams.isEmpty() ? ResolvConf.nameservers(ResolvConf.DEFAULT) : parseAll("--upstream", upstreams);
+      // Never forward to ourselves: that would loop.
+      c = c.withListen(listen).withUpstreams(up.stream().filter(u -> !listen.contains(u)).toList(), Duration.ofSeconds(1));
+      if (devLoopbackNetwork != null) {
+        c = c.withDevLoopbackNetwork(OptionalLong.of(devLoopbackNetwork));
+      }
+      dns = Optional.of(c);
+    }
+    Optional<DataplaneConfig> dataplane = Optional.empty();
+    if (!noDataplane) {
+      DataplaneConfig d = DataplaneConfig.defaults(host, dir);
+      dataplane =
+          Optional.of(
+              new DataplaneConfig(host, Netns.CURRENT, pinDir != null ? pinDir : Path.of("/sys/fs/bpf/sixpn-" + host), dir,
+                  wgDevice != null ? wgDevice : "sixpn" + host, wgPort, d.keepaliveSeconds(), d.mtu(), d.netnsEtc(), d.resync()));
+    }
+    Optional<HostAgentConfig.Announcement> announce = Optional.empty();
+    if (region != null || latitude != null || longitude != null || endpoint != null) {
+      if (region == null || latitude == null || longitude == null || endpoint == null) {
+        throw new SixpnCommand.UsageException("--region, --lat, --lon and --endpoint go together");
+      }
+      announce = Optional.of(new HostAgentConfig.Announcement(region, latitude, longitude, endpoint));
+    }
+    Optional<InetSocketAddress> metricsAddress = metrics == null ? Optional.empty() : Optional.of(parse("--metrics", metrics));
+    return new HostAgentConfig(host, bootstrap, topic, dir, dns, dataplane, announce, metricsAddress, Duration.ofMinutes(5));
+  }
+
+  private static List<InetSocketAddress> parseAll(String option, List<String> values) {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (String v : values) {
+      out.add(parse(option, v));
+    }
+    return out;
+  }
+
+  private static InetSocketAddress parse(String option, String value) {
+    try {
+      return DnsEdgeConfig.parseAddress(value);
+    } catch (IllegalArgumentException e) {
+      throw new SixpnCommand.UsageException(option + ": " + e.getMessage());
+    }
+  }
+}
