@@ -50,6 +50,8 @@ enum drop_reason {
 	DROP_MESH_WRONG_HOST = 11,
 	DROP_MESH_CROSS_NETWORK = 12,
 	DROP_MESH_UNKNOWN_DEST = 13,
+	DROP_MULTICAST = 14,
+	DROP_LINK_LOCAL = 15,
 	DROP_REASONS = 16,
 };
 
@@ -195,6 +197,13 @@ int from_instance(struct __sk_buff *skb)
 	struct sixpn_config *cfg = config();
 	if (!cfg)
 		return drop(DROP_NOT_CONFIGURED);
+	/* Kept apart from spoofing so that MLD reports and link-local chatter (every instance
+	 * sends some) do not drown the counter that means an attack. */
+	if (ip6->daddr.in6_u.u6_addr8[0] == 0xff)
+		return drop(DROP_MULTICAST);
+	if (word(&ip6->saddr, 0) >> 6 == 0xfe80 >> 6)
+		return drop(DROP_LINK_LOCAL);
+
 	__u32 ifindex = skb->ifindex;
 	struct link_info *link = bpf_map_lookup_elem(&sixpn_links, &ifindex);
 	if (!link)

@@ -32,6 +32,7 @@ public final class Bpf {
   public static final int BPF_MAP_DELETE_ELEM = 3;
   public static final int BPF_MAP_GET_NEXT_KEY = 4;
   public static final int BPF_OBJ_GET = 7;
+  public static final int BPF_PROG_TEST_RUN = 10;
   public static final int BPF_OBJ_GET_INFO_BY_FD = 15;
 
   public static final long BPF_ANY = 0;
@@ -124,6 +125,35 @@ public final class Bpf {
         throw new BpfException("BPF_OBJ_GET_INFO_BY_FD", (int) -r, Errno.genericHint((int) -r));
       }
       return MapInfo.read(info);
+    }
+  }
+
+  /** The verdict and output packet of one BPF_PROG_TEST_RUN. */
+  public record TestRun(int retval, byte[] packet) {}
+
+  /**
+   * Runs a loaded program once on {@code packet} (BPF_PROG_TEST_RUN; tc programs get an skb on
+   * the loopback device, so {@code skb->ifindex} is 1). Lets tests check verdicts and rewrites
+   * of the real programs without building a topology.
+   */
+  public static TestRun testRun(int progFd, byte[] packet) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment in = arena.allocate(packet.length);
+      MemorySegment.copy(packet, 0, in, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, packet.length);
+      MemorySegment out = arena.allocate(packet.length + 256L);
+      MemorySegment attr = arena.allocate(80, 8);
+      attr.set(JAVA_INT, 0, progFd);
+      attr.set(JAVA_INT, 8, packet.length);
+      attr.set(JAVA_INT, 12, (int) out.byteSize());
+      attr.set(JAVA_LONG, 16, in.address());
+      attr.set(JAVA_LONG, 24, out.address());
+      attr.set(JAVA_INT, 32, 1);
+      long r = call(BPF_PROG_TEST_RUN, attr, 80, allocateErrnoCapture(arena));
+      if (r < 0) {
+        throw new BpfException("BPF_PROG_TEST_RUN", (int) -r, Errno.genericHint((int) -r));
+      }
+      int outLen = attr.get(JAVA_INT, 12);
+      return new TestRun(attr.get(JAVA_INT, 4), out.asSlice(0, outLen).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
     }
   }
 

@@ -15,7 +15,11 @@ public enum DropReason {
   MESH_NOT_MESH_FORM,
   MESH_WRONG_HOST,
   MESH_CROSS_NETWORK,
-  MESH_UNKNOWN_DEST;
+  MESH_UNKNOWN_DEST,
+  /** from_instance: a multicast destination other than neighbour discovery (e.g. MLD reports). */
+  MULTICAST,
+  /** from_instance: a link-local source other than neighbour discovery. */
+  LINK_LOCAL;
 
   /** max_entries of sixpn_drops (room for reasons to come without reloading the map). */
   public static final int SLOTS = 16;
