@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One host's dataplane: loads (or adopts) the pinned programs and maps, brings up (or adopts) the
+ * One host's dataplane: loads the programs (reusing pinned maps), brings up (or adopts) the
  * WireGuard device, and keeps both reconciled with the projected state. Closing it stops the
  * reconciler only: programs, maps and tunnels keep forwarding while the agent is away, and the
  * next start converges from whatever it finds.
@@ -66,7 +66,7 @@ public final class Dataplane implements AutoCloseable {
       throw new IllegalStateException("network namespace " + config.netns().path() + " does not exist");
     }
     HostKeys keys = HostKeys.loadOrCreate(keyFile(config));
-    ProgramLoader.Pins pins = ProgramLoader.ensureLoaded(config.pinDir());
+    ProgramLoader.Pins pins = ProgramLoader.ensureLoaded(config.pinDir(), DataplaneMaps::compatible);
     DataplaneMaps maps = new DataplaneMaps(pins, metrics::mapObserver);
     WireGuardGoDevice device = null;
     ReconcileLoop mapsLoop = null;

@@ -8,17 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads the dataplane's BPF object once per host and pins it in bpffs:
- * {@code <dir>/progs/{from_instance,from_mesh}} and {@code <dir>/maps/sixpn_*}. A second start
- * (agent restart) adopts the pins, so attached programs keep running and map contents survive
- * for the reconciler to correct. One directory per host lets several simulated hosts share a
- * machine.
+ * Loads the dataplane's BPF object and pins it in bpffs: {@code
+ * <dir>/progs/{from_instance,from_mesh}} and {@code <dir>/maps/sixpn_*}. A restart reuses the
+ * pinned maps (attached programs keep forwarding meanwhile; the reconciler corrects whatever
+ * changed while the agent was away). One directory per host lets several simulated hosts share
+ * a machine.
  */
 public final class ProgramLoader {
 
@@ -48,24 +50,37 @@ public final class ProgramLoader {
 
   private ProgramLoader() {}
 
+  /** Loads with fresh maps (tests, tools): any existing pins are replaced. */
   public static Pins ensureLoaded(Path pinDir) {
+    return ensureLoaded(pinDir, pins -> true);
+  }
+
+  /**
+   * Loads the programs of this build and pins them. Maps already pinned and {@code
+   * mapsCompatible} (same layouts) are reused, contents and all: the programs are always the
+   * ones in this jar (an upgrade takes effect on restart, when the reconciler re-attaches every
+   * link with {@code tc filter replace}), while the state the running programs use survives. If
+   * the pinned maps have another layout they are replaced and the reconciler refills them.
+   */
+  public static Pins ensureLoaded(Path pinDir, Predicate<Pins> mapsCompatible) {
     Bpffs.ensureMounted(pinDir);
     Pins pins = new Pins(pinDir);
-    if (pins.complete()) {
-      log.info("bpf pins adopted dir={}", pinDir);
-      return pins;
+    boolean reuse = MAPS.stream().allMatch(m -> Files.exists(pins.map(m))) && mapsCompatible.test(pins);
+    if (!reuse) {
+      unpin(pinDir);
     }
-    unpin(pinDir);
     Path object = extractObject();
     try {
       Files.createDirectories(pinDir);
-      Exec.run(
-              List.of(
-                  "bpftool", "prog", "loadall", object.toString(), pinDir.resolve("progs").toString(),
-                  "type", "classifier", "pinmaps", pinDir.resolve("maps").toString()))
-          .orThrow("the verifier output above says why; bpftool needs root and a kernel with BPF");
+      if (reuse) {
+        reloadPrograms(pins, object);
+      } else {
+        bpftool(List.of(
+            "bpftool", "prog", "loadall", object.toString(), pinDir.resolve("progs").toString(),
+            "type", "classifier", "pinmaps", pinDir.resolve("maps").toString()));
+      }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the pin directory " + pinDir, e);
+      throw new UncheckedIOException("cannot create the pin directory " + pinDir + " (as root)", e);
     } finally {
       try {
         Files.deleteIfExists(object);
@@ -76,8 +91,32 @@ public final class ProgramLoader {
     if (!pins.complete()) {
       throw new BpfException("bpftool loaded " + OBJECT_RESOURCE + " but the pins under " + pinDir + " are incomplete");
     }
-    log.info("bpf programs loaded dir={}", pinDir);
+    log.info("bpf programs loaded dir={} mapsReused={}", pinDir, reuse);
     return pins;
+  }
+
+  /**
+   * New programs bound to the pinned maps, pinned next to the old ones and renamed over them
+   * (bpffs names may not contain dots, hence progs_next). Attached filters keep running the old
+   * programs until re-attached.
+   */
+  private static void reloadPrograms(Pins pins, Path object) throws IOException {
+    Path next = pins.dir().resolve("progs_next");
+    unpin(next);
+    List<String> cmd = new ArrayList<>(List.of("bpftool", "prog", "loadall", object.toString(), next.toString(), "type", "classifier"));
+    for (String m : MAPS) {
+      cmd.addAll(List.of("map", "name", m, "pinned", pins.map(m).toString()));
+    }
+    bpftool(cmd);
+    Files.createDirectories(pins.dir().resolve("progs"));
+    for (String p : PROGRAMS) {
+      Files.move(next.resolve(p), pins.program(p), StandardCopyOption.REPLACE_EXISTING);
+    }
+    unpin(next);
+  }
+
+  private static void bpftool(List<String> cmd) {
+    Exec.run(cmd).orThrow("the verifier output above says why; bpftool needs root and a kernel with BPF");
   }
 
   /** Removes every pin under {@code pinDir}; attached programs stay alive until detached. */

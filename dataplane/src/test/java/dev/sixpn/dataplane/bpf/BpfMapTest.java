@@ -116,13 +116,13 @@ class BpfMapTest {
   }
 
   @Test
-  void aSecondLoadAdoptsThePins() {
+  void aSecondLoadKeepsTheMapsAndTheirContents() {
     try (var config = new ConfigMap(pins.map(ConfigMap.NAME).toString(), MapOp.Observer.NONE)) {
       config.set(new HostConfig(4242, 0));
       ProgramLoader.ensureLoaded(PINS);
       assertEquals(4242, config.get().host());
       try (var again = new ConfigMap(pins.map(ConfigMap.NAME).toString(), MapOp.Observer.NONE)) {
-        assertEquals(4242, again.get().host(), "same map after adoption");
+        assertEquals(4242, again.get().host(), "same map after the reload");
       }
     }
   }
