@@ -369,6 +369,8 @@ class MeshEndToEndTest {
     assertEquals(desired.locals(), dp.maps().locals().entries(), "locals map equals the state");
     assertEquals(desired.peers(), dp.device().state().peers(), "peers equal the state");
     assertEquals(3, dp.maps().locals().entries().size());
+    var again = dp.reconcileNow();
+    assertEquals(0, again.changes(), "a pass after convergence changes nothing: " + again);
     assertFalse(dp.device().state().peers().containsKey(junkPeer));
     assertReachable(inst(H1, N1, 1), inst(H2, N1, 1));
     assertReachable(inst(H1, N1, 2), inst(H1, N1, 1));

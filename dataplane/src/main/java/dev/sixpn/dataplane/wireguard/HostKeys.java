@@ -54,19 +54,32 @@ public record HostKeys(WgKey privateKey, WgKey publicKey) {
             "WireGuard private key " + file + " has mode " + PosixFilePermissions.toString(perms)
                 + "; it must be rw------- (chmod 600 " + file + ")");
       }
-      WgKey priv = new WgKey(Files.readString(file, StandardCharsets.US_ASCII).strip());
+      WgKey priv = clamp(new WgKey(Files.readString(file, StandardCharsets.US_ASCII).strip()));
       return new HostKeys(priv, publicOf(priv));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read or create the WireGuard key file " + file, e);
     }
   }
 
-  /** The raw 32 bytes of a new X25519 private key: the tail of its PKCS#8 encoding. */
+  /**
+   * RFC 7748 §5 clamping, as {@code wg genkey} does. X25519 clamps internally anyway (same public
+   * key), but wireguard-go stores and reports the clamped form: an unclamped key would never
+   * compare equal to what {@code get=1} returns and every reconcile would set it again.
+   */
+  public static WgKey clamp(WgKey key) {
+    byte[] b = key.bytes();
+    b[0] &= (byte) 248;
+    b[31] &= 127;
+    b[31] |= 64;
+    return WgKey.ofBytes(b);
+  }
+
+  /** The raw 32 bytes of a new X25519 private key (the tail of its PKCS#8 encoding), clamped. */
   static byte[] generatePrivate() {
     try {
       KeyPair pair = KeyPairGenerator.getInstance("X25519").generateKeyPair();
       byte[] enc = pair.getPrivate().getEncoded();
-      return Arrays.copyOfRange(enc, enc.length - 32, enc.length);
+      return clamp(WgKey.ofBytes(Arrays.copyOfRange(enc, enc.length - 32, enc.length))).bytes();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK has no X25519", e);
     }

@@ -29,6 +29,15 @@ class WireGuardUnitTest {
   }
 
   @Test
+  void privateKeysAreClampedLikeWgGenkey() {
+    byte[] raw = HostKeys.loadOrCreate(dir.resolve("c")).privateKey().bytes();
+    assertEquals(0, raw[0] & 7);
+    assertEquals(64, raw[31] & 0xc0);
+    WgKey unclamped = WgKey.ofBytes(filled(0xff));
+    assertEquals(HostKeys.publicOf(unclamped), HostKeys.publicOf(HostKeys.clamp(unclamped)), "X25519 clamps anyway");
+  }
+
+  @Test
   void aWidenedKeyFileIsRefusedWithTheFix() throws Exception {
     Path file = dir.resolve("private.key");
     HostKeys.loadOrCreate(file);
