@@ -48,7 +48,7 @@ public final class CallerResolver implements AutoCloseable {
 
   public Optional<Caller> resolve(InetAddress source) {
     Cached c = cache.get(source);
-    if (c != null && invalidation.valid(c.stamp, 0, false)) {
+    if (c != null && invalidation.validGlobally(c.stamp)) {
       return c.caller;
     }
     long stamp = invalidation.stamp();

@@ -35,6 +35,11 @@ final class Invalidation {
     everything = generation.incrementAndGet();
   }
 
+  /** Valid unless everything was invalidated since {@code stamp} (no per-network lookup). */
+  boolean validGlobally(long stamp) {
+    return stamp >= everything;
+  }
+
   boolean valid(long stamp, long network, boolean dependsOnLocations) {
     if (stamp < everything || (dependsOnLocations && stamp < locations)) {
       return false;
