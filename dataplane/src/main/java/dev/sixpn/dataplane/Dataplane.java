@@ -3,6 +3,7 @@ package dev.sixpn.dataplane;
 import dev.sixpn.dataplane.bpf.ProgramLoader;
 import dev.sixpn.dataplane.link.InstanceFiles;
 import dev.sixpn.dataplane.link.IpPlumbing;
+import dev.sixpn.dataplane.link.LinkWatcher;
 import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.dataplane.maps.DataplaneMaps;
 import dev.sixpn.dataplane.maps.HostConfig;
@@ -34,6 +35,7 @@ public final class Dataplane implements AutoCloseable {
   private final ReconcileLoop mapsLoop;
   private final ReconcileLoop plumbingLoop;
   private final IpPlumbing plumbing;
+  private LinkWatcher linkWatcher;
 
   private Dataplane(
       DataplaneConfig config,
@@ -101,10 +103,19 @@ public final class Dataplane implements AutoCloseable {
           new ReconcileLoop(
               reconciler, Reconciler.Scope.PLUMBING, r -> metrics.pass("plumbing", r), "sixpn-dataplane-plumbing-" + config.host());
       ReconcileResult first = merge(mapsLoop.start(feed, config.resync()), plumbingLoop.start(feed, config.resync()));
+      ReconcileLoop m = mapsLoop;
+      ReconcileLoop pl = plumbingLoop;
+      LinkWatcher watcher =
+          LinkWatcher.start(config.netns(), () -> {
+            m.trigger();
+            pl.trigger();
+          });
       log.info(
           "dataplane started host={} netns={} wg={} changes={} errors={}",
           config.host(), config.netns(), config.wgDevice(), first.changes(), first.errors());
-      return new Dataplane(config, keys, maps, device, mapsLoop, plumbingLoop, plumbing);
+      Dataplane dp = new Dataplane(config, keys, maps, device, mapsLoop, plumbingLoop, plumbing);
+      dp.linkWatcher = watcher;
+      return dp;
     } catch (RuntimeException e) {
       if (mapsLoop != null) {
         mapsLoop.close();
@@ -152,6 +163,7 @@ public final class Dataplane implements AutoCloseable {
 
   @Override
   public void close() {
+    linkWatcher.close();
     mapsLoop.close();
     plumbingLoop.close();
     plumbing.close();

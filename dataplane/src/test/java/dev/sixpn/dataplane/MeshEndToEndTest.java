@@ -275,7 +275,7 @@ class MeshEndToEndTest {
     List<String> leaked = leaks.stream().map(CompletableFuture::join).filter(s -> s != null).toList();
     pool.close();
     assertEquals(List.of(), leaked, "cross-network pairs that got through");
-    assertEquals(32, pairs);
+    assertEquals(32, pairs, "8 instances, 4 in each network");
     // Each pair sent two echo requests; the sender's host drops them before any routing.
     assertTrue(drops(H1, DropReason.CROSS_NETWORK) - before1 >= 32, "h1 cross-network drops");
     assertTrue(drops(H2, DropReason.CROSS_NETWORK) - before2 >= 32, "h2 cross-network drops");
@@ -324,6 +324,22 @@ class MeshEndToEndTest {
 
   @Test
   @Order(6)
+  void anInstanceWhoseLinkAppearsAfterItsStartEventIsPluggedInAtOnce() throws Exception {
+    // The runtime may publish instance.started before it creates the link; the link watcher
+    // (ip monitor link) must bring the pass forward instead of waiting for the 30 s resync.
+    Instance late = FakeState.started("sx" + run + "-h2-n2-c", N2, H2, 3, Map.of());
+    instances.put(late.instanceId(), late);
+    state.put(late);
+    Thread.sleep(300);
+    assertTrue(dataplanes.get(H2).maps().locals().lookup(late.address()).isEmpty(), "no link, no entry");
+    createInstanceNamespace(late);
+    assertReachable(inst(H1, N2, 1), late);
+    assertReachable(late, inst(H2, N2, 1));
+    assertFalse(ping(late, inst(H2, N1, 1).address(), null), "and isolated");
+  }
+
+  @Test
+  @Order(7)
   void aStoppedInstanceIsUnreachable() throws Exception {
     Instance stopped = inst(H2, N1, 2);
     assertReachable(inst(H1, N1, 1), stopped);
@@ -340,7 +356,7 @@ class MeshEndToEndTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void afterARestartTheHostConvergesExactlyAndTrafficFlows() throws Exception {
     Dataplane old = dataplanes.remove(H1);
     old.close();
@@ -368,7 +384,7 @@ class MeshEndToEndTest {
     assertEquals(desired.links(), dp.maps().links().entries(), "link map equals the state");
     assertEquals(desired.locals(), dp.maps().locals().entries(), "locals map equals the state");
     assertEquals(desired.peers(), dp.device().state().peers(), "peers equal the state");
-    assertEquals(3, dp.maps().locals().entries().size());
+    assertEquals(3, dp.maps().locals().entries().size(), "h1 has 3 started instances left");
     var again = dp.reconcileNow();
     assertEquals(0, again.changes(), "a pass after convergence changes nothing: " + again);
     assertFalse(dp.device().state().peers().containsKey(junkPeer));

@@ -60,6 +60,13 @@ public final class LinkNames {
     }
   }
 
+  private static final java.util.regex.Pattern CONVENTION = java.util.regex.Pattern.compile("6p[0-9a-f]{13}");
+
+  /** True for names of the {@code 6p<13 hex>} form: instance links, filtered even before their instance starts. */
+  public static boolean isConventionName(String link) {
+    return CONVENTION.matcher(link).matches();
+  }
+
   public static String netnsName(Instance instance) {
     return Optional.ofNullable(instance.metadata().get(NETNS_KEY)).orElse(instance.instanceId());
   }

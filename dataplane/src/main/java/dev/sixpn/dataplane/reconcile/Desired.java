@@ -62,6 +62,13 @@ public record Desired(
     Map<String, InstancePlumbing> files = new HashMap<>();
     List<String> missing = new ArrayList<>();
     routes.put(MESH_ROUTE, wgDevice);
+    // Links named by the convention get the program as soon as they exist: with no entry in
+    // sixpn_links everything from them is dropped until their instance starts.
+    links.forEach((name, ifindex) -> {
+      if (LinkNames.isConventionName(name)) {
+        attach.put(ifindex, name);
+      }
+    });
     for (Instance i : localInstances) {
       if (!i.started() || i.host() != host) {
         continue;

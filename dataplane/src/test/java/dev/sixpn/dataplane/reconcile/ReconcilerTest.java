@@ -121,7 +121,7 @@ class ReconcilerTest {
     assertEquals(Set.of(10), links.map.keySet());
     assertEquals(Set.of(a.address()), locals.map.keySet());
     assertFalse(plumbing.routes.containsKey(Prefixes.host(b.address())));
-    assertTrue(plumbing.writes.contains("detach " + LinkNames.hostSideLink(b)));
+    assertFalse(plumbing.writes.contains("detach " + LinkNames.hostSideLink(b)), "its link stays filtered, with no entry");
     assertFalse(Files.exists(etc.resolve("b")));
     assertEquals(Set.of(WgKey.ofBytes(filled(3))), device.peers.keySet(), "old key removed, new key added");
   }
@@ -152,6 +152,17 @@ class ReconcilerTest {
   }
 
   @Test
+  void aLinkOutsideTheConventionIsDetachedWhenItsInstanceStops() {
+    Instance a = FakeState.started("named", 1, HOST, 1, Map.of(LinkNames.LINK_KEY, "veth-named"));
+    plumbing.links.put("veth-named", 30);
+    state.putQuietly(a);
+    reconciler.reconcile();
+    state.stop("named");
+    reconciler.reconcile();
+    assertTrue(plumbing.writes.contains("detach veth-named"));
+  }
+
+  @Test
   void anInstanceWhoseLinkIsMissingIsReportedAndAddedOnceTheLinkAppears() {
     Instance a = FakeState.started("late", 1, HOST, 1, Map.of());
     state.putQuietly(a);
@@ -161,6 +172,17 @@ class ReconcilerTest {
     plumbing.links.put(LinkNames.hostSideLink(a), 42);
     reconciler.reconcile();
     assertEquals(Map.of(42, new LinkInfo(a.address(), 0)), links.map);
+  }
+
+  @Test
+  void conventionNamedLinksAreFilteredBeforeTheirInstanceStarts() {
+    String early = LinkNames.hostSideLink("not-started-yet");
+    plumbing.links.put(early, 77);
+    plumbing.links.put("eth9", 78);
+    reconciler.reconcile();
+    assertTrue(plumbing.writes.contains("attach " + early));
+    assertFalse(plumbing.writes.contains("attach eth9"), "other links are not ours");
+    assertTrue(links.map.isEmpty(), "no entry: everything from the link is dropped");
   }
 
   @Test
