@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = SixpnCommand.Version.class,
     description = "Private IPv6 networking and service discovery for fleets of apps.",
-    subcommands = {AgentCommand.class, PublishCommand.class, KafkaCommand.class, StateCommand.class})
+    subcommands = {DemoCommand.class, AgentCommand.class, PublishCommand.class, KafkaCommand.class, StateCommand.class})
 public final class SixpnCommand implements Runnable {
 
   public static final int EXIT_USAGE = 2;

@@ -48,11 +48,18 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
   }
 
   static KafkaBroker start(Path dataDir, int port, boolean deleteOnClose) {
+    return start(dataDir, "localhost", port, deleteOnClose);
+  }
+
+  /**
+   * @param host the address clients connect to; the broker listens there and advertises it
+   */
+  static KafkaBroker start(Path dataDir, String host, int port, boolean deleteOnClose) {
     try {
       Files.createDirectories(dataDir);
       int brokerPort = port == 0 ? freePort() : port;
       int controllerPort = freePort();
-      Properties props = properties(dataDir, brokerPort, controllerPort);
+      Properties props = properties(dataDir, host, brokerPort, controllerPort);
       Path config = dataDir.resolve("server.properties");
       try (Writer w = Files.newBufferedWriter(config)) {
         props.store(w, "sixpn embedded KRaft broker");
@@ -60,19 +67,23 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
       format(config, dataDir);
       KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props), Time.SYSTEM);
       server.startup();
-      return new EmbeddedKafkaBroker(server, dataDir, deleteOnClose, "localhost:" + brokerPort);
+      return new EmbeddedKafkaBroker(server, dataDir, deleteOnClose, hostPort(host, brokerPort));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded Kafka broker in " + dataDir, e);
     }
   }
 
-  private static Properties properties(Path dataDir, int brokerPort, int controllerPort) {
+  private static String hostPort(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  private static Properties properties(Path dataDir, String host, int brokerPort, int controllerPort) {
     Properties p = new Properties();
     p.setProperty("process.roles", "broker,controller");
     p.setProperty("node.id", "1");
     p.setProperty("controller.quorum.voters", "1@localhost:" + controllerPort);
-    p.setProperty("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
-    p.setProperty("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
+    p.setProperty("listeners", "PLAINTEXT://" + hostPort(host, brokerPort) + ",CONTROLLER://localhost:" + controllerPort);
+    p.setProperty("advertised.listeners", "PLAINTEXT://" + hostPort(host, brokerPort));
     p.setProperty("controller.listener.names", "CONTROLLER");
     p.setProperty("inter.broker.listener.name", "PLAINTEXT");
     p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");

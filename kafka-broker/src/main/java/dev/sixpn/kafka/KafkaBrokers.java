@@ -31,4 +31,9 @@ public final class KafkaBrokers {
   public static KafkaBroker startEmbedded(Path dataDir, int port) {
     return EmbeddedKafkaBroker.start(dataDir, port, false);
   }
+
+  /** An embedded broker listening on (and advertising) {@code host:port}; data kept in {@code dataDir}. */
+  public static KafkaBroker startEmbedded(Path dataDir, String host, int port) {
+    return EmbeddedKafkaBroker.start(dataDir, host, port, false);
+  }
 }

@@ -1,0 +1,87 @@
+package dev.sixpn.cli;
+
+import dev.sixpn.demo.Demo;
+import dev.sixpn.demo.Shell;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs sixpn for real on this machine: a Kafka broker, two hosts (network namespaces) each",
+      "with its agent (RocksDB state, DNS at fdaa::3, BPF isolation, wireguard-go mesh), and five",
+      "instances of two organizations. Runs the product's examples from inside the instances,",
+      "then stays up until Ctrl-C and removes everything it made. Needs root."
+    })
+final class DemoCommand implements Callable<Integer> {
+
+  @Option(names = "--exit", description = "Exit after the checks (status 1 if any failed) instead of staying up.")
+  boolean exitAfterChecks;
+
+  @Option(names = "--inside", hidden = true, description = "Internal: already in the core namespace.")
+  boolean inside;
+
+  @Option(names = "--tag", hidden = true, description = "Internal: names of this run's namespaces.")
+  String tag;
+
+  @Option(names = "--work-dir", description = "Where the demo keeps its files (default: a new directory under /tmp).")
+  Path workDir;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Shell.isRoot()) {
+      System.err.println("sixpn demo: needs root (network namespaces, BPF, WireGuard); run it with sudo");
+      return 1;
+    }
+    for (String tool : List.of("ip", "nsenter", "tc", "wireguard-go", "dig", "ping")) {
+      if (!Shell.onPath(tool)) {
+        System.err.println("sixpn demo: '" + tool + "' is missing; run scripts/install-deps.sh");
+        return 1;
+      }
+    }
+    List<String> jvm = javaCommand();
+    if (inside) {
+      return new Demo(tag, workDir, jvm, System.out).run(exitAfterChecks) == 0 ? 0 : 1;
+    }
+    String t = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(2));
+    Path work = workDir != null ? workDir : Files.createTempDirectory("sixpn-demo-");
+    String core = "spn" + t + "c";
+    Shell.must("ip", "netns", "add", core);
+    List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + core, "--"));
+    cmd.addAll(jvm);
+    cmd.addAll(List.of("demo", "--inside", "--tag", t, "--work-dir", work.toString()));
+    if (exitAfterChecks) {
+      cmd.add("--exit");
+    }
+    Process child = new ProcessBuilder(cmd).inheritIO().start();
+    Thread forward = new Thread(() -> {
+      child.destroy();
+      try {
+        child.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      Shell.run("ip", "netns", "del", core);
+    }, "demo-stop");
+    Runtime.getRuntime().addShutdownHook(forward);
+    int code = child.waitFor();
+    Runtime.getRuntime().removeShutdownHook(forward);
+    Shell.run("ip", "netns", "del", core);
+    return code;
+  }
+
+  /** This JVM with its flags, running this jar. */
+  static List<String> javaCommand() throws URISyntaxException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Path jar = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    return List.of(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx512m", "-jar", jar.toString());
+  }
+}

@@ -1,0 +1,71 @@
+package dev.sixpn.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code sixpn demo --exit}, the README's one command, as a user runs it: the assembled jar, a
+ * broker, two host agents in network namespaces with BPF and wireguard-go, five instances, and
+ * the seed's examples run from inside them. Needs root; under CI=true a missing capability fails.
+ */
+class DemoIT {
+
+  @Test
+  void demo_allChecksPassAndNothingIsLeftBehind() throws Exception {
+    String problem = missingCapability();
+    if (problem != null) {
+      if ("true".equals(System.getenv("CI"))) {
+        throw new AssertionError("CI=true but the demo cannot run here: " + problem);
+      }
+      System.out.println("DemoIT skipped: " + problem);
+      assumeTrue(false, problem);
+    }
+    Path jar = Path.of(System.getProperty("sixpn.jar"));
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process p =
+        new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-jar", jar.toString(), "demo", "--exit")
+            .redirectErrorStream(true)
+            .start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "demo did not finish");
+    String text = new String(out, StandardCharsets.UTF_8);
+    System.out.println(text);
+    assertEquals(0, p.exitValue(), text);
+    assertTrue(text.contains("sixpn demo: all checks passed."), text);
+    assertFalse(text.contains("[FAIL]"), text);
+    String namespaces = run("ip", "netns", "list");
+    assertFalse(namespaces.lines().anyMatch(l -> l.startsWith("spn")), "demo namespaces left: " + namespaces);
+    assertFalse(run("pgrep", "-fa", "wireguard-go -f spn").contains("wireguard-go"), "wireguard-go left running");
+  }
+
+  private static String missingCapability() throws Exception {
+    if (!run("id", "-u").strip().equals("0")) {
+      return "needs root (network namespaces, BPF, WireGuard)";
+    }
+    for (String tool : List.of("ip", "nsenter", "tc", "wireguard-go", "dig", "ping", "clang")) {
+      if (run("sh", "-c", "command -v " + tool).isBlank()) {
+        return tool + " is not installed (scripts/install-deps.sh)";
+      }
+    }
+    if (!Files.exists(Path.of(System.getProperty("sixpn.jar")))) {
+      return "the assembled jar is missing: " + System.getProperty("sixpn.jar");
+    }
+    return null;
+  }
+
+  private static String run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return out;
+  }
+}
