@@ -34,6 +34,10 @@ public final class Bpf {
   public static final int BPF_OBJ_GET = 7;
   public static final int BPF_PROG_TEST_RUN = 10;
   public static final int BPF_OBJ_GET_INFO_BY_FD = 15;
+  public static final int BPF_MAP_LOOKUP_BATCH = 24;
+
+  /** Size of the batch part of bpf_attr: in_batch, out_batch, keys, values, count, map_fd, elem_flags, flags. */
+  public static final int BATCH_ATTR_SIZE = 56;
 
   public static final long BPF_ANY = 0;
 

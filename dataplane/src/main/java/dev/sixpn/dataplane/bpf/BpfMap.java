@@ -32,6 +32,7 @@ public class BpfMap<K, V> implements Table<K, V>, AutoCloseable {
   private final MemorySegment nextKey;
   private final MemorySegment value;
   private boolean closed;
+  private boolean batchSupported = true;
 
   /**
    * Opens the map pinned at {@code path} and checks it is the map this code was built for.
@@ -156,14 +157,73 @@ public class BpfMap<K, V> implements Table<K, V>, AutoCloseable {
     }
   }
 
-  /** Every entry; entries deleted between the key walk and the lookup are left out. */
+  /**
+   * Every entry. Read with BPF_MAP_LOOKUP_BATCH (a few syscalls for the whole map, kernel 5.6+);
+   * where the kernel or map type has no batch support, by walking the keys and looking each up
+   * (entries deleted between the walk and the lookup are left out).
+   */
   @Override
   public synchronized Map<K, V> entries() {
+    ensureOpen();
+    if (batchSupported) {
+      Map<K, V> batched = lookupBatch();
+      if (batched != null) {
+        return batched;
+      }
+    }
     Map<K, V> out = new LinkedHashMap<>();
     for (K k : keys()) {
       lookup(k).ifPresent(v -> out.put(k, v));
     }
     return out;
+  }
+
+  private static final int BATCH = 256;
+
+  /** The whole map by batches, or null if the kernel refuses batch lookups for this map. */
+  private Map<K, V> lookupBatch() {
+    long keySize = keyCodec.layout().byteSize();
+    long valueSize = value.byteSize();
+    Map<K, V> out = new LinkedHashMap<>();
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment battr = call.allocate(Bpf.BATCH_ATTR_SIZE, 8);
+      MemorySegment in = call.allocate(8, 8);
+      MemorySegment outToken = call.allocate(8, 8);
+      MemorySegment keys = call.allocate(keySize * BATCH, 8);
+      MemorySegment values = call.allocate(valueSize * BATCH, 8);
+      boolean first = true;
+      while (true) {
+        battr.fill((byte) 0);
+        battr.set(JAVA_LONG, 0, first ? 0 : in.address());
+        battr.set(JAVA_LONG, 8, outToken.address());
+        battr.set(JAVA_LONG, 16, keys.address());
+        battr.set(JAVA_LONG, 24, values.address());
+        battr.set(JAVA_INT, 32, BATCH);
+        battr.set(JAVA_INT, 36, fd);
+        long r = Bpf.call(Bpf.BPF_MAP_LOOKUP_BATCH, battr, Bpf.BATCH_ATTR_SIZE, capture);
+        int errno = r < 0 ? (int) -r : 0;
+        if (errno != 0 && errno != Errno.ENOENT) {
+          if (errno == Errno.EINVAL || errno == 524 /* ENOTSUPP */ || errno == 95 /* EOPNOTSUPP */) {
+            batchSupported = false;
+            return null;
+          }
+          if (errno == 28 /* ENOSPC: one hash bucket holds more than BATCH entries */) {
+            return null;
+          }
+          fail(MapOp.LOOKUP, r, null);
+        }
+        observer.observe(MapOp.LOOKUP, true);
+        int n = battr.get(JAVA_INT, 32);
+        for (int i = 0; i < n; i++) {
+          out.put(keyCodec.read(keys.asSlice(i * keySize, keySize)), readValue(values.asSlice(i * valueSize, valueSize)));
+        }
+        if (errno == Errno.ENOENT) {
+          return out;
+        }
+        MemorySegment.copy(outToken, 0, in, 0, 8);
+        first = false;
+      }
+    }
   }
 
   protected V readValue(MemorySegment raw) {
