@@ -4,6 +4,7 @@ import dev.sixpn.dataplane.bpf.ProgramLoader;
 import dev.sixpn.dataplane.link.InstanceFiles;
 import dev.sixpn.dataplane.link.IpPlumbing;
 import dev.sixpn.dataplane.link.LinkWatcher;
+import dev.sixpn.dataplane.link.NetnsExecutor;
 import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.dataplane.maps.DataplaneMaps;
 import dev.sixpn.dataplane.maps.HostConfig;
@@ -96,9 +97,14 @@ public final class Dataplane implements AutoCloseable {
               name -> Netns.named(name).exists(),
               metrics.reconcileObserver());
       // Two loops: map entries never wait behind tc/ip processes or the UAPI (see Reconciler.Scope).
+      // The maps loop's thread lives in the host netns: if_nameindex answers there directly,
+      // with no hop to another thread (each hop costs a wake-up on a busy machine).
       mapsLoop =
           new ReconcileLoop(
-              reconciler, Reconciler.Scope.MAPS, r -> metrics.pass("maps", r), "sixpn-dataplane-maps-" + config.host());
+              () -> reconciler.reconcile(Reconciler.Scope.MAPS),
+              r -> metrics.pass("maps", r),
+              "sixpn-dataplane-maps-" + config.host(),
+              () -> NetnsExecutor.enterOnThisThread(config.netns()));
       plumbingLoop =
           new ReconcileLoop(
               reconciler, Reconciler.Scope.PLUMBING, r -> metrics.pass("plumbing", r), "sixpn-dataplane-plumbing-" + config.host());

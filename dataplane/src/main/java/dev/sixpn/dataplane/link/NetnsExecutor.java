@@ -35,16 +35,31 @@ public final class NetnsExecutor implements AutoCloseable {
 
   private static final int IFNAMSIZ = 16;
 
+  /** The namespace the current thread entered through {@link #enterOnThisThread}, if any. */
+  private static final ThreadLocal<Netns> ENTERED = new ThreadLocal<>();
+
+  private final Netns netns;
   private final ExecutorService executor;
 
   /** An executor in {@code netns}, or on the caller's namespace for {@link Netns#CURRENT}. */
   public NetnsExecutor(Netns netns) {
+    this.netns = netns;
     executor =
         Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().daemon().name("netns-" + netns).unstarted(() -> {
-              netns.name().ifPresent(NetnsExecutor::enter);
+              enterOnThisThread(netns);
               r.run();
             }));
+  }
+
+  /**
+   * Moves the calling thread into {@code netns} for good (a dedicated thread only: nothing may
+   * run on it afterwards that expects the agent's namespace). Calls made on such a thread skip
+   * the hop to this executor's thread.
+   */
+  public static void enterOnThisThread(Netns netns) {
+    netns.name().ifPresent(NetnsExecutor::enter);
+    ENTERED.set(netns);
   }
 
   @SuppressWarnings("restricted")
@@ -72,6 +87,15 @@ public final class NetnsExecutor implements AutoCloseable {
   }
 
   public <T> T call(Callable<T> task) {
+    if (netns.equals(ENTERED.get()) || (netns.name().isEmpty() && ENTERED.get() == null)) {
+      try {
+        return task.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
     try {
       return executor.submit(task).get();
     } catch (InterruptedException e) {

@@ -48,10 +48,19 @@ public final class ReconcileLoop implements AutoCloseable {
   }
 
   public ReconcileLoop(java.util.function.Supplier<ReconcileResult> pass, Consumer<PassReport> report, String threadName) {
+    this(pass, report, threadName, () -> {});
+  }
+
+  /** @param threadSetup runs first on the loop's own thread (e.g. entering the host's netns) */
+  public ReconcileLoop(
+      java.util.function.Supplier<ReconcileResult> pass, Consumer<PassReport> report, String threadName, Runnable threadSetup) {
     this.passFunction = pass;
     this.report = report;
     ScheduledThreadPoolExecutor e =
-        new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().name(threadName).daemon().unstarted(r));
+        new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().name(threadName).daemon().unstarted(() -> {
+          threadSetup.run();
+          r.run();
+        }));
     // On close: finish the running pass (no interrupt mid-syscall), drop queued retries/resyncs.
     e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     e.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
