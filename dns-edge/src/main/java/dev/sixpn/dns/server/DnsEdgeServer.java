@@ -37,6 +37,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -77,7 +78,7 @@ public final class DnsEdgeServer implements AutoCloseable {
 
   private EventLoopGroup group;
   private UpstreamForwarder forwarder;
-  private ZoneCache cache;
+  private volatile ZoneCache cache;
   private CallerResolver callers;
   private final List<Channel> channels = new ArrayList<>();
   private final List<InetSocketAddress> udpBound = new ArrayList<>();
@@ -90,6 +91,14 @@ public final class DnsEdgeServer implements AutoCloseable {
     this.state = Objects.requireNonNull(state, "state");
     this.feed = Objects.requireNonNull(feed, "feed");
     this.metrics = new DnsMetrics(Objects.requireNonNull(registry, "registry"));
+    CounterWithCallback.builder()
+        .name("sixpn_dns_answer_cache_misses")
+        .help("Zone lookups that computed their answer from the state (first sight or changed state)")
+        .callback(cb -> {
+          ZoneCache c = cache;
+          cb.call(c == null ? 0 : c.misses());
+        })
+        .register(registry);
     this.epoll = Epoll.isAvailable();
   }
 

@@ -31,6 +31,12 @@ public final class ZoneCache implements AutoCloseable {
   private final Invalidation invalidation = new Invalidation();
   private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
   private final AutoCloseable subscription;
+  private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
+
+  /** How many lookups had to compute their answer (first sight, or state changed). */
+  public long misses() {
+    return misses.sum();
+  }
 
   private record Key(long network, String region, Name name, int type) {}
 
@@ -82,13 +88,15 @@ public final class ZoneCache implements AutoCloseable {
     final ZoneAnswer answer;
     final long stamp;
     final boolean nearest;
+    final Invalidation.Clock clock;
     final AtomicInteger next = new AtomicInteger();
     final AtomicReferenceArray<Object> attachments = new AtomicReferenceArray<>(ATTACHMENT_SLOTS);
 
-    Entry(ZoneAnswer answer, long stamp, boolean nearest) {
+    Entry(ZoneAnswer answer, long stamp, boolean nearest, Invalidation.Clock clock) {
       this.answer = answer;
       this.stamp = stamp;
       this.nearest = nearest;
+      this.clock = clock;
     }
   }
 
@@ -139,7 +147,10 @@ public final class ZoneCache implements AutoCloseable {
   public Lookup lookup(Name qname, int qtype, Caller caller) {
     Key key = new Key(caller.network(), caller.region(), qname, qtype);
     Entry e = entries.get(key);
-    if (e == null || !invalidation.valid(e.stamp, caller.network(), e.nearest)) {
+    if (e == null || !invalidation.valid(e.stamp, e.clock, e.nearest)) {
+      misses.increment();
+      // the clock is fetched before the stamp: an invalidation in between makes the entry stale, never wrongly fresh
+      Invalidation.Clock clock = invalidation.clockOf(caller.network());
       long stamp = invalidation.stamp();
       ZoneAnswer fresh = zone.answer(qname, qtype, caller);
       boolean nearest = qname.labels() > 1 && qname.getLabelString(0).regionMatches(true, 0, "top", 0, 3);
@@ -147,7 +158,7 @@ public final class ZoneCache implements AutoCloseable {
         LOG.debug("answer cache full at {} entries; clearing", entries.size());
         entries.clear();
       }
-      Entry created = new Entry(fresh, stamp, nearest);
+      Entry created = new Entry(fresh, stamp, nearest, clock);
       // keep the rotation position of a replaced entry so round-robin continues across changes
       if (e != null) {
         created.next.set(e.next.get());

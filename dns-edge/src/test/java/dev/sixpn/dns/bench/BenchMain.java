@@ -92,9 +92,20 @@ public final class BenchMain {
         .withEventLoops(loops)
         .withUpstreams(List.of(), java.time.Duration.ofSeconds(1))
         .withDevLoopbackNetwork(OptionalLong.of(NETWORK));
-    DnsEdgeServer server = new DnsEdgeServer(config, s, s, new PrometheusRegistry());
+    PrometheusRegistry registry = new PrometheusRegistry();
+    DnsEdgeServer server = new DnsEdgeServer(config, s, s, registry);
     server.start();
     System.out.println("READY " + server.udpAddresses());
+    if (Boolean.getBoolean("bench.misses")) {
+      while (true) {
+        Thread.sleep(2000);
+        for (var snapshot : registry.scrape()) {
+          if (snapshot.getMetadata().getName().equals("sixpn_dns_answer_cache_misses")) {
+            System.out.println("misses " + ((io.prometheus.metrics.model.snapshots.CounterSnapshot) snapshot).getDataPoints().getFirst().getValue());
+          }
+        }
+      }
+    }
     new CountDownLatch(1).await();
   }
 
