@@ -111,11 +111,18 @@ public final class Dataplane implements AutoCloseable {
       ReconcileResult first = merge(mapsLoop.start(feed, config.resync()), plumbingLoop.start(feed, config.resync()));
       ReconcileLoop m = mapsLoop;
       ReconcileLoop pl = plumbingLoop;
+      IpPlumbing ip = plumbing;
       LinkWatcher watcher =
           LinkWatcher.start(config.netns(), () -> {
+            ip.invalidateLinks();
             m.trigger();
             pl.trigger();
           });
+      plumbing.cacheLinksWhile(watcher::alive);
+      // A link made between the first passes and the watcher's start: one more pass sees it.
+      plumbing.invalidateLinks();
+      mapsLoop.trigger();
+      plumbingLoop.trigger();
       log.info(
           "dataplane started host={} netns={} wg={} changes={} errors={}",
           config.host(), config.netns(), config.wgDevice(), first.changes(), first.errors());

@@ -8,8 +8,11 @@ import java.util.Map;
  */
 public interface HostPlumbing {
 
-  /** Links of the host namespace, name to ifindex. */
+  /** Links of the host namespace, name to ifindex (may be cached; see {@link #invalidateLinks}). */
   Map<String, Integer> links();
+
+  /** The next {@link #links()} reads the kernel again (a link appeared, went, or a slow pass starts). */
+  default void invalidateLinks() {}
 
   /** Attaches from_instance to the link's tc ingress and gives the link the gateway address. */
   void attachFromInstance(String link);

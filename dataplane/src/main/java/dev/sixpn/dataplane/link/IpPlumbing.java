@@ -31,6 +31,9 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   private final Path fromInstance;
   private final Path fromMesh;
   private final NetnsExecutor interfaces;
+  private volatile Map<String, Integer> linkCache;
+  private volatile java.util.function.BooleanSupplier watching = () -> false;
+  private long linkGeneration;
 
   public IpPlumbing(Netns netns, Path fromInstance, Path fromMesh) {
     this.netns = netns;
@@ -44,9 +47,41 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
     interfaces.close();
   }
 
+  /**
+   * Listing 400 links with if_nameindex (a netlink dump) costs ~1.5 ms, most of a map pass, so
+   * the list is cached while a {@link LinkWatcher} is alive to say when it changes.
+   */
   @Override
   public Map<String, Integer> links() {
-    return interfaces.interfaces();
+    Map<String, Integer> cached = linkCache;
+    if (cached != null && watching.getAsBoolean()) {
+      return cached;
+    }
+    long generation;
+    synchronized (this) {
+      generation = linkGeneration;
+    }
+    Map<String, Integer> fresh = Map.copyOf(interfaces.interfaces());
+    synchronized (this) {
+      // Kept only if no invalidation raced with the read; otherwise the next call reads again.
+      if (linkGeneration == generation) {
+        linkCache = fresh;
+      }
+    }
+    return fresh;
+  }
+
+  @Override
+  public void invalidateLinks() {
+    synchronized (this) {
+      linkGeneration++;
+      linkCache = null;
+    }
+  }
+
+  /** Links are cached only while {@code watcher} says the link watcher runs. */
+  public void cacheLinksWhile(java.util.function.BooleanSupplier watcher) {
+    this.watching = watcher;
   }
 
   @Override

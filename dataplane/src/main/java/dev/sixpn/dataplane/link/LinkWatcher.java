@@ -47,6 +47,10 @@ public final class LinkWatcher implements AutoCloseable {
     return new LinkWatcher(p);
   }
 
+  public boolean alive() {
+    return process.isAlive();
+  }
+
   public ProcessHandle process() {
     return process.toHandle();
   }

@@ -106,6 +106,9 @@ public final class Reconciler {
     passChanges.get().clear();
     List<String> errors = new ArrayList<>();
     int changes = 0;
+    if (scope != Scope.MAPS) {
+      plumbing.invalidateLinks(); // the slow pass always reads the kernel: a safety net for the cache
+    }
     Map<String, Integer> links = plumbing.links();
     Desired desired =
         Desired.compute(
