@@ -39,17 +39,19 @@ public final class ProjectorBench {
     StateStore.destroy(dataDir);
     ProjectorMetrics metrics = new ProjectorMetrics(new PrometheusRegistry());
     try (StateStore store = StateStore.open(dataDir);
-        LifecycleProjector projector = new LifecycleProjector(ProjectorConfig.of(bootstrap, topic), store, metrics)) {
+        LifecycleProjector projector =
+            new LifecycleProjector(
+                ProjectorConfig.of(bootstrap, topic).withFoldParallelism(Integer.getInteger("fold.parallelism", ProjectorConfig.DEFAULT_FOLD_PARALLELISM)),
+                store, metrics)) {
       long start = System.nanoTime();
       if (!projector.catchUp(Duration.ofMinutes(10))) {
         throw new IllegalStateException("bootstrap did not finish");
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       long records = metrics.foldedTotal() + metrics.quarantinedTotal();
-      double mainCpu = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1e9;
-      System.out.printf("bootstrap: %d events folded in %.2f s = %.0f events/s (projector thread cpu %.2f s = %.0f events per cpu-second)%n",
-          records, seconds, records / seconds, mainCpu, records / mainCpu);
-      System.out.printf("poll %.2f s fold %.2f s commit %.2f s%n", LifecycleProjector.PROF[0]/1e9, LifecycleProjector.PROF[1]/1e9, LifecycleProjector.PROF[2]/1e9);
+      double cpu = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos() / 1e9;
+      System.out.printf("bootstrap: %d events folded in %.2f s = %.0f events/s (process cpu %.2f s, incl. JVM start and JIT)%n",
+          records, seconds, records / seconds, cpu);
       System.gc();
       System.out.printf("rss after bootstrap: %.0f MiB (heap used %.0f MiB)%n", Rss.kib() / 1024.0,
           (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1048576.0);

@@ -1,15 +1,8 @@
 package dev.sixpn.projector.consume;
 
-import dev.sixpn.events.EventCodec;
-import dev.sixpn.events.LifecycleEvent;
-import dev.sixpn.events.MalformedEventException;
 import dev.sixpn.projector.fold.ChangeCollector;
-import dev.sixpn.projector.fold.EventFolder;
-import dev.sixpn.projector.fold.RuleViolation;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
-import dev.sixpn.projector.store.StateRows;
 import dev.sixpn.projector.store.StateStore;
-import dev.sixpn.projector.store.StoreBatch;
 import dev.sixpn.state.ChangeFeed;
 import dev.sixpn.state.StateChange;
 import java.time.Duration;
@@ -22,7 +15,6 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -39,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every host reads every partition with {@code assign()} (no consumer group) and keeps its
  * position in the store: each poll batch is folded into ONE RocksDB write batch together with the
  * next offset of each partition it read, so state and position cannot disagree. On start it seeks
- * to the stored offsets. A record that cannot be folded (malformed, unknown type or schema, or
+ * to the stored offsets (groups of partitions fold in parallel, each group in its own batch with
+ * its own offsets: {@link PartitionsFold}). A record that cannot be folded (malformed, unknown type or schema, or
  * breaking a rule) is quarantined in the same batch with its partition, offset and reason; the
  * projector never stops on bad input.
  *
@@ -52,6 +45,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
 
   /** How often the partition count of the topic is checked for growth. */
   static final Duration PARTITION_REFRESH = Duration.ofSeconds(10);
+
 
   private final ProjectorConfig config;
   private final StateStore store;
@@ -146,79 +140,35 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       sleep(config.pollTimeout());
       return 0;
     }
-    long t0 = System.nanoTime();
     ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
-    PROF[0] += System.nanoTime() - t0;
     if (records.isEmpty()) {
       updateLag();
       return 0;
     }
     long start = System.nanoTime();
-    ChangeCollector changes = new ChangeCollector();
-    List<String> folded = new ArrayList<>(records.count());
-    int duplicates = 0;
-    List<String> quarantinedReasons = new ArrayList<>();
-    // Decode the whole poll first, so the fold's reads can be fetched in one MultiGet per family.
-    List<ConsumerRecord<String, byte[]>> all = new ArrayList<>(records.count());
-    records.forEach(all::add);
-    // Decoding is independent per record: spread it over the cores; the fold stays sequential.
-    Object[] decoded = new Object[all.size()];
-    java.util.stream.IntStream.range(0, all.size()).parallel().forEach(i -> {
-      try {
-        decoded[i] = EventCodec.decode(all.get(i).value());
-      } catch (MalformedEventException e) {
-        decoded[i] = e;
-      }
-    });
-    List<LifecycleEvent> events = new ArrayList<>(all.size());
-    for (Object d : decoded) {
-      if (d instanceof LifecycleEvent e) {
-        events.add(e);
-      }
+    List<TopicPartition> partitions = new ArrayList<>(records.partitions());
+    PartitionsFold[] groups = new PartitionsFold[Math.min(config.foldParallelism(), partitions.size())];
+    for (int g = 0; g < groups.length; g++) {
+      groups[g] = new PartitionsFold();
     }
-    try (StoreBatch batch = store.newBatch()) {
-      StateRows rows = new StateRows(batch);
-      rows.prefetch(events);
-      Map<Integer, Long> nextOffsets = new HashMap<>();
-      for (int i = 0; i < all.size(); i++) {
-        ConsumerRecord<String, byte[]> r = all.get(i);
-        nextOffsets.put(r.partition(), r.offset() + 1);
-        String reason;
-        String message;
-        try {
-          if (decoded[i] instanceof MalformedEventException e) {
-            throw e;
-          }
-          LifecycleEvent event = (LifecycleEvent) decoded[i];
-          if (EventFolder.fold(batch, event, changes) == EventFolder.Outcome.DUPLICATE) {
-            duplicates++;
-          } else {
-            folded.add(event.type().wireName());
-          }
-          continue;
-        } catch (MalformedEventException e) {
-          reason = e.reason().name();
-          message = e.getMessage();
-        } catch (RuleViolation e) {
-          reason = "RULE_VIOLATION";
-          message = e.getMessage();
-        }
-        rows.quarantine(r.partition(), r.offset(), Quarantine.entry(r.topic(), r.partition(), r.offset(), r.key(), r.value(), reason, message));
-        quarantinedReasons.add(reason);
-        LOG.warn("quarantined record topic={} partition={} offset={} reason={} message=\"{}\"", r.topic(), r.partition(), r.offset(), reason, message);
-      }
-      nextOffsets.forEach(batch::putOffset);
-      long t1 = System.nanoTime();
-      PROF[1] += t1 - start;
-      store.commit(batch);
-      PROF[2] += System.nanoTime() - t1;
+    for (int i = 0; i < partitions.size(); i++) {
+      groups[i % groups.length].records.addAll(records.records(partitions.get(i)));
+    }
+    if (groups.length == 1) {
+      groups[0].run(store);
+    } else {
+      java.util.Arrays.stream(groups).parallel().forEach(g -> g.run(store));
     }
     long committedAt = System.nanoTime();
-    metrics.committed(System.nanoTime() - start);
-    folded.forEach(metrics::folded);
-    quarantinedReasons.forEach(metrics::quarantined);
-    for (int i = 0; i < duplicates; i++) {
-      metrics.duplicate();
+    metrics.committed(committedAt - start);
+    ChangeCollector changes = new ChangeCollector();
+    for (PartitionsFold g : groups) {
+      changes.addAll(g.changes);
+      g.folded.forEach(metrics::folded);
+      g.quarantined.forEach(metrics::quarantined);
+      for (int i = 0; i < g.duplicates; i++) {
+        metrics.duplicate();
+      }
     }
     updateLag();
     if (!changes.isEmpty()) {
@@ -226,8 +176,6 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     }
     return records.count();
   }
-
-  public static final long[] PROF = new long[3];
 
   private void publish(StateChange change) {
     for (ChangeListener l : listeners) {

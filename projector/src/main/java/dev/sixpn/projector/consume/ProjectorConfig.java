@@ -9,8 +9,11 @@ import java.time.Duration;
  * @param topic the lifecycle topic; default {@code sixpn.lifecycle}
  * @param maxPollRecords records per poll, so per RocksDB batch; 1..1,000,000, default {@value #DEFAULT_MAX_POLL_RECORDS}
  * @param pollTimeout how long one poll waits for records; positive, default 100 ms
+ * @param foldParallelism groups of partitions folded at once, each in its own write batch;
+ *     1..64, default the number of cores
  */
-public record ProjectorConfig(String bootstrapServers, String topic, int maxPollRecords, Duration pollTimeout) {
+public record ProjectorConfig(
+    String bootstrapServers, String topic, int maxPollRecords, Duration pollTimeout, int foldParallelism) {
 
   /** Large batches amortise the WriteBatch commit; 10k keeps a batch under ~50 ms here. */
   public static final int DEFAULT_MAX_POLL_RECORDS = 10_000;
@@ -30,9 +33,18 @@ public record ProjectorConfig(String bootstrapServers, String topic, int maxPoll
     if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
       throw new IllegalArgumentException("pollTimeout must be positive, got " + pollTimeout);
     }
+    if (foldParallelism < 1 || foldParallelism > 64) {
+      throw new IllegalArgumentException("foldParallelism must be in 1..64, got " + foldParallelism);
+    }
+  }
+
+  public static final int DEFAULT_FOLD_PARALLELISM = Math.min(64, Runtime.getRuntime().availableProcessors());
+
+  public ProjectorConfig withFoldParallelism(int foldParallelism) {
+    return new ProjectorConfig(bootstrapServers, topic, maxPollRecords, pollTimeout, foldParallelism);
   }
 
   public static ProjectorConfig of(String bootstrapServers, String topic) {
-    return new ProjectorConfig(bootstrapServers, topic, DEFAULT_MAX_POLL_RECORDS, DEFAULT_POLL_TIMEOUT);
+    return new ProjectorConfig(bootstrapServers, topic, DEFAULT_MAX_POLL_RECORDS, DEFAULT_POLL_TIMEOUT, DEFAULT_FOLD_PARALLELISM);
   }
 }

@@ -31,6 +31,14 @@ public final class ChangeCollector {
     instanceIds.add(instanceId);
   }
 
+  /** Adds everything {@code other} collected. */
+  public void addAll(ChangeCollector other) {
+    networks.addAll(other.networks);
+    apps.addAll(other.apps);
+    hosts.addAll(other.hosts);
+    instanceIds.addAll(other.instanceIds);
+  }
+
   public boolean isEmpty() {
     return networks.isEmpty() && hosts.isEmpty();
   }

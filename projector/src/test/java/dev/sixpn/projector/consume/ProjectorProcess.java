@@ -17,7 +17,7 @@ public final class ProjectorProcess {
   private ProjectorProcess() {}
 
   public static void main(String[] args) throws Exception {
-    ProjectorConfig config = new ProjectorConfig(args[0], args[1], Integer.parseInt(args[3]), Duration.ofMillis(50));
+    ProjectorConfig config = new ProjectorConfig(args[0], args[1], Integer.parseInt(args[3]), Duration.ofMillis(50), ProjectorConfig.DEFAULT_FOLD_PARALLELISM);
     boolean stay = Boolean.parseBoolean(args[4]);
     try (StateStore store = StateStore.open(Path.of(args[2]));
         LifecycleProjector projector = new LifecycleProjector(config, store, new ProjectorMetrics(new PrometheusRegistry()))) {
