@@ -54,8 +54,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Two hosts x two networks x two instances, all real: network namespaces, veths, the BPF
  * programs attached with tc, wireguard-go over a veth underlay, the reconciler fed by a fake
- * projected state. Hosts are namespaces {@code sx<run>h1/h2} joined by a veth with IPv4 underlay
- * addresses; every instance is its own namespace behind a veth into its host.
+ * projected state. Hosts are namespaces {@code sx<run>h1/h2} joined by a veth with IPv4 and IPv6
+ * underlay addresses (h1 publishes its IPv4 endpoint, h2 its IPv6 one); every instance
+ * is its own namespace behind a veth into its host.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -70,7 +71,8 @@ class MeshEndToEndTest {
   final Topology topo = new Topology();
   final FakeState state = new FakeState();
   final Map<Long, String> hostNs = Map.of(H1, "sx" + run + "h1", H2, "sx" + run + "h2");
-  final Map<Long, String> underlay = Map.of(H1, "10.201.0.1", H2, "10.201.0.2");
+  /** Underlay endpoints: h1 publishes an IPv4 one, h2 an IPv6 one (both families exercised). */
+  final Map<Long, String> endpoint = Map.of(H1, "10.201.0.1:51820", H2, "[fd00:201::2]:51820");
   final Map<Long, DataplaneConfig> configs = new HashMap<>();
   final Map<Long, Dataplane> dataplanes = new HashMap<>();
   /** Instance id to instance, in creation order. */
@@ -88,7 +90,8 @@ class MeshEndToEndTest {
     // Underlay: one veth between the two host namespaces.
     Sh.mustIn(hostNs.get(H1), "ip", "link", "add", "ul" + run, "type", "veth", "peer", "name", "ul" + run, "netns", hostNs.get(H2));
     for (long h : List.of(H1, H2)) {
-      Sh.mustIn(hostNs.get(h), "ip", "addr", "add", underlay.get(h) + "/24", "dev", "ul" + run);
+      Sh.mustIn(hostNs.get(h), "ip", "addr", "add", "10.201.0." + (h == H1 ? 1 : 2) + "/24", "dev", "ul" + run);
+      Sh.mustIn(hostNs.get(h), "ip", "-6", "addr", "add", "fd00:201::" + (h == H1 ? 1 : 2) + "/64", "dev", "ul" + run, "nodad");
       Sh.mustIn(hostNs.get(h), "ip", "link", "set", "ul" + run, "up");
     }
     for (long h : List.of(H1, H2)) {
@@ -102,7 +105,7 @@ class MeshEndToEndTest {
     }
     for (long h : List.of(H1, H2)) {
       configs.put(h, config(h));
-      state.putHost(new Host(h, "ams", 52.37, 4.9, Dataplane.publicKey(configs.get(h)).base64(), underlay.get(h) + ":51820"));
+      state.putHost(new Host(h, "ams", 52.37, 4.9, Dataplane.publicKey(configs.get(h)).base64(), endpoint.get(h)));
     }
     instances.values().forEach(state::put);
     for (long h : List.of(H1, H2)) {
