@@ -77,10 +77,7 @@ public sealed interface LifecycleEvent {
 
   record AppCreated(String eventId, Instant time, long network, String app) implements NetworkScoped {
     public AppCreated {
-      Validate.eventId(eventId);
-      Validate.notNull("time", time);
-      Validate.network(network);
-      Validate.label("app", app);
+      Validate.appRef(eventId, time, network, app);
     }
 
     @Override
@@ -91,10 +88,7 @@ public sealed interface LifecycleEvent {
 
   record AppDeleted(String eventId, Instant time, long network, String app) implements NetworkScoped {
     public AppDeleted {
-      Validate.eventId(eventId);
-      Validate.notNull("time", time);
-      Validate.network(network);
-      Validate.label("app", app);
+      Validate.appRef(eventId, time, network, app);
     }
 
     @Override
@@ -215,11 +209,7 @@ public sealed interface LifecycleEvent {
   record InstanceStopped(String eventId, Instant time, String instanceId, long network, String app)
       implements NetworkScoped {
     public InstanceStopped {
-      Validate.eventId(eventId);
-      Validate.notNull("time", time);
-      Validate.label("instanceId", instanceId);
-      Validate.network(network);
-      Validate.label("app", app);
+      Validate.instanceRef(eventId, time, instanceId, network, app);
     }
 
     @Override
@@ -231,11 +221,7 @@ public sealed interface LifecycleEvent {
   record InstanceDestroyed(String eventId, Instant time, String instanceId, long network, String app)
       implements NetworkScoped {
     public InstanceDestroyed {
-      Validate.eventId(eventId);
-      Validate.notNull("time", time);
-      Validate.label("instanceId", instanceId);
-      Validate.network(network);
-      Validate.label("app", app);
+      Validate.instanceRef(eventId, time, instanceId, network, app);
     }
 
     @Override

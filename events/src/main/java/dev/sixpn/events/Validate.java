@@ -96,6 +96,23 @@ public final class Validate {
     return value;
   }
 
+  /** The fields every app event has. */
+  static void appRef(String eventId, java.time.Instant time, long network, String app) {
+    eventId(eventId);
+    notNull("time", time);
+    network(network);
+    label("app", app);
+  }
+
+  /** The fields every instance event that names an existing instance has. */
+  static void instanceRef(String eventId, java.time.Instant time, String instanceId, long network, String app) {
+    eventId(eventId);
+    notNull("time", time);
+    label("instanceId", instanceId);
+    network(network);
+    label("app", app);
+  }
+
   /** The address must be an instance address of {@code network} on {@code host}. */
   static SixpnAddress instanceAddress(SixpnAddress address, long network, long host) {
     notNull("address", address);
