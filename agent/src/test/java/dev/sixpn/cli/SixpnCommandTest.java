@@ -100,8 +100,51 @@ class SixpnCommandTest {
   }
 
   @Test
+  void stateRebuildThenDump_showsPublishedInstance(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    String state = dir.resolve("state").toString();
+    Run pub =
+        run("publish", "instance-start", "--bootstrap", broker.bootstrapServers(), "--topic", "cli-state",
+            "--network", "3", "--app", "redis-bagel-43", "--region", "ams", "--host", "2", "--instance-id", "r1");
+    assertEquals(0, pub.code(), pub.err());
+    Run rebuild = run("state", "rebuild", "--bootstrap", broker.bootstrapServers(), "--topic", "cli-state", "--data-dir", state);
+    assertEquals(0, rebuild.code(), rebuild.err());
+    assertTrue(rebuild.out().contains("1 events folded, 0 quarantined"), rebuild.out());
+    Run dump = run("state", "dump", "--data-dir", state, "--network", "3");
+    assertEquals(0, dump.code(), dump.err());
+    assertTrue(dump.out().contains("\"app\" : \"redis-bagel-43\""), dump.out());
+    assertTrue(dump.out().contains("\"id\" : \"r1\""), dump.out());
+    assertTrue(dump.out().contains("\"status\" : \"started\""), dump.out());
+  }
+
+  @Test
+  void stateDump_missingStore_failsWithMessage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    Run r = run("state", "dump", "--data-dir", dir.resolve("nope").toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("no state store at"), r.err());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--host 0 | --host must be in 1..4294967295",
+        "--host 1 --region nrt | --region, --lat, --lon and --endpoint go together",
+        "--host 1 --dns-listen nonsense | --dns-listen",
+        "--host x | '--host'",
+      })
+  void agent_badArgument_oneLineExit2(String args, String expected) {
+    List<String> all = new ArrayList<>(List.of("agent", "--bootstrap", "127.0.0.1:1", "--no-dataplane"));
+    all.addAll(List.of(args.trim().split(" ")));
+    Run r = run(all.toArray(String[]::new));
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains(expected), r.err());
+  }
+
+  @Test
   void help_everyCommandAnswers() {
-    for (String[] args : new String[][] {{"--help"}, {"publish", "--help"}, {"publish", "host-join", "--help"}, {"kafka", "--help"}}) {
+    for (String[] args : new String[][] {{"--help"}, {"publish", "--help"}, {"publish", "host-join", "--help"}, {"kafka", "--help"},
+        {"agent", "--help"}, {"state", "dump", "--help"}, {"state", "rebuild", "--help"}, {"demo", "--help"}}) {
       Run r = run(args);
       assertEquals(0, r.code(), String.join(" ", args));
       assertTrue(r.out().startsWith("Usage: sixpn"), r.out());
