@@ -114,7 +114,12 @@ public final class ThroughputBench {
       System.out.printf("iperf3 TCP a(h1) -> b(h2), %d s x %d runs%n", seconds, runs);
       System.out.printf("  with programs:    %s Mbit/s, median %.0f%n", fmt(with), mw);
       System.out.printf("  without programs: %s Mbit/s, median %.0f%n", fmt(without), mo);
-      System.out.printf("  ratio: %.1f %%%n", 100 * mw / mo);
+      System.out.printf("  ratio of medians: %.1f %%%n", 100 * mw / mo);
+      List<Double> pairs = new ArrayList<>();
+      for (int r = 0; r < runs; r++) {
+        pairs.add(100 * with.get(r) / without.get(r));
+      }
+      System.out.printf("  per adjacent pair (with/without): %s %%, median %.1f %%%n", fmt(pairs), median(pairs));
     }
   }
 
