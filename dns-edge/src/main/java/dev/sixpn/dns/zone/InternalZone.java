@@ -44,8 +44,9 @@ import org.xbill.DNS.Type;
  *       _instances} (one record {@code instance=..,app=..,ip=..,region=..} per instance), and the
  *       {@code all.} forms {@code all.vms.<app>}, {@code all.regions.<app>}, {@code all._instances}
  *       including stopped instances
- *   <li>the apex: SOA and NS ({@code _ns.internal.}, AAAA {@code fdaa::3}; a leading underscore
- *       cannot collide with an app name)
+ *   <li>the apex: SOA, NS and AAAA {@code fdaa::3}. The NS target and SOA MNAME are the apex
+ *       itself: every hostname one label below could be an app's name, and a name with an
+ *       underscore fails hostname checks (BIND's check-names rejects such an NS target)
  * </ul>
  *
  * <p>Empty non-terminals ({@code vm.<app>}, {@code process.<app>}, {@code of.<app>}, {@code
@@ -53,7 +54,7 @@ import org.xbill.DNS.Type;
  * RFC 8020 lets resolvers treat NXDOMAIN as "nothing below".
  *
  * <p>A name that does not exist in the caller's network is NXDOMAIN whether or not it exists in
- * another network. The host (network 0) sees only the apex and {@code _ns}. Negative answers carry
+ * another network. The host (network 0) sees only the apex. Negative answers carry
  * the zone's SOA (RFC 2308 §3), whose TTL and minimum are {@link #TTL}.
  */
 public final class InternalZone {
@@ -63,8 +64,9 @@ public final class InternalZone {
 
   public static final Name ORIGIN = Name.fromConstantString("internal.");
   public static final Name REVERSE_ORIGIN = Name.fromConstantString("a.a.d.f.ip6.arpa.");
-  static final Name NS_NAME = Name.fromConstantString("_ns.internal.");
-  private static final Name HOSTMASTER = Name.fromConstantString("hostmaster._ns.internal.");
+  static final Name NS_NAME = ORIGIN;
+  /** A mailbox (RFC 1035 §3.3.13), not looked up as a name: no clash with an app called hostmaster. */
+  private static final Name HOSTMASTER = Name.fromConstantString("hostmaster.internal.");
 
   /** Upper bound for N in {@code top<N>}: larger asks get every instance anyway. */
   static final int MAX_TOP = 100_000;
@@ -80,7 +82,7 @@ public final class InternalZone {
     this.state = Objects.requireNonNull(state, "state");
     this.soa = soaOf(ORIGIN);
     this.reverseSoa = soaOf(REVERSE_ORIGIN);
-    this.apex = List.of(soa, new NSRecord(ORIGIN, DClass.IN, TTL, NS_NAME));
+    this.apex = List.of(soa, new NSRecord(ORIGIN, DClass.IN, TTL, NS_NAME), aaaa(ORIGIN, SixpnAddress.RESOLVER));
   }
 
   private static SOARecord soaOf(Name origin) {
@@ -148,9 +150,6 @@ public final class InternalZone {
     Name owner = qname.canonicalize();
     if (depth == 0) {
       return new Node(apex, false);
-    }
-    if (depth == 1 && l[0].equals("_ns")) {
-      return new Node(List.of(aaaa(owner, SixpnAddress.RESOLVER)), false);
     }
     if (caller.isHost()) {
       return null;

@@ -160,9 +160,6 @@ public final class BenchMain {
       for (Record r : zone.answer(Name.fromConstantString("internal."), Type.ANY, caller).answers()) {
         w.println(r.toString());
       }
-      for (Record r : zone.answer(Name.fromConstantString("_ns.internal."), Type.AAAA, caller).answers()) {
-        w.println(r.toString());
-      }
       for (String[] n : servedNames()) {
         ZoneAnswer a = zone.answer(Name.fromConstantString(n[0]), Type.value(n[1]), caller);
         for (Record r : a.answers()) {

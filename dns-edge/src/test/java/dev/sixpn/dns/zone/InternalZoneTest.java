@@ -250,12 +250,13 @@ class InternalZoneTest {
   void apex_hasSoaAndNs() {
     ZoneAnswer soa = ask("internal.", Type.SOA, ORD);
     assertEquals(1, soa.answers().size());
-    assertEquals(Name.fromConstantString("_ns.internal."), ((SOARecord) soa.answers().getFirst()).getHost());
+    assertEquals(Name.fromConstantString("internal."), ((SOARecord) soa.answers().getFirst()).getHost());
+    assertEquals(Name.fromConstantString("hostmaster.internal."), ((SOARecord) soa.answers().getFirst()).getAdmin());
     ZoneAnswer ns = ask("internal.", Type.NS, Caller.host());
-    assertEquals(Name.fromConstantString("_ns.internal."), ((NSRecord) ns.answers().getFirst()).getTarget());
+    assertEquals(Name.fromConstantString("internal."), ((NSRecord) ns.answers().getFirst()).getTarget());
     assertEquals(Set.of(InetAddress.ofLiteral("fdaa::3")),
-        ask("_ns.internal.", Type.AAAA, ORD).answers().stream().map(r -> ((AAAARecord) r).getAddress()).collect(Collectors.toSet()));
-    assertNoData(ask("internal.", Type.AAAA, ORD));
+        ask("internal.", Type.AAAA, ORD).answers().stream().map(r -> ((AAAARecord) r).getAddress()).collect(Collectors.toSet()));
+    assertNoData(ask("internal.", Type.TXT, ORD));
   }
 
   @Test
