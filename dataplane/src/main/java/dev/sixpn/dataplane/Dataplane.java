@@ -36,7 +36,7 @@ public final class Dataplane implements AutoCloseable {
   private final ReconcileLoop mapsLoop;
   private final ReconcileLoop plumbingLoop;
   private final IpPlumbing plumbing;
-  private LinkWatcher linkWatcher;
+  private final LinkWatcher linkWatcher;
 
   private Dataplane(
       DataplaneConfig config,
@@ -45,7 +45,9 @@ public final class Dataplane implements AutoCloseable {
       WireGuardGoDevice device,
       ReconcileLoop mapsLoop,
       ReconcileLoop plumbingLoop,
-      IpPlumbing plumbing) {
+      IpPlumbing plumbing,
+      LinkWatcher linkWatcher) {
+    this.linkWatcher = linkWatcher;
     this.plumbing = plumbing;
     this.mapsLoop = mapsLoop;
     this.plumbingLoop = plumbingLoop;
@@ -126,9 +128,7 @@ public final class Dataplane implements AutoCloseable {
       log.info(
           "dataplane started host={} netns={} wg={} changes={} errors={}",
           config.host(), config.netns(), config.wgDevice(), first.changes(), first.errors());
-      Dataplane dp = new Dataplane(config, keys, maps, device, mapsLoop, plumbingLoop, plumbing);
-      dp.linkWatcher = watcher;
-      return dp;
+      return new Dataplane(config, keys, maps, device, mapsLoop, plumbingLoop, plumbing, watcher);
     } catch (RuntimeException e) {
       if (mapsLoop != null) {
         mapsLoop.close();

@@ -75,6 +75,7 @@ class MeshEndToEndTest {
   final Map<Long, String> endpoint = Map.of(H1, "10.201.0.1:51820", H2, "[fd00:201::2]:51820");
   final Map<Long, DataplaneConfig> configs = new HashMap<>();
   final Map<Long, Dataplane> dataplanes = new HashMap<>();
+  final Map<Long, PrometheusRegistry> registries = new HashMap<>();
   /** Instance id to instance, in creation order. */
   final Map<String, Instance> instances = new LinkedHashMap<>();
   Path stateRoot;
@@ -127,7 +128,9 @@ class MeshEndToEndTest {
   }
 
   void start(long h) {
-    Dataplane dp = Dataplane.start(configs.get(h), state, state, new DataplaneMetrics(new PrometheusRegistry()));
+    PrometheusRegistry registry = new PrometheusRegistry();
+    registries.put(h, registry);
+    Dataplane dp = Dataplane.start(configs.get(h), state, state, new DataplaneMetrics(registry));
     dataplanes.put(h, dp);
     dp.device().process().ifPresent(topo::process);
     String wg = configs.get(h).wgDevice();
@@ -282,6 +285,25 @@ class MeshEndToEndTest {
     // Each pair sent two echo requests; the sender's host drops them before any routing.
     assertTrue(drops(H1, DropReason.CROSS_NETWORK) - before1 >= 32, "h1 cross-network drops");
     assertTrue(drops(H2, DropReason.CROSS_NETWORK) - before2 >= 32, "h2 cross-network drops");
+    assertEquals(drops(H1, DropReason.CROSS_NETWORK), metric(H1, "sixpn_dataplane_drops", "reason", "cross_network"), "exported as a metric");
+    assertTrue(metric(H1, "sixpn_dataplane_map_ops", "op", "update") > 0);
+    assertTrue(metric(H1, "sixpn_dataplane_reconcile_runs", "scope", "maps") > 0);
+  }
+
+  /** The sum of a counter's data points whose label {@code label} is {@code value}. */
+  long metric(long host, String name, String label, String value) {
+    long sum = 0;
+    for (var snapshot : registries.get(host).scrape()) {
+      if (snapshot.getMetadata().getName().equals(name)
+          && snapshot instanceof io.prometheus.metrics.model.snapshots.CounterSnapshot c) {
+        for (var dp : c.getDataPoints()) {
+          if (value.equals(dp.getLabels().get(label))) {
+            sum += (long) dp.getValue();
+          }
+        }
+      }
+    }
+    return sum;
   }
 
   @Test
