@@ -26,6 +26,7 @@
 #include <linux/ipv6.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <stddef.h>
 
 #define SIXPN_PREFIX 0xfdaa
 #define MESH_PREFIX 0xfdab
@@ -153,6 +154,19 @@ static __always_inline void from_mesh_form(struct in6_addr *a)
 	a->in6_u.u6_addr16[7] = bpf_htons(word(a, 7) + 1);
 }
 
+/*
+ * Writes source and destination (adjacent in the IPv6 header) with one bpf_skb_store_bytes
+ * and no checksum flags (the sum is unchanged). Not a direct packet write on purpose: a program
+ * with any direct write gets a verifier prologue that un-clones every skb it sees, including
+ * the ones it only lets through (TCP transmits clones).
+ */
+static __always_inline int rewrite_addresses(struct __sk_buff *skb, __u32 l3_off, const struct in6_addr addrs[2])
+{
+	if (bpf_skb_store_bytes(skb, l3_off + offsetof(struct ipv6hdr, saddr), addrs, 2 * sizeof(struct in6_addr), 0) < 0)
+		return drop(DROP_MALFORMED);
+	return TC_ACT_OK;
+}
+
 /* Router/neighbour solicitation and advertisement (ICMPv6 133-136) always pass. */
 static __always_inline int is_neighbour_discovery(struct __sk_buff *skb, const struct ipv6hdr *ip6, __u32 l3_off)
 {
@@ -183,10 +197,15 @@ int from_instance(struct __sk_buff *skb)
 
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
 		return drop(DROP_NOT_IPV6);
-	if (bpf_skb_pull_data(skb, l3_off + sizeof(struct ipv6hdr)) < 0)
-		return drop(DROP_MALFORMED);
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
+	if (data + l3_off + sizeof(struct ipv6hdr) > end) {
+		/* Rare (headers outside the linear area): the pull may copy, so only then. */
+		if (bpf_skb_pull_data(skb, l3_off + sizeof(struct ipv6hdr)) < 0)
+			return drop(DROP_MALFORMED);
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+	}
 	eth = data;
 	ip6 = (void *)(eth + 1);
 	if ((void *)(ip6 + 1) > end)
@@ -241,9 +260,10 @@ int from_instance(struct __sk_buff *skb)
 	}
 	if (drole == 0)
 		return drop(DROP_NO_MESH_FORM);
-	to_mesh(&ip6->saddr);
-	to_mesh(&ip6->daddr);
-	return TC_ACT_OK;
+	struct in6_addr addrs[2] = {ip6->saddr, dst};
+	to_mesh(&addrs[0]);
+	to_mesh(&addrs[1]);
+	return rewrite_addresses(skb, l3_off, addrs);
 }
 
 SEC("tc")
@@ -254,10 +274,14 @@ int from_mesh(struct __sk_buff *skb)
 
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
 		return drop(DROP_NOT_IPV6);
-	if (bpf_skb_pull_data(skb, sizeof(struct ipv6hdr)) < 0)
-		return drop(DROP_MALFORMED);
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
+	if (data + sizeof(struct ipv6hdr) > end) {
+		if (bpf_skb_pull_data(skb, sizeof(struct ipv6hdr)) < 0)
+			return drop(DROP_MALFORMED);
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+	}
 	ip6 = data;
 	if ((void *)(ip6 + 1) > end)
 		return drop(DROP_MALFORMED);
@@ -275,12 +299,12 @@ int from_mesh(struct __sk_buff *skb)
 		return drop(DROP_MESH_CROSS_NETWORK);
 	if (word(&ip6->saddr, 7) == 0xffff || word(&ip6->daddr, 7) == 0xffff)
 		return drop(DROP_MESH_NOT_MESH_FORM);
-	from_mesh_form(&ip6->saddr);
-	from_mesh_form(&ip6->daddr);
-	struct in6_addr dst = ip6->daddr;
-	if (!bpf_map_lookup_elem(&sixpn_locals, &dst))
+	struct in6_addr addrs[2] = {ip6->saddr, ip6->daddr};
+	from_mesh_form(&addrs[0]);
+	from_mesh_form(&addrs[1]);
+	if (!bpf_map_lookup_elem(&sixpn_locals, &addrs[1]))
 		return drop(DROP_MESH_UNKNOWN_DEST);
-	return TC_ACT_OK;
+	return rewrite_addresses(skb, 0, addrs);
 }
 
 char LICENSE[] SEC("license") = "GPL";
