@@ -22,16 +22,17 @@ lines = [
     f'latency run at a fixed {rate} q/s for 10 s (`-Q {rate}`).',
     '- Server CPU = user+sys of the server process tree during the throughput run (JVM: all threads incl. JIT and GC).',
     '',
-    '| rank | server | q/s per server core | raw q/s (dnsperf-bound) | server CPU s | lost | avg latency at fixed rate | max latency | lost at fixed rate | vs Knot per core |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| rank | server | q/s per server core | raw q/s | server CPU s | lost | avg latency at fixed rate | max latency | lost at fixed rate | vs Knot per core | answers digest |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
 ]
 for i, r in enumerate(ranked, 1):
-    name, qps, cpu, per, sent, lost, lat, latmax, lostfixed = r
+    name, qps, cpu, per, sent, lost, lat, latmax, lostfixed, digest = r
     ratio = f'{float(per) / knot:.2f}' if knot else '-'
     lat_ms = f'{float(lat) * 1000:.3f} ms' if lat else '-'
     max_ms = f'{float(latmax) * 1000:.3f} ms' if latmax else '-'
-    lines.append(f'| {i} | {name} | {int(float(per)):,} | {float(qps):,.0f} | {cpu} | {lost} | {lat_ms} | {max_ms} | {lostfixed} | {ratio} |')
-lines += ['', f'Change visibility inside the DNS edge (change feed fired → AAAA answered to a real UDP query): {visibility}', '',
+    lines.append(f'| {i} | {name} | {int(float(per)):,} | {float(qps):,.0f} | {cpu} | {lost} | {lat_ms} | {max_ms} | {lostfixed} | {ratio} | {digest} |')
+lines += ['', 'The answers digest (md5 of a few answers and an NXDOMAIN status) is the same for every server when they serve the same records.', '',
+          f'Change visibility inside the DNS edge (change feed fired → AAAA answered to a real UDP query): {visibility}', '',
           '<!-- dns-bench:end -->']
 block = '\n'.join(lines) + '\n'
 text = open(doc).read() if os.path.exists(doc) else '# Benchmarks\n\n'

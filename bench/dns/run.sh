@@ -153,9 +153,16 @@ field() { # output label
 }
 
 results="$work/results.tsv"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in ${SIXPN_BENCH_SERVERS:-sixpn knot nsd unbound bind}; do
   echo "== $s" >&2
   start_server "$s"
+  # same records everywhere: a digest of a few answers, compared with sixpn's
+  digest=$(for q in "aaaa app-007.internal" "aaaa iad.app-042.internal" "txt vms.app-100.internal" "txt regions.app-003.internal" "aaaa i00502.vm.app-005.internal"; do
+    dig @127.0.0.1 -p "$port" +short $q | sort; done; dig @127.0.0.1 -p "$port" aaaa nope-1.internal | grep -o 'status: [A-Z]*')
+  digest=$(md5sum <<<"$digest" | cut -c1-8)
+  [ "$s" = sixpn ] && reference=$digest
+  [ "$digest" = "$reference" ] || echo "WARNING: $s answers differ from sixpn's ($digest vs $reference)" >&2
   perf -l 5 >/dev/null # warm-up (JIT, caches)
   before=$(python3 "$here/cputime.py" "$server_pid")
   out=$(perf -l "$secs")
@@ -171,7 +178,7 @@ for s in ${SIXPN_BENCH_SERVERS:-sixpn knot nsd unbound bind}; do
   lat=$(awk '/Average Latency/ {print $4}' <<<"$fixed")
   latmax=$(grep 'Average Latency' <<<"$fixed" | grep -o 'max [0-9.]*' | awk '{print $2}')
   lostFixed=$(awk '/Queries lost:/ {print $3}' <<<"$fixed")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$qps" "$cpu" "$perCore" "$sent" "$lost" "$lat" "$latmax" "$lostFixed" >>"$results"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$qps" "$cpu" "$perCore" "$sent" "$lost" "$lat" "$latmax" "$lostFixed" "$digest" >>"$results"
   printf '%s: %s q/s raw, %s s server CPU, %s q/s per server core, lost %s; at %s q/s avg latency %s s, lost %s\n' \
     "$s" "$qps" "$cpu" "$perCore" "$lost" "$rate" "$lat" "$lostFixed" >&2
 done
@@ -179,4 +186,4 @@ done
 visibility=$("${java[@]}" dev.sixpn.dns.bench.BenchMain visibility 2000)
 
 python3 "$here/report.py" "$results" "$root/docs/benchmarks.md" "$secs" "$rate" "$records" "$visibility" \
-  "bench/dns/run.sh $secs" "$(date -u +%FT%TZ)" "$(nproc) cores $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"
+  "bench/dns/run.sh $secs" "$(date -u +%FT%TZ)" "$(nproc) cores $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); load average $load_before at start, $(cut -d' ' -f1-3 /proc/loadavg) at end"
