@@ -6,6 +6,7 @@ import dev.sixpn.dns.metrics.DnsMetrics;
 import dev.sixpn.dns.wire.DnsRequest;
 import dev.sixpn.dns.wire.DnsResponse;
 import dev.sixpn.dns.wire.DnsWire;
+import dev.sixpn.dns.wire.MalformedDnsException;
 import dev.sixpn.dns.wire.SimpleQuery;
 import dev.sixpn.dns.wire.Transport;
 import dev.sixpn.dns.zone.Caller;
@@ -79,7 +80,15 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     if (q.simple() != null && fast(ctx, q, q.simple(), start)) {
       return;
     }
-    Message query = q.message();
+    Message query;
+    try {
+      query = q.message();
+    } catch (MalformedDnsException e) {
+      metrics.malformed(e.reason(), true);
+      send(ctx, q, DnsWire.headerOnlyResponse(e.id(), e.flags(), Rcode.FORMERR), false);
+      metrics.query(0, Rcode.FORMERR, q.transport().name());
+      return;
+    }
     Record question = query.getQuestion();
     int qtype = question.getType();
     int limit = q.transport() == Transport.UDP ? DnsWire.udpLimit(query, maxUdpPayload) : 0xffff;

@@ -31,8 +31,14 @@ final class UdpFastPath extends ChannelInboundHandlerAdapter {
       long start = System.nanoTime();
       ByteBuf content = packet.content();
       byte[] wire = ByteBufUtil.getBytes(content);
-      SimpleQuery s = SimpleQuery.read(wire);
-      byte[] out = s == null ? null : handler.fastAnswer(wire, s, packet.sender(), Transport.UDP, start);
+      byte[] out = null;
+      try {
+        SimpleQuery s = SimpleQuery.read(wire);
+        out = s == null ? null : handler.fastAnswer(wire, s, packet.sender(), Transport.UDP, start);
+      } catch (RuntimeException e) {
+        // a bug here must not lose the packet: the general path answers it and reports problems
+        out = null;
+      }
       if (out != null) {
         packet.release();
         ctx.write(new DatagramPacket(Unpooled.wrappedBuffer(out), packet.sender()), ctx.voidPromise());

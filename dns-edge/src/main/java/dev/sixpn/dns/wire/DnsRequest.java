@@ -37,16 +37,14 @@ public sealed interface DnsRequest permits DnsRequest.Query, DnsRequest.Unanswer
       this(Objects.requireNonNull(message, "message"), null, wire, sender, recipient, transport);
     }
 
-    /** The full message (parsed now if only the simple reading was made). */
-    public Message message() {
-      if (parsed != null) {
-        return parsed;
-      }
-      try {
-        return DnsWire.parseQuery(wire);
-      } catch (MalformedDnsException e) {
-        throw new IllegalStateException("a query of the simple shape failed the full parse: " + e.getMessage(), e);
-      }
+    /**
+     * The full message, parsed now if only the simple reading was made.
+     *
+     * @throws MalformedDnsException if the full parse finds what the simple reading does not look
+     *     at (for example a malformed EDNS option): the query then gets FORMERR
+     */
+    public Message message() throws MalformedDnsException {
+      return parsed != null ? parsed : DnsWire.parseQuery(wire);
     }
   }
 

@@ -72,6 +72,17 @@ public record SimpleQuery(int id, int flags, Name name, int questionEnd, int qty
       if (o + 11 + rdlength != n) {
         return null;
       }
+      // options must tile the data exactly: code, length, value (RFC 6891 §6.1.2)
+      int opt = o + 11;
+      while (opt < n) {
+        if (opt + 4 > n) {
+          return null;
+        }
+        opt += 4 + u16(wire, opt + 2);
+      }
+      if (opt != n) {
+        return null;
+      }
     } else if (questionEnd != n) {
       return null;
     }

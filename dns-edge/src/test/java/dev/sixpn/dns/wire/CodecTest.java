@@ -51,7 +51,7 @@ class CodecTest {
   }
 
   @Test
-  void tcpDecoder_reassemblesFramesSplitAcrossReads() {
+  void tcpDecoder_reassemblesFramesSplitAcrossReads() throws Exception {
     EmbeddedChannel ch = tcp();
     ByteBuf all = framed(Packets.query(21, "a.internal.", Type.AAAA).toWire());
     while (all.isReadable()) {
@@ -64,7 +64,7 @@ class CodecTest {
   }
 
   @Test
-  void tcpDecoder_twoQueriesInOneReadGiveTwoRequests() {
+  void tcpDecoder_twoQueriesInOneReadGiveTwoRequests() throws Exception {
     EmbeddedChannel ch = tcp();
     ByteBuf both = Unpooled.wrappedBuffer(framed(Packets.query(1, "a.internal.", Type.AAAA).toWire()),
         framed(Packets.query(2, "b.internal.", Type.AAAA).toWire()));
@@ -74,7 +74,7 @@ class CodecTest {
   }
 
   @Test
-  void tcpDecoder_malformedFrameIsFormerrAndShortFrameDropped() {
+  void tcpDecoder_malformedFrameIsFormerrAndShortFrameDropped() throws Exception {
     EmbeddedChannel ch = tcp();
     ch.writeInbound(framed(Packets.pointerLoop(33)));
     DnsRequest.Unanswerable u = assertInstanceOf(DnsRequest.Unanswerable.class, ch.readInbound());

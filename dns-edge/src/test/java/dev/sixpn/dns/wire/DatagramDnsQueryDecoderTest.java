@@ -40,7 +40,7 @@ class DatagramDnsQueryDecoderTest {
   }
 
   @Test
-  void decode_validQueryBecomesQuery() {
+  void decode_validQueryBecomesQuery() throws Exception {
     DnsRequest.Query q = assertInstanceOf(DnsRequest.Query.class, decode(Packets.query(77, "a.internal.", Type.AAAA).toWire()));
     assertEquals(77, q.message().getHeader().getID());
     assertEquals(CLIENT, q.sender());
@@ -106,6 +106,22 @@ class DatagramDnsQueryDecoderTest {
     org.xbill.DNS.Message m = Packets.ednsQuery(14, "a.internal.", Type.AAAA, 1232);
     m.addRecord(new org.xbill.DNS.OPTRecord(4096, 0, 0), org.xbill.DNS.Section.ADDITIONAL);
     assertEquals(Rcode.FORMERR, unanswerable(m.toWire()).rcode());
+  }
+
+  @Test
+  void decode_optWithBadOptionLengthIsFormerr() {
+    byte[] wire = Packets.ednsQuery(16, "a.internal.", Type.AAAA, 1232).toWire();
+    byte[] bad = java.util.Arrays.copyOf(wire, wire.length + 5);
+    bad[bad.length - 7] = 0; // rdlength 5: one option header (code 10, length 9) that overruns
+    bad[bad.length - 6] = 5;
+    bad[bad.length - 5] = 0;
+    bad[bad.length - 4] = 10;
+    bad[bad.length - 3] = 0;
+    bad[bad.length - 2] = 9;
+    assertEquals(null, SimpleQuery.read(bad));
+    DnsRequest.Unanswerable u = unanswerable(bad);
+    assertEquals(Rcode.FORMERR, u.rcode());
+    assertEquals(16, u.id());
   }
 
   @Test
