@@ -29,6 +29,9 @@ public final class Privileges {
         missing.add(tool);
       }
     }
+    if (missing.isEmpty() && !bpfSyscallUsable()) {
+      missing.add("the bpf(2) syscall (EPERM/ENOSYS: no CAP_BPF, a seccomp filter, or CONFIG_BPF_SYSCALL off)");
+    }
     if (missing.isEmpty()) {
       return;
     }
@@ -50,6 +53,16 @@ public final class Privileges {
         }
         Assumptions.abort(reason);
       }
+    }
+  }
+
+  /** BPF_OBJ_GET of a path that does not exist: ENOENT means the syscall itself is allowed. */
+  static boolean bpfSyscallUsable() {
+    try {
+      dev.sixpn.dataplane.bpf.Bpf.objGet("/sys/fs/bpf/sixpn-probe-does-not-exist");
+      return true;
+    } catch (dev.sixpn.dataplane.bpf.BpfException e) {
+      return e.errno() != dev.sixpn.dataplane.bpf.Errno.EPERM && e.errno() != dev.sixpn.dataplane.bpf.Errno.ENOSYS;
     }
   }
 
