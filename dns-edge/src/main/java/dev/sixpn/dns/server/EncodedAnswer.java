@@ -1,6 +1,8 @@
 package dev.sixpn.dns.server;
 
 import dev.sixpn.dns.wire.SimpleQuery;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import org.xbill.DNS.Type;
 
 /**
@@ -79,32 +81,37 @@ final class EncodedAnswer {
 
   /** The response to {@code query} with the answers starting at record {@code rotation}. */
   byte[] render(byte[] query, SimpleQuery q, int rotation) {
+    ByteBuf out = Unpooled.wrappedBuffer(new byte[template.length]).clear();
+    renderInto(out, query, q, rotation);
+    return out.array();
+  }
+
+  /**
+   * Writes the response into {@code out} (which must have {@link #length()} bytes writable), so
+   * that a UDP answer can go straight into the direct buffer the socket sends from.
+   */
+  void renderInto(ByteBuf out, byte[] query, SimpleQuery q, int rotation) {
     if (q.questionEnd() != questionEnd) {
       throw new IllegalArgumentException("query's question is " + q.questionEnd() + " bytes, template's " + questionEnd);
     }
-    byte[] out = new byte[template.length];
-    out[0] = query[0];
-    out[1] = query[1];
-    out[2] = (byte) ((template[2] & ~RD) | (query[2] & RD));
-    out[3] = (byte) ((template[3] & ~CD) | (query[3] & CD));
-    System.arraycopy(template, 4, out, 4, 8);
-    System.arraycopy(query, 12, out, 12, questionEnd - 12);
+    out.writeByte(query[0]);
+    out.writeByte(query[1]);
+    out.writeByte((template[2] & ~RD) | (query[2] & RD));
+    out.writeByte((template[3] & ~CD) | (query[3] & CD));
+    out.writeBytes(template, 4, 8);
+    out.writeBytes(query, 12, questionEnd - 12);
     int n = rrStart.length - 1;
     int answersStart = rrStart[0];
     int answersEnd = rrStart[n];
     if (rotation == 0 || n < 2) {
-      System.arraycopy(template, answersStart, out, answersStart, answersEnd - answersStart);
+      out.writeBytes(template, answersStart, answersEnd - answersStart);
     } else {
-      int pos = answersStart;
       for (int i = 0; i < n; i++) {
         int k = (rotation + i) % n;
-        int len = rrStart[k + 1] - rrStart[k];
-        System.arraycopy(template, rrStart[k], out, pos, len);
-        pos += len;
+        out.writeBytes(template, rrStart[k], rrStart[k + 1] - rrStart[k]);
       }
     }
-    System.arraycopy(template, answersEnd, out, answersEnd, template.length - answersEnd);
-    return out;
+    out.writeBytes(template, answersEnd, template.length - answersEnd);
   }
 
   private static int u16(byte[] b, int off) {

@@ -144,20 +144,23 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
    * encoding. Returns false to let the general path answer (and build the encoding for next time).
    */
   private boolean fast(ChannelHandlerContext ctx, DnsRequest.Query q, SimpleQuery s, long start) {
-    byte[] out = fastAnswer(q.wire(), s, q.sender(), q.transport(), start);
-    if (out == null) {
+    Stamp stamp = fastAnswer(s, q.sender(), q.transport(), start);
+    if (stamp == null) {
       return false;
     }
-    send(ctx, q, out, false);
+    send(ctx, q, stamp.template().render(q.wire(), s, stamp.rotation()), false);
     return true;
   }
 
+  /** A cached answer's template and the rotation for this response. */
+  record Stamp(EncodedAnswer template, int rotation) {}
+
   /**
-   * The response bytes for a simple query answered from a cached template, or null if the query
-   * needs the general path (not in the zone, unknown source, EDNS version, class, truncation, or
-   * an answer shape without a template). Counts the query when it answers.
+   * The template to answer a simple query from, or null if the query needs the general path (not
+   * in the zone, unknown source, EDNS version, class, truncation, or an answer shape without a
+   * template). Takes the answer's rotation step and counts the query when it answers.
    */
-  byte[] fastAnswer(byte[] wire, SimpleQuery s, java.net.InetSocketAddress sender, Transport transport, long start) {
+  Stamp fastAnswer(SimpleQuery s, java.net.InetSocketAddress sender, Transport transport, long start) {
     int qtype = s.qtype();
     if (s.qclass() != DClass.IN || s.ednsVersion() > 0 || qtype == Type.AXFR || qtype == Type.IXFR
         || !InternalZone.isAuthoritativeFor(s.name())) {
@@ -185,10 +188,9 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     if (template.length() > limit) {
       return null;
     }
-    byte[] out = template.render(wire, s, lookup.rotation());
     metrics.query(qtype, template.rcode(), transport.name());
     metrics.latency("zone", System.nanoTime() - start);
-    return out;
+    return new Stamp(template, lookup.rotation());
   }
 
   private static final Object NO_TEMPLATE = new Object();

@@ -4,7 +4,6 @@ import dev.sixpn.dns.wire.SimpleQuery;
 import dev.sixpn.dns.wire.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -31,17 +30,25 @@ final class UdpFastPath extends ChannelInboundHandlerAdapter {
       long start = System.nanoTime();
       ByteBuf content = packet.content();
       byte[] wire = ByteBufUtil.getBytes(content);
-      byte[] out = null;
+      ByteBuf out = null;
       try {
         SimpleQuery s = SimpleQuery.read(wire);
-        out = s == null ? null : handler.fastAnswer(wire, s, packet.sender(), Transport.UDP, start);
+        QueryHandler.Stamp stamp = s == null ? null : handler.fastAnswer(s, packet.sender(), Transport.UDP, start);
+        if (stamp != null) {
+          // straight into a direct buffer: the socket would otherwise copy a heap buffer into one
+          out = ctx.alloc().directBuffer(stamp.template().length());
+          stamp.template().renderInto(out, wire, s, stamp.rotation());
+        }
       } catch (RuntimeException e) {
         // a bug here must not lose the packet: the general path answers it and reports problems
-        out = null;
+        if (out != null) {
+          out.release();
+          out = null;
+        }
       }
       if (out != null) {
         packet.release();
-        ctx.write(new DatagramPacket(Unpooled.wrappedBuffer(out), packet.sender()), ctx.voidPromise());
+        ctx.write(new DatagramPacket(out, packet.sender()), ctx.voidPromise());
         return;
       }
     }

@@ -60,6 +60,10 @@ class FastPathTest {
     for (int r = 0; r < n; r++) {
       byte[] slow = QueryHandler.zoneResponse(new Message(wire), rotated(base, r), 1232).toWire();
       assertArrayEquals(slow, template.render(wire, s, r), name + " " + Type.string(type) + " rotation " + r);
+      io.netty.buffer.ByteBuf direct = io.netty.buffer.Unpooled.directBuffer(template.length());
+      template.renderInto(direct, wire, s, r);
+      assertArrayEquals(slow, io.netty.buffer.ByteBufUtil.getBytes(direct), "direct buffer rendering of " + name);
+      direct.release();
     }
   }
 
