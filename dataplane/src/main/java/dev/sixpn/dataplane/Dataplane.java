@@ -85,8 +85,7 @@ public final class Dataplane implements AutoCloseable {
               config.wgDevice(), config.netns(), config.stateDir().resolve("wireguard-go-" + config.wgDevice() + ".log"), config.mtu());
       plumbing =
           new IpPlumbing(config.netns(), pins.program(ProgramLoader.FROM_INSTANCE), pins.program(ProgramLoader.FROM_MESH));
-      plumbing.enableForwarding();
-      plumbing.attachFromMesh(config.wgDevice());
+      plumbing.enableForwarding(); // from_mesh is attached by the first plumbing pass
       Reconciler reconciler =
           new Reconciler(
               new Reconciler.Settings(config.host(), config.wgDevice(), config.listenPort(), config.keepaliveSeconds(), keys),

@@ -365,6 +365,21 @@ class MeshEndToEndTest {
 
   @Test
   @Order(7)
+  void aKilledWireguardGoIsRestartedAndTheMeshHeals() throws Exception {
+    Dataplane dp = dataplanes.get(H2);
+    ProcessHandle wg = dp.device().process().orElseThrow();
+    wg.destroyForcibly();
+    wg.onExit().get(5, TimeUnit.SECONDS);
+    // The TUN device went with the process; the link watcher wakes the plumbing loop, which
+    // restarts wireguard-go and restores key, peers, from_mesh and the mesh route.
+    eventually("h2's wireguard-go is back", Duration.ofSeconds(10), () -> dp.device().process().filter(p -> p.pid() != wg.pid()).isPresent());
+    dp.device().process().ifPresent(topo::process);
+    eventually("the mesh heals", Duration.ofSeconds(20), () -> ping(inst(H1, N1, 1), inst(H2, N1, 1).address(), null));
+    assertTrue(tcpEcho(inst(H2, N2, 1), inst(H1, N2, 1), Duration.ofSeconds(5)));
+  }
+
+  @Test
+  @Order(8)
   void aStoppedInstanceIsUnreachable() throws Exception {
     Instance stopped = inst(H2, N1, 2);
     assertReachable(inst(H1, N1, 1), stopped);
@@ -381,7 +396,7 @@ class MeshEndToEndTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void afterARestartTheHostConvergesExactlyAndTrafficFlows() throws Exception {
     Dataplane old = dataplanes.remove(H1);
     old.close();

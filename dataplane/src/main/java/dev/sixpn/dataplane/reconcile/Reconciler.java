@@ -125,6 +125,7 @@ public final class Reconciler {
       changes += step("locals_map", errors, () -> apply("locals_map", Diff.between(desired.locals(), localsTable.entries()), localsTable));
     }
     if (scope != Scope.MAPS) {
+      changes += step("device", errors, () -> ensureDevice(links));
       changes += step("attach", errors, () -> attachNew(desired));
       changes += step("route", errors, () -> routes(desired));
       changes += step("detach", errors, () -> detachGone(desired, links));
@@ -181,6 +182,31 @@ public final class Reconciler {
     if (removals > 0) {
       observer.changed(object, "remove", removals);
     }
+  }
+
+  /** ifindex of the WireGuard device from_mesh was attached to by this process, 0 if none. */
+  private int meshAttached;
+
+  /** The device exists (restarted if it died) and carries from_mesh; a new device is a new ifindex. */
+  private int ensureDevice(Map<String, Integer> links) {
+    int n = 0;
+    if (device.ensureRunning()) {
+      plumbing.invalidateLinks();
+      links = plumbing.links();
+      record("device", 1, 0, 0);
+      n++;
+    }
+    Integer ifindex = links.get(settings.wgDevice());
+    if (ifindex == null) {
+      throw new IllegalStateException("WireGuard device " + settings.wgDevice() + " is not in the host namespace");
+    }
+    if (ifindex != meshAttached) {
+      plumbing.attachFromMesh(settings.wgDevice());
+      meshAttached = ifindex;
+      record("attach", 1, 0, 0);
+      n++;
+    }
+    return n;
   }
 
   private int attachNew(Desired desired) {

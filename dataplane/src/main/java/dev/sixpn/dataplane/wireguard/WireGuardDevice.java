@@ -13,6 +13,13 @@ public interface WireGuardDevice extends AutoCloseable {
 
   DeviceState state();
 
+  /**
+   * Brings the device back if it is gone (wireguard-go crashed or was killed: its TUN interface
+   * went with it). Returns true if it had to be recreated: it then has no key, no peers, no
+   * programs and no routes, which the same reconcile pass restores.
+   */
+  boolean ensureRunning();
+
   void configure(WgKey privateKey, int listenPort);
 
   /** Adds or updates a peer; its allowed IPs are replaced, not merged. */

@@ -36,13 +36,17 @@ public final class WireGuardGoDevice implements WireGuardDevice {
   private final String name;
   private final Netns netns;
   private final Path socket;
-  private final Process started;
+  private final Path logFile;
+  private final int mtu;
+  private volatile Process started;
 
-  private WireGuardGoDevice(String name, Netns netns, Process started) {
+  private WireGuardGoDevice(String name, Netns netns, Process started, Path logFile, int mtu) {
     this.name = name;
     this.netns = netns;
     this.socket = SOCKET_DIR.resolve(name + ".sock");
     this.started = started;
+    this.logFile = logFile;
+    this.mtu = mtu;
   }
 
   /**
@@ -63,10 +67,25 @@ public final class WireGuardGoDevice implements WireGuardDevice {
     } else {
       process = start(name, netns, socket, logFile);
     }
-    WireGuardGoDevice dev = new WireGuardGoDevice(name, netns, process);
+    WireGuardGoDevice dev = new WireGuardGoDevice(name, netns, process, logFile, mtu);
+    dev.linkUp();
+    return dev;
+  }
+
+  private void linkUp() {
     netns.run("ip", "link", "set", "dev", name, "mtu", Integer.toString(mtu), "up")
         .orThrow("wireguard-go did not create the interface " + name + " in " + netns + "; see " + logFile);
-    return dev;
+  }
+
+  @Override
+  public boolean ensureRunning() {
+    if (reachable(socket)) {
+      return false;
+    }
+    log.warn("wireguard-go not answering, restarting name={} netns={} log={}", name, netns, logFile);
+    started = start(name, netns, socket, logFile);
+    linkUp();
+    return true;
   }
 
   private static Process start(String name, Netns netns, Path socket, Path logFile) {
@@ -213,10 +232,11 @@ public final class WireGuardGoDevice implements WireGuardDevice {
   @Override
   public void destroy() {
     netns.run("ip", "link", "del", "dev", name);
-    if (started != null) {
+    Process p = started;
+    if (p != null) {
       try {
-        if (!started.waitFor(3, java.util.concurrent.TimeUnit.SECONDS)) {
-          started.destroy();
+        if (!p.waitFor(3, java.util.concurrent.TimeUnit.SECONDS)) {
+          p.destroy();
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -55,6 +55,21 @@ final class Fakes {
       return new DeviceState(privateKey, port, peers);
     }
 
+    boolean running = true;
+
+    @Override
+    public boolean ensureRunning() {
+      if (running) {
+        return false;
+      }
+      running = true;
+      privateKey = Optional.empty();
+      port = 0;
+      peers.clear();
+      writes.add("restart");
+      return true;
+    }
+
     @Override
     public void configure(WgKey key, int listenPort) {
       writes.add("configure");

@@ -30,6 +30,7 @@ class ReconcileLoopTest {
     Fakes.FakeTable<Integer, LinkInfo> links = new Fakes.FakeTable<>();
     Fakes.FakeTable<SixpnAddress, LocalInstance> locals = new Fakes.FakeTable<>();
     Fakes.FakePlumbing plumbing = new Fakes.FakePlumbing();
+    plumbing.links.put("wg0", 3);
     Reconciler reconciler =
         new Reconciler(
             new Reconciler.Settings(1, "wg0", 51820, 25, new HostKeys(WgKey.ofBytes(new byte[32]), WgKey.ofBytes(new byte[32]))),

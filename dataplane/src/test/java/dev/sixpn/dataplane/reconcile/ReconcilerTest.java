@@ -52,8 +52,24 @@ class ReconcilerTest {
   @BeforeEach
   void setUp() {
     reconciler = newReconciler();
+    plumbing.links.put("wg0", 3);
     state.putHost(new Host(HOST, "ams", 0, 0, keys.publicKey().base64(), "192.0.2.7:51820"));
     state.putHost(new Host(OTHER, "fra", 0, 0, otherKey.base64(), "192.0.2.9:51820"));
+  }
+
+  @Test
+  void aDeadDeviceIsRestartedAndFullyReconfigured() {
+    plumbing.links.put("wg0", 5);
+    reconciler.reconcile();
+    assertTrue(plumbing.writes.contains("attach-mesh wg0"));
+    device.running = false;
+    plumbing.links.put("wg0", 6); // a new TUN device
+    plumbing.writes.clear();
+    reconciler.reconcile();
+    assertTrue(device.writes.contains("restart"));
+    assertEquals(List.of("attach-mesh wg0"), plumbing.writes.stream().filter(w -> w.startsWith("attach-mesh")).toList());
+    assertEquals(keys.privateKey(), device.privateKey.orElseThrow());
+    assertEquals(Set.of(otherKey), device.peers.keySet());
   }
 
   Reconciler newReconciler() {
