@@ -423,7 +423,9 @@ class MeshEndToEndTest {
     }
     assertEquals(desired.links(), dp.maps().links().entries(), "link map equals the state");
     assertEquals(desired.locals(), dp.maps().locals().entries(), "locals map equals the state");
-    assertEquals(desired.peers(), dp.device().state().peers(), "peers equal the state");
+    // Endpoints are left out: WireGuard roams to wherever the peer's packets come from (here h2
+    // publishes IPv6 but reaches h1's IPv4 endpoint from its IPv4 address).
+    assertEquals(withoutEndpoints(desired.peers()), withoutEndpoints(dp.device().state().peers()), "peers equal the state");
     assertEquals(3, dp.maps().locals().entries().size(), "h1 has 3 started instances left");
     var again = dp.reconcileNow();
     assertEquals(0, again.changes(), "a pass after convergence changes nothing: " + again);
@@ -431,6 +433,12 @@ class MeshEndToEndTest {
     assertReachable(inst(H1, N1, 1), inst(H2, N1, 1));
     assertReachable(inst(H1, N1, 2), inst(H1, N1, 1));
     assertFalse(ping(inst(H1, N2, 1), gone.address(), null), "instance stopped during the restart is unreachable");
+  }
+
+  static Map<WgKey, List<Object>> withoutEndpoints(Map<WgKey, PeerConfig> peers) {
+    Map<WgKey, List<Object>> out = new HashMap<>();
+    peers.forEach((k, p) -> out.put(k, List.of(p.allowedIps(), p.keepaliveSeconds())));
+    return out;
   }
 
   static byte[] filled(int v) {

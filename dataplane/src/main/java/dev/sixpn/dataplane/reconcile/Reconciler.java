@@ -276,11 +276,33 @@ public final class Reconciler {
     return n + peers(desired, s);
   }
 
+  /** The endpoint this process last set per peer: a different live endpoint is WireGuard roaming. */
+  private final Map<WgKey, dev.sixpn.events.Endpoint> configuredEndpoints = new HashMap<>();
+
   private int peers(Desired desired, DeviceState actual) {
-    Diff<WgKey, PeerConfig> diff = Diff.between(desired.peers(), actual.peers());
-    diff.removals().forEach(device::removePeer);
-    diff.adds().values().forEach(device::upsertPeer);
-    diff.updates().values().forEach(device::upsertPeer);
+    // WireGuard learns a peer's endpoint from where its packets come from (roaming, NAT, another
+    // address family). Setting the published endpoint back on every pass would fight that: the
+    // endpoint is set when a peer is added or its published endpoint changes, not when it roamed.
+    Map<WgKey, PeerConfig> seen = new HashMap<>();
+    actual.peers().forEach((key, peer) -> {
+      PeerConfig want = desired.peers().get(key);
+      boolean roamed =
+          want != null && want.endpoint() != null && want.endpoint().equals(configuredEndpoints.get(key));
+      seen.put(key, roamed ? new PeerConfig(key, want.endpoint(), peer.allowedIps(), peer.keepaliveSeconds()) : peer);
+    });
+    Diff<WgKey, PeerConfig> diff = Diff.between(desired.peers(), seen);
+    diff.removals().forEach(k -> {
+      device.removePeer(k);
+      configuredEndpoints.remove(k);
+    });
+    for (PeerConfig p : diff.adds().values()) {
+      device.upsertPeer(p);
+      configuredEndpoints.put(p.publicKey(), p.endpoint());
+    }
+    for (PeerConfig p : diff.updates().values()) {
+      device.upsertPeer(p);
+      configuredEndpoints.put(p.publicKey(), p.endpoint());
+    }
     record("peer", diff.adds().size(), diff.updates().size(), diff.removals().size());
     return diff.size();
   }

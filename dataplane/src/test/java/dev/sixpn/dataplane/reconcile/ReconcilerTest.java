@@ -58,6 +58,19 @@ class ReconcilerTest {
   }
 
   @Test
+  void aPeerThatRoamedIsLeftAloneButANewPublishedEndpointIsSet() {
+    reconciler.reconcile();
+    PeerConfig set = device.peers.get(otherKey);
+    device.peers.put(otherKey, new PeerConfig(otherKey, Endpoint.parse("198.51.100.9:40000"), set.allowedIps(), set.keepaliveSeconds()));
+    device.writes.clear();
+    reconciler.reconcile();
+    assertEquals(List.of(), device.writes, "roaming respected");
+    state.putHost(new Host(OTHER, "fra", 0, 0, otherKey.base64(), "192.0.2.10:51820"));
+    reconciler.reconcile();
+    assertEquals(Endpoint.parse("192.0.2.10:51820"), device.peers.get(otherKey).endpoint(), "re-published endpoint applied");
+  }
+
+  @Test
   void aDeadDeviceIsRestartedAndFullyReconfigured() {
     plumbing.links.put("wg0", 5);
     reconciler.reconcile();
