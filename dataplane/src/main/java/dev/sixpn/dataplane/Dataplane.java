@@ -77,6 +77,7 @@ public final class Dataplane implements AutoCloseable {
     ReconcileLoop mapsLoop = null;
     ReconcileLoop plumbingLoop = null;
     IpPlumbing plumbing = null;
+    LinkWatcher watcher = null;
     try {
       maps.config().set(new HostConfig(config.host(), 0));
       metrics.exportDrops(maps.drops());
@@ -113,7 +114,7 @@ public final class Dataplane implements AutoCloseable {
       ReconcileLoop m = mapsLoop;
       ReconcileLoop pl = plumbingLoop;
       IpPlumbing ip = plumbing;
-      LinkWatcher watcher =
+      watcher =
           LinkWatcher.start(config.netns(), () -> {
             ip.invalidateLinks();
             m.trigger();
@@ -129,6 +130,9 @@ public final class Dataplane implements AutoCloseable {
           config.host(), config.netns(), config.wgDevice(), first.changes(), first.errors());
       return new Dataplane(config, keys, maps, device, mapsLoop, plumbingLoop, plumbing, watcher);
     } catch (RuntimeException e) {
+      if (watcher != null) {
+        watcher.close();
+      }
       if (mapsLoop != null) {
         mapsLoop.close();
       }
