@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Publisher and projector benchmarks against a real broker in its own JVM.
+# Publisher, projector and end-to-end visibility benchmarks against a real broker in its own JVM.
 #   bench/projector.sh [events]      (default 1,000,000)
-# Prints the figures recorded in docs/benchmarks.md.
+# Prints the figures recorded in docs/benchmarks.md ("Events and projector").
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/java-home.sh"
@@ -26,3 +26,7 @@ echo "# $(date -u +%FT%TZ) $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') G
 echo "# projector over $events live instances (-Xmx1g):"
 "${java[@]}" -Xmx1g -cp "$cp" dev.sixpn.bench.ProjectorBench "$bootstrap" bench.starts "$work/state-starts" 0
 du -sh "$work/state-starts" | awk '{print "state store on disk: " $1}'
+echo "# fold without Kafka, one thread, 300,000 events in batches of 10,000:"
+"${java[@]}" -Xmx2g -cp "$cp" dev.sixpn.bench.FoldBench "$work/fold" 300000 10000
+echo "# publish -> AAAA visible (broker and agent in one JVM, no dataplane):"
+"${java[@]}" -cp "$cp" dev.sixpn.bench.VisibilityBench 500 2>&1 | grep -v WARN
