@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs the dataplane benchmarks (root needed: BPF, namespaces, wireguard-go).
-# Usage: bench/dataplane/run.sh [maps|events|iperf|all] [args for the benchmark]
+# Usage: bench/dataplane/run.sh [maps|cost|events|iperf|all] [args for the benchmark]
 #   events [N]            N instances (default 200)
 #   iperf [SECONDS RUNS]  per-run duration and runs per side (default 5 5)
 set -eu
@@ -15,6 +15,9 @@ what="${1:-all}"
 run() { "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" "$@"; }
 case "$what" in
   maps|all) run dev.sixpn.bench.dataplane.MapUpdateBench ;;
+esac
+case "$what" in
+  cost|all) run dev.sixpn.bench.dataplane.ProgramCostBench ;;
 esac
 case "$what" in
   events|all) run dev.sixpn.bench.dataplane.EventToMapBench "$@" ;;

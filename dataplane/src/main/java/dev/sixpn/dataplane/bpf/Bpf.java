@@ -132,8 +132,12 @@ public final class Bpf {
     }
   }
 
-  /** The verdict and output packet of one BPF_PROG_TEST_RUN. */
-  public record TestRun(int retval, byte[] packet) {}
+  /**
+   * The verdict and output packet of a BPF_PROG_TEST_RUN.
+   *
+   * @param nanosPerRun the kernel's average duration of one run (meaningful with repeat > 1)
+   */
+  public record TestRun(int retval, byte[] packet, int nanosPerRun) {}
 
   /**
    * Runs a loaded program once on {@code packet} (BPF_PROG_TEST_RUN; tc programs get an skb on
@@ -141,6 +145,11 @@ public final class Bpf {
    * of the real programs without building a topology.
    */
   public static TestRun testRun(int progFd, byte[] packet) {
+    return testRun(progFd, packet, 1);
+  }
+
+  /** Runs the program {@code repeat} times on the same input (a per-packet cost measurement). */
+  public static TestRun testRun(int progFd, byte[] packet, int repeat) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment in = arena.allocate(packet.length);
       MemorySegment.copy(packet, 0, in, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, packet.length);
@@ -151,13 +160,14 @@ public final class Bpf {
       attr.set(JAVA_INT, 12, (int) out.byteSize());
       attr.set(JAVA_LONG, 16, in.address());
       attr.set(JAVA_LONG, 24, out.address());
-      attr.set(JAVA_INT, 32, 1);
+      attr.set(JAVA_INT, 32, repeat);
       long r = call(BPF_PROG_TEST_RUN, attr, 80, allocateErrnoCapture(arena));
       if (r < 0) {
         throw new BpfException("BPF_PROG_TEST_RUN", (int) -r, Errno.genericHint((int) -r));
       }
       int outLen = attr.get(JAVA_INT, 12);
-      return new TestRun(attr.get(JAVA_INT, 4), out.asSlice(0, outLen).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+      return new TestRun(
+          attr.get(JAVA_INT, 4), out.asSlice(0, outLen).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), attr.get(JAVA_INT, 36));
     }
   }
 
