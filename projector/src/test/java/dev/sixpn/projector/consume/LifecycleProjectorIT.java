@@ -95,6 +95,12 @@ class LifecycleProjectorIT {
       assertEquals(badCount, metrics.quarantinedTotal());
       assertEquals(good.size(), metrics.foldedTotal());
       assertFalse(changes.isEmpty());
+      String exposition = scrape(registry);
+      assertTrue(exposition.contains("sixpn_projector_events_folded_total{type=\"instance.started\"}"), exposition);
+      assertTrue(exposition.contains("sixpn_projector_quarantined_total{reason=\"RULE_VIOLATION\"} 6.0"), exposition);
+      assertTrue(exposition.contains("sixpn_projector_lag_records{partition=\"0\"} 0.0"), exposition);
+      assertTrue(exposition.contains("sixpn_projector_last_commit_timestamp_seconds"), exposition);
+      assertTrue(exposition.contains("sixpn_projector_batch_seconds_count"), exposition);
       stateDigest = store.stateDigest();
     }
     assertEquals(directFold(good), stateDigest, "every good event folded as if the bad ones were never there");
@@ -114,6 +120,12 @@ class LifecycleProjectorIT {
       assertEquals(0, again.foldedTotal(), "resumed from stored offsets: nothing folded twice");
       assertEquals(badCount, store.quarantined().size());
     }
+  }
+
+  private static String scrape(PrometheusRegistry registry) throws java.io.IOException {
+    var out = new java.io.ByteArrayOutputStream();
+    new io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter(false).write(out, registry.scrape());
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   /** The state the good events give when folded straight into a fresh store, in order. */
