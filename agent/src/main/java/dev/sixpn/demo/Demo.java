@@ -98,6 +98,20 @@ public final class Demo {
       check("local-6pn in /etc/hosts", redis, Duration.ofSeconds(5),
           s -> s.contains(redis.address() + "\tlocal-6pn") || s.contains(redis.address() + " local-6pn"), "cat", "/etc/hosts");
 
+      say("killing the agent of host 2 (SIGKILL), stopping " + web2.id() + " while it is down, restarting the agent");
+      Process killed = agents.get(1);
+      killed.destroyForcibly();
+      killed.waitFor();
+      publisher.publish(new LifecycleEvent.InstanceStopped(Events.newEventId(), Instant.now(), web2.id(), 1, "fearsome-bagel-43")).get();
+      Process restarted = lab.agent(AMS, javaCommand);
+      lab.awaitAgent(AMS.id(), restarted, Duration.ofSeconds(90));
+      check("after the restart, the stopped instance is gone from DNS", web1, Duration.ofSeconds(10),
+          s -> s.strip().equals(web1.address().toString()), "dig", "+short", "aaaa", "fearsome-bagel-43.internal");
+      check("...and unreachable (its map entries pruned)", web1, Duration.ofSeconds(10),
+          s -> s.contains("100% packet loss"), "ping", "-6", "-c", "2", "-i", "0.2", "-W", "1", web2.address().toString());
+      check("...while the rest of host 2 still answers", web1, Duration.ofSeconds(10),
+          s -> s.contains(" 0% packet loss"), "ping", "-6", "-c", "2", "-i", "0.2", "-W", "1", redis.address().toString());
+
       out.println();
       if (failures == 0) {
         out.println("sixpn demo: all checks passed.");
