@@ -117,7 +117,7 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
       return;
     }
     if (forwarder == null) {
-      metrics.refused();
+      // forwarding is off (no upstreams): counted under rcode REFUSED, not as a refused source
       finish(ctx, q, qtype, withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload), limit, start, "zone");
       return;
     }
