@@ -109,6 +109,18 @@ public final class ThroughputBench {
           (attached ? with : without).add(iperf(a, b, seconds));
         }
       }
+      for (Dataplane d : List.of(d1, d2)) {
+        try (var drops = new dev.sixpn.dataplane.maps.DropsMap(
+            d.config().pinDir().resolve("maps/sixpn_drops").toString(), dev.sixpn.dataplane.bpf.MapOp.Observer.NONE)) {
+          var nonZero = new java.util.TreeMap<String, Long>();
+          drops.counts().forEach((r, n) -> {
+            if (n > 0) {
+              nonZero.put(r.label(), n);
+            }
+          });
+          System.out.printf("drops on host %d during the runs: %s%n", d.config().host(), nonZero);
+        }
+      }
       double mw = median(with);
       double mo = median(without);
       System.out.printf("iperf3 TCP a(h1) -> b(h2), %d s x %d runs%n", seconds, runs);
