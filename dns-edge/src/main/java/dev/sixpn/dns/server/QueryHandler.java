@@ -163,14 +163,14 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
   Stamp fastAnswer(SimpleQuery s, java.net.InetSocketAddress sender, Transport transport, long start) {
     int qtype = s.qtype();
     if (s.qclass() != DClass.IN || s.ednsVersion() > 0 || qtype == Type.AXFR || qtype == Type.IXFR
-        || !InternalZone.isAuthoritativeFor(s.name())) {
+        || s.zone() == SimpleQuery.Zone.OTHER) {
       return null;
     }
     Optional<Caller> caller = callers.resolve(sender.getAddress());
     if (caller.isEmpty()) {
       return null;
     }
-    ZoneCache.Lookup lookup = zone.lookup(s.name(), qtype, caller.get());
+    ZoneCache.Lookup lookup = zone.lookup(s.nameKey(), qtype, caller.get());
     int slot = s.hasOpt() ? 1 : 0;
     Object attached = lookup.attachment(slot);
     if (attached == NO_TEMPLATE) {

@@ -38,7 +38,16 @@ public final class ZoneCache implements AutoCloseable {
     return misses.sum();
   }
 
-  private record Key(long network, String region, Name name, int type) {}
+  /**
+   * @param name the lowercased wire form of the name as a Latin-1 string: String equality and
+   *     hashing are much cheaper per query than dnsjava's case-insensitive {@code Name.equals}
+   */
+  private record Key(long network, String region, String name, int type) {}
+
+  /** The cache key form of a name: its wire format, lowercased, one char per byte. */
+  public static String keyOf(Name name) {
+    return new String(name.toWireCanonical(), java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
 
   /** Slots a caller may use to keep data derived from one cached answer (e.g. its encoding). */
   public static final int ATTACHMENT_SLOTS = 2;
@@ -145,13 +154,26 @@ public final class ZoneCache implements AutoCloseable {
 
   /** Like {@link #answer}, keeping what the fast path needs. */
   public Lookup lookup(Name qname, int qtype, Caller caller) {
-    Key key = new Key(caller.network(), caller.region(), qname, qtype);
+    return lookup(keyOf(qname), qname, qtype, caller);
+  }
+
+  /**
+   * Looks up by the name's key ({@link #keyOf}); the dnsjava name is built only if the answer has
+   * to be computed.
+   */
+  public Lookup lookup(String nameKey, int qtype, Caller caller) {
+    return lookup(nameKey, null, qtype, caller);
+  }
+
+  private Lookup lookup(String nameKey, Name known, int qtype, Caller caller) {
+    Key key = new Key(caller.network(), caller.region(), nameKey, qtype);
     Entry e = entries.get(key);
     if (e == null || !invalidation.valid(e.stamp, e.clock, e.nearest)) {
       misses.increment();
       // the clock is fetched before the stamp: an invalidation in between makes the entry stale, never wrongly fresh
       Invalidation.Clock clock = invalidation.clockOf(caller.network());
       long stamp = invalidation.stamp();
+      Name qname = known != null ? known : nameOf(nameKey);
       ZoneAnswer fresh = zone.answer(qname, qtype, caller);
       boolean nearest = qname.labels() > 1 && qname.getLabelString(0).regionMatches(true, 0, "top", 0, 3);
       if (entries.size() >= maxEntries) {
@@ -171,6 +193,14 @@ public final class ZoneCache implements AutoCloseable {
       return new Lookup(e, 0);
     }
     return new Lookup(e, Math.floorMod(e.next.getAndIncrement(), a.answers().size()));
+  }
+
+  private static Name nameOf(String nameKey) {
+    try {
+      return new Name(nameKey.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("not a name in wire format: " + e.getMessage(), e);
+    }
   }
 
   static List<Record> rotate(List<Record> records, int start) {

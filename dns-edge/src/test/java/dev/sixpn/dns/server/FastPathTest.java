@@ -95,10 +95,31 @@ class FastPathTest {
     SimpleQuery s = SimpleQuery.read(wire);
     Message m = new Message(wire);
     assertEquals(m.getHeader().getID(), s.id());
-    assertEquals(m.getQuestion().getName().toString(), s.name().toString());
+    assertEquals(m.getQuestion().getName(), s.name()); // dnsjava names compare case-insensitively
+    assertEquals("mixed.case.internal.", s.name().toString());
+    assertEquals(dev.sixpn.dns.zone.ZoneCache.keyOf(m.getQuestion().getName()), s.nameKey());
     assertEquals(Type.TXT, s.qtype());
     assertEquals(1400, s.ednsPayload());
     assertEquals(0, s.ednsVersion());
+  }
+
+  @Test
+  void simpleQuery_findsTheZoneOnLabelBoundariesOnly() {
+    assertEquals(SimpleQuery.Zone.INTERNAL, SimpleQuery.read(Packets.query(1, "x.INTERNAL.", Type.A).toWire()).zone());
+    assertEquals(SimpleQuery.Zone.INTERNAL, SimpleQuery.read(Packets.query(1, "internal.", Type.SOA).toWire()).zone());
+    assertEquals(SimpleQuery.Zone.OTHER, SimpleQuery.read(Packets.query(1, "internal.example.", Type.A).toWire()).zone());
+    assertEquals(SimpleQuery.Zone.OTHER, SimpleQuery.read(Packets.query(1, "xinternal.", Type.A).toWire()).zone());
+    // one label "a\008internal": the suffix bytes are there but not on a label boundary
+    byte[] label = "a\binternal".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    byte[] body = new byte[label.length + 6];
+    body[0] = (byte) label.length;
+    System.arraycopy(label, 0, body, 1, label.length);
+    body[label.length + 3] = 28;
+    body[label.length + 5] = 1;
+    SimpleQuery odd = SimpleQuery.read(Packets.raw(1, 0x0100, 1, 0, 0, 0, body));
+    assertEquals(SimpleQuery.Zone.OTHER, odd.zone());
+    assertEquals(SimpleQuery.Zone.REVERSE, SimpleQuery.read(Packets.query(1, state.get("a1nrt").address().reverseName().toUpperCase(), Type.PTR).toWire()).zone());
+    assertEquals(SimpleQuery.Zone.OTHER, SimpleQuery.read(Packets.query(1, "1.0.0.127.in-addr.arpa.", Type.PTR).toWire()).zone());
   }
 
   @Test
