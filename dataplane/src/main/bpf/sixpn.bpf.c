@@ -4,6 +4,8 @@
  *
  *   from_instance  ingress of an instance's host-side link (Ethernet framing)
  *   from_mesh      ingress of the WireGuard device (L3 tun, no link-layer header)
+ *   from_underlay  ingress of the host's underlay interfaces: 6PN and mesh-form destinations
+ *                  may only arrive through WireGuard (where from_mesh checks them), never bare
  *
  * Forwarding is left to the kernel: from_instance rewrites a remote destination to the mesh form
  * and returns TC_ACT_OK; the host's route fdab::/16 dev <wg> then hands the packet to WireGuard,
@@ -53,7 +55,8 @@ enum drop_reason {
 	DROP_MESH_UNKNOWN_DEST = 13,
 	DROP_MULTICAST = 14,
 	DROP_LINK_LOCAL = 15,
-	DROP_REASONS = 16,
+	DROP_UNDERLAY_6PN = 16,
+	DROP_REASONS = 32,
 };
 
 /* Single entry (key 0): this host. host == 0 means not configured yet: drop everything. */
@@ -305,6 +308,21 @@ int from_mesh(struct __sk_buff *skb)
 	if (!bpf_map_lookup_elem(&sixpn_locals, &addrs[1]))
 		return drop(DROP_MESH_UNKNOWN_DEST);
 	return rewrite_addresses(skb, 0, addrs);
+}
+
+SEC("tc")
+int from_underlay(struct __sk_buff *skb)
+{
+	const __u32 l3_off = sizeof(struct ethhdr);
+	__u8 prefix[2];
+
+	if (skb->protocol != bpf_htons(ETH_P_IPV6))
+		return TC_ACT_OK;
+	if (bpf_skb_load_bytes(skb, l3_off + offsetof(struct ipv6hdr, daddr), prefix, sizeof(prefix)) < 0)
+		return TC_ACT_OK;
+	if (prefix[0] == 0xfd && (prefix[1] == 0xaa || prefix[1] == 0xab))
+		return drop(DROP_UNDERLAY_6PN);
+	return TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "GPL";

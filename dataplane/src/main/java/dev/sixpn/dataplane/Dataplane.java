@@ -85,11 +85,16 @@ public final class Dataplane implements AutoCloseable {
           WireGuardGoDevice.openOrStart(
               config.wgDevice(), config.netns(), config.stateDir().resolve("wireguard-go-" + config.wgDevice() + ".log"), config.mtu());
       plumbing =
-          new IpPlumbing(config.netns(), pins.program(ProgramLoader.FROM_INSTANCE), pins.program(ProgramLoader.FROM_MESH));
+          new IpPlumbing(
+              config.netns(),
+              pins.program(ProgramLoader.FROM_INSTANCE),
+              pins.program(ProgramLoader.FROM_MESH),
+              pins.program(ProgramLoader.FROM_UNDERLAY));
       plumbing.enableForwarding(); // from_mesh is attached by the first plumbing pass
       Reconciler reconciler =
           new Reconciler(
-              new Reconciler.Settings(config.host(), config.wgDevice(), config.listenPort(), config.keepaliveSeconds(), keys),
+              new Reconciler.Settings(
+                  config.host(), config.wgDevice(), config.listenPort(), config.keepaliveSeconds(), keys, config.underlayDevices()),
               state,
               maps.links(),
               maps.locals(),

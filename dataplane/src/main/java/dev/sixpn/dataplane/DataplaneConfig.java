@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param mtu MTU of the WireGuard device (instances use the same, 1420)
  * @param netnsEtc where namespace instances' resolver files go, normally /etc/netns
  * @param resync period of the safety-net reconcile
+ * @param underlayDevices the host's underlay interfaces (where WireGuard's UDP arrives); they get
+ *     from_underlay, which drops 6PN and mesh-form destinations arriving outside the tunnel
  */
 public record DataplaneConfig(
     long host,
@@ -29,12 +31,14 @@ public record DataplaneConfig(
     int keepaliveSeconds,
     int mtu,
     Path netnsEtc,
-    Duration resync) {
+    Duration resync,
+    java.util.List<String> underlayDevices) {
 
   public static final int DEFAULT_MTU = 1420;
   public static final int DEFAULT_PORT = 51820;
 
   public DataplaneConfig {
+    underlayDevices = java.util.List.copyOf(underlayDevices);
     if (host < 1 || host > 0xffff_ffffL) {
       throw new IllegalArgumentException("host must be in 1..4294967295, got " + host);
     }
@@ -50,7 +54,7 @@ public record DataplaneConfig(
   }
 
   /** Production defaults for host {@code host} in the agent's own namespace. */
-  public static DataplaneConfig defaults(long host, Path stateDir) {
+  public static DataplaneConfig defaults(long host, Path stateDir, java.util.List<String> underlayDevices) {
     return new DataplaneConfig(
         host,
         Netns.CURRENT,
@@ -61,6 +65,7 @@ public record DataplaneConfig(
         25,
         DEFAULT_MTU,
         Path.of("/etc/netns"),
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30),
+        underlayDevices);
   }
 }

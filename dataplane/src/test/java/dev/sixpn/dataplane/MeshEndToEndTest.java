@@ -124,7 +124,7 @@ class MeshEndToEndTest {
     topo.pins(pins);
     return new DataplaneConfig(
         h, Netns.named(name), pins, stateRoot.resolve(name), "wg" + run + (h == H1 ? "h1" : "h2"), 51820, 5, 1420,
-        Path.of("/etc/netns"), Duration.ofSeconds(30));
+        Path.of("/etc/netns"), Duration.ofSeconds(30), List.of("ul" + run));
   }
 
   void start(long h) {
@@ -321,6 +321,36 @@ class MeshEndToEndTest {
     assertFalse(r.ok(), "forged cross-network mesh packet answered");
     eventually("h2 counts mesh cross-network drops", Duration.ofSeconds(3), () -> drops(H2, DropReason.MESH_CROSS_NETWORK) > before);
     Sh.mustIn(hostNs.get(H1), "ip", "-6", "addr", "del", forgedMesh + "/128", "dev", "lo");
+  }
+
+  @Test
+  @Order(4)
+  void sixpnPacketsArrivingOnTheUnderlayOutsideWireGuardAreDropped() throws Exception {
+    // A machine on the underlay LAN (here: h1's own stack) routes a bare 6PN packet to h2's
+    // underlay address. Without from_underlay, h2 would forward it to the instance (forwarding
+    // is on), bypassing from_mesh.
+    Instance victim = inst(H2, N1, 1);
+    String host1 = hostNs.get(H1);
+    Sh.mustIn(host1, "ip", "-6", "route", "add", victim.address() + "/128", "via", "fd00:201::2", "dev", "ul" + run);
+    long before = drops(H2, DropReason.UNDERLAY_6PN);
+    long echoesBefore = icmp6InEchos(victim);
+    try {
+      assertFalse(Sh.in(host1, "ping", "-6", "-n", "-q", "-c", "2", "-i", "0.2", "-W", "1", victim.address().toString()).ok());
+      assertTrue(drops(H2, DropReason.UNDERLAY_6PN) - before >= 2, "h2 counts underlay 6PN drops");
+      assertEquals(echoesBefore, icmp6InEchos(victim), "nothing reached the instance");
+    } finally {
+      Sh.mustIn(host1, "ip", "-6", "route", "del", victim.address() + "/128", "via", "fd00:201::2", "dev", "ul" + run);
+    }
+  }
+
+  static long icmp6InEchos(Instance i) {
+    for (String line : Sh.in(i.instanceId(), "cat", "/proc/net/snmp6").orThrow("").stdout().split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length == 2 && f[0].equals("Icmp6InEchos")) {
+        return Long.parseLong(f[1]);
+      }
+    }
+    throw new AssertionError("no Icmp6InEchos in /proc/net/snmp6");
   }
 
   static String meshText(SixpnAddress a) {

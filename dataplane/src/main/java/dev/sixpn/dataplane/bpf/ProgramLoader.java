@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Loads the dataplane's BPF object and pins it in bpffs: {@code
- * <dir>/progs/{from_instance,from_mesh}} and {@code <dir>/maps/sixpn_*}. A restart reuses the
+ * <dir>/progs/{from_instance,from_mesh,from_underlay}} and {@code <dir>/maps/sixpn_*}. A restart reuses the
  * pinned maps (attached programs keep forwarding meanwhile; the reconciler corrects whatever
  * changed while the agent was away). One directory per host lets several simulated hosts share
  * a machine.
@@ -27,7 +27,8 @@ public final class ProgramLoader {
   public static final String OBJECT_RESOURCE = "/dev/sixpn/dataplane/bpf/sixpn.bpf.o";
   public static final String FROM_INSTANCE = "from_instance";
   public static final String FROM_MESH = "from_mesh";
-  public static final List<String> PROGRAMS = List.of(FROM_INSTANCE, FROM_MESH);
+  public static final String FROM_UNDERLAY = "from_underlay";
+  public static final List<String> PROGRAMS = List.of(FROM_INSTANCE, FROM_MESH, FROM_UNDERLAY);
   public static final List<String> MAPS = List.of("sixpn_config", "sixpn_links", "sixpn_locals", "sixpn_drops");
 
   private static final Logger log = LoggerFactory.getLogger(ProgramLoader.class);

@@ -23,6 +23,9 @@ public interface HostPlumbing {
   /** Attaches from_mesh to the WireGuard device's tc ingress. */
   void attachFromMesh(String wgLink);
 
+  /** Attaches from_underlay to an underlay interface's tc ingress. */
+  void attachFromUnderlay(String device);
+
   /** Routes the dataplane installed (protocol {@link IpPlumbing#ROUTE_PROTOCOL}), prefix to device. */
   Map<String, String> routes();
 

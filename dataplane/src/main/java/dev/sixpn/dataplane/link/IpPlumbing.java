@@ -30,15 +30,17 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   private final Netns netns;
   private final Path fromInstance;
   private final Path fromMesh;
+  private final Path fromUnderlay;
   private final NetnsExecutor interfaces;
   private volatile Map<String, Integer> linkCache;
   private volatile java.util.function.BooleanSupplier watching = () -> false;
   private long linkGeneration;
 
-  public IpPlumbing(Netns netns, Path fromInstance, Path fromMesh) {
+  public IpPlumbing(Netns netns, Path fromInstance, Path fromMesh, Path fromUnderlay) {
     this.netns = netns;
     this.fromInstance = fromInstance;
     this.fromMesh = fromMesh;
+    this.fromUnderlay = fromUnderlay;
     this.interfaces = new NetnsExecutor(netns);
   }
 
@@ -94,6 +96,11 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   @Override
   public void attachFromMesh(String wgLink) {
     attach(wgLink, fromMesh);
+  }
+
+  @Override
+  public void attachFromUnderlay(String device) {
+    attach(device, fromUnderlay);
   }
 
   private void attach(String link, Path program) {

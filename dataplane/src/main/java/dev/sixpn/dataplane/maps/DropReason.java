@@ -19,10 +19,12 @@ public enum DropReason {
   /** from_instance: a multicast destination other than neighbour discovery (e.g. MLD reports). */
   MULTICAST,
   /** from_instance: a link-local source other than neighbour discovery. */
-  LINK_LOCAL;
+  LINK_LOCAL,
+  /** from_underlay: a 6PN or mesh-form destination arriving outside WireGuard. */
+  UNDERLAY_6PN;
 
   /** max_entries of sixpn_drops (room for reasons to come without reloading the map). */
-  public static final int SLOTS = 16;
+  public static final int SLOTS = 32;
 
   public String label() {
     return name().toLowerCase(java.util.Locale.ROOT);

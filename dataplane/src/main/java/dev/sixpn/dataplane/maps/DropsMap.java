@@ -51,6 +51,12 @@ public final class DropsMap extends BpfMap<Integer, Long> {
   private DropsMap(String path, MapOp.Observer observer, int cpus) {
     super(path, MapInfo.BPF_MAP_TYPE_PERCPU_ARRAY, Codecs.U32, CODEC, 8L * cpus, observer);
     this.cpus = cpus;
+    if (info().maxEntries() < DropReason.SLOTS) {
+      close();
+      throw new dev.sixpn.dataplane.bpf.BpfException(
+          "map pinned at " + path + " has " + info().maxEntries() + " drop slots, this build needs " + DropReason.SLOTS
+              + ": the pins are from another version; the agent replaces them on start (or remove the pin directory)");
+    }
   }
 
   @Override

@@ -43,7 +43,12 @@ public final class Reconciler {
    *
    * @param listenPort the WireGuard UDP port (the port of the endpoint published in host.joined)
    */
-  public record Settings(long host, String wgDevice, int listenPort, int keepaliveSeconds, HostKeys keys) {}
+  public record Settings(
+      long host, String wgDevice, int listenPort, int keepaliveSeconds, HostKeys keys, List<String> underlayDevices) {
+    public Settings {
+      underlayDevices = List.copyOf(underlayDevices);
+    }
+  }
 
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
@@ -126,6 +131,7 @@ public final class Reconciler {
     }
     if (scope != Scope.MAPS) {
       changes += step("device", errors, () -> ensureDevice(links));
+      changes += step("underlay", errors, () -> ensureUnderlay(links));
       changes += step("attach", errors, () -> attachNew(desired));
       changes += step("route", errors, () -> routes(desired));
       changes += step("detach", errors, () -> detachGone(desired, links));
@@ -205,6 +211,26 @@ public final class Reconciler {
       meshAttached = ifindex;
       record("attach", 1, 0, 0);
       n++;
+    }
+    return n;
+  }
+
+  /** Underlay device to the ifindex from_underlay was attached to by this process. */
+  private final Map<String, Integer> underlayAttached = new HashMap<>();
+
+  private int ensureUnderlay(Map<String, Integer> links) {
+    int n = 0;
+    for (String dev : settings.underlayDevices()) {
+      Integer ifindex = links.get(dev);
+      if (ifindex == null) {
+        throw new IllegalStateException("underlay device " + dev + " is not in the host namespace (check the agent's configuration)");
+      }
+      if (!ifindex.equals(underlayAttached.get(dev))) {
+        plumbing.attachFromUnderlay(dev);
+        underlayAttached.put(dev, ifindex);
+        record("attach", 1, 0, 0);
+        n++;
+      }
     }
     return n;
   }

@@ -144,6 +144,24 @@ class ProgramVerdictTest {
     run(udp(SELF.toBytes(), NEIGHBOUR.toBytes()), DropReason.NOT_CONFIGURED);
   }
 
+  @Test
+  void fromUnderlayDropsOnly6pnAndMeshDestinations() throws Exception {
+    int underlay = Bpf.objGet(pins.program(ProgramLoader.FROM_UNDERLAY).toString());
+    try {
+      long before = drops.count(DropReason.UNDERLAY_6PN);
+      assertEquals(TC_ACT_SHOT, Bpf.testRun(underlay, udp(addr("2001:db8::9"), SELF.toBytes())).retval());
+      assertEquals(TC_ACT_SHOT, Bpf.testRun(underlay, udp(addr("2001:db8::9"), REMOTE.toMeshForm())).retval());
+      assertEquals(TC_ACT_OK, Bpf.testRun(underlay, udp(addr("2001:db8::9"), addr("2001:db8::1"))).retval());
+      byte[] ipv4 = udp(SELF.toBytes(), NEIGHBOUR.toBytes());
+      ipv4[12] = 0x08;
+      ipv4[13] = 0x00;
+      assertEquals(TC_ACT_OK, Bpf.testRun(underlay, ipv4).retval(), "IPv4 (WireGuard's UDP) passes");
+      assertEquals(2, drops.count(DropReason.UNDERLAY_6PN) - before);
+    } finally {
+      Bpf.close(underlay);
+    }
+  }
+
   // --- packets -------------------------------------------------------------------------------
 
   static byte[] addr(String text) throws Exception {

@@ -122,6 +122,11 @@ final class Fakes {
     }
 
     @Override
+    public void attachFromUnderlay(String device) {
+      writes.add("attach-underlay " + device);
+    }
+
+    @Override
     public Map<String, String> routes() {
       return new HashMap<>(routes);
     }

@@ -33,7 +33,7 @@ class ReconcileLoopTest {
     plumbing.links.put("wg0", 3);
     Reconciler reconciler =
         new Reconciler(
-            new Reconciler.Settings(1, "wg0", 51820, 25, new HostKeys(WgKey.ofBytes(new byte[32]), WgKey.ofBytes(new byte[32]))),
+            new Reconciler.Settings(1, "wg0", 51820, 25, new HostKeys(WgKey.ofBytes(new byte[32]), WgKey.ofBytes(new byte[32])), List.of()),
             state, links, locals, new Fakes.FakeDevice(), plumbing, new InstanceFiles(etc, 1), n -> false, ReconcileObserver.NONE);
     List<ReconcileLoop.PassReport> reports = new CopyOnWriteArrayList<>();
     try (ReconcileLoop loop = new ReconcileLoop(reconciler, Reconciler.Scope.ALL, reports::add, "test-loop")) {

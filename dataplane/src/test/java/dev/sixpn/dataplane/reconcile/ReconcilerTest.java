@@ -58,6 +58,21 @@ class ReconcilerTest {
   }
 
   @Test
+  void underlayDevicesGetFromUnderlayOnceAndAMissingOneIsAnError() {
+    plumbing.links.put("eth0", 2);
+    Reconciler r =
+        new Reconciler(
+            new Reconciler.Settings(HOST, "wg0", 51820, 25, keys, List.of("eth0", "eth1")),
+            state, links, locals, device, plumbing, new InstanceFiles(etc, HOST), namespaces::contains, ReconcileObserver.NONE);
+    ReconcileResult first = r.reconcile();
+    assertTrue(plumbing.writes.contains("attach-underlay eth0"));
+    assertTrue(first.errors().stream().anyMatch(e -> e.contains("eth1")), first.errors().toString());
+    plumbing.writes.clear();
+    r.reconcile();
+    assertFalse(plumbing.writes.contains("attach-underlay eth0"), "attached once");
+  }
+
+  @Test
   void aPeerThatRoamedIsLeftAloneButANewPublishedEndpointIsSet() {
     reconciler.reconcile();
     PeerConfig set = device.peers.get(otherKey);
@@ -87,7 +102,7 @@ class ReconcilerTest {
 
   Reconciler newReconciler() {
     return new Reconciler(
-        new Reconciler.Settings(HOST, "wg0", 51820, 25, keys),
+        new Reconciler.Settings(HOST, "wg0", 51820, 25, keys, List.of()),
         state, links, locals, device, plumbing, new InstanceFiles(etc, HOST), namespaces::contains, ReconcileObserver.NONE);
   }
 
@@ -245,7 +260,7 @@ class ReconcilerTest {
         };
     Reconciler r =
         new Reconciler(
-            new Reconciler.Settings(HOST, "wg0", 51820, 25, keys),
+            new Reconciler.Settings(HOST, "wg0", 51820, 25, keys, List.of()),
             state, links, locals, broken, plumbing, new InstanceFiles(etc, HOST), namespaces::contains, ReconcileObserver.NONE);
     ReconcileResult result = r.reconcile();
     assertFalse(result.ok());

@@ -49,7 +49,7 @@ public final class EventToMapBench {
       Path pins = Path.of("/sys/fs/bpf", "sixpn-bench-" + ns);
       topo.pins(pins);
       DataplaneConfig cfg =
-          new DataplaneConfig(1, Netns.named(ns), pins, state, "wgb" + run, 51820, 25, 1420, state.resolve("etc-netns"), Duration.ofMinutes(10));
+          new DataplaneConfig(1, Netns.named(ns), pins, state, "wgb" + run, 51820, 25, 1420, state.resolve("etc-netns"), Duration.ofMinutes(10), List.of());
       fake.putHost(new Host(1, "ams", 0, 0, Dataplane.publicKey(cfg).base64(), "10.0.0.1:51820"));
       PrometheusRegistry registry = new PrometheusRegistry();
       try (Dataplane dp = Dataplane.start(cfg, fake, fake, new DataplaneMetrics(registry));

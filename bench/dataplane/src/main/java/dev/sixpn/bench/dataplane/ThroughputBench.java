@@ -27,7 +27,8 @@ import java.util.Map;
 
 /**
  * TCP throughput between two instances on two hosts over wireguard-go, with the programs
- * attached (rewrite to mesh form and back, checks on both sides) and without them (same
+ * attached (rewrite to mesh form and back, checks on both sides, from_underlay on the underlay)
+ * and without them (same
  * namespaces, veths, forwarding and WireGuard; a plain /128 route and AllowedIP instead of the
  * mesh form). iperf3, 5 s per run after 1 s omitted, 5 runs each, interleaved in ABBA order, inside the namespaces.
  */
@@ -141,12 +142,15 @@ public final class ThroughputBench {
       String link = LinkNames.hostSideLink(d == d1 ? a : b);
       String wg = d.config().wgDevice();
       Path progs = d.config().pinDir().resolve("progs");
+      String ul = d.config().underlayDevices().getFirst();
       if (attached) {
+        Sh.mustIn(ns, "tc", "filter", "replace", "dev", ul, "ingress", "pref", "1", "handle", "1", "bpf", "da", "object-pinned", progs.resolve("from_underlay").toString());
         Sh.mustIn(ns, "tc", "filter", "replace", "dev", link, "ingress", "pref", "1", "handle", "1", "bpf", "da", "object-pinned", progs.resolve("from_instance").toString());
         Sh.mustIn(ns, "tc", "filter", "replace", "dev", wg, "ingress", "pref", "1", "handle", "1", "bpf", "da", "object-pinned", progs.resolve("from_mesh").toString());
       } else {
         Sh.in(ns, "tc", "filter", "del", "dev", link, "ingress"); // may already be detached
         Sh.in(ns, "tc", "filter", "del", "dev", wg, "ingress");
+        Sh.in(ns, "tc", "filter", "del", "dev", ul, "ingress");
       }
     }
   }
@@ -156,7 +160,7 @@ public final class ThroughputBench {
     topo.pins(pins);
     return new DataplaneConfig(
         h, Netns.named(hostNs.get(h)), pins, state.resolve("h" + h), "wgt" + run + "h" + h, 51820, 25, 1420,
-        state.resolve("etc"), Duration.ofMinutes(10));
+        state.resolve("etc"), Duration.ofMinutes(10), List.of("ut" + run));
   }
 
   static void waitForPing(Instance a, Instance b) throws InterruptedException {
