@@ -15,8 +15,12 @@ import java.time.Duration;
 public record ProjectorConfig(
     String bootstrapServers, String topic, int maxPollRecords, Duration pollTimeout, int foldParallelism) {
 
-  /** Large batches amortise the WriteBatch commit; 10k keeps a batch under ~50 ms here. */
-  public static final int DEFAULT_MAX_POLL_RECORDS = 10_000;
+  /**
+   * Records per poll, so per write batch when catching up. Large batches collapse repeated keys
+   * (measured here: commit cost per event 11 µs at 2k, 7.4 µs at 10k, 5.3 µs at 50k); when caught
+   * up a poll returns what has arrived at once, so latency does not depend on this.
+   */
+  public static final int DEFAULT_MAX_POLL_RECORDS = 50_000;
 
   public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(100);
 

@@ -189,8 +189,8 @@ public final class StateStore implements StateReader, AutoCloseable {
 
   /** Applies the batch atomically: state and offsets together, or neither. */
   public void commit(StoreBatch batch) {
-    try {
-      db.write(writeOptions, batch.writeBatch());
+    try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch(batch.encode())) {
+      db.write(writeOptions, wb);
     } catch (RocksDBException e) {
       throw failure("commit", e);
     }

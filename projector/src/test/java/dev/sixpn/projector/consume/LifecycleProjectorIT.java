@@ -124,7 +124,7 @@ class LifecycleProjectorIT {
 
   private static String scrape(PrometheusRegistry registry) throws java.io.IOException {
     var out = new java.io.ByteArrayOutputStream();
-    new io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter(false).write(out, registry.scrape());
+    io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(out, registry.scrape());
     return out.toString(StandardCharsets.UTF_8);
   }
 
