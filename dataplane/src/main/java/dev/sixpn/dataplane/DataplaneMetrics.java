@@ -8,6 +8,7 @@ import dev.sixpn.dataplane.reconcile.ReconcileObserver;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.EnumMap;
@@ -27,6 +28,7 @@ public final class DataplaneMetrics {
   private final Histogram reconcileDuration;
   private final Histogram changeToApplied;
   private final AtomicReference<DropsMap> drops = new AtomicReference<>();
+  private final Gauge instancesWithoutLink;
 
   public DataplaneMetrics(PrometheusRegistry registry) {
     mapOps =
@@ -60,6 +62,11 @@ public final class DataplaneMetrics {
             .help("time from a change-feed batch to the end of the pass that applied it")
             .labelNames("scope")
             .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+            .register(registry);
+    instancesWithoutLink =
+        Gauge.builder()
+            .name("sixpn_dataplane_instances_without_link")
+            .help("started instances of this host whose link does not exist (runtime late or gone)")
             .register(registry);
     CounterWithCallback.builder()
         .name("sixpn_dataplane_drops")
@@ -101,6 +108,7 @@ public final class DataplaneMetrics {
     if (report.changeLatencyNanos() >= 0) {
       changeToApplied.labelValues(scope).observe(report.changeLatencyNanos() / 1e9);
     }
+    instancesWithoutLink.set(report.result().missingLinks().size());
   }
 
   /** Drop counts by reason, for logs and tests. */
