@@ -40,6 +40,7 @@ public final class DnsMetrics {
         .name("sixpn_dns_queries")
         .help("DNS queries answered, by query type, response code and transport")
         .labelNames("qtype", "rcode", "transport")
+        .withoutExemplars() // no tracing here; sampling exemplars costs on every increment
         .register(registry);
     refused = Counter.builder()
         .name("sixpn_dns_refused")
