@@ -52,6 +52,7 @@ public final class ProjectorBench {
       double cpu = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos() / 1e9;
       System.out.printf("bootstrap: %d events folded in %.2f s = %.0f events/s (process cpu %.2f s, incl. JVM start and JIT)%n",
           records, seconds, records / seconds, cpu);
+      System.out.println("cpu seconds by thread: " + Rss.cpuByThread());
       System.gc();
       System.out.printf("rss after bootstrap: %.0f MiB (heap used %.0f MiB)%n", Rss.kib() / 1024.0,
           (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1048576.0);
