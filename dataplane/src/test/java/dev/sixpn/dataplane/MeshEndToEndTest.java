@@ -85,6 +85,17 @@ class MeshEndToEndTest {
     Privileges.requireKernelAndTools("ip", "tc", "bpftool", "nsenter", "ping", "wireguard-go");
     stateRoot = Files.createTempDirectory("sixpn-dp-e2e-");
     topo.directory(stateRoot);
+    Path etcNetns = Path.of("/etc/netns");
+    if (!Files.exists(etcNetns)) {
+      // Made by the dataplane's first resolver file; removed again if nothing else is in it.
+      topo.onClose(() -> {
+        try {
+          Files.deleteIfExists(etcNetns);
+        } catch (java.io.IOException notEmpty) {
+          System.err.println("cleanup: /etc/netns kept: " + notEmpty);
+        }
+      });
+    }
     for (long h : List.of(H1, H2)) {
       topo.netns(hostNs.get(h));
     }
