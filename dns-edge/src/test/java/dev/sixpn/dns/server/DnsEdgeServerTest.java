@@ -344,6 +344,22 @@ class DnsEdgeServerTest {
   }
 
   @Test
+  void tcp_idleConnectionIsClosed() throws Exception {
+    DnsEdgeConfig base = testConfig(OptionalLong.of(1), List.of());
+    DnsEdgeConfig quick = new DnsEdgeConfig(base.listen(), 1, base.upstreams(), base.forwardAttemptTimeout(), base.devLoopbackNetwork(),
+        base.maxUdpPayload(), base.cacheEntries(), Duration.ofMillis(200));
+    try (DnsEdgeServer s = new DnsEdgeServer(quick, state, state, new PrometheusRegistry());
+        java.net.Socket c = new java.net.Socket()) {
+      s.start();
+      c.connect(s.tcpAddresses().getFirst(), 2000);
+      c.setSoTimeout(3000);
+      long t0 = System.nanoTime();
+      assertEquals(-1, c.getInputStream().read(), "server closes an idle connection");
+      assertTrue(System.nanoTime() - t0 < 2_500_000_000L);
+    }
+  }
+
+  @Test
   void metrics_countQueriesByTypeAndRcode() throws Exception {
     double before = counterWith("sixpn_dns_queries", "AAAA", "NXDOMAIN");
     send(resolver(false, 1232), "nope.internal.", Type.AAAA);
