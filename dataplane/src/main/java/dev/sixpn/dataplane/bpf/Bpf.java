@@ -24,8 +24,17 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Bpf {
 
-  /** __NR_bpf on x86-64 (arch/x86/entry/syscalls/syscall_64.tbl). */
-  static final long SYS_BPF = 321;
+  /**
+   * __NR_bpf: 321 on x86-64 (arch/x86/entry/syscalls/syscall_64.tbl), 280 on arm64
+   * (include/uapi/asm-generic/unistd.h).
+   */
+  static final long SYS_BPF =
+      switch (System.getProperty("os.arch")) {
+        case "amd64", "x86_64" -> 321;
+        case "aarch64" -> 280;
+        default -> throw new ExceptionInInitializerError(
+            "bpf(2) syscall number unknown for os.arch=" + System.getProperty("os.arch") + ": add it to Bpf.SYS_BPF");
+      };
 
   public static final int BPF_MAP_LOOKUP_ELEM = 1;
   public static final int BPF_MAP_UPDATE_ELEM = 2;
