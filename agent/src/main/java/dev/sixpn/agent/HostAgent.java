@@ -108,7 +108,7 @@ public final class HostAgent implements AutoCloseable {
   }
 
   private dev.sixpn.dataplane.DataplaneConfig dataplaneOrDefault() {
-    return config.dataplane().orElse(dev.sixpn.dataplane.DataplaneConfig.defaults(config.host(), config.dataDir()));
+    return config.dataplane().orElse(dev.sixpn.dataplane.DataplaneConfig.defaults(config.host(), config.dataDir(), java.util.List.of()));
   }
 
   public StateStore store() {

@@ -64,6 +64,10 @@ final class AgentCommand implements Callable<Integer> {
   @Option(names = "--wg-port", defaultValue = "51820", description = "WireGuard UDP port (default: ${DEFAULT-VALUE}).")
   int wgPort;
 
+  @Option(names = "--underlay",
+      description = "Underlay interface where WireGuard's UDP arrives, repeatable; 6PN and mesh-form packets arriving there outside WireGuard are dropped.")
+  List<String> underlay = new ArrayList<>();
+
   @Option(names = "--region", description = "Announce this host with host.joined: its region (needs --lat, --lon, --endpoint).")
   String region;
 
@@ -108,11 +112,12 @@ final class AgentCommand implements Callable<Integer> {
     }
     Optional<DataplaneConfig> dataplane = Optional.empty();
     if (!noDataplane) {
-      DataplaneConfig d = DataplaneConfig.defaults(host, dir);
+      DataplaneConfig d = DataplaneConfig.defaults(host, dir, underlay);
       dataplane =
           Optional.of(
               new DataplaneConfig(host, Netns.CURRENT, pinDir != null ? pinDir : Path.of("/sys/fs/bpf/sixpn-" + host), dir,
-                  wgDevice != null ? wgDevice : "sixpn" + host, wgPort, d.keepaliveSeconds(), d.mtu(), d.netnsEtc(), d.resync()));
+                  wgDevice != null ? wgDevice : "sixpn" + host, wgPort, d.keepaliveSeconds(), d.mtu(), d.netnsEtc(), d.resync(),
+                  d.underlayDevices()));
     }
     Optional<HostAgentConfig.Announcement> announce = Optional.empty();
     if (region != null || latitude != null || longitude != null || endpoint != null) {

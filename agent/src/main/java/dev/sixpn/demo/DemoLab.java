@@ -89,7 +89,7 @@ final class DemoLab implements AutoCloseable {
     cmd.addAll(javaCommand);
     cmd.addAll(List.of("agent", "--host", Long.toString(h.id()), "--bootstrap", BROKER_IP + ":" + BROKER_PORT,
         "--data-dir", work.resolve("h" + h.id()).toString(), "--pin-dir", pinDir(h.id()), "--wg-device", wgDevice(h.id()),
-        "--wg-port", "51820", "--region", h.region(), "--lat", Double.toString(h.latitude()), "--lon", Double.toString(h.longitude()),
+        "--wg-port", "51820", "--underlay", "u0", "--region", h.region(), "--lat", Double.toString(h.latitude()), "--lon", Double.toString(h.longitude()),
         "--endpoint", underlay(h.id()) + ":51820", "--upstream", BROKER_IP + ":53", "--metrics", "127.0.0.1:9464"));
     Path log = work.resolve("h" + h.id() + ".log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
