@@ -59,7 +59,7 @@ public final class DataplaneMetrics {
     changeToApplied =
         Histogram.builder()
             .name("sixpn_dataplane_change_applied_seconds")
-            .help("time from a change-feed batch to the end of the pass that applied it")
+            .help("time from a batch's commit in the projector to the end of the pass that applied it")
             .labelNames("scope")
             .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
             .register(registry);

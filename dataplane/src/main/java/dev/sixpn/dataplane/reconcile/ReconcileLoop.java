@@ -30,7 +30,7 @@ public final class ReconcileLoop implements AutoCloseable {
   private final Consumer<PassReport> report;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean queued = new AtomicBoolean();
-  /** System.nanoTime() of the oldest change not yet reconciled, 0 if none. */
+  /** Commit time (System.nanoTime()) of the oldest change not yet reconciled, 0 if none. */
   private final AtomicLong pendingSince = new AtomicLong();
   private AutoCloseable subscription;
 
@@ -79,7 +79,8 @@ public final class ReconcileLoop implements AutoCloseable {
     if (change.isEmpty()) {
       return;
     }
-    pendingSince.compareAndSet(0, System.nanoTime());
+    // From the projector's commit, not from this call: the metric then includes feed delivery.
+    pendingSince.compareAndSet(0, change.committedAtNanos());
     trigger();
   }
 
