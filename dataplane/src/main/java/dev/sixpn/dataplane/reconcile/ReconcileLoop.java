@@ -37,7 +37,7 @@ public final class ReconcileLoop implements AutoCloseable {
   /**
    * What one pass did, for metrics.
    *
-   * @param changeLatencyNanos time from the oldest change notification it covered to its end, or
+   * @param changeLatencyNanos time from the commit of the oldest change it covered to its end, or
    *     -1 if it was not woken by a change
    */
   public record PassReport(ReconcileResult result, long changeLatencyNanos) {}
