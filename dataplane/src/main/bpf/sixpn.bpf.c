@@ -170,11 +170,18 @@ static __always_inline int rewrite_addresses(struct __sk_buff *skb, __u32 l3_off
 	return TC_ACT_OK;
 }
 
-/* Router/neighbour solicitation and advertisement (ICMPv6 133-136) always pass. */
+/*
+ * Router/neighbour solicitation and advertisement (ICMPv6 133-136) pass, but only to link-scope
+ * destinations (fe80::/10, ff02::/16), where they belong (RFC 4861): an ND-typed packet to a
+ * routable address would otherwise be forwarded unchecked to another network.
+ */
 static __always_inline int is_neighbour_discovery(struct __sk_buff *skb, const struct ipv6hdr *ip6, __u32 l3_off)
 {
 	__u8 type;
+	__u16 dst0 = word(&ip6->daddr, 0);
 	if (ip6->nexthdr != IPPROTO_ICMPV6)
+		return 0;
+	if ((dst0 & 0xffc0) != 0xfe80 && dst0 != 0xff02)
 		return 0;
 	if (bpf_skb_load_bytes(skb, l3_off + sizeof(struct ipv6hdr), &type, 1) < 0)
 		return 0;

@@ -94,8 +94,17 @@ class ProgramVerdictTest {
     for (int type = 133; type <= 136; type++) {
       run(icmp(addr("fe80::1234"), addr("ff02::1:ff00:1"), type), null);
     }
+    run(icmp(addr("fe80::1234"), addr("fe80::1"), 135), null); // unicast NUD to the gateway
     run(icmp(addr("fe80::1234"), addr("ff02::16"), 143), DropReason.MULTICAST); // MLD is not ND
     run(icmp(addr("fe80::1234"), addr("fe80::1"), 128), DropReason.LINK_LOCAL);
+  }
+
+  @Test
+  void neighbourDiscoveryTypesToRoutableAddressesGetNoFreePass() throws Exception {
+    SixpnAddress otherNetwork = SixpnAddress.ofInstance(NET + 1, HOST, 2);
+    run(icmp(SELF.toBytes(), otherNetwork.toBytes(), 135), DropReason.CROSS_NETWORK);
+    run(icmp(addr("fe80::1234"), otherNetwork.toBytes(), 136), DropReason.LINK_LOCAL);
+    run(icmp(SELF.toBytes(), addr("2001:db8::1"), 134), DropReason.NOT_6PN_DEST);
   }
 
   @Test
