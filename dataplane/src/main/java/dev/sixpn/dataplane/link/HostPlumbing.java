@@ -26,9 +26,13 @@ public interface HostPlumbing {
   /** Attaches from_underlay to an underlay interface's tc ingress. */
   void attachFromUnderlay(String device);
 
+  /** A route "device" meaning a route of type unreachable (no device). */
+  String UNREACHABLE = "unreachable";
+
   /** Routes the dataplane installed (protocol {@link IpPlumbing#ROUTE_PROTOCOL}), prefix to device. */
   Map<String, String> routes();
 
+  /** @param device a link name, or {@link #UNREACHABLE} */
   void replaceRoute(String prefix, String device);
 
   /** Deletes one of our routes; an absent route is not an error. */

@@ -127,6 +127,10 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
     Map<String, String> out = new HashMap<>();
     for (String line : r.stdout().split("\n")) {
       List<String> words = List.of(line.trim().split("\\s+"));
+      if (words.size() >= 2 && words.getFirst().equals(UNREACHABLE)) {
+        out.put(Prefixes.canonical(words.get(1)), UNREACHABLE);
+        continue;
+      }
       int dev = words.indexOf("dev");
       if (words.isEmpty() || words.getFirst().isEmpty() || dev < 0 || dev + 1 >= words.size()) {
         continue;
@@ -138,6 +142,10 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
 
   @Override
   public void replaceRoute(String prefix, String device) {
+    if (device.equals(UNREACHABLE)) {
+      netns.run("ip", "-6", "route", "replace", UNREACHABLE, prefix, "proto", Integer.toString(ROUTE_PROTOCOL)).orThrow("");
+      return;
+    }
     netns.run("ip", "-6", "route", "replace", prefix, "dev", device, "proto", Integer.toString(ROUTE_PROTOCOL))
         .orThrow("is the link " + device + " there and up?");
   }

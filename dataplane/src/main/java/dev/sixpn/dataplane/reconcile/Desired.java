@@ -39,6 +39,13 @@ public record Desired(
   /** Every mesh-form address is routed to the WireGuard device; WireGuard picks the peer. */
   public static final String MESH_ROUTE = Prefixes.canonical("fdab::/16");
 
+  /**
+   * 6PN addresses that are not a local instance's /128 (or answered by the host itself) must not
+   * follow the host's default route out to the underlay: more specific routes win, this catches
+   * the rest.
+   */
+  public static final String SIXPN_UNREACHABLE = Prefixes.canonical("fdaa::/16");
+
   private static final Logger log = LoggerFactory.getLogger(Desired.class);
 
   /**
@@ -62,6 +69,7 @@ public record Desired(
     Map<String, InstancePlumbing> files = new HashMap<>();
     List<String> missing = new ArrayList<>();
     routes.put(MESH_ROUTE, wgDevice);
+    routes.put(SIXPN_UNREACHABLE, dev.sixpn.dataplane.link.HostPlumbing.UNREACHABLE);
     // Links named by the convention get the program as soon as they exist: with no entry in
     // sixpn_links everything from them is dropped until their instance starts.
     links.forEach((name, ifindex) -> {

@@ -125,6 +125,7 @@ class ReconcilerTest {
     assertEquals(
         Map.of(
             Desired.MESH_ROUTE, "wg0",
+            Desired.SIXPN_UNREACHABLE, dev.sixpn.dataplane.link.HostPlumbing.UNREACHABLE,
             Prefixes.host(a.address()), LinkNames.hostSideLink(a),
             Prefixes.host(b.address()), LinkNames.hostSideLink(b)),
         plumbing.routes);
@@ -189,7 +190,7 @@ class ReconcilerTest {
     assertEquals(Map.of(10, new LinkInfo(a.address(), 0)), links.map);
     assertEquals(Map.of(a.address(), new LocalInstance(10, 0)), locals.map);
     assertEquals(Set.of(otherKey), device.peers.keySet());
-    assertEquals(Set.of(Desired.MESH_ROUTE, Prefixes.host(a.address())), plumbing.routes.keySet());
+    assertEquals(Set.of(Desired.MESH_ROUTE, Desired.SIXPN_UNREACHABLE, Prefixes.host(a.address())), plumbing.routes.keySet());
     assertFalse(Files.exists(etc.resolve("old")));
     assertTrue(Files.exists(etc.resolve("foreign/resolv.conf")), "another host's files are not ours to prune");
     assertTrue(plumbing.writes.contains("attach " + LinkNames.hostSideLink(a)), "a fresh process re-attaches once");
