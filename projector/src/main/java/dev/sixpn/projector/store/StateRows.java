@@ -28,12 +28,16 @@ public final class StateRows {
     List<byte[]> ids = new ArrayList<>(events.size());
     List<byte[]> instances = new ArrayList<>();
     List<byte[]> addresses = new ArrayList<>();
+    java.util.Set<ByteKey> apps = new java.util.HashSet<>();
+    java.util.Set<Long> networks = new java.util.HashSet<>();
     for (dev.sixpn.events.LifecycleEvent e : events) {
       ids.add(e.eventId().getBytes(StandardCharsets.UTF_8));
       switch (e) {
         case dev.sixpn.events.LifecycleEvent.InstanceStarted s -> {
           instances.add(Keys.instance(s.network(), s.app(), s.instanceId()));
           addresses.add(s.address().toBytes());
+          apps.add(new ByteKey(Keys.appRow(s.network(), s.app())));
+          networks.add(s.network());
         }
         case dev.sixpn.events.LifecycleEvent.InstanceStopped s -> instances.add(Keys.instance(s.network(), s.app(), s.instanceId()));
         case dev.sixpn.events.LifecycleEvent.InstanceDestroyed s -> instances.add(Keys.instance(s.network(), s.app(), s.instanceId()));
@@ -43,6 +47,8 @@ public final class StateRows {
     batch.prefetch(Family.EVENT_IDS, ids);
     batch.prefetch(Family.INSTANCES, instances);
     batch.prefetch(Family.BY_ADDRESS, addresses);
+    batch.prefetch(Family.APPS, apps.stream().map(k -> k.bytes).toList());
+    batch.prefetch(Family.NETWORKS, networks.stream().map(Keys::network).toList());
   }
 
   public boolean seenEvent(byte[] eventId) {

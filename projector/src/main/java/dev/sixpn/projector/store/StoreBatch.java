@@ -28,6 +28,12 @@ public final class StoreBatch implements AutoCloseable {
   private final StateStore store;
   private final ReadOptions readOptions = new ReadOptions();
   private final EnumMap<Family, HashMap<ByteKey, byte[]>> overlay = new EnumMap<>(Family.class);
+  /**
+   * Sorted copies of a family's overlay, made on its first {@link #scan} and kept in step after:
+   * scans (app and network deletion) are rare, but a scan over an unsorted overlay of a 50k-event
+   * batch was a third of the fold's time.
+   */
+  private final EnumMap<Family, TreeMap<byte[], byte[]>> sorted = new EnumMap<>(Family.class);
   /** Committed values read ahead by {@link #prefetch}; a null value means "absent". */
   private final EnumMap<Family, HashMap<ByteKey, byte[]>> fetched = new EnumMap<>(Family.class);
 
@@ -105,11 +111,20 @@ public final class StoreBatch implements AutoCloseable {
   }
 
   public void put(Family family, byte[] key, byte[] value) {
-    overlay(family).put(new ByteKey(key), value.length == 0 ? new byte[0] : value);
+    byte[] v = value.length == 0 ? new byte[0] : value;
+    overlay(family).put(new ByteKey(key), v);
+    TreeMap<byte[], byte[]> s = sorted.get(family);
+    if (s != null) {
+      s.put(key, v);
+    }
   }
 
   public void delete(Family family, byte[] key) {
     overlay(family).put(new ByteKey(key), TOMBSTONE);
+    TreeMap<byte[], byte[]> s = sorted.get(family);
+    if (s != null) {
+      s.put(key, TOMBSTONE);
+    }
   }
 
   /** Every (key, value) under {@code prefix}, in key order, seeing this batch's writes. */
@@ -120,17 +135,24 @@ public final class StoreBatch implements AutoCloseable {
         merged.put(it.key(), it.value());
       }
     }
-    // Scans are rare (app and network deletion): a pass over this batch's writes is fine.
     HashMap<ByteKey, byte[]> o = overlay.get(family);
     if (o != null) {
-      for (Map.Entry<ByteKey, byte[]> e : o.entrySet()) {
-        if (!Keys.startsWith(e.getKey().bytes, prefix)) {
-          continue;
+      TreeMap<byte[], byte[]> s = sorted.get(family);
+      if (s == null) {
+        s = new TreeMap<>(Arrays::compareUnsigned);
+        for (Map.Entry<ByteKey, byte[]> e : o.entrySet()) {
+          s.put(e.getKey().bytes, e.getValue());
+        }
+        sorted.put(family, s);
+      }
+      for (Map.Entry<byte[], byte[]> e : s.tailMap(prefix, true).entrySet()) {
+        if (!Keys.startsWith(e.getKey(), prefix)) {
+          break;
         }
         if (e.getValue() == TOMBSTONE) {
-          merged.remove(e.getKey().bytes);
+          merged.remove(e.getKey());
         } else {
-          merged.put(e.getKey().bytes, e.getValue());
+          merged.put(e.getKey(), e.getValue());
         }
       }
     }

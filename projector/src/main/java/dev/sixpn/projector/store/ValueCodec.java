@@ -63,9 +63,14 @@ public final class ValueCodec {
     String group = getString(b);
     String region = getString(b);
     int n = b.getShort();
-    Map<String, String> meta = new LinkedHashMap<>();
-    for (int k = 0; k < n; k++) {
-      meta.put(getString(b), getString(b));
+    Map<String, String> meta;
+    if (n == 0) {
+      meta = Map.of();
+    } else {
+      meta = new LinkedHashMap<>();
+      for (int k = 0; k < n; k++) {
+        meta.put(getString(b), getString(b));
+      }
     }
     return new Instance(id, network, app, group, host, region, SixpnAddress.fromBytes(addr), status, meta);
   }
