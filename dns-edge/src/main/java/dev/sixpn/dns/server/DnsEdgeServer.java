@@ -133,8 +133,16 @@ public final class DnsEdgeServer implements AutoCloseable {
       DatagramDnsQueryDecoder udpDecoder = new DatagramDnsQueryDecoder(errors);
       DatagramDnsResponseEncoder udpEncoder = new DatagramDnsResponseEncoder();
       for (InetSocketAddress address : config.listen()) {
-        bindUdp(address, udpClass, udpDecoder, udpEncoder, handler);
-        bindTcp(address, serverClass, errors, handler);
+        if (address.getPort() == 0) {
+          // the kernel picks the UDP port; TCP takes the same one
+          bindUdp(address, udpClass, udpDecoder, udpEncoder, handler);
+          bindTcp(address, serverClass, errors, handler);
+        } else {
+          // TCP first: a second server on the address fails here, before its UDP sockets could
+          // join ours through SO_REUSEPORT
+          bindTcp(address, serverClass, errors, handler);
+          bindUdp(address, udpClass, udpDecoder, udpEncoder, handler);
+        }
       }
       if (config.devLoopbackNetwork().isPresent()) {
         LOG.warn("DEVELOPMENT option on: loopback sources are treated as network {}", config.devLoopbackNetwork().getAsLong());
@@ -182,7 +190,9 @@ public final class DnsEdgeServer implements AutoCloseable {
 
   private void bindTcp(InetSocketAddress address, Class<? extends ServerSocketChannel> serverClass, WireErrors errors, QueryHandler handler)
       throws InterruptedException {
-    InetSocketAddress target = udpBound.isEmpty() ? address : new InetSocketAddress(address.getAddress(), udpBound.getLast().getPort());
+    InetSocketAddress target = address.getPort() != 0 || udpBound.isEmpty()
+        ? address
+        : new InetSocketAddress(address.getAddress(), udpBound.getLast().getPort());
     long idleMillis = config.tcpIdleTimeout().toMillis();
     ServerBootstrap b = new ServerBootstrap().group(group).channel(serverClass)
         .option(ChannelOption.SO_BACKLOG, 1024)
@@ -194,9 +204,8 @@ public final class DnsEdgeServer implements AutoCloseable {
             ch.pipeline().addLast(handler);
           }
         });
-    if (epoll) {
-      b.option(UnixChannelOption.SO_REUSEPORT, true);
-    }
+    // No SO_REUSEPORT here, on purpose: the one TCP listener makes a second server on the same
+    // address fail to start ("address in use") instead of silently sharing the UDP port with it.
     Channel ch = b.bind(target).sync().channel();
     channels.add(ch);
     tcpBound.add((InetSocketAddress) ch.localAddress());

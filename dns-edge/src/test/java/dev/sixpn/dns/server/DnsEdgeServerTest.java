@@ -379,6 +379,15 @@ class DnsEdgeServerTest {
   }
 
   @Test
+  void start_secondServerOnSameAddressFails() throws Exception {
+    DnsEdgeConfig same = testConfig(OptionalLong.of(1), List.of()).withListen(List.of(address));
+    DnsEdgeServer second = new DnsEdgeServer(same, state, state, new PrometheusRegistry());
+    assertThrows(Exception.class, second::start, "UDP sockets share the port, but the TCP listener must not");
+    second.close();
+    assertEquals(Rcode.NOERROR, send(resolver(false, 1232), "fearsome-bagel-43.internal.", Type.AAAA).getRcode());
+  }
+
+  @Test
   void start_bindFailureReleasesEverything() throws Exception {
     DnsEdgeConfig taken = testConfig(OptionalLong.empty(), List.of()).withListen(List.of(new InetSocketAddress("192.0.2.1", 0)));
     DnsEdgeServer s = new DnsEdgeServer(taken, state, state, new PrometheusRegistry());
