@@ -127,6 +127,11 @@ public final class HostAgent implements AutoCloseable {
     return registry;
   }
 
+  /** The port metrics are served on, or -1 when off. */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.getPort();
+  }
+
   /** Blocks until the projector thread ends (on close, or on a fatal store error). */
   public void awaitTermination() throws InterruptedException {
     projectorDone.await();

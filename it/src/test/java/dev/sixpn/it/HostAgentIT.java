@@ -60,7 +60,8 @@ class HostAgentIT {
           new HostAgentConfig(7, broker.bootstrapServers(), "agent-it", dir.resolve("h7"),
               Optional.of(DnsEdgeConfig.defaults().withListen(List.of(dnsAddress)).withEventLoops(1)
                   .withUpstreams(List.of(), Duration.ofMillis(200)).withDevLoopbackNetwork(OptionalLong.of(1))),
-              Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofSeconds(60));
+              Optional.empty(), Optional.empty(), Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+              Duration.ofSeconds(60));
       SixpnAddress first = start(publisher, "web-1", 1, "web");
       start(publisher, "other-1", 2, "secret");
       publisher.flush();
@@ -81,6 +82,10 @@ class HostAgentIT {
           visibleNanos.add(System.nanoTime() - t0);
         }
         assertEquals(expected, aaaa(dnsAddress, "web.internal"));
+        String metrics = get("http://127.0.0.1:" + agent.metricsPort() + "/metrics");
+        for (String name : List.of("sixpn_projector_events_folded_total", "sixpn_projector_lag_records", "sixpn_dns_queries_total")) {
+          assertTrue(metrics.contains(name), name + " missing from /metrics");
+        }
       }
       Collections.sort(visibleNanos);
       System.out.printf("publish -> AAAA visible: p50 %.1f ms, max %.1f ms over %d instances%n",
@@ -91,6 +96,15 @@ class HostAgentIT {
       try (HostAgent restarted = HostAgent.start(config)) {
         assertEquals(expected, aaaa(dnsAddress, "web.internal"), "state after restart, with the stop made while the agent was down");
       }
+    }
+  }
+
+  private static String get(String url) throws Exception {
+    try (var client = java.net.http.HttpClient.newHttpClient()) {
+      var response = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, response.statusCode());
+      return response.body();
     }
   }
 
