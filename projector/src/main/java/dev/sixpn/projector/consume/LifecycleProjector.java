@@ -3,6 +3,7 @@ package dev.sixpn.projector.consume;
 import dev.sixpn.projector.fold.ChangeCollector;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
 import dev.sixpn.projector.store.StateStore;
+import dev.sixpn.projector.store.StoreBatch;
 import dev.sixpn.state.ChangeFeed;
 import dev.sixpn.state.StateChange;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -31,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every host reads every partition with {@code assign()} (no consumer group) and keeps its
  * position in the store: each poll batch is folded into ONE RocksDB write batch together with the
  * next offset of each partition it read, so state and position cannot disagree. On start it seeks
- * to the stored offsets (groups of partitions fold in parallel, each group in its own batch with
- * its own offsets: {@link PartitionsFold}). A record that cannot be folded (malformed, unknown type or schema, or
+ * to the stored offsets. Within a poll, groups of keys (networks, hosts) fold in parallel, each
+ * into its own batch ({@link KeyGroupFold}), committed together in one write. A record that cannot be folded (malformed, unknown type or schema, or
  * breaking a rule) is quarantined in the same batch with its partition, offset and reason; the
  * projector never stops on bad input.
  *
@@ -45,6 +47,9 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
 
   /** How often the partition count of the topic is checked for growth. */
   static final Duration PARTITION_REFRESH = Duration.ofSeconds(10);
+
+  /** Below this many records per group, splitting a poll costs more than it saves. */
+  static final int MIN_RECORDS_PER_GROUP = 500;
 
 
   private final ProjectorConfig config;
@@ -146,23 +151,41 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       return 0;
     }
     long start = System.nanoTime();
-    List<TopicPartition> partitions = new ArrayList<>(records.partitions());
-    PartitionsFold[] groups = new PartitionsFold[Math.min(config.foldParallelism(), partitions.size())];
-    for (int g = 0; g < groups.length; g++) {
-      groups[g] = new PartitionsFold();
-    }
-    for (int i = 0; i < partitions.size(); i++) {
-      groups[i % groups.length].records.addAll(records.records(partitions.get(i)));
-    }
-    if (groups.length == 1) {
-      groups[0].run(store);
-    } else {
-      java.util.Arrays.stream(groups).parallel().forEach(g -> g.run(store));
+    int groupCount = Math.max(1, Math.min(config.foldParallelism(), records.count() / MIN_RECORDS_PER_GROUP));
+    KeyGroupFold[] groups = new KeyGroupFold[groupCount];
+    Map<Integer, Long> nextOffsets = new HashMap<>();
+    try {
+      for (int g = 0; g < groupCount; g++) {
+        groups[g] = new KeyGroupFold(store);
+      }
+      for (ConsumerRecord<String, byte[]> r : records) {
+        // One network's (or host's) records always land in the same group, in partition order.
+        int g = r.key() == null ? 0 : Math.floorMod(r.key().hashCode(), groupCount);
+        groups[g].records.add(r);
+        nextOffsets.merge(r.partition(), r.offset() + 1, Math::max);
+      }
+      if (groupCount == 1) {
+        groups[0].run();
+      } else {
+        java.util.Arrays.stream(groups).parallel().forEach(KeyGroupFold::run);
+      }
+      nextOffsets.forEach(groups[0].batch::putOffset);
+      List<StoreBatch> batches = new ArrayList<>(groupCount);
+      for (KeyGroupFold g : groups) {
+        batches.add(g.batch);
+      }
+      store.commit(batches);
+    } finally {
+      for (KeyGroupFold g : groups) {
+        if (g != null) {
+          g.close();
+        }
+      }
     }
     long committedAt = System.nanoTime();
     metrics.committed(committedAt - start);
     ChangeCollector changes = new ChangeCollector();
-    for (PartitionsFold g : groups) {
+    for (KeyGroupFold g : groups) {
       changes.addAll(g.changes);
       g.folded.forEach(metrics::folded);
       g.quarantined.forEach(metrics::quarantined);

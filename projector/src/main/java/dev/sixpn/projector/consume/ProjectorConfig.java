@@ -9,8 +9,8 @@ import java.time.Duration;
  * @param topic the lifecycle topic; default {@code sixpn.lifecycle}
  * @param maxPollRecords records per poll, so per RocksDB batch; 1..1,000,000, default {@value #DEFAULT_MAX_POLL_RECORDS}
  * @param pollTimeout how long one poll waits for records; positive, default 100 ms
- * @param foldParallelism groups of partitions folded at once, each in its own write batch;
- *     1..64, default the number of cores
+ * @param foldParallelism groups of keys (networks, hosts) a poll is folded in at once; 1..64,
+ *     default the number of cores
  */
 public record ProjectorConfig(
     String bootstrapServers, String topic, int maxPollRecords, Duration pollTimeout, int foldParallelism) {

@@ -187,6 +187,27 @@ public final class StateStore implements StateReader, AutoCloseable {
     return new StoreBatch(this);
   }
 
+  /**
+   * Applies several batches as ONE atomic write. Their keys must be disjoint (the projector folds
+   * groups of networks in parallel, each into its own batch, and commits them together so a
+   * partition's offset never runs ahead of any of its records).
+   */
+  public void commit(List<StoreBatch> batches) {
+    int entries = 0;
+    for (StoreBatch b : batches) {
+      entries += b.size();
+    }
+    WriteBatchEncoder encoder = new WriteBatchEncoder(entries * 64);
+    for (StoreBatch b : batches) {
+      b.encodeInto(encoder);
+    }
+    try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch(encoder.toBytes())) {
+      db.write(writeOptions, wb);
+    } catch (RocksDBException e) {
+      throw failure("commit", e);
+    }
+  }
+
   /** Applies the batch atomically: state and offsets together, or neither. */
   public void commit(StoreBatch batch) {
     try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch(batch.encode())) {

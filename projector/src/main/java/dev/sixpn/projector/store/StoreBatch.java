@@ -47,11 +47,21 @@ public final class StoreBatch implements AutoCloseable {
    * memtable one insert.
    */
   byte[] encode() {
+    WriteBatchEncoder encoder = new WriteBatchEncoder(size() * 64);
+    encodeInto(encoder);
+    return encoder.toBytes();
+  }
+
+  /** Keys written (or deleted) by this batch. */
+  int size() {
     int entries = 0;
     for (HashMap<ByteKey, byte[]> o : overlay.values()) {
       entries += o.size();
     }
-    WriteBatchEncoder encoder = new WriteBatchEncoder(entries * 64);
+    return entries;
+  }
+
+  void encodeInto(WriteBatchEncoder encoder) {
     for (Map.Entry<Family, HashMap<ByteKey, byte[]>> f : overlay.entrySet()) {
       int cf = store.handle(f.getKey()).getID();
       for (Map.Entry<ByteKey, byte[]> e : f.getValue().entrySet()) {
@@ -62,7 +72,6 @@ public final class StoreBatch implements AutoCloseable {
         }
       }
     }
-    return encoder.toBytes();
   }
 
   private HashMap<ByteKey, byte[]> overlay(Family family) {

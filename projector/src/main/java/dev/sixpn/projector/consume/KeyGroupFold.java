@@ -10,22 +10,22 @@ import dev.sixpn.projector.store.StateRows;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.projector.store.StoreBatch;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The records of one poll from a set of partitions, folded and committed as ONE write batch with
- * those partitions' next offsets. Partitions never share state a fold reads (a network's events,
- * and so its instances, apps and event ids, all live in one partition; host events only write), so
- * groups of partitions fold in parallel, each exactly once on its own.
+ * The records of one poll whose keys fall in one group, folded into their own {@link StoreBatch}.
+ * Groups never share a row (a key is a network, whose instances, apps, addresses and event ids
+ * are its own, or a host, whose events only write its host row), so groups fold in parallel; the
+ * projector then commits all groups' batches with the offsets in one atomic write.
  */
-final class PartitionsFold {
+final class KeyGroupFold implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(PartitionsFold.class);
+  private static final Logger LOG = LoggerFactory.getLogger(KeyGroupFold.class);
+
+  final StoreBatch batch;
 
   final List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
   final ChangeCollector changes = new ChangeCollector();
@@ -33,7 +33,11 @@ final class PartitionsFold {
   final List<String> quarantined = new ArrayList<>();
   int duplicates;
 
-  void run(StateStore store) {
+  KeyGroupFold(StateStore store) {
+    this.batch = store.newBatch();
+  }
+
+  void run() {
     // Decode first, so the fold's point reads can be fetched with one MultiGet per family.
     Object[] decoded = new Object[records.size()];
     List<LifecycleEvent> events = new ArrayList<>(records.size());
@@ -46,13 +50,11 @@ final class PartitionsFold {
         decoded[i] = e;
       }
     }
-    try (StoreBatch batch = store.newBatch()) {
+    {
       StateRows rows = new StateRows(batch);
       rows.prefetch(events);
-      Map<Integer, Long> nextOffsets = new HashMap<>();
       for (int i = 0; i < decoded.length; i++) {
         ConsumerRecord<String, byte[]> r = records.get(i);
-        nextOffsets.put(r.partition(), r.offset() + 1);
         String reason;
         String message;
         try {
@@ -77,8 +79,11 @@ final class PartitionsFold {
         quarantined.add(reason);
         LOG.warn("quarantined record topic={} partition={} offset={} reason={} message=\"{}\"", r.topic(), r.partition(), r.offset(), reason, message);
       }
-      nextOffsets.forEach(batch::putOffset);
-      store.commit(batch);
     }
+  }
+
+  @Override
+  public void close() {
+    batch.close();
   }
 }
