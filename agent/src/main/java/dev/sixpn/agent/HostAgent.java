@@ -59,12 +59,22 @@ public final class HostAgent implements AutoCloseable {
 
   private void startParts() throws Exception {
     store = StateStore.open(config.stateDir());
-    projector = new LifecycleProjector(ProjectorConfig.of(config.bootstrapServers(), config.topic()), store, new ProjectorMetrics(registry));
+    projector =
+        new LifecycleProjector(
+            ProjectorConfig.of(config.bootstrapServers(), config.topic()),
+            store,
+            new ProjectorMetrics(registry));
     long t0 = System.nanoTime();
     boolean caughtUp = projector.catchUp(config.catchUpTimeout());
-    LOG.info("projector caught_up={} host={} seconds={}", caughtUp, config.host(), String.format("%.2f", (System.nanoTime() - t0) / 1e9));
+    LOG.info(
+        "projector caught_up={} host={} seconds={}",
+        caughtUp,
+        config.host(),
+        String.format("%.2f", (System.nanoTime() - t0) / 1e9));
     if (config.dataplane().isPresent()) {
-      dataplane = Dataplane.start(config.dataplane().get(), store, projector, new DataplaneMetrics(registry));
+      dataplane =
+          Dataplane.start(
+              config.dataplane().get(), store, projector, new DataplaneMetrics(registry));
     }
     if (config.announce().isPresent()) {
       announce();
@@ -77,10 +87,18 @@ public final class HostAgent implements AutoCloseable {
     }
     if (config.metrics().isPresent()) {
       metricsServer =
-          HTTPServer.builder().hostname(config.metrics().get().getHostString()).port(config.metrics().get().getPort()).registry(registry).buildAndStart();
-      LOG.info("metrics on http://{}:{}/metrics", config.metrics().get().getHostString(), metricsServer.getPort());
+          HTTPServer.builder()
+              .hostname(config.metrics().get().getHostString())
+              .port(config.metrics().get().getPort())
+              .registry(registry)
+              .buildAndStart();
+      LOG.info(
+          "metrics on http://{}:{}/metrics",
+          config.metrics().get().getHostString(),
+          metricsServer.getPort());
     }
-    projectorThread = Thread.ofPlatform().name("sixpn-projector-" + config.host()).start(this::runProjector);
+    projectorThread =
+        Thread.ofPlatform().name("sixpn-projector-" + config.host()).start(this::runProjector);
   }
 
   private void runProjector() {
@@ -96,19 +114,36 @@ public final class HostAgent implements AutoCloseable {
   }
 
   private void announce() throws InterruptedException {
-    String key = dataplane != null ? dataplane.publicKey().base64() : dev.sixpn.dataplane.Dataplane.publicKey(dataplaneOrDefault()).base64();
+    String key =
+        dataplane != null
+            ? dataplane.publicKey().base64()
+            : dev.sixpn.dataplane.Dataplane.publicKey(dataplaneOrDefault()).base64();
     var event = config.announce().get().event(config.host(), key, Events.newEventId());
     try (LifecyclePublisher publisher =
-        LifecyclePublisher.connect(config.bootstrapServers(), config.topic(), LifecycleTopic.DEFAULT_PARTITIONS, Duration.ofSeconds(10))) {
+        LifecyclePublisher.connect(
+            config.bootstrapServers(),
+            config.topic(),
+            LifecycleTopic.DEFAULT_PARTITIONS,
+            Duration.ofSeconds(10))) {
       publisher.publish(event).get();
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("cannot publish host.joined for host " + config.host() + ": " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException(
+          "cannot publish host.joined for host " + config.host() + ": " + e.getCause().getMessage(),
+          e.getCause());
     }
-    LOG.info("announced host.joined host={} region={} endpoint={}", config.host(), event.region(), event.endpoint());
+    LOG.info(
+        "announced host.joined host={} region={} endpoint={}",
+        config.host(),
+        event.region(),
+        event.endpoint());
   }
 
   private dev.sixpn.dataplane.DataplaneConfig dataplaneOrDefault() {
-    return config.dataplane().orElse(dev.sixpn.dataplane.DataplaneConfig.defaults(config.host(), config.dataDir(), java.util.List.of()));
+    return config
+        .dataplane()
+        .orElse(
+            dev.sixpn.dataplane.DataplaneConfig.defaults(
+                config.host(), config.dataDir(), java.util.List.of()));
   }
 
   public StateStore store() {

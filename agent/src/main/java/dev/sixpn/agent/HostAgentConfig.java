@@ -38,7 +38,8 @@ public record HostAgentConfig(
       throw new IllegalArgumentException("host must be in 1..4294967295, got " + host);
     }
     if (dataplane.isPresent() && dataplane.get().host() != host) {
-      throw new IllegalArgumentException("dataplane host " + dataplane.get().host() + " is not agent host " + host);
+      throw new IllegalArgumentException(
+          "dataplane host " + dataplane.get().host() + " is not agent host " + host);
     }
   }
 
@@ -49,7 +50,8 @@ public record HostAgentConfig(
   /** What this host says of itself in its host.joined event. */
   public record Announcement(String region, double latitude, double longitude, String endpoint) {
     LifecycleEvent.HostJoined event(long host, String publicKey, String eventId) {
-      return new LifecycleEvent.HostJoined(eventId, java.time.Instant.now(), host, region, latitude, longitude, publicKey, endpoint);
+      return new LifecycleEvent.HostJoined(
+          eventId, java.time.Instant.now(), host, region, latitude, longitude, publicKey, endpoint);
     }
   }
 }

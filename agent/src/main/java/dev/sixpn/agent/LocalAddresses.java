@@ -17,7 +17,8 @@ final class LocalAddresses {
 
   private LocalAddresses() {}
 
-  static void ensureOnLoopback(List<InetSocketAddress> listen) throws IOException, InterruptedException {
+  static void ensureOnLoopback(List<InetSocketAddress> listen)
+      throws IOException, InterruptedException {
     for (InetSocketAddress a : listen) {
       if (a.getAddress() instanceof Inet6Address v6 && SixpnAddress.isSixpn(v6.getAddress())) {
         add(SixpnAddress.fromBytes(v6.getAddress()).toString());
@@ -33,7 +34,11 @@ final class LocalAddresses {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IOException(
-          "cannot add " + address + "/128 to lo (" + out + "); the agent needs CAP_NET_ADMIN (run as root) to listen on it");
+          "cannot add "
+              + address
+              + "/128 to lo ("
+              + out
+              + "); the agent needs CAP_NET_ADMIN (run as root) to listen on it");
     }
   }
 }

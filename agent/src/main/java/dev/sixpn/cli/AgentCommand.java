@@ -30,45 +30,70 @@ final class AgentCommand implements Callable<Integer> {
   @Option(names = "--host", required = true, description = "This host's id, 1..4294967295.")
   long host;
 
-  @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--bootstrap",
+      defaultValue = "localhost:9092",
+      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
   String bootstrap;
 
-  @Option(names = "--topic", defaultValue = LifecycleTopic.NAME, description = "Topic (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--topic",
+      defaultValue = LifecycleTopic.NAME,
+      description = "Topic (default: ${DEFAULT-VALUE}).")
   String topic;
 
   @Option(names = "--data-dir", description = "Host directory (default: var/hosts/<host>).")
   Path dataDir;
 
-  @Option(names = "--dns-listen", description = "DNS listen address, repeatable (default: [fdaa::3]:53).")
+  @Option(
+      names = "--dns-listen",
+      description = "DNS listen address, repeatable (default: [fdaa::3]:53).")
   List<String> dnsListen = new ArrayList<>();
 
   @Option(names = "--no-dns", description = "Run without the DNS edge.")
   boolean noDns;
 
-  @Option(names = "--upstream", description = "Resolver for names outside .internal, repeatable (default: /etc/resolv.conf).")
+  @Option(
+      names = "--upstream",
+      description = "Resolver for names outside .internal, repeatable (default: /etc/resolv.conf).")
   List<String> upstreams = new ArrayList<>();
 
-  @Option(names = "--dev-loopback-network",
-      description = "DEVELOPMENT ONLY, off by default: answer loopback sources as this network. Any local process could then read that network's names.")
+  @Option(
+      names = "--dev-loopback-network",
+      description =
+          "DEVELOPMENT ONLY, off by default: answer loopback sources as this network. Any local process could then read that network's names.")
   Long devLoopbackNetwork;
 
-  @Option(names = "--no-dataplane", description = "Run without BPF and WireGuard (DNS and state only).")
+  @Option(
+      names = "--no-dataplane",
+      description = "Run without BPF and WireGuard (DNS and state only).")
   boolean noDataplane;
 
-  @Option(names = "--pin-dir", description = "bpffs directory for this host's programs and maps (default: /sys/fs/bpf/sixpn-<host>).")
+  @Option(
+      names = "--pin-dir",
+      description =
+          "bpffs directory for this host's programs and maps (default: /sys/fs/bpf/sixpn-<host>).")
   Path pinDir;
 
   @Option(names = "--wg-device", description = "WireGuard interface name (default: sixpn<host>).")
   String wgDevice;
 
-  @Option(names = "--wg-port", defaultValue = "51820", description = "WireGuard UDP port (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--wg-port",
+      defaultValue = "51820",
+      description = "WireGuard UDP port (default: ${DEFAULT-VALUE}).")
   int wgPort;
 
-  @Option(names = "--underlay",
-      description = "Underlay interface where WireGuard's UDP arrives, repeatable; 6PN and mesh-form packets arriving there outside WireGuard are dropped.")
+  @Option(
+      names = "--underlay",
+      description =
+          "Underlay interface where WireGuard's UDP arrives, repeatable; 6PN and mesh-form packets arriving there outside WireGuard are dropped.")
   List<String> underlay = new ArrayList<>();
 
-  @Option(names = "--region", description = "Announce this host with host.joined: its region (needs --lat, --lon, --endpoint).")
+  @Option(
+      names = "--region",
+      description =
+          "Announce this host with host.joined: its region (needs --lat, --lon, --endpoint).")
   String region;
 
   @Option(names = "--lat", description = "Latitude for the announcement.")
@@ -77,10 +102,14 @@ final class AgentCommand implements Callable<Integer> {
   @Option(names = "--lon", description = "Longitude for the announcement.")
   Double longitude;
 
-  @Option(names = "--endpoint", description = "Underlay ip:port peers send WireGuard to, for the announcement.")
+  @Option(
+      names = "--endpoint",
+      description = "Underlay ip:port peers send WireGuard to, for the announcement.")
   String endpoint;
 
-  @Option(names = "--metrics", description = "Serve Prometheus metrics on this ip:port (default: off).")
+  @Option(
+      names = "--metrics",
+      description = "Serve Prometheus metrics on this ip:port (default: off).")
   String metrics;
 
   @Override
@@ -101,10 +130,17 @@ final class AgentCommand implements Callable<Integer> {
     Optional<DnsEdgeConfig> dns = Optional.empty();
     if (!noDns) {
       DnsEdgeConfig c = DnsEdgeConfig.defaults();
-      List<InetSocketAddress> listen = dnsListen.isEmpty() ? c.listen() : parseAll("--dns-listen", dnsListen);
-      List<InetSocketAddress> up = upstreams.isEmpty() ? ResolvConf.nameservers(ResolvConf.DEFAULT) : parseAll("--upstream", upstreams);
+      List<InetSocketAddress> listen =
+          dnsListen.isEmpty() ? c.listen() : parseAll("--dns-listen", dnsListen);
+      List<InetSocketAddress> up =
+          upstreams.isEmpty()
+              ? ResolvConf.nameservers(ResolvConf.DEFAULT)
+              : parseAll("--upstream", upstreams);
       // Never forward to ourselves: that would loop.
-      c = c.withListen(listen).withUpstreams(up.stream().filter(u -> !listen.contains(u)).toList(), Duration.ofSeconds(1));
+      c =
+          c.withListen(listen)
+              .withUpstreams(
+                  up.stream().filter(u -> !listen.contains(u)).toList(), Duration.ofSeconds(1));
       if (devLoopbackNetwork != null) {
         c = c.withDevLoopbackNetwork(OptionalLong.of(devLoopbackNetwork));
       }
@@ -115,8 +151,17 @@ final class AgentCommand implements Callable<Integer> {
       DataplaneConfig d = DataplaneConfig.defaults(host, dir, underlay);
       dataplane =
           Optional.of(
-              new DataplaneConfig(host, Netns.CURRENT, pinDir != null ? pinDir : Path.of("/sys/fs/bpf/sixpn-" + host), dir,
-                  wgDevice != null ? wgDevice : "sixpn" + host, wgPort, d.keepaliveSeconds(), d.mtu(), d.netnsEtc(), d.resync(),
+              new DataplaneConfig(
+                  host,
+                  Netns.CURRENT,
+                  pinDir != null ? pinDir : Path.of("/sys/fs/bpf/sixpn-" + host),
+                  dir,
+                  wgDevice != null ? wgDevice : "sixpn" + host,
+                  wgPort,
+                  d.keepaliveSeconds(),
+                  d.mtu(),
+                  d.netnsEtc(),
+                  d.resync(),
                   d.underlayDevices()));
     }
     Optional<HostAgentConfig.Announcement> announce = Optional.empty();
@@ -124,10 +169,21 @@ final class AgentCommand implements Callable<Integer> {
       if (region == null || latitude == null || longitude == null || endpoint == null) {
         throw new SixpnCommand.UsageException("--region, --lat, --lon and --endpoint go together");
       }
-      announce = Optional.of(new HostAgentConfig.Announcement(region, latitude, longitude, endpoint));
+      announce =
+          Optional.of(new HostAgentConfig.Announcement(region, latitude, longitude, endpoint));
     }
-    Optional<InetSocketAddress> metricsAddress = metrics == null ? Optional.empty() : Optional.of(parse("--metrics", metrics));
-    return new HostAgentConfig(host, bootstrap, topic, dir, dns, dataplane, announce, metricsAddress, Duration.ofMinutes(5));
+    Optional<InetSocketAddress> metricsAddress =
+        metrics == null ? Optional.empty() : Optional.of(parse("--metrics", metrics));
+    return new HostAgentConfig(
+        host,
+        bootstrap,
+        topic,
+        dir,
+        dns,
+        dataplane,
+        announce,
+        metricsAddress,
+        Duration.ofMinutes(5));
   }
 
   private static List<InetSocketAddress> parseAll(String option, List<String> values) {

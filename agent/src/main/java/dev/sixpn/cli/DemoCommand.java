@@ -23,22 +23,30 @@ import picocli.CommandLine.Option;
     })
 final class DemoCommand implements Callable<Integer> {
 
-  @Option(names = "--exit", description = "Exit after the checks (status 1 if any failed) instead of staying up.")
+  @Option(
+      names = "--exit",
+      description = "Exit after the checks (status 1 if any failed) instead of staying up.")
   boolean exitAfterChecks;
 
-  @Option(names = "--inside", hidden = true, description = "Internal: already in the core namespace.")
+  @Option(
+      names = "--inside",
+      hidden = true,
+      description = "Internal: already in the core namespace.")
   boolean inside;
 
   @Option(names = "--tag", hidden = true, description = "Internal: names of this run's namespaces.")
   String tag;
 
-  @Option(names = "--work-dir", description = "Where the demo keeps its files (default: a new directory under /tmp).")
+  @Option(
+      names = "--work-dir",
+      description = "Where the demo keeps its files (default: a new directory under /tmp).")
   Path workDir;
 
   @Override
   public Integer call() throws Exception {
     if (!Shell.isRoot()) {
-      System.err.println("sixpn demo: needs root (network namespaces, BPF, WireGuard); run it with sudo");
+      System.err.println(
+          "sixpn demo: needs root (network namespaces, BPF, WireGuard); run it with sudo");
       return 1;
     }
     for (String tool : List.of("ip", "nsenter", "tc", "wireguard-go", "dig", "ping")) {
@@ -62,15 +70,18 @@ final class DemoCommand implements Callable<Integer> {
       cmd.add("--exit");
     }
     Process child = new ProcessBuilder(cmd).inheritIO().start();
-    Thread forward = new Thread(() -> {
-      child.destroy();
-      try {
-        child.waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      Shell.run("ip", "netns", "del", core);
-    }, "demo-stop");
+    Thread forward =
+        new Thread(
+            () -> {
+              child.destroy();
+              try {
+                child.waitFor();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              Shell.run("ip", "netns", "del", core);
+            },
+            "demo-stop");
     Runtime.getRuntime().addShutdownHook(forward);
     int code = child.waitFor();
     Runtime.getRuntime().removeShutdownHook(forward);
@@ -81,7 +92,14 @@ final class DemoCommand implements Callable<Integer> {
   /** This JVM with its flags, running this jar. */
   static List<String> javaCommand() throws URISyntaxException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    Path jar = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    return List.of(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx512m", "-jar", jar.toString());
+    Path jar =
+        Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    return List.of(
+        java,
+        "--enable-native-access=ALL-UNNAMED",
+        "--sun-misc-unsafe-memory-access=allow",
+        "-Xmx512m",
+        "-jar",
+        jar.toString());
   }
 }

@@ -17,10 +17,16 @@ import picocli.CommandLine.Option;
     })
 final class KafkaCommand implements Callable<Integer> {
 
-  @Option(names = "--port", defaultValue = "9092", description = "Client port on localhost (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--port",
+      defaultValue = "9092",
+      description = "Client port on localhost (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--data-dir", defaultValue = "var/kafka", description = "Log directory (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--data-dir",
+      defaultValue = "var/kafka",
+      description = "Log directory (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
   @Override
@@ -38,7 +44,11 @@ final class KafkaCommand implements Callable<Integer> {
                   stopped.countDown();
                 },
                 "kafka-shutdown"));
-    System.out.println("kafka: listening on " + broker.bootstrapServers() + ", data in " + dataDir.toAbsolutePath());
+    System.out.println(
+        "kafka: listening on "
+            + broker.bootstrapServers()
+            + ", data in "
+            + dataDir.toAbsolutePath());
     stopped.await();
     return 0;
   }

@@ -44,21 +44,34 @@ final class PublishCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "an event type is required");
+    throw new picocli.CommandLine.ParameterException(
+        spec.commandLine(), "an event type is required");
   }
 
   /** Options every publish command takes. */
   static final class Target {
-    @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--bootstrap",
+        defaultValue = "localhost:9092",
+        description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
     String bootstrap;
 
-    @Option(names = "--topic", defaultValue = LifecycleTopic.NAME, description = "Topic (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--topic",
+        defaultValue = LifecycleTopic.NAME,
+        description = "Topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--partitions", defaultValue = "12", description = "Partitions if the topic must be created (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--partitions",
+        defaultValue = "12",
+        description = "Partitions if the topic must be created (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--timeout", defaultValue = "PT10S", description = "How long to wait for the broker, ISO-8601 (default: 10 s).")
+    @Option(
+        names = "--timeout",
+        defaultValue = "PT10S",
+        description = "How long to wait for the broker, ISO-8601 (default: 10 s).")
     Duration timeout;
 
     @Option(names = "--event-id", description = "Event id (default: a fresh UUID).")
@@ -72,10 +85,19 @@ final class PublishCommand implements Runnable {
       if (partitions < 1) {
         throw new SixpnCommand.UsageException("--partitions must be ≥ 1, got " + partitions);
       }
-      try (LifecyclePublisher publisher = LifecyclePublisher.connect(bootstrap, topic, partitions, timeout)) {
+      try (LifecyclePublisher publisher =
+          LifecyclePublisher.connect(bootstrap, topic, partitions, timeout)) {
         RecordMetadata m = publisher.publish(event).get();
         out.println(new String(EventCodec.encode(event), StandardCharsets.UTF_8));
-        out.println("published " + event.type().wireName() + " to " + m.topic() + "-" + m.partition() + "@" + m.offset());
+        out.println(
+            "published "
+                + event.type().wireName()
+                + " to "
+                + m.topic()
+                + "-"
+                + m.partition()
+                + "@"
+                + m.offset());
       }
       return 0;
     }
@@ -96,10 +118,16 @@ final class PublishCommand implements Runnable {
     }
   }
 
-  @Command(name = "network-create", mixinStandardHelpOptions = true, description = "An organization's network was created.")
+  @Command(
+      name = "network-create",
+      mixinStandardHelpOptions = true,
+      description = "An organization's network was created.")
   static final class NetworkCreate extends EventCommand {
-    @Option(names = "--network", required = true, description = "Network id, 1..4294967295.") long network;
-    @Option(names = "--name", description = "Organization name.") String name;
+    @Option(names = "--network", required = true, description = "Network id, 1..4294967295.")
+    long network;
+
+    @Option(names = "--name", description = "Organization name.")
+    String name;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
@@ -107,9 +135,13 @@ final class PublishCommand implements Runnable {
     }
   }
 
-  @Command(name = "network-delete", mixinStandardHelpOptions = true, description = "A network and everything in it was deleted.")
+  @Command(
+      name = "network-delete",
+      mixinStandardHelpOptions = true,
+      description = "A network and everything in it was deleted.")
   static final class NetworkDelete extends EventCommand {
-    @Option(names = "--network", required = true, description = "Network id.") long network;
+    @Option(names = "--network", required = true, description = "Network id.")
+    long network;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
@@ -117,10 +149,16 @@ final class PublishCommand implements Runnable {
     }
   }
 
-  @Command(name = "app-create", mixinStandardHelpOptions = true, description = "An app was created in a network.")
+  @Command(
+      name = "app-create",
+      mixinStandardHelpOptions = true,
+      description = "An app was created in a network.")
   static final class AppCreate extends EventCommand {
-    @Option(names = "--network", required = true, description = "Network id.") long network;
-    @Option(names = "--app", required = true, description = "App name, a DNS label.") String app;
+    @Option(names = "--network", required = true, description = "Network id.")
+    long network;
+
+    @Option(names = "--app", required = true, description = "App name, a DNS label.")
+    String app;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
@@ -128,10 +166,16 @@ final class PublishCommand implements Runnable {
     }
   }
 
-  @Command(name = "app-delete", mixinStandardHelpOptions = true, description = "An app and its instances were deleted.")
+  @Command(
+      name = "app-delete",
+      mixinStandardHelpOptions = true,
+      description = "An app and its instances were deleted.")
   static final class AppDelete extends EventCommand {
-    @Option(names = "--network", required = true, description = "Network id.") long network;
-    @Option(names = "--app", required = true, description = "App name.") String app;
+    @Option(names = "--network", required = true, description = "Network id.")
+    long network;
+
+    @Option(names = "--app", required = true, description = "App name.")
+    String app;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
@@ -139,24 +183,46 @@ final class PublishCommand implements Runnable {
     }
   }
 
-  @Command(name = "host-join", mixinStandardHelpOptions = true, description = "A physical host joined the mesh.")
+  @Command(
+      name = "host-join",
+      mixinStandardHelpOptions = true,
+      description = "A physical host joined the mesh.")
   static final class HostJoin extends EventCommand {
-    @Option(names = "--host", required = true, description = "Host id, 1..4294967295.") long host;
-    @Option(names = "--region", required = true, description = "Region, a DNS label (e.g. nrt).") String region;
-    @Option(names = "--lat", required = true, description = "Latitude of the region, degrees.") double latitude;
-    @Option(names = "--lon", required = true, description = "Longitude of the region, degrees.") double longitude;
-    @Option(names = "--public-key", required = true, description = "WireGuard public key, base64.") String publicKey;
-    @Option(names = "--endpoint", required = true, description = "Underlay endpoint ip:port or [ipv6]:port.") String endpoint;
+    @Option(names = "--host", required = true, description = "Host id, 1..4294967295.")
+    long host;
+
+    @Option(names = "--region", required = true, description = "Region, a DNS label (e.g. nrt).")
+    String region;
+
+    @Option(names = "--lat", required = true, description = "Latitude of the region, degrees.")
+    double latitude;
+
+    @Option(names = "--lon", required = true, description = "Longitude of the region, degrees.")
+    double longitude;
+
+    @Option(names = "--public-key", required = true, description = "WireGuard public key, base64.")
+    String publicKey;
+
+    @Option(
+        names = "--endpoint",
+        required = true,
+        description = "Underlay endpoint ip:port or [ipv6]:port.")
+    String endpoint;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
-      return new LifecycleEvent.HostJoined(id, now, host, region, latitude, longitude, publicKey, endpoint);
+      return new LifecycleEvent.HostJoined(
+          id, now, host, region, latitude, longitude, publicKey, endpoint);
     }
   }
 
-  @Command(name = "host-leave", mixinStandardHelpOptions = true, description = "A host left the mesh.")
+  @Command(
+      name = "host-leave",
+      mixinStandardHelpOptions = true,
+      description = "A host left the mesh.")
   static final class HostLeave extends EventCommand {
-    @Option(names = "--host", required = true, description = "Host id.") long host;
+    @Option(names = "--host", required = true, description = "Host id.")
+    long host;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
@@ -174,23 +240,47 @@ final class PublishCommand implements Runnable {
   static final class InstanceStart extends EventCommand {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    @Option(names = "--network", required = true, description = "Network id.") long network;
-    @Option(names = "--app", required = true, description = "App name, a DNS label.") String app;
-    @Option(names = "--region", required = true, description = "Region, a DNS label.") String region;
-    @Option(names = "--host", required = true, description = "Host id.") long host;
-    @Option(names = "--instance-id", description = "Instance id, a DNS label (default: 14 random hex digits).") String instanceId;
-    @Option(names = "--process-group", defaultValue = "app", description = "Process group (default: ${DEFAULT-VALUE}).") String processGroup;
-    @Option(names = "--address", description = "6PN address (default: allocated).") String address;
-    @Option(names = "--meta", description = "Metadata key=value, repeatable.") Map<String, String> metadata = new LinkedHashMap<>();
+    @Option(names = "--network", required = true, description = "Network id.")
+    long network;
+
+    @Option(names = "--app", required = true, description = "App name, a DNS label.")
+    String app;
+
+    @Option(names = "--region", required = true, description = "Region, a DNS label.")
+    String region;
+
+    @Option(names = "--host", required = true, description = "Host id.")
+    long host;
+
+    @Option(
+        names = "--instance-id",
+        description = "Instance id, a DNS label (default: 14 random hex digits).")
+    String instanceId;
+
+    @Option(
+        names = "--process-group",
+        defaultValue = "app",
+        description = "Process group (default: ${DEFAULT-VALUE}).")
+    String processGroup;
+
+    @Option(names = "--address", description = "6PN address (default: allocated).")
+    String address;
+
+    @Option(names = "--meta", description = "Metadata key=value, repeatable.")
+    Map<String, String> metadata = new LinkedHashMap<>();
 
     @Override
     LifecycleEvent event(String id, Instant now) {
       SixpnAddress a =
           address != null
               ? SixpnAddress.parse(address)
-              : SixpnAddress.ofInstance(network & 0xffff_ffffL, host & 0xffff_ffffL, 1 + (RANDOM.nextLong() & 0x7fff_ffffL) % 0xffff_fffeL);
+              : SixpnAddress.ofInstance(
+                  network & 0xffff_ffffL,
+                  host & 0xffff_ffffL,
+                  1 + (RANDOM.nextLong() & 0x7fff_ffffL) % 0xffff_fffeL);
       String iid = instanceId != null ? instanceId : HexFormat.of().formatHex(randomBytes(7));
-      return new LifecycleEvent.InstanceStarted(id, now, iid, network, app, processGroup, host, region, a, metadata);
+      return new LifecycleEvent.InstanceStarted(
+          id, now, iid, network, app, processGroup, host, region, a, metadata);
     }
 
     private static byte[] randomBytes(int n) {
@@ -200,11 +290,19 @@ final class PublishCommand implements Runnable {
     }
   }
 
-  @Command(name = "instance-stop", mixinStandardHelpOptions = true, description = "An instance stopped (it stays in the all. names).")
+  @Command(
+      name = "instance-stop",
+      mixinStandardHelpOptions = true,
+      description = "An instance stopped (it stays in the all. names).")
   static final class InstanceStop extends EventCommand {
-    @Option(names = "--network", required = true, description = "Network id.") long network;
-    @Option(names = "--app", required = true, description = "App name.") String app;
-    @Option(names = "--instance-id", required = true, description = "Instance id.") String instanceId;
+    @Option(names = "--network", required = true, description = "Network id.")
+    long network;
+
+    @Option(names = "--app", required = true, description = "App name.")
+    String app;
+
+    @Option(names = "--instance-id", required = true, description = "Instance id.")
+    String instanceId;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
@@ -212,11 +310,19 @@ final class PublishCommand implements Runnable {
     }
   }
 
-  @Command(name = "instance-destroy", mixinStandardHelpOptions = true, description = "An instance was destroyed (gone from every name).")
+  @Command(
+      name = "instance-destroy",
+      mixinStandardHelpOptions = true,
+      description = "An instance was destroyed (gone from every name).")
   static final class InstanceDestroy extends EventCommand {
-    @Option(names = "--network", required = true, description = "Network id.") long network;
-    @Option(names = "--app", required = true, description = "App name.") String app;
-    @Option(names = "--instance-id", required = true, description = "Instance id.") String instanceId;
+    @Option(names = "--network", required = true, description = "Network id.")
+    long network;
+
+    @Option(names = "--app", required = true, description = "App name.")
+    String app;
+
+    @Option(names = "--instance-id", required = true, description = "Instance id.")
+    String instanceId;
 
     @Override
     LifecycleEvent event(String id, Instant now) {

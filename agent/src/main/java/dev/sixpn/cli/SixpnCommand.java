@@ -13,7 +13,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = SixpnCommand.Version.class,
     description = "Private IPv6 networking and service discovery for fleets of apps.",
-    subcommands = {DemoCommand.class, AgentCommand.class, PublishCommand.class, KafkaCommand.class, StateCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      AgentCommand.class,
+      PublishCommand.class,
+      KafkaCommand.class,
+      StateCommand.class
+    })
 public final class SixpnCommand implements Runnable {
 
   public static final int EXIT_USAGE = 2;
@@ -26,7 +32,8 @@ public final class SixpnCommand implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    System.exit(
+        execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
   /** Runs the command line; for tests, with the given output streams. */
@@ -49,12 +56,21 @@ public final class SixpnCommand implements Runnable {
   /** One line naming the problem, and where help is; no usage dump. */
   private static int usageError(ParameterException e, String[] args) {
     CommandLine cl = e.getCommandLine();
-    cl.getErr().println(qualifiedName(cl) + ": " + e.getMessage() + " (see '" + qualifiedName(cl) + " --help')");
+    cl.getErr()
+        .println(
+            qualifiedName(cl)
+                + ": "
+                + e.getMessage()
+                + " (see '"
+                + qualifiedName(cl)
+                + " --help')");
     return EXIT_USAGE;
   }
 
   private static String qualifiedName(CommandLine cl) {
-    return cl.getParent() == null ? cl.getCommandName() : qualifiedName(cl.getParent()) + " " + cl.getCommandName();
+    return cl.getParent() == null
+        ? cl.getCommandName()
+        : qualifiedName(cl.getParent()) + " " + cl.getCommandName();
   }
 
   /** A bad argument found after parsing (e.g. a field rule); reported like a parse error. */

@@ -25,12 +25,19 @@ final class StateCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "dump or rebuild is required");
+    throw new picocli.CommandLine.ParameterException(
+        spec.commandLine(), "dump or rebuild is required");
   }
 
-  @Command(name = "dump", mixinStandardHelpOptions = true, description = "Prints the state as JSON, by network. Works while the agent runs (read-only).")
+  @Command(
+      name = "dump",
+      mixinStandardHelpOptions = true,
+      description = "Prints the state as JSON, by network. Works while the agent runs (read-only).")
   static final class Dump implements Callable<Integer> {
-    @Option(names = "--data-dir", defaultValue = "var/state", description = "State store directory (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--data-dir",
+        defaultValue = "var/state",
+        description = "State store directory (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Option(names = "--network", description = "Only this network.")
@@ -47,18 +54,33 @@ final class StateCommand implements Runnable {
     }
   }
 
-  @Command(name = "rebuild", mixinStandardHelpOptions = true, description = "Deletes the state and replays the whole log into it, then exits.")
+  @Command(
+      name = "rebuild",
+      mixinStandardHelpOptions = true,
+      description = "Deletes the state and replays the whole log into it, then exits.")
   static final class Rebuild implements Callable<Integer> {
-    @Option(names = "--data-dir", defaultValue = "var/state", description = "State store directory (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--data-dir",
+        defaultValue = "var/state",
+        description = "State store directory (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--bootstrap",
+        defaultValue = "localhost:9092",
+        description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
     String bootstrap;
 
-    @Option(names = "--topic", defaultValue = LifecycleTopic.NAME, description = "Topic (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--topic",
+        defaultValue = LifecycleTopic.NAME,
+        description = "Topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--timeout", defaultValue = "PT10M", description = "Give up after this long, ISO-8601 (default: 10 min).")
+    @Option(
+        names = "--timeout",
+        defaultValue = "PT10M",
+        description = "Give up after this long, ISO-8601 (default: 10 min).")
     Duration timeout;
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -70,15 +92,27 @@ final class StateCommand implements Runnable {
       long start = System.nanoTime();
       ProjectorMetrics metrics = new ProjectorMetrics(new PrometheusRegistry());
       try (StateStore store = StateStore.open(dataDir);
-          LifecycleProjector projector = new LifecycleProjector(ProjectorConfig.of(bootstrap, topic), store, metrics)) {
+          LifecycleProjector projector =
+              new LifecycleProjector(ProjectorConfig.of(bootstrap, topic), store, metrics)) {
         if (!projector.catchUp(timeout)) {
-          spec.commandLine().getErr().println("sixpn state rebuild: not caught up after " + timeout + "; run it again to continue");
+          spec.commandLine()
+              .getErr()
+              .println(
+                  "sixpn state rebuild: not caught up after "
+                      + timeout
+                      + "; run it again to continue");
           return 1;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        spec.commandLine().getOut().printf(
-            "rebuilt %s: %d events folded, %d quarantined in %.1f s; digest %s%n",
-            dataDir, metrics.foldedTotal(), metrics.quarantinedTotal(), seconds, store.digest());
+        spec.commandLine()
+            .getOut()
+            .printf(
+                "rebuilt %s: %d events folded, %d quarantined in %.1f s; digest %s%n",
+                dataDir,
+                metrics.foldedTotal(),
+                metrics.quarantinedTotal(),
+                seconds,
+                store.digest());
       }
       return 0;
     }

@@ -48,22 +48,44 @@ public final class Demo {
       Runtime.getRuntime().addShutdownHook(hook);
       lab.core();
       say("starting Kafka (KRaft) at " + DemoLab.BROKER_IP + ":" + DemoLab.BROKER_PORT);
-      KafkaBroker broker = KafkaBrokers.startEmbedded(work.resolve("kafka"), DemoLab.BROKER_IP, DemoLab.BROKER_PORT);
+      KafkaBroker broker =
+          KafkaBrokers.startEmbedded(work.resolve("kafka"), DemoLab.BROKER_IP, DemoLab.BROKER_PORT);
       lab.onClose(broker::close);
-      LifecyclePublisher publisher = LifecyclePublisher.connect(broker.bootstrapServers(), LifecycleTopic.NAME, LifecycleTopic.DEFAULT_PARTITIONS, Duration.ofSeconds(30));
+      LifecyclePublisher publisher =
+          LifecyclePublisher.connect(
+              broker.bootstrapServers(),
+              LifecycleTopic.NAME,
+              LifecycleTopic.DEFAULT_PARTITIONS,
+              Duration.ofSeconds(30));
       lab.onClose(publisher::close);
       for (DemoLab.HostSpec h : List.of(NRT, AMS)) {
         lab.host(h);
       }
       Instant now = Instant.now();
-      publisher.publish(new LifecycleEvent.NetworkCreated(Events.newEventId(), now, 1, "acme")).get();
-      publisher.publish(new LifecycleEvent.NetworkCreated(Events.newEventId(), now, 2, "globex")).get();
-      publisher.publish(new LifecycleEvent.AppCreated(Events.newEventId(), now, 1, "fearsome-bagel-43")).get();
-      publisher.publish(new LifecycleEvent.AppCreated(Events.newEventId(), now, 1, "redis-bagel-43")).get();
-      publisher.publish(new LifecycleEvent.AppCreated(Events.newEventId(), now, 2, "secret-app")).get();
+      publisher
+          .publish(new LifecycleEvent.NetworkCreated(Events.newEventId(), now, 1, "acme"))
+          .get();
+      publisher
+          .publish(new LifecycleEvent.NetworkCreated(Events.newEventId(), now, 2, "globex"))
+          .get();
+      publisher
+          .publish(new LifecycleEvent.AppCreated(Events.newEventId(), now, 1, "fearsome-bagel-43"))
+          .get();
+      publisher
+          .publish(new LifecycleEvent.AppCreated(Events.newEventId(), now, 1, "redis-bagel-43"))
+          .get();
+      publisher
+          .publish(new LifecycleEvent.AppCreated(Events.newEventId(), now, 2, "secret-app"))
+          .get();
       List<Process> agents = new ArrayList<>();
       for (DemoLab.HostSpec h : List.of(NRT, AMS)) {
-        say("starting the agent of host " + h.id() + " (" + h.region() + ") in namespace " + lab.hostNs(h.id()));
+        say(
+            "starting the agent of host "
+                + h.id()
+                + " ("
+                + h.region()
+                + ") in namespace "
+                + lab.hostNs(h.id()));
         agents.add(lab.agent(h, javaCommand));
       }
       lab.awaitAgent(NRT.id(), agents.get(0), Duration.ofSeconds(90));
@@ -77,55 +99,187 @@ public final class Demo {
       say("published 5 instance.started events; instances are namespaces named after their ids");
 
       String webAddresses = sorted(web1.address() + "\n" + web2.address());
-      check("nginx upstreams: the app's instances", web1, Duration.ofSeconds(30),
-          s -> sorted(s).equals(webAddresses), "dig", "+short", "aaaa", "fearsome-bagel-43.internal");
-      check("sibling apps of the organization", web1, Duration.ofSeconds(5),
-          s -> s.strip().equals("\"fearsome-bagel-43,redis-bagel-43\""), "dig", "+short", "txt", "_apps.internal");
-      check("regions of the app", web1, Duration.ofSeconds(5),
-          s -> s.strip().equals("\"ams,nrt\""), "dig", "+short", "txt", "regions.fearsome-bagel-43.internal");
-      check("instances in one region", web1, Duration.ofSeconds(5),
-          s -> s.strip().equals(web1.address().toString()), "dig", "+short", "aaaa", "nrt.fearsome-bagel-43.internal");
-      check("another organization's app does not exist", web1, Duration.ofSeconds(5),
-          s -> s.contains("status: NXDOMAIN"), "dig", "aaaa", "secret-app.internal");
-      check("...but its own organization sees it", secret1, Duration.ofSeconds(5),
-          s -> sorted(s).equals(sorted(secret1.address() + "\n" + secret2.address())), "dig", "+short", "aaaa", "secret-app.internal");
-      check("Redis by name, across hosts over WireGuard", web1, Duration.ofSeconds(20),
-          s -> s.contains(" 0% packet loss"), "ping", "-6", "-c", "2", "-i", "0.2", "-W", "1", redis.address().toString());
-      check("its own app on the other host", web1, Duration.ofSeconds(10),
-          s -> s.contains(" 0% packet loss"), "ping", "-6", "-c", "2", "-i", "0.2", "-W", "1", web2.address().toString());
-      check("another organization is unreachable (dropped by BPF)", web1, Duration.ofSeconds(1),
-          s -> s.contains("100% packet loss"), "ping", "-6", "-c", "2", "-i", "0.2", "-W", "1", secret2.address().toString());
-      check("local-6pn in /etc/hosts", redis, Duration.ofSeconds(5),
-          s -> s.contains(redis.address() + "\tlocal-6pn") || s.contains(redis.address() + " local-6pn"), "cat", "/etc/hosts");
+      check(
+          "nginx upstreams: the app's instances",
+          web1,
+          Duration.ofSeconds(30),
+          s -> sorted(s).equals(webAddresses),
+          "dig",
+          "+short",
+          "aaaa",
+          "fearsome-bagel-43.internal");
+      check(
+          "sibling apps of the organization",
+          web1,
+          Duration.ofSeconds(5),
+          s -> s.strip().equals("\"fearsome-bagel-43,redis-bagel-43\""),
+          "dig",
+          "+short",
+          "txt",
+          "_apps.internal");
+      check(
+          "regions of the app",
+          web1,
+          Duration.ofSeconds(5),
+          s -> s.strip().equals("\"ams,nrt\""),
+          "dig",
+          "+short",
+          "txt",
+          "regions.fearsome-bagel-43.internal");
+      check(
+          "instances in one region",
+          web1,
+          Duration.ofSeconds(5),
+          s -> s.strip().equals(web1.address().toString()),
+          "dig",
+          "+short",
+          "aaaa",
+          "nrt.fearsome-bagel-43.internal");
+      check(
+          "another organization's app does not exist",
+          web1,
+          Duration.ofSeconds(5),
+          s -> s.contains("status: NXDOMAIN"),
+          "dig",
+          "aaaa",
+          "secret-app.internal");
+      check(
+          "...but its own organization sees it",
+          secret1,
+          Duration.ofSeconds(5),
+          s -> sorted(s).equals(sorted(secret1.address() + "\n" + secret2.address())),
+          "dig",
+          "+short",
+          "aaaa",
+          "secret-app.internal");
+      check(
+          "Redis by name, across hosts over WireGuard",
+          web1,
+          Duration.ofSeconds(20),
+          s -> s.contains(" 0% packet loss"),
+          "ping",
+          "-6",
+          "-c",
+          "2",
+          "-i",
+          "0.2",
+          "-W",
+          "1",
+          redis.address().toString());
+      check(
+          "its own app on the other host",
+          web1,
+          Duration.ofSeconds(10),
+          s -> s.contains(" 0% packet loss"),
+          "ping",
+          "-6",
+          "-c",
+          "2",
+          "-i",
+          "0.2",
+          "-W",
+          "1",
+          web2.address().toString());
+      check(
+          "another organization is unreachable (dropped by BPF)",
+          web1,
+          Duration.ofSeconds(1),
+          s -> s.contains("100% packet loss"),
+          "ping",
+          "-6",
+          "-c",
+          "2",
+          "-i",
+          "0.2",
+          "-W",
+          "1",
+          secret2.address().toString());
+      check(
+          "local-6pn in /etc/hosts",
+          redis,
+          Duration.ofSeconds(5),
+          s ->
+              s.contains(redis.address() + "\tlocal-6pn")
+                  || s.contains(redis.address() + " local-6pn"),
+          "cat",
+          "/etc/hosts");
 
-      say("killing the agent of host 2 (SIGKILL), stopping " + web2.id() + " while it is down, restarting the agent");
+      say(
+          "killing the agent of host 2 (SIGKILL), stopping "
+              + web2.id()
+              + " while it is down, restarting the agent");
       Process killed = agents.get(1);
       killed.destroyForcibly();
       killed.waitFor();
-      publisher.publish(new LifecycleEvent.InstanceStopped(Events.newEventId(), Instant.now(), web2.id(), 1, "fearsome-bagel-43")).get();
+      publisher
+          .publish(
+              new LifecycleEvent.InstanceStopped(
+                  Events.newEventId(), Instant.now(), web2.id(), 1, "fearsome-bagel-43"))
+          .get();
       Process restarted = lab.agent(AMS, javaCommand);
       lab.awaitAgent(AMS.id(), restarted, Duration.ofSeconds(90));
-      check("after the restart, the stopped instance is gone from DNS", web1, Duration.ofSeconds(10),
-          s -> s.strip().equals(web1.address().toString()), "dig", "+short", "aaaa", "fearsome-bagel-43.internal");
-      check("...and unreachable (its map entries pruned)", web1, Duration.ofSeconds(10),
-          s -> s.contains("100% packet loss"), "ping", "-6", "-c", "2", "-i", "0.2", "-W", "1", web2.address().toString());
-      check("...while the rest of host 2 still answers", web1, Duration.ofSeconds(10),
-          s -> s.contains(" 0% packet loss"), "ping", "-6", "-c", "2", "-i", "0.2", "-W", "1", redis.address().toString());
+      check(
+          "after the restart, the stopped instance is gone from DNS",
+          web1,
+          Duration.ofSeconds(10),
+          s -> s.strip().equals(web1.address().toString()),
+          "dig",
+          "+short",
+          "aaaa",
+          "fearsome-bagel-43.internal");
+      check(
+          "...and unreachable (its map entries pruned)",
+          web1,
+          Duration.ofSeconds(10),
+          s -> s.contains("100% packet loss"),
+          "ping",
+          "-6",
+          "-c",
+          "2",
+          "-i",
+          "0.2",
+          "-W",
+          "1",
+          web2.address().toString());
+      check(
+          "...while the rest of host 2 still answers",
+          web1,
+          Duration.ofSeconds(10),
+          s -> s.contains(" 0% packet loss"),
+          "ping",
+          "-6",
+          "-c",
+          "2",
+          "-i",
+          "0.2",
+          "-W",
+          "1",
+          redis.address().toString());
 
       out.println();
       if (failures == 0) {
         out.println("sixpn demo: all checks passed.");
       } else {
-        out.println("sixpn demo: " + failures + " check(s) FAILED; agent logs: " + work.resolve("h1.log") + ", " + work.resolve("h2.log"));
+        out.println(
+            "sixpn demo: "
+                + failures
+                + " check(s) FAILED; agent logs: "
+                + work.resolve("h1.log")
+                + ", "
+                + work.resolve("h2.log"));
       }
       if (!exitAfterChecks) {
         out.println();
         out.println("The lab stays up until Ctrl-C. Try, as root:");
         out.println("  ip netns exec " + web1.id() + " dig aaaa fearsome-bagel-43.internal");
-        out.println("  ip netns exec " + web1.id() + " dig txt vms.fearsome-bagel-43.internal +short");
+        out.println(
+            "  ip netns exec " + web1.id() + " dig txt vms.fearsome-bagel-43.internal +short");
         out.println("  ip netns exec " + secret1.id() + " dig txt _apps.internal +short");
         out.println("  ip netns exec " + web2.id() + " ping -6 -c 3 " + redis.address());
-        out.println("  curl -s 127.0.0.1:9464/metrics   (inside a host: nsenter --net=/run/netns/" + lab.hostNs(1) + " curl ...)");
+        out.println(
+            "  curl -s 127.0.0.1:9464/metrics   (inside a host: nsenter --net=/run/netns/"
+                + lab.hostNs(1)
+                + " curl ...)");
         Thread.currentThread().join(); // until Ctrl-C; the shutdown hook tears down
       }
       Runtime.getRuntime().removeShutdownHook(hook);
@@ -137,7 +291,9 @@ public final class Demo {
     out.println("demo: " + text);
   }
 
-  private void check(String what, DemoLab.Inst from, Duration patience, Predicate<String> ok, String... command) throws InterruptedException {
+  private void check(
+      String what, DemoLab.Inst from, Duration patience, Predicate<String> ok, String... command)
+      throws InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", from.id()));
     cmd.addAll(List.of(command));
     long deadline = System.nanoTime() + patience.toNanos();

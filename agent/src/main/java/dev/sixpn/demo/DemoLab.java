@@ -20,10 +20,10 @@ import java.util.Map;
 /**
  * The demo's machine room, built in network namespaces on this machine: a core namespace (this
  * process runs in it) with the Kafka broker at {@value #BROKER_IP}, routing between hosts; one
- * namespace per host, linked to the core by a veth, each running a real {@code sixpn agent}
- * process (projector, DNS at fdaa::3, BPF programs, wireguard-go); and one namespace per
- * instance behind a veth into its host, named as the dataplane expects ({@link LinkNames}).
- * Everything is recorded and removed in reverse on {@link #close()}.
+ * namespace per host, linked to the core by a veth, each running a real {@code sixpn agent} process
+ * (projector, DNS at fdaa::3, BPF programs, wireguard-go); and one namespace per instance behind a
+ * veth into its host, named as the dataplane expects ({@link LinkNames}). Everything is recorded
+ * and removed in reverse on {@link #close()}.
  */
 final class DemoLab implements AutoCloseable {
 
@@ -85,15 +85,43 @@ final class DemoLab implements AutoCloseable {
 
   /** Starts {@code sixpn agent} for the host inside its namespace; its log goes to work/hN.log. */
   Process agent(HostSpec h, List<String> javaCommand) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + hostNs(h.id()), "--"));
+    List<String> cmd =
+        new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + hostNs(h.id()), "--"));
     cmd.addAll(javaCommand);
-    cmd.addAll(List.of("agent", "--host", Long.toString(h.id()), "--bootstrap", BROKER_IP + ":" + BROKER_PORT,
-        "--data-dir", work.resolve("h" + h.id()).toString(), "--pin-dir", pinDir(h.id()), "--wg-device", wgDevice(h.id()),
-        "--wg-port", "51820", "--underlay", "u0", "--region", h.region(), "--lat", Double.toString(h.latitude()), "--lon", Double.toString(h.longitude()),
-        "--endpoint", underlay(h.id()) + ":51820", "--upstream", BROKER_IP + ":53", "--metrics", "127.0.0.1:9464"));
+    cmd.addAll(
+        List.of(
+            "agent",
+            "--host",
+            Long.toString(h.id()),
+            "--bootstrap",
+            BROKER_IP + ":" + BROKER_PORT,
+            "--data-dir",
+            work.resolve("h" + h.id()).toString(),
+            "--pin-dir",
+            pinDir(h.id()),
+            "--wg-device",
+            wgDevice(h.id()),
+            "--wg-port",
+            "51820",
+            "--underlay",
+            "u0",
+            "--region",
+            h.region(),
+            "--lat",
+            Double.toString(h.latitude()),
+            "--lon",
+            Double.toString(h.longitude()),
+            "--endpoint",
+            underlay(h.id()) + ":51820",
+            "--upstream",
+            BROKER_IP + ":53",
+            "--metrics",
+            "127.0.0.1:9464"));
     Path log = work.resolve("h" + h.id() + ".log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    // wireguard-go outlives its agent by design (traffic flows across agent restarts): stop it last.
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    // wireguard-go outlives its agent by design (traffic flows across agent restarts): stop it
+    // last.
     undo.push(() -> stopWireGuard(wgDevice(h.id())));
     undo.push(() -> Shell.run("rm", "-rf", pinDir(h.id())));
     undo.push(() -> stop(p));
@@ -102,7 +130,11 @@ final class DemoLab implements AutoCloseable {
 
   /** Stops the wireguard-go the agent started for {@code device}, by its PID. */
   private static void stopWireGuard(String device) {
-    for (String pid : Shell.run("pgrep", "-f", "^wireguard-go -f " + device + "$").output().strip().split("\\s+")) {
+    for (String pid :
+        Shell.run("pgrep", "-f", "^wireguard-go -f " + device + "$")
+            .output()
+            .strip()
+            .split("\\s+")) {
       if (!pid.isBlank()) {
         Shell.run("kill", pid);
       }
@@ -135,29 +167,68 @@ final class DemoLab implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    throw new IllegalStateException("agent of host " + host + " did not start within " + timeout + ":\n" + tail(Files.readString(log)));
+    throw new IllegalStateException(
+        "agent of host "
+            + host
+            + " did not start within "
+            + timeout
+            + ":\n"
+            + tail(Files.readString(log)));
   }
 
   static String tail(String text) {
     String[] lines = text.split("\n");
-    return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 15), lines.length));
+    return String.join(
+        "\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 15), lines.length));
   }
 
   /**
    * Creates the instance's namespace and veth (as a runtime would), then publishes its
    * instance.started. The host-side link is named by the dataplane's convention.
    */
-  Inst instance(LifecyclePublisher publisher, String id, long network, String app, HostSpec h) throws Exception {
+  Inst instance(LifecyclePublisher publisher, String id, long network, String app, HostSpec h)
+      throws Exception {
     SixpnAddress address = allocator.allocate(network, h.id());
     netns(id);
     String link = LinkNames.hostSideLink(id);
-    Shell.must(Shell.in(hostNs(h.id()), "ip", "link", "add", link, "mtu", "1420", "type", "veth", "peer", "name", "eth0", "mtu", "1420", "netns", id));
+    Shell.must(
+        Shell.in(
+            hostNs(h.id()),
+            "ip",
+            "link",
+            "add",
+            link,
+            "mtu",
+            "1420",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "mtu",
+            "1420",
+            "netns",
+            id));
     Shell.must(Shell.in(hostNs(h.id()), "ip", "link", "set", link, "up"));
     Shell.must(Shell.in(id, "ip", "link", "set", "eth0", "up"));
     Shell.must(Shell.in(id, "ip", "-6", "addr", "add", address + "/128", "dev", "eth0", "nodad"));
-    Shell.must(Shell.in(id, "ip", "-6", "route", "add", "default", "via", "fe80::1", "dev", "eth0"));
+    Shell.must(
+        Shell.in(id, "ip", "-6", "route", "add", "default", "via", "fe80::1", "dev", "eth0"));
     undo.push(() -> Shell.run("rm", "-rf", "/etc/netns/" + id));
-    publisher.publish(new LifecycleEvent.InstanceStarted(Events.newEventId(), Instant.now(), id, network, app, "app", h.id(), h.region(), address, Map.of())).get();
+    publisher
+        .publish(
+            new LifecycleEvent.InstanceStarted(
+                Events.newEventId(),
+                Instant.now(),
+                id,
+                network,
+                app,
+                "app",
+                h.id(),
+                h.region(),
+                address,
+                Map.of()))
+        .get();
     Inst i = new Inst(id, network, app, h.id(), address);
     instances.add(i);
     return i;
@@ -167,15 +238,22 @@ final class DemoLab implements AutoCloseable {
     Shell.must("ip", "netns", "add", name);
     undo.push(() -> Shell.run("ip", "netns", "del", name));
     // No duplicate address detection: addresses are usable at once.
-    Shell.must(Shell.in(name, "sh", "-c",
-        "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad; ip link set lo up"));
+    Shell.must(
+        Shell.in(
+            name,
+            "sh",
+            "-c",
+            "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad; ip link set lo up"));
   }
 
   void onClose(Runnable r) {
     undo.push(r);
   }
 
-  /** Removes everything, newest first; each step on its own so one failure leaves nothing else behind. */
+  /**
+   * Removes everything, newest first; each step on its own so one failure leaves nothing else
+   * behind.
+   */
   @Override
   public void close() {
     while (!undo.isEmpty()) {

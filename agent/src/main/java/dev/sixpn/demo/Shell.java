@@ -37,7 +37,8 @@ public final class Shell {
   public static String must(String... command) {
     Result r = run(command);
     if (!r.ok()) {
-      throw new IllegalStateException("`" + String.join(" ", command) + "` failed (" + r.code() + "): " + r.output().strip());
+      throw new IllegalStateException(
+          "`" + String.join(" ", command) + "` failed (" + r.code() + "): " + r.output().strip());
     }
     return r.output();
   }
@@ -50,7 +51,9 @@ public final class Shell {
     return run("sh", "-c", "command -v " + tool).ok();
   }
 
-  /** The command run inside network namespace {@code netns}; nsenter keeps /sys (and bpffs pins). */
+  /**
+   * The command run inside network namespace {@code netns}; nsenter keeps /sys (and bpffs pins).
+   */
   static String[] in(String netns, String... command) {
     List<String> c = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + netns, "--"));
     c.addAll(List.of(command));

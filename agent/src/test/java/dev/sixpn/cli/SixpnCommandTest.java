@@ -59,14 +59,25 @@ class SixpnCommandTest {
         "--nonsense 1 | --nonsense",
       })
   void publish_badArgument_oneLineExit2NothingPublished(String override, String expected) {
-    List<String> args = new ArrayList<>(List.of("publish", "instance-start", "--bootstrap", broker.bootstrapServers(), "--topic", "cli-bad"));
-    Map<String, String> base = new java.util.LinkedHashMap<>(Map.of("--network", "1", "--app", "web", "--region", "nrt", "--host", "7"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "publish",
+                "instance-start",
+                "--bootstrap",
+                broker.bootstrapServers(),
+                "--topic",
+                "cli-bad"));
+    Map<String, String> base =
+        new java.util.LinkedHashMap<>(
+            Map.of("--network", "1", "--app", "web", "--region", "nrt", "--host", "7"));
     String[] kv = override.trim().split(" ", 2);
     base.put(kv[0], kv[1]);
-    base.forEach((k, v) -> {
-      args.add(k);
-      args.add(v);
-    });
+    base.forEach(
+        (k, v) -> {
+          args.add(k);
+          args.add(v);
+        });
     Run r = run(args.toArray(String[]::new));
     assertEquals(2, r.code(), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -78,8 +89,23 @@ class SixpnCommandTest {
   @Test
   void publish_instanceStart_allocatesAddressAndPublishes() throws Exception {
     Run r =
-        run("publish", "instance-start", "--bootstrap", broker.bootstrapServers(), "--topic", "cli-good",
-            "--network", "1", "--app", "fearsome-bagel-43", "--region", "nrt", "--host", "7", "--meta", "v=3");
+        run(
+            "publish",
+            "instance-start",
+            "--bootstrap",
+            broker.bootstrapServers(),
+            "--topic",
+            "cli-good",
+            "--network",
+            "1",
+            "--app",
+            "fearsome-bagel-43",
+            "--region",
+            "nrt",
+            "--host",
+            "7",
+            "--meta",
+            "v=3");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("published instance.started to cli-good-"), r.out());
     List<ConsumerRecord<String, byte[]>> records = readAll("cli-good");
@@ -94,19 +120,53 @@ class SixpnCommandTest {
 
   @Test
   void publish_unreachableBroker_exit1WithMessage() {
-    Run r = run("publish", "host-leave", "--host", "3", "--bootstrap", "127.0.0.1:1", "--timeout", "PT1S");
+    Run r =
+        run(
+            "publish",
+            "host-leave",
+            "--host",
+            "3",
+            "--bootstrap",
+            "127.0.0.1:1",
+            "--timeout",
+            "PT1S");
     assertEquals(1, r.code());
     assertTrue(r.err().contains("no Kafka broker answered at 127.0.0.1:1"), r.err());
   }
 
   @Test
-  void stateRebuildThenDump_showsPublishedInstance(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+  void stateRebuildThenDump_showsPublishedInstance(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
     String state = dir.resolve("state").toString();
     Run pub =
-        run("publish", "instance-start", "--bootstrap", broker.bootstrapServers(), "--topic", "cli-state",
-            "--network", "3", "--app", "redis-bagel-43", "--region", "ams", "--host", "2", "--instance-id", "r1");
+        run(
+            "publish",
+            "instance-start",
+            "--bootstrap",
+            broker.bootstrapServers(),
+            "--topic",
+            "cli-state",
+            "--network",
+            "3",
+            "--app",
+            "redis-bagel-43",
+            "--region",
+            "ams",
+            "--host",
+            "2",
+            "--instance-id",
+            "r1");
     assertEquals(0, pub.code(), pub.err());
-    Run rebuild = run("state", "rebuild", "--bootstrap", broker.bootstrapServers(), "--topic", "cli-state", "--data-dir", state);
+    Run rebuild =
+        run(
+            "state",
+            "rebuild",
+            "--bootstrap",
+            broker.bootstrapServers(),
+            "--topic",
+            "cli-state",
+            "--data-dir",
+            state);
     assertEquals(0, rebuild.code(), rebuild.err());
     assertTrue(rebuild.out().contains("1 events folded, 0 quarantined"), rebuild.out());
     Run dump = run("state", "dump", "--data-dir", state, "--network", "3");
@@ -117,7 +177,8 @@ class SixpnCommandTest {
   }
 
   @Test
-  void stateDump_missingStore_failsWithMessage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+  void stateDump_missingStore_failsWithMessage(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
     Run r = run("state", "dump", "--data-dir", dir.resolve("nope").toString());
     assertEquals(1, r.code());
     assertTrue(r.err().contains("no state store at"), r.err());
@@ -133,7 +194,8 @@ class SixpnCommandTest {
         "--host x | '--host'",
       })
   void agent_badArgument_oneLineExit2(String args, String expected) {
-    List<String> all = new ArrayList<>(List.of("agent", "--bootstrap", "127.0.0.1:1", "--no-dataplane"));
+    List<String> all =
+        new ArrayList<>(List.of("agent", "--bootstrap", "127.0.0.1:1", "--no-dataplane"));
     all.addAll(List.of(args.trim().split(" ")));
     Run r = run(all.toArray(String[]::new));
     assertEquals(2, r.code(), r.err());
@@ -143,8 +205,17 @@ class SixpnCommandTest {
 
   @Test
   void help_everyCommandAnswers() {
-    for (String[] args : new String[][] {{"--help"}, {"publish", "--help"}, {"publish", "host-join", "--help"}, {"kafka", "--help"},
-        {"agent", "--help"}, {"state", "dump", "--help"}, {"state", "rebuild", "--help"}, {"demo", "--help"}}) {
+    for (String[] args :
+        new String[][] {
+          {"--help"},
+          {"publish", "--help"},
+          {"publish", "host-join", "--help"},
+          {"kafka", "--help"},
+          {"agent", "--help"},
+          {"state", "dump", "--help"},
+          {"state", "rebuild", "--help"},
+          {"demo", "--help"}
+        }) {
       Run r = run(args);
       assertEquals(0, r.code(), String.join(" ", args));
       assertTrue(r.out().startsWith("Usage: sixpn"), r.out());
@@ -154,8 +225,12 @@ class SixpnCommandTest {
   private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
     var props = Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers());
     List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      var parts = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    try (var consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+      var parts =
+          consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
       if (parts.isEmpty()) {
         return out;
       }
@@ -163,7 +238,8 @@ class SixpnCommandTest {
       consumer.seekToBeginning(parts);
       Map<TopicPartition, Long> end = consumer.endOffsets(parts);
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+      while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))
+          && System.nanoTime() < deadline) {
         consumer.poll(Duration.ofMillis(100)).forEach(out::add);
       }
     }

@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * The fold without Kafka: {@code FoldBench <dataDir> <events> <batch>}. Pre-encoded events are
- * decoded, folded and committed in batches on one thread; prints CPU time per phase (thread CPU,
- * so other load on the machine matters less than for wall time).
+ * decoded, folded and committed in batches on one thread; prints CPU time per phase (thread CPU, so
+ * other load on the machine matters less than for wall time).
  */
 public final class FoldBench {
 
@@ -26,7 +26,8 @@ public final class FoldBench {
     Path dir = Path.of(args[0]);
     int n = Integer.parseInt(args[1]);
     int batchSize = Integer.parseInt(args[2]);
-    List<byte[]> encoded = new SyntheticFleet(42, 200, 10, 20).generate(n).stream().map(EventCodec::encode).toList();
+    List<byte[]> encoded =
+        new SyntheticFleet(42, 200, 10, 20).generate(n).stream().map(EventCodec::encode).toList();
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     for (int round = 0; round < 2; round++) {
       StateStore.destroy(dir);
@@ -62,7 +63,8 @@ public final class FoldBench {
           }
         }
         double w = (System.nanoTime() - wall) / 1e9;
-        System.out.printf("round %d: %d events, wall %.2f s (%.0f/s); thread cpu per event: decode %.2f us, fold %.2f us, commit %.2f us%n",
+        System.out.printf(
+            "round %d: %d events, wall %.2f s (%.0f/s); thread cpu per event: decode %.2f us, fold %.2f us, commit %.2f us%n",
             round, n, w, n / w, decode / 1e3 / n, fold / 1e3 / n, commit / 1e3 / n);
       }
     }

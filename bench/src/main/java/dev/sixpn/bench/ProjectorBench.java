@@ -41,8 +41,12 @@ public final class ProjectorBench {
     try (StateStore store = StateStore.open(dataDir);
         LifecycleProjector projector =
             new LifecycleProjector(
-                ProjectorConfig.of(bootstrap, topic).withFoldParallelism(Integer.getInteger("fold.parallelism", ProjectorConfig.DEFAULT_FOLD_PARALLELISM)),
-                store, metrics)) {
+                ProjectorConfig.of(bootstrap, topic)
+                    .withFoldParallelism(
+                        Integer.getInteger(
+                            "fold.parallelism", ProjectorConfig.DEFAULT_FOLD_PARALLELISM)),
+                store,
+                metrics)) {
       long start = System.nanoTime();
       if (!projector.catchUp(Duration.ofMinutes(10))) {
         throw new IllegalStateException("bootstrap did not finish");
@@ -50,11 +54,14 @@ public final class ProjectorBench {
       double seconds = (System.nanoTime() - start) / 1e9;
       long records = metrics.foldedTotal() + metrics.quarantinedTotal();
       double cpu = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos() / 1e9;
-      System.out.printf("bootstrap: %d events folded in %.2f s = %.0f events/s (process cpu %.2f s, incl. JVM start and JIT)%n",
+      System.out.printf(
+          "bootstrap: %d events folded in %.2f s = %.0f events/s (process cpu %.2f s, incl. JVM start and JIT)%n",
           records, seconds, records / seconds, cpu);
       System.out.println("cpu seconds by thread: " + Rss.cpuByThread());
       System.gc();
-      System.out.printf("rss after bootstrap: %.0f MiB (heap used %.0f MiB)%n", Rss.kib() / 1024.0,
+      System.out.printf(
+          "rss after bootstrap: %.0f MiB (heap used %.0f MiB)%n",
+          Rss.kib() / 1024.0,
           (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1048576.0);
 
       if (follow > 0) {
@@ -63,32 +70,48 @@ public final class ProjectorBench {
     }
   }
 
-  private static void follow(String bootstrap, String topic, LifecycleProjector projector, int n) throws Exception {
+  private static void follow(String bootstrap, String topic, LifecycleProjector projector, int n)
+      throws Exception {
     List<Long> commitToListener = Collections.synchronizedList(new ArrayList<>());
     List<Long> publishToListener = Collections.synchronizedList(new ArrayList<>());
     ConcurrentHashMap<String, Long> sentAt = new ConcurrentHashMap<>();
-    projector.subscribe(change -> {
-      long now = System.nanoTime();
-      commitToListener.add(now - change.committedAtNanos());
-      for (String id : change.instanceIds()) {
-        Long t = sentAt.remove(id);
-        if (t != null) {
-          publishToListener.add(now - t);
-        }
-      }
-    });
+    projector.subscribe(
+        change -> {
+          long now = System.nanoTime();
+          commitToListener.add(now - change.committedAtNanos());
+          for (String id : change.instanceIds()) {
+            Long t = sentAt.remove(id);
+            if (t != null) {
+              publishToListener.add(now - t);
+            }
+          }
+        });
     AtomicBoolean stop = new AtomicBoolean();
     Thread runner = new Thread(() -> projector.run(stop::get), "projector");
     runner.start();
     List<LifecycleEvent> events = new ArrayList<>();
-    new SyntheticFleet(7, 5, 3, 4).generate(n, e -> {
-      if (e instanceof LifecycleEvent.InstanceStarted s) {
-        events.add(new LifecycleEvent.InstanceStarted("follow-" + s.eventId(), s.time(), "f" + s.instanceId(), 100_000 + s.network(),
-            s.app(), s.processGroup(), s.host(), s.region(),
-            dev.sixpn.address.SixpnAddress.ofInstance(100_000 + s.network(), s.host(), s.address().instance()), s.metadata()));
-      }
-    });
-    try (LifecyclePublisher publisher = LifecyclePublisher.connect(bootstrap, topic, 12, Duration.ofSeconds(30))) {
+    new SyntheticFleet(7, 5, 3, 4)
+        .generate(
+            n,
+            e -> {
+              if (e instanceof LifecycleEvent.InstanceStarted s) {
+                events.add(
+                    new LifecycleEvent.InstanceStarted(
+                        "follow-" + s.eventId(),
+                        s.time(),
+                        "f" + s.instanceId(),
+                        100_000 + s.network(),
+                        s.app(),
+                        s.processGroup(),
+                        s.host(),
+                        s.region(),
+                        dev.sixpn.address.SixpnAddress.ofInstance(
+                            100_000 + s.network(), s.host(), s.address().instance()),
+                        s.metadata()));
+              }
+            });
+    try (LifecyclePublisher publisher =
+        LifecyclePublisher.connect(bootstrap, topic, 12, Duration.ofSeconds(30))) {
       long interval = 500_000; // 2,000 events/s
       long next = System.nanoTime();
       for (LifecycleEvent e : events) {
@@ -115,7 +138,12 @@ public final class ProjectorBench {
       System.out.println(what + ": no samples");
       return;
     }
-    System.out.printf("%s: n=%d p50=%.3f ms p99=%.3f ms max=%.3f ms%n", what, s.size(),
-        s.get(s.size() / 2) / 1e6, s.get((int) (s.size() * 0.99)) / 1e6, s.getLast() / 1e6);
+    System.out.printf(
+        "%s: n=%d p50=%.3f ms p99=%.3f ms max=%.3f ms%n",
+        what,
+        s.size(),
+        s.get(s.size() / 2) / 1e6,
+        s.get((int) (s.size() * 0.99)) / 1e6,
+        s.getLast() / 1e6);
   }
 }

@@ -9,7 +9,9 @@ final class Rss {
 
   private Rss() {}
 
-  /** CPU seconds of this process's threads, grouped by thread name (digits dropped), largest first. */
+  /**
+   * CPU seconds of this process's threads, grouped by thread name (digits dropped), largest first.
+   */
   static String cpuByThread() {
     java.util.Map<String, Double> byName = new java.util.TreeMap<>();
     try (var tasks = Files.list(Path.of("/proc/self/task"))) {

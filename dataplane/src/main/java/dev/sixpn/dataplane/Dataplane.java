@@ -4,8 +4,8 @@ import dev.sixpn.dataplane.bpf.ProgramLoader;
 import dev.sixpn.dataplane.link.InstanceFiles;
 import dev.sixpn.dataplane.link.IpPlumbing;
 import dev.sixpn.dataplane.link.LinkWatcher;
-import dev.sixpn.dataplane.link.NetnsExecutor;
 import dev.sixpn.dataplane.link.Netns;
+import dev.sixpn.dataplane.link.NetnsExecutor;
 import dev.sixpn.dataplane.maps.DataplaneMaps;
 import dev.sixpn.dataplane.maps.HostConfig;
 import dev.sixpn.dataplane.reconcile.ReconcileLoop;
@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One host's dataplane: loads the programs (reusing pinned maps), brings up (or adopts) the
  * WireGuard device, and keeps both reconciled with the projected state. Closing it stops the
- * reconciler only: programs, maps and tunnels keep forwarding while the agent is away, and the
- * next start converges from whatever it finds.
+ * reconciler only: programs, maps and tunnels keep forwarding while the agent is away, and the next
+ * start converges from whatever it finds.
  */
 public final class Dataplane implements AutoCloseable {
 
@@ -66,12 +66,15 @@ public final class Dataplane implements AutoCloseable {
     return config.stateDir().resolve("wireguard").resolve("private.key");
   }
 
-  public static Dataplane start(DataplaneConfig config, StateReader state, ChangeFeed feed, DataplaneMetrics metrics) {
+  public static Dataplane start(
+      DataplaneConfig config, StateReader state, ChangeFeed feed, DataplaneMetrics metrics) {
     if (!config.netns().exists()) {
-      throw new IllegalStateException("network namespace " + config.netns().path() + " does not exist");
+      throw new IllegalStateException(
+          "network namespace " + config.netns().path() + " does not exist");
     }
     HostKeys keys = HostKeys.loadOrCreate(keyFile(config));
-    ProgramLoader.Pins pins = ProgramLoader.ensureLoaded(config.pinDir(), DataplaneMaps::compatible);
+    ProgramLoader.Pins pins =
+        ProgramLoader.ensureLoaded(config.pinDir(), DataplaneMaps::compatible);
     DataplaneMaps maps = new DataplaneMaps(pins, metrics::mapObserver);
     WireGuardGoDevice device = null;
     ReconcileLoop mapsLoop = null;
@@ -83,7 +86,10 @@ public final class Dataplane implements AutoCloseable {
       metrics.exportDrops(maps.drops());
       device =
           WireGuardGoDevice.openOrStart(
-              config.wgDevice(), config.netns(), config.stateDir().resolve("wireguard-go-" + config.wgDevice() + ".log"), config.mtu());
+              config.wgDevice(),
+              config.netns(),
+              config.stateDir().resolve("wireguard-go-" + config.wgDevice() + ".log"),
+              config.mtu());
       plumbing =
           new IpPlumbing(
               config.netns(),
@@ -94,7 +100,12 @@ public final class Dataplane implements AutoCloseable {
       Reconciler reconciler =
           new Reconciler(
               new Reconciler.Settings(
-                  config.host(), config.wgDevice(), config.listenPort(), config.keepaliveSeconds(), keys, config.underlayDevices()),
+                  config.host(),
+                  config.wgDevice(),
+                  config.listenPort(),
+                  config.keepaliveSeconds(),
+                  keys,
+                  config.underlayDevices()),
               state,
               maps.links(),
               maps.locals(),
@@ -103,7 +114,8 @@ public final class Dataplane implements AutoCloseable {
               new InstanceFiles(config.netnsEtc(), config.host()),
               name -> Netns.named(name).exists(),
               metrics.reconcileObserver());
-      // Two loops: map entries never wait behind tc/ip processes or the UAPI (see Reconciler.Scope).
+      // Two loops: map entries never wait behind tc/ip processes or the UAPI (see
+      // Reconciler.Scope).
       // The maps loop's thread lives in the host netns: if_nameindex answers there directly,
       // with no hop to another thread (each hop costs a wake-up on a busy machine).
       mapsLoop =
@@ -114,17 +126,23 @@ public final class Dataplane implements AutoCloseable {
               () -> NetnsExecutor.enterOnThisThread(config.netns()));
       plumbingLoop =
           new ReconcileLoop(
-              reconciler, Reconciler.Scope.PLUMBING, r -> metrics.pass("plumbing", r), "sixpn-dataplane-plumbing-" + config.host());
-      ReconcileResult first = merge(mapsLoop.start(feed, config.resync()), plumbingLoop.start(feed, config.resync()));
+              reconciler,
+              Reconciler.Scope.PLUMBING,
+              r -> metrics.pass("plumbing", r),
+              "sixpn-dataplane-plumbing-" + config.host());
+      ReconcileResult first =
+          merge(mapsLoop.start(feed, config.resync()), plumbingLoop.start(feed, config.resync()));
       ReconcileLoop m = mapsLoop;
       ReconcileLoop pl = plumbingLoop;
       IpPlumbing ip = plumbing;
       watcher =
-          LinkWatcher.start(config.netns(), () -> {
-            ip.invalidateLinks();
-            m.trigger();
-            pl.trigger();
-          });
+          LinkWatcher.start(
+              config.netns(),
+              () -> {
+                ip.invalidateLinks();
+                m.trigger();
+                pl.trigger();
+              });
       plumbing.cacheLinksWhile(watcher::alive);
       // A link made between the first passes and the watcher's start: one more pass sees it.
       plumbing.invalidateLinks();
@@ -132,7 +150,11 @@ public final class Dataplane implements AutoCloseable {
       plumbingLoop.trigger();
       log.info(
           "dataplane started host={} netns={} wg={} changes={} errors={}",
-          config.host(), config.netns(), config.wgDevice(), first.changes(), first.errors());
+          config.host(),
+          config.netns(),
+          config.wgDevice(),
+          first.changes(),
+          first.errors());
       return new Dataplane(config, keys, maps, device, mapsLoop, plumbingLoop, plumbing, watcher);
     } catch (RuntimeException e) {
       if (watcher != null) {
@@ -179,7 +201,8 @@ public final class Dataplane implements AutoCloseable {
   private static ReconcileResult merge(ReconcileResult a, ReconcileResult b) {
     java.util.List<String> errors = new java.util.ArrayList<>(a.errors());
     errors.addAll(b.errors());
-    return new ReconcileResult(a.changes() + b.changes(), errors, b.missingLinks(), a.duration().plus(b.duration()));
+    return new ReconcileResult(
+        a.changes() + b.changes(), errors, b.missingLinks(), a.duration().plus(b.duration()));
   }
 
   @Override

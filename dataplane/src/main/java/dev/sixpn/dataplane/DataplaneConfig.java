@@ -11,8 +11,8 @@ import java.time.Duration;
  * @param netns the namespace holding the host's links and WireGuard device
  * @param pinDir bpffs directory for this host's programs and maps, e.g. /sys/fs/bpf/sixpn
  * @param stateDir where the WireGuard private key (mode 0600) and wireguard-go's log live
- * @param wgDevice WireGuard interface name, unique on the machine (wireguard-go's socket
- *     directory is shared by all namespaces)
+ * @param wgDevice WireGuard interface name, unique on the machine (wireguard-go's socket directory
+ *     is shared by all namespaces)
  * @param listenPort WireGuard UDP port, the port of the endpoint published in host.joined
  * @param keepaliveSeconds persistent keepalive of every peer
  * @param mtu MTU of the WireGuard device (instances use the same, 1420)
@@ -46,15 +46,18 @@ public record DataplaneConfig(
       throw new IllegalArgumentException("listenPort must be in 1..65535, got " + listenPort);
     }
     if (mtu < 1280) {
-      throw new IllegalArgumentException("mtu must be at least 1280 (the IPv6 minimum), got " + mtu);
+      throw new IllegalArgumentException(
+          "mtu must be at least 1280 (the IPv6 minimum), got " + mtu);
     }
     if (keepaliveSeconds < 0 || keepaliveSeconds > 65535) {
-      throw new IllegalArgumentException("keepaliveSeconds must be in 0..65535, got " + keepaliveSeconds);
+      throw new IllegalArgumentException(
+          "keepaliveSeconds must be in 0..65535, got " + keepaliveSeconds);
     }
   }
 
   /** Production defaults for host {@code host} in the agent's own namespace. */
-  public static DataplaneConfig defaults(long host, Path stateDir, java.util.List<String> underlayDevices) {
+  public static DataplaneConfig defaults(
+      long host, Path stateDir, java.util.List<String> underlayDevices) {
     return new DataplaneConfig(
         host,
         Netns.CURRENT,

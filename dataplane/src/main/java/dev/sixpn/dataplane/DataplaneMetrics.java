@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The dataplane's metrics. Drop counters are read from the per-CPU map at scrape time (the
- * programs count; nothing is mirrored). Labelled data points are resolved once per map so the
- * map-update path costs one atomic add.
+ * The dataplane's metrics. Drop counters are read from the per-CPU map at scrape time (the programs
+ * count; nothing is mirrored). Labelled data points are resolved once per map so the map-update
+ * path costs one atomic add.
  */
 public final class DataplaneMetrics {
 
@@ -59,9 +59,12 @@ public final class DataplaneMetrics {
     changeToApplied =
         Histogram.builder()
             .name("sixpn_dataplane_change_applied_seconds")
-            .help("time from a batch's commit in the projector to the end of the pass that applied it")
+            .help(
+                "time from a batch's commit in the projector to the end of the pass that applied it")
             .labelNames("scope")
-            .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+            .classicUpperBounds(
+                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                2.5)
             .register(registry);
     instancesWithoutLink =
         Gauge.builder()

@@ -52,11 +52,11 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Two hosts x two networks x two instances, all real: network namespaces, veths, the BPF
- * programs attached with tc, wireguard-go over a veth underlay, the reconciler fed by a fake
- * projected state. Hosts are namespaces {@code sx<run>h1/h2} joined by a veth with IPv4 and IPv6
- * underlay addresses (h1 publishes its IPv4 endpoint, h2 its IPv6 one); every instance
- * is its own namespace behind a veth into its host.
+ * Two hosts x two networks x two instances, all real: network namespaces, veths, the BPF programs
+ * attached with tc, wireguard-go over a veth underlay, the reconciler fed by a fake projected
+ * state. Hosts are namespaces {@code sx<run>h1/h2} joined by a veth with IPv4 and IPv6 underlay
+ * addresses (h1 publishes its IPv4 endpoint, h2 its IPv6 one); every instance is its own namespace
+ * behind a veth into its host.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -67,17 +67,22 @@ class MeshEndToEndTest {
   static final long N1 = 0x100a;
   static final long N2 = 0x200b;
 
-  final String run = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt()).toLowerCase();
+  final String run =
+      HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt()).toLowerCase();
   final Topology topo = new Topology();
   final FakeState state = new FakeState();
   final Map<Long, String> hostNs = Map.of(H1, "sx" + run + "h1", H2, "sx" + run + "h2");
+
   /** Underlay endpoints: h1 publishes an IPv4 one, h2 an IPv6 one (both families exercised). */
   final Map<Long, String> endpoint = Map.of(H1, "10.201.0.1:51820", H2, "[fd00:201::2]:51820");
+
   final Map<Long, DataplaneConfig> configs = new HashMap<>();
   final Map<Long, Dataplane> dataplanes = new HashMap<>();
   final Map<Long, PrometheusRegistry> registries = new HashMap<>();
+
   /** Instance id to instance, in creation order. */
   final Map<String, Instance> instances = new LinkedHashMap<>();
+
   Path stateRoot;
 
   @BeforeAll
@@ -88,22 +93,51 @@ class MeshEndToEndTest {
     Path etcNetns = Path.of("/etc/netns");
     if (!Files.exists(etcNetns)) {
       // Made by the dataplane's first resolver file; removed again if nothing else is in it.
-      topo.onClose(() -> {
-        try {
-          Files.deleteIfExists(etcNetns);
-        } catch (java.io.IOException notEmpty) {
-          System.err.println("cleanup: /etc/netns kept: " + notEmpty);
-        }
-      });
+      topo.onClose(
+          () -> {
+            try {
+              Files.deleteIfExists(etcNetns);
+            } catch (java.io.IOException notEmpty) {
+              System.err.println("cleanup: /etc/netns kept: " + notEmpty);
+            }
+          });
     }
     for (long h : List.of(H1, H2)) {
       topo.netns(hostNs.get(h));
     }
     // Underlay: one veth between the two host namespaces.
-    Sh.mustIn(hostNs.get(H1), "ip", "link", "add", "ul" + run, "type", "veth", "peer", "name", "ul" + run, "netns", hostNs.get(H2));
+    Sh.mustIn(
+        hostNs.get(H1),
+        "ip",
+        "link",
+        "add",
+        "ul" + run,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "ul" + run,
+        "netns",
+        hostNs.get(H2));
     for (long h : List.of(H1, H2)) {
-      Sh.mustIn(hostNs.get(h), "ip", "addr", "add", "10.201.0." + (h == H1 ? 1 : 2) + "/24", "dev", "ul" + run);
-      Sh.mustIn(hostNs.get(h), "ip", "-6", "addr", "add", "fd00:201::" + (h == H1 ? 1 : 2) + "/64", "dev", "ul" + run, "nodad");
+      Sh.mustIn(
+          hostNs.get(h),
+          "ip",
+          "addr",
+          "add",
+          "10.201.0." + (h == H1 ? 1 : 2) + "/24",
+          "dev",
+          "ul" + run);
+      Sh.mustIn(
+          hostNs.get(h),
+          "ip",
+          "-6",
+          "addr",
+          "add",
+          "fd00:201::" + (h == H1 ? 1 : 2) + "/64",
+          "dev",
+          "ul" + run,
+          "nodad");
       Sh.mustIn(hostNs.get(h), "ip", "link", "set", "ul" + run, "up");
     }
     for (long h : List.of(H1, H2)) {
@@ -117,7 +151,9 @@ class MeshEndToEndTest {
     }
     for (long h : List.of(H1, H2)) {
       configs.put(h, config(h));
-      state.putHost(new Host(h, "ams", 52.37, 4.9, Dataplane.publicKey(configs.get(h)).base64(), endpoint.get(h)));
+      state.putHost(
+          new Host(
+              h, "ams", 52.37, 4.9, Dataplane.publicKey(configs.get(h)).base64(), endpoint.get(h)));
     }
     instances.values().forEach(state::put);
     for (long h : List.of(H1, H2)) {
@@ -126,7 +162,14 @@ class MeshEndToEndTest {
   }
 
   String id(long host, long network, int k) {
-    return "sx" + run + "-h" + (host == H1 ? 1 : 2) + "-n" + (network == N1 ? 1 : 2) + "-" + (char) ('a' + k - 1);
+    return "sx"
+        + run
+        + "-h"
+        + (host == H1 ? 1 : 2)
+        + "-n"
+        + (network == N1 ? 1 : 2)
+        + "-"
+        + (char) ('a' + k - 1);
   }
 
   DataplaneConfig config(long h) {
@@ -134,8 +177,17 @@ class MeshEndToEndTest {
     Path pins = Path.of("/sys/fs/bpf", "sixpn-test-" + name);
     topo.pins(pins);
     return new DataplaneConfig(
-        h, Netns.named(name), pins, stateRoot.resolve(name), "wg" + run + (h == H1 ? "h1" : "h2"), 51820, 5, 1420,
-        Path.of("/etc/netns"), Duration.ofSeconds(30), List.of("ul" + run));
+        h,
+        Netns.named(name),
+        pins,
+        stateRoot.resolve(name),
+        "wg" + run + (h == H1 ? "h1" : "h2"),
+        51820,
+        5,
+        1420,
+        Path.of("/etc/netns"),
+        Duration.ofSeconds(30),
+        List.of("ul" + run));
   }
 
   void start(long h) {
@@ -154,7 +206,9 @@ class MeshEndToEndTest {
     String link = LinkNames.hostSideLink(i);
     topo.netns(ns);
     topo.onClose(() -> Topology.deleteTree(Path.of("/etc/netns", ns)));
-    Sh.mustIn(host, "ip", "link", "add", link, "mtu", "1420", "type", "veth", "peer", "name", "eth0", "mtu", "1420", "netns", ns);
+    Sh.mustIn(
+        host, "ip", "link", "add", link, "mtu", "1420", "type", "veth", "peer", "name", "eth0",
+        "mtu", "1420", "netns", ns);
     Sh.mustIn(host, "ip", "link", "set", link, "up");
     Sh.mustIn(ns, "ip", "link", "set", "eth0", "up");
     Sh.mustIn(ns, "ip", "-6", "addr", "add", i.address() + "/128", "dev", "eth0", "nodad");
@@ -180,7 +234,8 @@ class MeshEndToEndTest {
   }
 
   boolean ping(Instance from, SixpnAddress to, String source) {
-    List<String> cmd = new ArrayList<>(List.of("ping", "-6", "-n", "-q", "-c", "2", "-i", "0.2", "-W", "1"));
+    List<String> cmd =
+        new ArrayList<>(List.of("ping", "-6", "-n", "-q", "-c", "2", "-i", "0.2", "-W", "1"));
     if (source != null) {
       cmd.addAll(List.of("-I", source));
     }
@@ -188,7 +243,8 @@ class MeshEndToEndTest {
     return Sh.in(from.instanceId(), cmd.toArray(String[]::new)).ok();
   }
 
-  static void eventually(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+  static void eventually(String what, Duration timeout, BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -199,8 +255,12 @@ class MeshEndToEndTest {
   }
 
   void assertReachable(Instance from, Instance to) throws Exception {
-    eventually(from.instanceId() + " pings " + to.instanceId(), Duration.ofSeconds(8), () -> ping(from, to.address(), null));
-    assertTrue(tcpEcho(from, to, Duration.ofSeconds(5)), from.instanceId() + " TCP to " + to.instanceId());
+    eventually(
+        from.instanceId() + " pings " + to.instanceId(),
+        Duration.ofSeconds(8),
+        () -> ping(from, to.address(), null));
+    assertTrue(
+        tcpEcho(from, to, Duration.ofSeconds(5)), from.instanceId() + " TCP to " + to.instanceId());
   }
 
   /** A TCP connection from one instance namespace to a listener in another, with an echo. */
@@ -208,35 +268,42 @@ class MeshEndToEndTest {
     try (NetnsThread server = new NetnsThread(to.instanceId());
         NetnsThread client = new NetnsThread(from.instanceId())) {
       ServerSocket ss =
-          server.submit(() -> {
-                ServerSocket s = new ServerSocket();
-                s.bind(new InetSocketAddress(to.address().toInetAddress(), 0));
-                s.setSoTimeout((int) timeout.toMillis());
-                return s;
-              })
+          server
+              .submit(
+                  () -> {
+                    ServerSocket s = new ServerSocket();
+                    s.bind(new InetSocketAddress(to.address().toInetAddress(), 0));
+                    s.setSoTimeout((int) timeout.toMillis());
+                    return s;
+                  })
               .get(5, TimeUnit.SECONDS);
       try (ss) {
         var accepted =
-            server.submit(() -> {
-              try (Socket s = ss.accept()) {
-                InputStream in = s.getInputStream();
-                OutputStream out = s.getOutputStream();
-                out.write(in.readNBytes(5));
-                out.flush();
-              }
-              return true;
-            });
+            server.submit(
+                () -> {
+                  try (Socket s = ss.accept()) {
+                    InputStream in = s.getInputStream();
+                    OutputStream out = s.getOutputStream();
+                    out.write(in.readNBytes(5));
+                    out.flush();
+                  }
+                  return true;
+                });
         var sent =
-            client.submit(() -> {
-              try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(to.address().toInetAddress(), ss.getLocalPort()), (int) timeout.toMillis());
-                s.setSoTimeout((int) timeout.toMillis());
-                s.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
-                return new String(s.getInputStream().readNBytes(5), StandardCharsets.US_ASCII).equals("hello");
-              } catch (java.io.IOException e) {
-                return false;
-              }
-            });
+            client.submit(
+                () -> {
+                  try (Socket s = new Socket()) {
+                    s.connect(
+                        new InetSocketAddress(to.address().toInetAddress(), ss.getLocalPort()),
+                        (int) timeout.toMillis());
+                    s.setSoTimeout((int) timeout.toMillis());
+                    s.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+                    return new String(s.getInputStream().readNBytes(5), StandardCharsets.US_ASCII)
+                        .equals("hello");
+                  } catch (java.io.IOException e) {
+                    return false;
+                  }
+                });
         boolean ok = sent.get(timeout.toSeconds() + 5, TimeUnit.SECONDS);
         if (ok) {
           accepted.get(5, TimeUnit.SECONDS);
@@ -285,18 +352,28 @@ class MeshEndToEndTest {
       for (Instance to : instances.values()) {
         if (from.network() != to.network()) {
           pairs++;
-          leaks.add(CompletableFuture.supplyAsync(() -> ping(from, to.address(), null) ? from.instanceId() + "->" + to.instanceId() : null, pool));
+          leaks.add(
+              CompletableFuture.supplyAsync(
+                  () ->
+                      ping(from, to.address(), null)
+                          ? from.instanceId() + "->" + to.instanceId()
+                          : null,
+                  pool));
         }
       }
     }
-    List<String> leaked = leaks.stream().map(CompletableFuture::join).filter(s -> s != null).toList();
+    List<String> leaked =
+        leaks.stream().map(CompletableFuture::join).filter(s -> s != null).toList();
     pool.close();
     assertEquals(List.of(), leaked, "cross-network pairs that got through");
     assertEquals(32, pairs, "8 instances, 4 in each network");
     // Each pair sent two echo requests; the sender's host drops them before any routing.
     assertTrue(drops(H1, DropReason.CROSS_NETWORK) - before1 >= 32, "h1 cross-network drops");
     assertTrue(drops(H2, DropReason.CROSS_NETWORK) - before2 >= 32, "h2 cross-network drops");
-    assertEquals(drops(H1, DropReason.CROSS_NETWORK), metric(H1, "sixpn_dataplane_drops", "reason", "cross_network"), "exported as a metric");
+    assertEquals(
+        drops(H1, DropReason.CROSS_NETWORK),
+        metric(H1, "sixpn_dataplane_drops", "reason", "cross_network"),
+        "exported as a metric");
     assertTrue(metric(H1, "sixpn_dataplane_map_ops", "op", "update") > 0);
     assertTrue(metric(H1, "sixpn_dataplane_reconcile_runs", "scope", "maps") > 0);
   }
@@ -328,9 +405,26 @@ class MeshEndToEndTest {
     Sh.mustIn(hostNs.get(H1), "ip", "-6", "addr", "add", forgedMesh + "/128", "dev", "lo", "nodad");
     long before = drops(H2, DropReason.MESH_CROSS_NETWORK);
     Exec.Result r =
-        Sh.in(hostNs.get(H1), "ping", "-6", "-n", "-q", "-c", "2", "-i", "0.2", "-W", "1", "-I", forgedMesh, meshText(victim.address()));
+        Sh.in(
+            hostNs.get(H1),
+            "ping",
+            "-6",
+            "-n",
+            "-q",
+            "-c",
+            "2",
+            "-i",
+            "0.2",
+            "-W",
+            "1",
+            "-I",
+            forgedMesh,
+            meshText(victim.address()));
     assertFalse(r.ok(), "forged cross-network mesh packet answered");
-    eventually("h2 counts mesh cross-network drops", Duration.ofSeconds(3), () -> drops(H2, DropReason.MESH_CROSS_NETWORK) > before);
+    eventually(
+        "h2 counts mesh cross-network drops",
+        Duration.ofSeconds(3),
+        () -> drops(H2, DropReason.MESH_CROSS_NETWORK) > before);
     Sh.mustIn(hostNs.get(H1), "ip", "-6", "addr", "del", forgedMesh + "/128", "dev", "lo");
   }
 
@@ -342,20 +436,55 @@ class MeshEndToEndTest {
     // is on), bypassing from_mesh.
     Instance victim = inst(H2, N1, 1);
     String host1 = hostNs.get(H1);
-    Sh.mustIn(host1, "ip", "-6", "route", "add", victim.address() + "/128", "via", "fd00:201::2", "dev", "ul" + run);
+    Sh.mustIn(
+        host1,
+        "ip",
+        "-6",
+        "route",
+        "add",
+        victim.address() + "/128",
+        "via",
+        "fd00:201::2",
+        "dev",
+        "ul" + run);
     long before = drops(H2, DropReason.UNDERLAY_6PN);
     long echoesBefore = icmp6InEchos(victim);
     try {
-      assertFalse(Sh.in(host1, "ping", "-6", "-n", "-q", "-c", "2", "-i", "0.2", "-W", "1", victim.address().toString()).ok());
+      assertFalse(
+          Sh.in(
+                  host1,
+                  "ping",
+                  "-6",
+                  "-n",
+                  "-q",
+                  "-c",
+                  "2",
+                  "-i",
+                  "0.2",
+                  "-W",
+                  "1",
+                  victim.address().toString())
+              .ok());
       assertTrue(drops(H2, DropReason.UNDERLAY_6PN) - before >= 2, "h2 counts underlay 6PN drops");
       assertEquals(echoesBefore, icmp6InEchos(victim), "nothing reached the instance");
     } finally {
-      Sh.mustIn(host1, "ip", "-6", "route", "del", victim.address() + "/128", "via", "fd00:201::2", "dev", "ul" + run);
+      Sh.mustIn(
+          host1,
+          "ip",
+          "-6",
+          "route",
+          "del",
+          victim.address() + "/128",
+          "via",
+          "fd00:201::2",
+          "dev",
+          "ul" + run);
     }
   }
 
   static long icmp6InEchos(Instance i) {
-    for (String line : Sh.in(i.instanceId(), "cat", "/proc/net/snmp6").orThrow("").stdout().split("\n")) {
+    for (String line :
+        Sh.in(i.instanceId(), "cat", "/proc/net/snmp6").orThrow("").stdout().split("\n")) {
       String[] f = line.trim().split("\\s+");
       if (f.length == 2 && f[0].equals("Icmp6InEchos")) {
         return Long.parseLong(f[1]);
@@ -377,11 +506,16 @@ class MeshEndToEndTest {
     SixpnAddress spoof = inst(H1, N1, 2).address(); // a neighbour's address, same network
     SixpnAddress spoofRemote = SixpnAddress.ofInstance(N1, H1, 99);
     long before = drops(H1, DropReason.SPOOFED_SOURCE);
-    Sh.mustIn(from.instanceId(), "ip", "-6", "addr", "add", spoofRemote + "/128", "dev", "eth0", "nodad");
+    Sh.mustIn(
+        from.instanceId(), "ip", "-6", "addr", "add", spoofRemote + "/128", "dev", "eth0", "nodad");
     try {
-      assertFalse(ping(from, to.address(), spoofRemote.toString()), "spoofed source reached a neighbour");
-      assertFalse(ping(from, inst(H2, N1, 1).address(), spoofRemote.toString()), "spoofed source crossed the mesh");
-      assertTrue(drops(H1, DropReason.SPOOFED_SOURCE) - before >= 4, "spoofed-source drops counted");
+      assertFalse(
+          ping(from, to.address(), spoofRemote.toString()), "spoofed source reached a neighbour");
+      assertFalse(
+          ping(from, inst(H2, N1, 1).address(), spoofRemote.toString()),
+          "spoofed source crossed the mesh");
+      assertTrue(
+          drops(H1, DropReason.SPOOFED_SOURCE) - before >= 4, "spoofed-source drops counted");
     } finally {
       Sh.mustIn(from.instanceId(), "ip", "-6", "addr", "del", spoofRemote + "/128", "dev", "eth0");
     }
@@ -397,7 +531,8 @@ class MeshEndToEndTest {
     instances.put(late.instanceId(), late);
     state.put(late);
     Thread.sleep(300);
-    assertTrue(dataplanes.get(H2).maps().locals().lookup(late.address()).isEmpty(), "no link, no entry");
+    assertTrue(
+        dataplanes.get(H2).maps().locals().lookup(late.address()).isEmpty(), "no link, no entry");
     createInstanceNamespace(late);
     assertReachable(inst(H1, N2, 1), late);
     assertReachable(late, inst(H2, N2, 1));
@@ -413,9 +548,15 @@ class MeshEndToEndTest {
     wg.onExit().get(5, TimeUnit.SECONDS);
     // The TUN device went with the process; the link watcher wakes the plumbing loop, which
     // restarts wireguard-go and restores key, peers, from_mesh and the mesh route.
-    eventually("h2's wireguard-go is back", Duration.ofSeconds(10), () -> dp.device().process().filter(p -> p.pid() != wg.pid()).isPresent());
+    eventually(
+        "h2's wireguard-go is back",
+        Duration.ofSeconds(10),
+        () -> dp.device().process().filter(p -> p.pid() != wg.pid()).isPresent());
     dp.device().process().ifPresent(topo::process);
-    eventually("the mesh heals", Duration.ofSeconds(20), () -> ping(inst(H1, N1, 1), inst(H2, N1, 1).address(), null));
+    eventually(
+        "the mesh heals",
+        Duration.ofSeconds(20),
+        () -> ping(inst(H1, N1, 1), inst(H2, N1, 1).address(), null));
     assertTrue(tcpEcho(inst(H2, N2, 1), inst(H1, N2, 1), Duration.ofSeconds(5)));
   }
 
@@ -429,9 +570,13 @@ class MeshEndToEndTest {
         "h2 removes the stopped instance from its maps",
         Duration.ofSeconds(5),
         () -> dataplanes.get(H2).maps().locals().lookup(stopped.address()).isEmpty());
-    assertFalse(ping(inst(H1, N1, 1), stopped.address(), null), "stopped instance reached across hosts");
-    assertFalse(ping(inst(H2, N1, 1), stopped.address(), null), "stopped instance reached on its host");
-    assertFalse(Files.exists(Path.of("/etc/netns", stopped.instanceId(), "resolv.conf")), "resolver file pruned");
+    assertFalse(
+        ping(inst(H1, N1, 1), stopped.address(), null), "stopped instance reached across hosts");
+    assertFalse(
+        ping(inst(H2, N1, 1), stopped.address(), null), "stopped instance reached on its host");
+    assertFalse(
+        Files.exists(Path.of("/etc/netns", stopped.instanceId(), "resolv.conf")),
+        "resolver file pruned");
     assertTrue(drops(H2, DropReason.MESH_UNKNOWN_DEST) > 0);
     assertTrue(drops(H2, DropReason.UNKNOWN_LOCAL_DEST) > 0);
   }
@@ -443,16 +588,28 @@ class MeshEndToEndTest {
     old.close();
     // While the agent is away: the programs keep forwarding, the state moves on, and someone
     // leaves junk in the maps and the device.
-    assertTrue(ping(inst(H1, N1, 1), inst(H2, N1, 1).address(), null), "traffic flows while the agent is down");
+    assertTrue(
+        ping(inst(H1, N1, 1), inst(H2, N1, 1).address(), null),
+        "traffic flows while the agent is down");
     Instance gone = inst(H1, N2, 2);
     state.stop(gone.instanceId());
-    try (var locals = new dev.sixpn.dataplane.maps.LocalsMap(configs.get(H1).pinDir().resolve("maps/sixpn_locals").toString(), (o, ok) -> {});
-        var links = new dev.sixpn.dataplane.maps.LinkMap(configs.get(H1).pinDir().resolve("maps/sixpn_links").toString(), (o, ok) -> {})) {
+    try (var locals =
+            new dev.sixpn.dataplane.maps.LocalsMap(
+                configs.get(H1).pinDir().resolve("maps/sixpn_locals").toString(), (o, ok) -> {});
+        var links =
+            new dev.sixpn.dataplane.maps.LinkMap(
+                configs.get(H1).pinDir().resolve("maps/sixpn_links").toString(), (o, ok) -> {})) {
       locals.put(SixpnAddress.ofInstance(N2, H1, 4242), new LocalInstance(4242, 0));
       links.put(4242, new LinkInfo(SixpnAddress.ofInstance(N2, H1, 4242), 0));
     }
     WgKey junkPeer = WgKey.ofBytes(new byte[32]);
-    old.device().upsertPeer(new PeerConfig(WgKey.ofBytes(filled(7)), Endpoint.parse("10.201.0.9:51820"), List.of("fdab:0:99::/48"), 0));
+    old.device()
+        .upsertPeer(
+            new PeerConfig(
+                WgKey.ofBytes(filled(7)),
+                Endpoint.parse("10.201.0.9:51820"),
+                List.of("fdab:0:99::/48"),
+                0));
 
     start(H1);
     Dataplane dp = dataplanes.get(H1);
@@ -460,20 +617,31 @@ class MeshEndToEndTest {
     try (var ifs = new dev.sixpn.dataplane.link.NetnsExecutor(configs.get(H1).netns())) {
       desired =
           Desired.compute(
-              H1, state.instancesOnHost(H1), state.hosts(), ifs.interfaces(), n -> Netns.named(n).exists(), configs.get(H1).wgDevice(), 5);
+              H1,
+              state.instancesOnHost(H1),
+              state.hosts(),
+              ifs.interfaces(),
+              n -> Netns.named(n).exists(),
+              configs.get(H1).wgDevice(),
+              5);
     }
     assertEquals(desired.links(), dp.maps().links().entries(), "link map equals the state");
     assertEquals(desired.locals(), dp.maps().locals().entries(), "locals map equals the state");
     // Endpoints are left out: WireGuard roams to wherever the peer's packets come from (here h2
     // publishes IPv6 but reaches h1's IPv4 endpoint from its IPv4 address).
-    assertEquals(withoutEndpoints(desired.peers()), withoutEndpoints(dp.device().state().peers()), "peers equal the state");
+    assertEquals(
+        withoutEndpoints(desired.peers()),
+        withoutEndpoints(dp.device().state().peers()),
+        "peers equal the state");
     assertEquals(3, dp.maps().locals().entries().size(), "h1 has 3 started instances left");
     var again = dp.reconcileNow();
     assertEquals(0, again.changes(), "a pass after convergence changes nothing: " + again);
     assertFalse(dp.device().state().peers().containsKey(junkPeer));
     assertReachable(inst(H1, N1, 1), inst(H2, N1, 1));
     assertReachable(inst(H1, N1, 2), inst(H1, N1, 1));
-    assertFalse(ping(inst(H1, N2, 1), gone.address(), null), "instance stopped during the restart is unreachable");
+    assertFalse(
+        ping(inst(H1, N2, 1), gone.address(), null),
+        "instance stopped during the restart is unreachable");
   }
 
   static Map<WgKey, List<Object>> withoutEndpoints(Map<WgKey, PeerConfig> peers) {

@@ -9,8 +9,8 @@ import java.util.Set;
  * Hands out instance numbers unique per (network, host), never one that is still live.
  *
  * <p>Numbers are handed out in rising order from 1 and wrap around after 2³²−1, so a number
- * released by a destroyed instance is reused as late as possible (old DNS answers and peer
- * caches expire first). Thread-safe.
+ * released by a destroyed instance is reused as late as possible (old DNS answers and peer caches
+ * expire first). Thread-safe.
  */
 public final class InstanceAllocator {
 
@@ -43,7 +43,8 @@ public final class InstanceAllocator {
 
   /** Records an address allocated elsewhere (for example replayed from the log) as live. */
   public synchronized void markLive(SixpnAddress address) {
-    pools.computeIfAbsent(new Scope(address.network(), address.host()), s -> new Pool())
+    pools
+        .computeIfAbsent(new Scope(address.network(), address.host()), s -> new Pool())
         .live
         .add(address.instance());
   }

@@ -15,8 +15,8 @@ import java.util.Optional;
  *
  * <p>Between hosts the dataplane carries the {@linkplain #toMeshForm() mesh form}, {@code
  * fdab:HHHH:HHHH:NNNN:NNNN:IIII:IIII:RRRR-1}: host first so that a remote host is one WireGuard
- * peer with one {@code /48}, prefix raised by one and role lowered by one so that the one's-complement
- * sum of the 16-bit words, and so every L4 checksum, is unchanged.
+ * peer with one {@code /48}, prefix raised by one and role lowered by one so that the
+ * one's-complement sum of the 16-bit words, and so every L4 checksum, is unchanged.
  *
  * @param network the network (organization) id, 32 bits unsigned; 0 is the hosts' own network
  * @param host the host id, 32 bits unsigned
@@ -68,7 +68,8 @@ public record SixpnAddress(long network, long host, long instance, int role) {
     if (text == null) {
       throw new IllegalArgumentException("address must not be null");
     }
-    String literal = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+    String literal =
+        text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
     if (literal.indexOf(':') < 0 || literal.indexOf('%') >= 0) {
       throw new IllegalArgumentException("address is not an IPv6 literal: '" + text + "'");
     }
@@ -198,7 +199,8 @@ public record SixpnAddress(long network, long host, long instance, int role) {
   public static Optional<SixpnAddress> fromReverseName(String name) {
     String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     String suffix = ".ip6.arpa";
-    if (n.length() != 63 + suffix.length() || !n.regionMatches(true, 63, suffix, 0, suffix.length())) {
+    if (n.length() != 63 + suffix.length()
+        || !n.regionMatches(true, 63, suffix, 0, suffix.length())) {
       return Optional.empty();
     }
     byte[] b = new byte[16];

@@ -17,13 +17,15 @@ public record Endpoint(InetAddress address, int port) {
   public static Endpoint parse(String text) {
     int colon = text.lastIndexOf(':');
     if (colon <= 0 || colon == text.length() - 1) {
-      throw new IllegalArgumentException("endpoint must be ip:port or [ipv6]:port, got '" + text + "'");
+      throw new IllegalArgumentException(
+          "endpoint must be ip:port or [ipv6]:port, got '" + text + "'");
     }
     String host = text.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     } else if (host.indexOf(':') >= 0) {
-      throw new IllegalArgumentException("endpoint with an IPv6 address must bracket it, got '" + text + "'");
+      throw new IllegalArgumentException(
+          "endpoint with an IPv6 address must bracket it, got '" + text + "'");
     }
     int port;
     try {

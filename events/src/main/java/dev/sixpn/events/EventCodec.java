@@ -23,7 +23,8 @@ import java.util.Map;
 /**
  * JSON wire format of lifecycle events.
  *
- * <pre>{"schema":1,"type":"instance.started","id":"…","time":"2026-11-25T18:00:00Z","data":{…}}</pre>
+ * <pre>{"schema":1,"type":"instance.started","id":"…","time":"2026-11-25T18:00:00Z","data":{…}}
+ * </pre>
  *
  * <p>The envelope carries the schema version, type, event id and time; {@code data} carries the
  * record's other fields. Unknown fields inside {@code data} are ignored (additive changes need no
@@ -38,8 +39,7 @@ public final class EventCodec {
       JsonMapper.builder()
           .addModule(new JavaTimeModule())
           .addModule(
-              new SimpleModule("sixpn")
-                  .addSerializer(SixpnAddress.class, new AddressSerializer()))
+              new SimpleModule("sixpn").addSerializer(SixpnAddress.class, new AddressSerializer()))
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .build();
 
@@ -76,62 +76,92 @@ public final class EventCodec {
     try {
       root = MAPPER.readTree(bytes);
     } catch (IOException e) {
-      throw new MalformedEventException(Reason.MALFORMED_JSON, "malformed JSON: " + firstLine(e), e);
+      throw new MalformedEventException(
+          Reason.MALFORMED_JSON, "malformed JSON: " + firstLine(e), e);
     }
     if (root == null || !root.isObject()) {
       throw new MalformedEventException(Reason.MALFORMED_JSON, "event must be a JSON object");
     }
     JsonNode schema = root.get("schema");
     if (schema == null || !schema.isIntegralNumber()) {
-      throw new MalformedEventException(Reason.UNKNOWN_SCHEMA_VERSION, "schema version is missing or not a number");
+      throw new MalformedEventException(
+          Reason.UNKNOWN_SCHEMA_VERSION, "schema version is missing or not a number");
     }
     if (schema.asInt() != SCHEMA_VERSION) {
       throw new MalformedEventException(
           Reason.UNKNOWN_SCHEMA_VERSION,
-          "unknown schema version " + schema.asText() + " (this build reads " + SCHEMA_VERSION + ")");
+          "unknown schema version "
+              + schema.asText()
+              + " (this build reads "
+              + SCHEMA_VERSION
+              + ")");
     }
     JsonNode typeNode = root.get("type");
     String typeName = typeNode == null ? null : typeNode.asText();
     EventType type =
         EventType.fromWireName(typeName)
             .orElseThrow(
-                () -> new MalformedEventException(Reason.UNKNOWN_TYPE, "unknown event type '" + typeName + "'"));
+                () ->
+                    new MalformedEventException(
+                        Reason.UNKNOWN_TYPE, "unknown event type '" + typeName + "'"));
     JsonNode data = root.get("data");
     if (data == null || !data.isObject()) {
-      throw new MalformedEventException(Reason.MALFORMED_JSON, type.wireName() + ": data must be a JSON object");
+      throw new MalformedEventException(
+          Reason.MALFORMED_JSON, type.wireName() + ": data must be a JSON object");
     }
     try {
       return read(type, text(root, "id"), instant(root), (ObjectNode) data);
     } catch (IllegalArgumentException e) {
-      throw new MalformedEventException(Reason.INVALID_FIELD, type.wireName() + ": " + e.getMessage(), e);
+      throw new MalformedEventException(
+          Reason.INVALID_FIELD, type.wireName() + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Builds the record straight from the tree: no second pass through databind, which measured
-   * here at half the decode time. Missing fields reach the record as null or 0 and its constructor
-   * names them; a field of the wrong JSON type is named here.
+   * Builds the record straight from the tree: no second pass through databind, which measured here
+   * at half the decode time. Missing fields reach the record as null or 0 and its constructor names
+   * them; a field of the wrong JSON type is named here.
    */
   private static LifecycleEvent read(EventType type, String id, Instant time, ObjectNode d) {
     return switch (type) {
-      case NETWORK_CREATED -> new LifecycleEvent.NetworkCreated(id, time, u32(d, "network"), text(d, "name"));
+      case NETWORK_CREATED ->
+          new LifecycleEvent.NetworkCreated(id, time, u32(d, "network"), text(d, "name"));
       case NETWORK_DELETED -> new LifecycleEvent.NetworkDeleted(id, time, u32(d, "network"));
-      case APP_CREATED -> new LifecycleEvent.AppCreated(id, time, u32(d, "network"), text(d, "app"));
-      case APP_DELETED -> new LifecycleEvent.AppDeleted(id, time, u32(d, "network"), text(d, "app"));
+      case APP_CREATED ->
+          new LifecycleEvent.AppCreated(id, time, u32(d, "network"), text(d, "app"));
+      case APP_DELETED ->
+          new LifecycleEvent.AppDeleted(id, time, u32(d, "network"), text(d, "app"));
       case HOST_JOINED ->
-          new LifecycleEvent.HostJoined(id, time, u32(d, "host"), text(d, "region"), number(d, "latitude"),
-              number(d, "longitude"), text(d, "wireguardPublicKey"), text(d, "endpoint"));
+          new LifecycleEvent.HostJoined(
+              id,
+              time,
+              u32(d, "host"),
+              text(d, "region"),
+              number(d, "latitude"),
+              number(d, "longitude"),
+              text(d, "wireguardPublicKey"),
+              text(d, "endpoint"));
       case HOST_LEFT -> new LifecycleEvent.HostLeft(id, time, u32(d, "host"));
       case INSTANCE_STARTED -> {
         String address = text(d, "address");
-        yield new LifecycleEvent.InstanceStarted(id, time, text(d, "instanceId"), u32(d, "network"), text(d, "app"),
-            text(d, "processGroup"), u32(d, "host"), text(d, "region"), address == null ? null : SixpnAddress.parse(address),
+        yield new LifecycleEvent.InstanceStarted(
+            id,
+            time,
+            text(d, "instanceId"),
+            u32(d, "network"),
+            text(d, "app"),
+            text(d, "processGroup"),
+            u32(d, "host"),
+            text(d, "region"),
+            address == null ? null : SixpnAddress.parse(address),
             metadata(d));
       }
       case INSTANCE_STOPPED ->
-          new LifecycleEvent.InstanceStopped(id, time, text(d, "instanceId"), u32(d, "network"), text(d, "app"));
+          new LifecycleEvent.InstanceStopped(
+              id, time, text(d, "instanceId"), u32(d, "network"), text(d, "app"));
       case INSTANCE_DESTROYED ->
-          new LifecycleEvent.InstanceDestroyed(id, time, text(d, "instanceId"), u32(d, "network"), text(d, "app"));
+          new LifecycleEvent.InstanceDestroyed(
+              id, time, text(d, "instanceId"), u32(d, "network"), text(d, "app"));
     };
   }
 
@@ -216,7 +246,8 @@ public final class EventCodec {
     }
 
     @Override
-    public void serialize(SixpnAddress value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+    public void serialize(SixpnAddress value, JsonGenerator gen, SerializerProvider provider)
+        throws IOException {
       gen.writeString(value.toString());
     }
   }

@@ -19,7 +19,8 @@ public enum EventType {
   INSTANCE_DESTROYED("instance.destroyed", LifecycleEvent.InstanceDestroyed.class);
 
   private static final Map<String, EventType> BY_WIRE_NAME =
-      Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(t -> t.wireName, Function.identity()));
+      Arrays.stream(values())
+          .collect(Collectors.toUnmodifiableMap(t -> t.wireName, Function.identity()));
 
   private final String wireName;
   private final Class<? extends LifecycleEvent> recordClass;

@@ -14,8 +14,14 @@ final class FastInstant {
 
   static Instant parse(String s) {
     int n = s.length();
-    if (n < 20 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
-        || s.charAt(13) != ':' || s.charAt(16) != ':' || s.charAt(n - 1) != 'Z') {
+    if (n < 20
+        || n > 30
+        || s.charAt(4) != '-'
+        || s.charAt(7) != '-'
+        || s.charAt(10) != 'T'
+        || s.charAt(13) != ':'
+        || s.charAt(16) != ':'
+        || s.charAt(n - 1) != 'Z') {
       return Instant.parse(s);
     }
     int year = digits(s, 0, 4);
@@ -35,8 +41,18 @@ final class FastInstant {
         nanos *= 10;
       }
     }
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59
-        || second < 0 || second > 59 || nanos < 0) {
+    if (year < 0
+        || month < 1
+        || month > 12
+        || day < 1
+        || day > 31
+        || hour < 0
+        || hour > 23
+        || minute < 0
+        || minute > 59
+        || second < 0
+        || second > 59
+        || nanos < 0) {
       return Instant.parse(s); // out of range: let the JDK produce its precise error
     }
     long epochDay;

@@ -1,6 +1,5 @@
 package dev.sixpn.events;
 
-
 import dev.sixpn.address.SixpnAddress;
 import java.time.Instant;
 import java.util.Base64;
@@ -10,9 +9,9 @@ import java.util.TreeMap;
 /**
  * An instance lifecycle event, as orchestration publishes it to {@code sixpn.lifecycle}.
  *
- * <p>Each record validates itself in its constructor; an {@link IllegalArgumentException} names
- * the field. {@link #partitionKey()} keeps one network's events in one partition (ordered);
- * host events are keyed {@code host:<id>}, so nothing orders them against a network's events.
+ * <p>Each record validates itself in its constructor; an {@link IllegalArgumentException} names the
+ * field. {@link #partitionKey()} keeps one network's events in one partition (ordered); host events
+ * are keyed {@code host:<id>}, so nothing orders them against a network's events.
  */
 public sealed interface LifecycleEvent {
 
@@ -46,13 +45,15 @@ public sealed interface LifecycleEvent {
     }
   }
 
-  record NetworkCreated(String eventId, Instant time, long network, String name) implements NetworkScoped {
+  record NetworkCreated(String eventId, Instant time, long network, String name)
+      implements NetworkScoped {
     public NetworkCreated {
       Validate.eventId(eventId);
       Validate.notNull("time", time);
       Validate.network(network);
       if (name != null && (name.isBlank() || name.length() > 63)) {
-        throw new IllegalArgumentException("name must be 1-63 characters when given, got '" + name + "'");
+        throw new IllegalArgumentException(
+            "name must be 1-63 characters when given, got '" + name + "'");
       }
     }
 
@@ -75,7 +76,8 @@ public sealed interface LifecycleEvent {
     }
   }
 
-  record AppCreated(String eventId, Instant time, long network, String app) implements NetworkScoped {
+  record AppCreated(String eventId, Instant time, long network, String app)
+      implements NetworkScoped {
     public AppCreated {
       Validate.appRef(eventId, time, network, app);
     }
@@ -86,7 +88,8 @@ public sealed interface LifecycleEvent {
     }
   }
 
-  record AppDeleted(String eventId, Instant time, long network, String app) implements NetworkScoped {
+  record AppDeleted(String eventId, Instant time, long network, String app)
+      implements NetworkScoped {
     public AppDeleted {
       Validate.appRef(eventId, time, network, app);
     }
@@ -100,8 +103,10 @@ public sealed interface LifecycleEvent {
   /**
    * A physical host joined the mesh.
    *
-   * @param wireguardPublicKey the host's X25519 public key, base64 of 32 bytes (as {@code wg} prints it)
-   * @param endpoint the underlay address WireGuard peers send to, {@code host:port} or {@code [v6]:port}
+   * @param wireguardPublicKey the host's X25519 public key, base64 of 32 bytes (as {@code wg}
+   *     prints it)
+   * @param endpoint the underlay address WireGuard peers send to, {@code host:port} or {@code
+   *     [v6]:port}
    */
   record HostJoined(
       String eventId,
@@ -125,11 +130,14 @@ public sealed interface LifecycleEvent {
       try {
         key = Base64.getDecoder().decode(wireguardPublicKey);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("wireguardPublicKey must be base64, got '" + wireguardPublicKey + "'");
+        throw new IllegalArgumentException(
+            "wireguardPublicKey must be base64, got '" + wireguardPublicKey + "'");
       }
       if (key.length != 32) {
         throw new IllegalArgumentException(
-            "wireguardPublicKey must be 32 bytes (base64, 44 characters), got " + key.length + " bytes");
+            "wireguardPublicKey must be 32 bytes (base64, 44 characters), got "
+                + key.length
+                + " bytes");
       }
       Validate.notNull("endpoint", endpoint);
       Endpoint.parse(endpoint);
@@ -158,7 +166,8 @@ public sealed interface LifecycleEvent {
    * An instance started (or was restarted) on a host.
    *
    * @param instanceId the instance's id, a DNS label ({@code <id>.vm.<app>.internal})
-   * @param processGroup the process group ({@code <group>.process.<app>.internal}), e.g. {@code app}
+   * @param processGroup the process group ({@code <group>.process.<app>.internal}), e.g. {@code
+   *     app}
    * @param address its 6PN address; must be in {@code network} on {@code host}
    * @param metadata free-form labels, at most 32 entries of at most 255 characters
    */
@@ -184,10 +193,16 @@ public sealed interface LifecycleEvent {
       Validate.host(host);
       Validate.region("region", region);
       Validate.instanceAddress(address, network, host);
-      metadata = metadata == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(metadata));
+      metadata =
+          metadata == null
+              ? Map.of()
+              : java.util.Collections.unmodifiableMap(new TreeMap<>(metadata));
       if (metadata.size() > Validate.MAX_METADATA_ENTRIES) {
         throw new IllegalArgumentException(
-            "metadata must have at most " + Validate.MAX_METADATA_ENTRIES + " entries, got " + metadata.size());
+            "metadata must have at most "
+                + Validate.MAX_METADATA_ENTRIES
+                + " entries, got "
+                + metadata.size());
       }
       for (Map.Entry<String, String> e : metadata.entrySet()) {
         if (e.getKey().isEmpty()
@@ -195,7 +210,9 @@ public sealed interface LifecycleEvent {
             || e.getValue() == null
             || e.getValue().length() > Validate.MAX_METADATA_LENGTH) {
           throw new IllegalArgumentException(
-              "metadata entry '" + e.getKey() + "' must have a key of 1-255 and a value of 0-255 characters");
+              "metadata entry '"
+                  + e.getKey()
+                  + "' must have a key of 1-255 and a value of 0-255 characters");
         }
       }
     }
@@ -218,7 +235,8 @@ public sealed interface LifecycleEvent {
     }
   }
 
-  record InstanceDestroyed(String eventId, Instant time, String instanceId, long network, String app)
+  record InstanceDestroyed(
+      String eventId, Instant time, String instanceId, long network, String app)
       implements NetworkScoped {
     public InstanceDestroyed {
       Validate.instanceRef(eventId, time, instanceId, network, app);

@@ -105,7 +105,8 @@ public final class Validate {
   }
 
   /** The fields every instance event that names an existing instance has. */
-  static void instanceRef(String eventId, java.time.Instant time, String instanceId, long network, String app) {
+  static void instanceRef(
+      String eventId, java.time.Instant time, String instanceId, long network, String app) {
     eventId(eventId);
     notNull("time", time);
     label("instanceId", instanceId);
@@ -118,7 +119,12 @@ public final class Validate {
     notNull("address", address);
     if (address.network() != network) {
       throw new IllegalArgumentException(
-          "address " + address + " is in network " + address.network() + ", but network is " + network);
+          "address "
+              + address
+              + " is in network "
+              + address.network()
+              + ", but network is "
+              + network);
     }
     if (address.host() != host) {
       throw new IllegalArgumentException(

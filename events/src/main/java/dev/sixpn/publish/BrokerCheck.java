@@ -12,15 +12,18 @@ public final class BrokerCheck {
   private BrokerCheck() {}
 
   /**
-   * @throws BrokerUnreachableException if no broker at {@code bootstrapServers} answers within {@code timeout}
+   * @throws BrokerUnreachableException if no broker at {@code bootstrapServers} answers within
+   *     {@code timeout}
    */
-  public static void requireReachable(String bootstrapServers, Duration timeout) throws InterruptedException {
+  public static void requireReachable(String bootstrapServers, Duration timeout)
+      throws InterruptedException {
     try (Admin admin = Admin.create(LifecyclePublisher.adminConfig(bootstrapServers, timeout))) {
       requireReachable(admin, bootstrapServers, timeout);
     }
   }
 
-  static void requireReachable(Admin admin, String bootstrapServers, Duration timeout) throws InterruptedException {
+  static void requireReachable(Admin admin, String bootstrapServers, Duration timeout)
+      throws InterruptedException {
     try {
       admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {

@@ -5,7 +5,8 @@ public final class BrokerUnreachableException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
-  public BrokerUnreachableException(String bootstrapServers, java.time.Duration timeout, Throwable cause) {
+  public BrokerUnreachableException(
+      String bootstrapServers, java.time.Duration timeout, Throwable cause) {
     super(
         "no Kafka broker answered at "
             + bootstrapServers

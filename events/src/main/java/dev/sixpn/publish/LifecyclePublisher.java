@@ -17,9 +17,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Publishes lifecycle events for orchestration: an idempotent producer ({@code acks=all},
- * {@code enable.idempotence=true}), so a retried send never duplicates or reorders a network's
- * events. Keys follow {@link LifecycleEvent#partitionKey()}.
+ * Publishes lifecycle events for orchestration: an idempotent producer ({@code acks=all}, {@code
+ * enable.idempotence=true}), so a retried send never duplicates or reorders a network's events.
+ * Keys follow {@link LifecycleEvent#partitionKey()}.
  *
  * <p>{@link #connect} checks that a broker answers first and fails with {@link
  * BrokerUnreachableException} instead of letting the producer block.
@@ -44,7 +44,8 @@ public final class LifecyclePublisher implements AutoCloseable {
    *
    * @throws BrokerUnreachableException if no broker answers within {@code timeout}
    */
-  public static LifecyclePublisher connect(String bootstrapServers, String topic, int partitions, Duration timeout)
+  public static LifecyclePublisher connect(
+      String bootstrapServers, String topic, int partitions, Duration timeout)
       throws InterruptedException {
     try (Admin admin = Admin.create(adminConfig(bootstrapServers, timeout))) {
       BrokerCheck.requireReachable(admin, bootstrapServers, timeout);
@@ -86,7 +87,9 @@ public final class LifecyclePublisher implements AutoCloseable {
     return publishRaw(event.partitionKey(), EventCodec.encode(event));
   }
 
-  /** Sends raw bytes under a key: for tools and tests that must put malformed records on the log. */
+  /**
+   * Sends raw bytes under a key: for tools and tests that must put malformed records on the log.
+   */
   public CompletableFuture<RecordMetadata> publishRaw(String key, byte[] value) {
     CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
     producer.send(

@@ -42,23 +42,33 @@ public final class LifecycleTopic {
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
+      admin
+          .createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+          .all()
+          .get(remaining(deadline), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+        throw new IllegalStateException(
+            "cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
       }
     }
     while (true) {
       try {
         TopicDescription d =
-            admin.describeTopics(List.of(topic)).allTopicNames().get(remaining(deadline), TimeUnit.NANOSECONDS).get(topic);
+            admin
+                .describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(remaining(deadline), TimeUnit.NANOSECONDS)
+                .get(topic);
         Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
-        d.partitions().forEach(p -> specs.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        d.partitions()
+            .forEach(p -> specs.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
         admin.listOffsets(specs).all().get(remaining(deadline), TimeUnit.NANOSECONDS);
         return d.partitions().size();
       } catch (ExecutionException e) {
         if (System.nanoTime() > deadline) {
-          throw new TimeoutException("partitions of " + topic + " did not answer within " + timeout);
+          throw new TimeoutException(
+              "partitions of " + topic + " did not answer within " + timeout);
         }
         Thread.sleep(50);
       }

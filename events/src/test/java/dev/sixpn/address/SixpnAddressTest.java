@@ -20,7 +20,10 @@ class SixpnAddressTest {
 
   @Provide
   Arbitrary<SixpnAddress> addresses() {
-    Arbitrary<Long> u32 = Arbitraries.longs().between(0, 0xffff_ffffL).edgeCases(c -> c.includeOnly(0L, 1L, 0xffff_ffffL));
+    Arbitrary<Long> u32 =
+        Arbitraries.longs()
+            .between(0, 0xffff_ffffL)
+            .edgeCases(c -> c.includeOnly(0L, 1L, 0xffff_ffffL));
     Arbitrary<Integer> role = Arbitraries.integers().between(1, 0xffff);
     return Combinators.combine(u32, u32, u32, role).as(SixpnAddress::new);
   }
@@ -103,7 +106,8 @@ class SixpnAddressTest {
             .contains("fdaa::/16"));
     assertThrows(IllegalArgumentException.class, () -> SixpnAddress.parse("10.0.0.1"));
     assertThrows(IllegalArgumentException.class, () -> SixpnAddress.parse("fdaa::zz"));
-    assertThrows(IllegalArgumentException.class, () -> SixpnAddress.parse("fearsome-bagel-43.internal"));
+    assertThrows(
+        IllegalArgumentException.class, () -> SixpnAddress.parse("fearsome-bagel-43.internal"));
     assertThrows(IllegalArgumentException.class, () -> SixpnAddress.parse(null));
   }
 

@@ -28,7 +28,10 @@ class EventCodecTest {
   @Test
   void encode_writesEnvelope() {
     String json = new String(EventCodec.encode(SampleEvents.started()), StandardCharsets.UTF_8);
-    assertTrue(json.startsWith("{\"schema\":1,\"type\":\"instance.started\",\"id\":\"e7\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{"), json);
+    assertTrue(
+        json.startsWith(
+            "{\"schema\":1,\"type\":\"instance.started\",\"id\":\"e7\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{"),
+        json);
     assertTrue(json.contains("\"address\":\"fdaa:0:1:0:7:0:2a:2\""), json);
   }
 
@@ -73,10 +76,14 @@ class EventCodecTest {
 
   @Test
   void decode_rejectsNullAndRandomBytes() {
-    assertEquals(Reason.MALFORMED_JSON, assertThrows(MalformedEventException.class, () -> EventCodec.decode(null)).reason());
+    assertEquals(
+        Reason.MALFORMED_JSON,
+        assertThrows(MalformedEventException.class, () -> EventCodec.decode(null)).reason());
     byte[] junk = new byte[64];
     Arrays.fill(junk, (byte) 0xff);
-    assertEquals(Reason.MALFORMED_JSON, assertThrows(MalformedEventException.class, () -> EventCodec.decode(junk)).reason());
+    assertEquals(
+        Reason.MALFORMED_JSON,
+        assertThrows(MalformedEventException.class, () -> EventCodec.decode(junk)).reason());
   }
 
   private static byte[] bytes(String s) {

@@ -15,8 +15,16 @@ final class SampleEvents {
 
   static LifecycleEvent.InstanceStarted started() {
     return new LifecycleEvent.InstanceStarted(
-        "e7", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43", "app", 7, "nrt",
-        SixpnAddress.ofInstance(1, 7, 42), Map.of("version", "3"));
+        "e7",
+        T,
+        "5683d0e2b41e8e",
+        1,
+        "fearsome-bagel-43",
+        "app",
+        7,
+        "nrt",
+        SixpnAddress.ofInstance(1, 7, 42),
+        Map.of("version", "3"));
   }
 
   static List<LifecycleEvent> all() {

@@ -21,7 +21,8 @@ class ValidationTest {
     assertTrue(ex.getMessage().startsWith(messageStart), ex.getMessage());
   }
 
-  private static LifecycleEvent.InstanceStarted started(String id, String app, String group, String region, SixpnAddress a) {
+  private static LifecycleEvent.InstanceStarted started(
+      String id, String app, String group, String region, SixpnAddress a) {
     return new LifecycleEvent.InstanceStarted("e", T, id, 1, app, group, 7, region, a, Map.of());
   }
 
@@ -33,7 +34,8 @@ class ValidationTest {
 
   @Test
   void label_rejectsOver63() {
-    rejects("app must be at most 63", () -> new LifecycleEvent.AppCreated("e", T, 1, "a".repeat(64)));
+    rejects(
+        "app must be at most 63", () -> new LifecycleEvent.AppCreated("e", T, 1, "a".repeat(64)));
     new LifecycleEvent.AppCreated("e", T, 1, "a".repeat(63));
   }
 
@@ -50,9 +52,15 @@ class ValidationTest {
 
   @Test
   void instanceStarted_addressMustAgreeWithFields() {
-    rejects("address fdaa:0:2:0:7:0:1:2 is in network 2", () -> started("i", "app", "app", "nrt", SixpnAddress.ofInstance(2, 7, 1)));
-    rejects("address fdaa:0:1:0:8:0:1:2 is on host 8", () -> started("i", "app", "app", "nrt", SixpnAddress.ofInstance(1, 8, 1)));
-    rejects("address fdaa:0:1:0:7::3 is not an instance", () -> started("i", "app", "app", "nrt", new SixpnAddress(1, 7, 0, 3)));
+    rejects(
+        "address fdaa:0:2:0:7:0:1:2 is in network 2",
+        () -> started("i", "app", "app", "nrt", SixpnAddress.ofInstance(2, 7, 1)));
+    rejects(
+        "address fdaa:0:1:0:8:0:1:2 is on host 8",
+        () -> started("i", "app", "app", "nrt", SixpnAddress.ofInstance(1, 8, 1)));
+    rejects(
+        "address fdaa:0:1:0:7::3 is not an instance",
+        () -> started("i", "app", "app", "nrt", new SixpnAddress(1, 7, 0, 3)));
   }
 
   @Test
@@ -62,15 +70,26 @@ class ValidationTest {
       big.put("k" + i, "v");
     }
     SixpnAddress a = SixpnAddress.ofInstance(1, 7, 1);
-    rejects("metadata must have at most 32", () -> new LifecycleEvent.InstanceStarted("e", T, "i", 1, "app", "app", 7, "nrt", a, big));
-    rejects("metadata entry", () -> new LifecycleEvent.InstanceStarted("e", T, "i", 1, "app", "app", 7, "nrt", a, Map.of("k", "v".repeat(256))));
-    assertEquals(Map.of(), new LifecycleEvent.InstanceStarted("e", T, "i", 1, "app", "app", 7, "nrt", a, null).metadata());
+    rejects(
+        "metadata must have at most 32",
+        () -> new LifecycleEvent.InstanceStarted("e", T, "i", 1, "app", "app", 7, "nrt", a, big));
+    rejects(
+        "metadata entry",
+        () ->
+            new LifecycleEvent.InstanceStarted(
+                "e", T, "i", 1, "app", "app", 7, "nrt", a, Map.of("k", "v".repeat(256))));
+    assertEquals(
+        Map.of(),
+        new LifecycleEvent.InstanceStarted("e", T, "i", 1, "app", "app", 7, "nrt", a, null)
+            .metadata());
   }
 
   @Test
   void ids_areBounded() {
     rejects("network must be in 1..4294967295", () -> new LifecycleEvent.NetworkDeleted("e", T, 0));
-    rejects("network must be in 1..4294967295", () -> new LifecycleEvent.NetworkDeleted("e", T, 1L << 32));
+    rejects(
+        "network must be in 1..4294967295",
+        () -> new LifecycleEvent.NetworkDeleted("e", T, 1L << 32));
     rejects("host must be in 1..4294967295", () -> new LifecycleEvent.HostLeft("e", T, 0));
     rejects("eventId must be 1-64", () -> new LifecycleEvent.HostLeft("has space", T, 1));
     rejects("eventId must be 1-64", () -> new LifecycleEvent.HostLeft("x".repeat(65), T, 1));
@@ -81,15 +100,33 @@ class ValidationTest {
   @Test
   void hostJoined_validatesKeyCoordinatesAndEndpoint() {
     String k = SampleEvents.KEY;
-    rejects("wireguardPublicKey must be base64", () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, "!!", "192.0.2.1:1"));
-    rejects("wireguardPublicKey must be 32 bytes", () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, "AAAA", "192.0.2.1:1"));
-    rejects("latitude must be in", () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 91.0, 0.0, k, "192.0.2.1:1"));
-    rejects("longitude must be in", () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, -181.0, k, "192.0.2.1:1"));
-    rejects("latitude is required", () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", null, 0.0, k, "192.0.2.1:1"));
-    rejects("endpoint must be ip:port", () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, k, "192.0.2.1"));
-    rejects("endpoint port must be in", () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, k, "192.0.2.1:0"));
-    rejects("endpoint address is not an IP literal", () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, k, "example.com:1"));
-    rejects("endpoint with an IPv6 address must bracket", () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, k, "2001:db8::1:1"));
+    rejects(
+        "wireguardPublicKey must be base64",
+        () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, "!!", "192.0.2.1:1"));
+    rejects(
+        "wireguardPublicKey must be 32 bytes",
+        () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, "AAAA", "192.0.2.1:1"));
+    rejects(
+        "latitude must be in",
+        () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 91.0, 0.0, k, "192.0.2.1:1"));
+    rejects(
+        "longitude must be in",
+        () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, -181.0, k, "192.0.2.1:1"));
+    rejects(
+        "latitude is required",
+        () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", null, 0.0, k, "192.0.2.1:1"));
+    rejects(
+        "endpoint must be ip:port",
+        () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, k, "192.0.2.1"));
+    rejects(
+        "endpoint port must be in",
+        () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, k, "192.0.2.1:0"));
+    rejects(
+        "endpoint address is not an IP literal",
+        () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, k, "example.com:1"));
+    rejects(
+        "endpoint with an IPv6 address must bracket",
+        () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, k, "2001:db8::1:1"));
     assertEquals("[2001:db8:0:0:0:0:0:1]:51820", Endpoint.parse("[2001:db8::1]:51820").toString());
   }
 }

@@ -49,13 +49,24 @@ class LifecyclePublisherIT {
     InstanceAllocator allocator = new InstanceAllocator();
     Map<String, List<String>> sentIdsByKey = new HashMap<>();
     List<CompletableFuture<?>> acks = new ArrayList<>();
-    try (LifecyclePublisher publisher = LifecyclePublisher.connect(broker.bootstrapServers(), "order-test", 8, Duration.ofSeconds(30))) {
+    try (LifecyclePublisher publisher =
+        LifecyclePublisher.connect(
+            broker.bootstrapServers(), "order-test", 8, Duration.ofSeconds(30))) {
       for (int i = 0; i < perNetwork; i++) {
         for (int n = 1; n <= networks; n++) {
           SixpnAddress a = allocator.allocate(n, 1 + i % 3);
           LifecycleEvent e =
               new LifecycleEvent.InstanceStarted(
-                  "n" + n + "-" + i, Instant.now(), "i" + i, n, "app", "app", a.host(), "nrt", a, Map.of());
+                  "n" + n + "-" + i,
+                  Instant.now(),
+                  "i" + i,
+                  n,
+                  "app",
+                  "app",
+                  a.host(),
+                  "nrt",
+                  a,
+                  Map.of());
           sentIdsByKey.computeIfAbsent(e.partitionKey(), k -> new ArrayList<>()).add(e.eventId());
           acks.add(publisher.publish(e));
         }
@@ -67,9 +78,12 @@ class LifecyclePublisherIT {
     Map<String, List<String>> readIdsByKey = new HashMap<>();
     Properties c = new Properties();
     c.put("bootstrap.servers", broker.bootstrapServers());
-    try (var consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+    try (var consumer =
+        new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts =
-          consumer.partitionsFor("order-test").stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+          consumer.partitionsFor("order-test").stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       assertEquals(8, parts.size());
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
@@ -94,7 +108,9 @@ class LifecyclePublisherIT {
     BrokerUnreachableException e =
         assertThrows(
             BrokerUnreachableException.class,
-            () -> LifecyclePublisher.connect("127.0.0.1:1", LifecycleTopic.NAME, 1, Duration.ofSeconds(2)));
+            () ->
+                LifecyclePublisher.connect(
+                    "127.0.0.1:1", LifecycleTopic.NAME, 1, Duration.ofSeconds(2)));
     assertTrue(e.getMessage().contains("no Kafka broker answered at 127.0.0.1:1"), e.getMessage());
     assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 15);
   }

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code sixpn demo --exit}, the README's one command, as a user runs it: the assembled jar, a
- * broker, two host agents in network namespaces with BPF and wireguard-go, five instances, and
- * the seed's examples run from inside them. Needs root; under CI=true a missing capability fails.
+ * broker, two host agents in network namespaces with BPF and wireguard-go, five instances, and the
+ * seed's examples run from inside them. Needs root; under CI=true a missing capability fails.
  */
 class DemoIT {
 
@@ -32,7 +32,14 @@ class DemoIT {
     Path jar = Path.of(System.getProperty("sixpn.jar"));
     String java = ProcessHandle.current().info().command().orElse("java");
     Process p =
-        new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-jar", jar.toString(), "demo", "--exit")
+        new ProcessBuilder(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-jar",
+                jar.toString(),
+                "demo",
+                "--exit")
             .redirectErrorStream(true)
             .start();
     byte[] out = p.getInputStream().readAllBytes();
@@ -43,8 +50,12 @@ class DemoIT {
     assertTrue(text.contains("sixpn demo: all checks passed."), text);
     assertFalse(text.contains("[FAIL]"), text);
     String namespaces = run("ip", "netns", "list");
-    assertFalse(namespaces.lines().anyMatch(l -> l.startsWith("spn")), "demo namespaces left: " + namespaces);
-    assertFalse(run("pgrep", "-fa", "wireguard-go -f spn").contains("wireguard-go"), "wireguard-go left running");
+    assertFalse(
+        namespaces.lines().anyMatch(l -> l.startsWith("spn")),
+        "demo namespaces left: " + namespaces);
+    assertFalse(
+        run("pgrep", "-fa", "wireguard-go -f spn").contains("wireguard-go"),
+        "wireguard-go left running");
   }
 
   private static String missingCapability() throws Exception {

@@ -39,8 +39,8 @@ import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /**
- * The host agent, assembled, against a real broker: events published to Kafka become DNS answers
- * on a real socket, within milliseconds, and survive an agent restart (state from RocksDB, offsets
+ * The host agent, assembled, against a real broker: events published to Kafka become DNS answers on
+ * a real socket, within milliseconds, and survive an agent restart (state from RocksDB, offsets
  * resumed). No dataplane here (no root needed); the namespace test is {@link DemoIT}.
  */
 class HostAgentIT {
@@ -55,12 +55,24 @@ class HostAgentIT {
     }
     InetSocketAddress dnsAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     try (KafkaBroker broker = KafkaBrokers.start();
-        LifecyclePublisher publisher = LifecyclePublisher.connect(broker.bootstrapServers(), "agent-it", 4, Duration.ofSeconds(30))) {
+        LifecyclePublisher publisher =
+            LifecyclePublisher.connect(
+                broker.bootstrapServers(), "agent-it", 4, Duration.ofSeconds(30))) {
       HostAgentConfig config =
-          new HostAgentConfig(7, broker.bootstrapServers(), "agent-it", dir.resolve("h7"),
-              Optional.of(DnsEdgeConfig.defaults().withListen(List.of(dnsAddress)).withEventLoops(1)
-                  .withUpstreams(List.of(), Duration.ofMillis(200)).withDevLoopbackNetwork(OptionalLong.of(1))),
-              Optional.empty(), Optional.empty(), Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+          new HostAgentConfig(
+              7,
+              broker.bootstrapServers(),
+              "agent-it",
+              dir.resolve("h7"),
+              Optional.of(
+                  DnsEdgeConfig.defaults()
+                      .withListen(List.of(dnsAddress))
+                      .withEventLoops(1)
+                      .withUpstreams(List.of(), Duration.ofMillis(200))
+                      .withDevLoopbackNetwork(OptionalLong.of(1))),
+              Optional.empty(),
+              Optional.empty(),
+              Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
               Duration.ofSeconds(60));
       SixpnAddress first = start(publisher, "web-1", 1, "web");
       start(publisher, "other-1", 2, "secret");
@@ -70,47 +82,73 @@ class HostAgentIT {
       Set<String> expected = new TreeSet<>(Set.of(first.toString()));
       try (HostAgent agent = HostAgent.start(config)) {
         assertEquals(expected, aaaa(dnsAddress, "web.internal"));
-        assertEquals(Rcode.NXDOMAIN, query(dnsAddress, "secret.internal", Type.AAAA).getRcode(), "network 2 is invisible to network 1");
+        assertEquals(
+            Rcode.NXDOMAIN,
+            query(dnsAddress, "secret.internal", Type.AAAA).getRcode(),
+            "network 2 is invisible to network 1");
         for (int i = 2; i <= 30; i++) {
           long t0 = System.nanoTime();
           SixpnAddress a = start(publisher, "web-" + i, 1, "web");
           expected.add(a.toString());
           while (!aaaa(dnsAddress, "web.internal").contains(a.toString())) {
-            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(10).toNanos(), "instance " + i + " never became visible");
+            assertTrue(
+                System.nanoTime() - t0 < Duration.ofSeconds(10).toNanos(),
+                "instance " + i + " never became visible");
             Thread.sleep(1);
           }
           visibleNanos.add(System.nanoTime() - t0);
         }
         assertEquals(expected, aaaa(dnsAddress, "web.internal"));
         String metrics = get("http://127.0.0.1:" + agent.metricsPort() + "/metrics");
-        for (String name : List.of("sixpn_projector_events_folded_total", "sixpn_projector_lag_records", "sixpn_dns_queries_total")) {
+        for (String name :
+            List.of(
+                "sixpn_projector_events_folded_total",
+                "sixpn_projector_lag_records",
+                "sixpn_dns_queries_total")) {
           assertTrue(metrics.contains(name), name + " missing from /metrics");
         }
       }
       Collections.sort(visibleNanos);
-      System.out.printf("publish -> AAAA visible: p50 %.1f ms, max %.1f ms over %d instances%n",
-          visibleNanos.get(visibleNanos.size() / 2) / 1e6, visibleNanos.getLast() / 1e6, visibleNanos.size());
+      System.out.printf(
+          "publish -> AAAA visible: p50 %.1f ms, max %.1f ms over %d instances%n",
+          visibleNanos.get(visibleNanos.size() / 2) / 1e6,
+          visibleNanos.getLast() / 1e6,
+          visibleNanos.size());
 
-      publisher.publish(new LifecycleEvent.InstanceStopped(Events.newEventId(), Instant.now(), "web-1", 1, "web")).get();
+      publisher
+          .publish(
+              new LifecycleEvent.InstanceStopped(
+                  Events.newEventId(), Instant.now(), "web-1", 1, "web"))
+          .get();
       expected.remove(first.toString());
       try (HostAgent restarted = HostAgent.start(config)) {
-        assertEquals(expected, aaaa(dnsAddress, "web.internal"), "state after restart, with the stop made while the agent was down");
+        assertEquals(
+            expected,
+            aaaa(dnsAddress, "web.internal"),
+            "state after restart, with the stop made while the agent was down");
       }
     }
   }
 
   private static String get(String url) throws Exception {
     try (var client = java.net.http.HttpClient.newHttpClient()) {
-      var response = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
+      var response =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
       assertEquals(200, response.statusCode());
       return response.body();
     }
   }
 
-  private static SixpnAddress start(LifecyclePublisher publisher, String id, long network, String app) throws Exception {
+  private static SixpnAddress start(
+      LifecyclePublisher publisher, String id, long network, String app) throws Exception {
     SixpnAddress a = SixpnAddress.ofInstance(network, 7, Math.abs(id.hashCode() % 100_000) + 1);
-    publisher.publish(new LifecycleEvent.InstanceStarted(Events.newEventId(), Instant.now(), id, network, app, "app", 7, "nrt", a, Map.of())).get();
+    publisher
+        .publish(
+            new LifecycleEvent.InstanceStarted(
+                Events.newEventId(), Instant.now(), id, network, app, "app", 7, "nrt", a, Map.of()))
+        .get();
     return a;
   }
 
@@ -120,7 +158,8 @@ class HostAgentIT {
     // UDP with EDNS: 30 AAAA records fit in 1232 bytes. (dnsjava's TCP client keeps connections
     // per server address and, in one JVM, reuses one the first agent closed: it times out.)
     r.setEDNS(0, 1232, 0, List.of());
-    Message m = r.send(Message.newQuery(Record.newRecord(Name.fromString(name + "."), type, DClass.IN)));
+    Message m =
+        r.send(Message.newQuery(Record.newRecord(Name.fromString(name + "."), type, DClass.IN)));
     assertTrue(!m.getHeader().getFlag(org.xbill.DNS.Flags.TC), "answer truncated");
     return m;
   }

@@ -32,7 +32,8 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
   private final String bootstrap;
   private boolean closed;
 
-  private EmbeddedKafkaBroker(KafkaRaftServer server, Path dataDir, boolean deleteOnClose, String bootstrap) {
+  private EmbeddedKafkaBroker(
+      KafkaRaftServer server, Path dataDir, boolean deleteOnClose, String bootstrap) {
     this.server = server;
     this.dataDir = dataDir;
     this.deleteOnClose = deleteOnClose;
@@ -77,12 +78,15 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
-  private static Properties properties(Path dataDir, String host, int brokerPort, int controllerPort) {
+  private static Properties properties(
+      Path dataDir, String host, int brokerPort, int controllerPort) {
     Properties p = new Properties();
     p.setProperty("process.roles", "broker,controller");
     p.setProperty("node.id", "1");
     p.setProperty("controller.quorum.voters", "1@localhost:" + controllerPort);
-    p.setProperty("listeners", "PLAINTEXT://" + hostPort(host, brokerPort) + ",CONTROLLER://localhost:" + controllerPort);
+    p.setProperty(
+        "listeners",
+        "PLAINTEXT://" + hostPort(host, brokerPort) + ",CONTROLLER://localhost:" + controllerPort);
     p.setProperty("advertised.listeners", "PLAINTEXT://" + hostPort(host, brokerPort));
     p.setProperty("controller.listener.names", "CONTROLLER");
     p.setProperty("inter.broker.listener.name", "PLAINTEXT");
@@ -111,11 +115,17 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
     try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8)) {
       rc =
           StorageTool.execute(
-              new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()}, ps);
+              new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()},
+              ps);
     }
     if (rc != 0) {
       throw new IllegalStateException(
-          "kafka-storage format of " + dataDir + " failed (" + rc + "): " + out.toString(StandardCharsets.UTF_8));
+          "kafka-storage format of "
+              + dataDir
+              + " failed ("
+              + rc
+              + "): "
+              + out.toString(StandardCharsets.UTF_8));
     }
   }
 

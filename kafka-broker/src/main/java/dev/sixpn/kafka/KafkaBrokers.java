@@ -20,7 +20,10 @@ public final class KafkaBrokers {
     return switch (choice.isBlank() || choice.startsWith("${") ? "auto" : choice) {
       case "embedded" -> EmbeddedKafkaBroker.start();
       case "testcontainers" -> ContainerKafkaBroker.start();
-      case "auto" -> ContainerKafkaBroker.dockerAvailable() ? ContainerKafkaBroker.start() : EmbeddedKafkaBroker.start();
+      case "auto" ->
+          ContainerKafkaBroker.dockerAvailable()
+              ? ContainerKafkaBroker.start()
+              : EmbeddedKafkaBroker.start();
       default ->
           throw new IllegalArgumentException(
               PROPERTY + " must be embedded, testcontainers or auto, got '" + choice + "'");
@@ -32,7 +35,10 @@ public final class KafkaBrokers {
     return EmbeddedKafkaBroker.start(dataDir, port, false);
   }
 
-  /** An embedded broker listening on (and advertising) {@code host:port}; data kept in {@code dataDir}. */
+  /**
+   * An embedded broker listening on (and advertising) {@code host:port}; data kept in {@code
+   * dataDir}.
+   */
   public static KafkaBroker startEmbedded(Path dataDir, String host, int port) {
     return EmbeddedKafkaBroker.start(dataDir, host, port, false);
   }

@@ -32,7 +32,8 @@ class EmbeddedKafkaBrokerTest {
       }
       Properties c = new Properties();
       c.put("bootstrap.servers", broker.bootstrapServers());
-      try (var consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+      try (var consumer =
+          new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
         TopicPartition tp = new TopicPartition("t", 0);
         consumer.assign(List.of(tp));
         consumer.seekToBeginning(List.of(tp));

@@ -7,4 +7,9 @@ package dev.sixpn.state;
  * @param endpoint the underlay {@code ip:port} WireGuard peers send to
  */
 public record Host(
-    long host, String region, double latitude, double longitude, String wireguardPublicKey, String endpoint) {}
+    long host,
+    String region,
+    double latitude,
+    double longitude,
+    String wireguardPublicKey,
+    String endpoint) {}

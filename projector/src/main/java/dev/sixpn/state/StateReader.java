@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Read API of the projected state, for the DNS edge and the dataplane. Hides how the projector
- * keys its column families. Every list is sorted (apps and regions by name, instances by
- * instance id) so callers get stable answers. Reads see only committed batches. Thread-safe.
+ * Read API of the projected state, for the DNS edge and the dataplane. Hides how the projector keys
+ * its column families. Every list is sorted (apps and regions by name, instances by instance id) so
+ * callers get stable answers. Reads see only committed batches. Thread-safe.
  *
  * <p>"Started" lists hold instances with status {@link InstanceStatus#STARTED}; the {@code
  * includeStopped} forms add stopped ones (the {@code all.} names). Destroyed instances are gone.
@@ -32,7 +32,9 @@ public interface StateReader {
   /** Instances of every app of the network. */
   List<Instance> instancesOfNetwork(long network, boolean includeStopped);
 
-  /** Instances (started or stopped) placed on a host, of every network: the dataplane's local set. */
+  /**
+   * Instances (started or stopped) placed on a host, of every network: the dataplane's local set.
+   */
   List<Instance> instancesOnHost(long host);
 
   /** True if the app exists in the network (created, or with at least one instance). */
@@ -53,8 +55,8 @@ public interface StateReader {
   List<Host> hosts();
 
   /**
-   * Where a region is, from the {@code host.joined} events of its hosts (the first host seen in
-   * the region wins).
+   * Where a region is, from the {@code host.joined} events of its hosts (the first host seen in the
+   * region wins).
    */
   Optional<GeoPoint> regionLocation(String region);
 }

@@ -17,8 +17,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The bpf(2) commands the dataplane needs, through the FFM API: {@code syscall(321, cmd, attr,
  * size)} on x86-64 (there is no libc wrapper). {@code union bpf_attr} offsets are from
- * include/uapi/linux/bpf.h; each command uses only its own leading fields, the rest stay zero
- * (the kernel rejects non-zero bytes past the struct it knows).
+ * include/uapi/linux/bpf.h; each command uses only its own leading fields, the rest stay zero (the
+ * kernel rejects non-zero bytes past the struct it knows).
  *
  * <p>Callers own the {@code attr} and errno-capture segments so hot paths allocate nothing.
  */
@@ -32,8 +32,11 @@ public final class Bpf {
       switch (System.getProperty("os.arch")) {
         case "amd64", "x86_64" -> 321;
         case "aarch64" -> 280;
-        default -> throw new ExceptionInInitializerError(
-            "bpf(2) syscall number unknown for os.arch=" + System.getProperty("os.arch") + ": add it to Bpf.SYS_BPF");
+        default ->
+            throw new ExceptionInInitializerError(
+                "bpf(2) syscall number unknown for os.arch="
+                    + System.getProperty("os.arch")
+                    + ": add it to Bpf.SYS_BPF");
       };
 
   public static final int BPF_MAP_LOOKUP_ELEM = 1;
@@ -45,7 +48,10 @@ public final class Bpf {
   public static final int BPF_OBJ_GET_INFO_BY_FD = 15;
   public static final int BPF_MAP_LOOKUP_BATCH = 24;
 
-  /** Size of the batch part of bpf_attr: in_batch, out_batch, keys, values, count, map_fd, elem_flags, flags. */
+  /**
+   * Size of the batch part of bpf_attr: in_batch, out_batch, keys, values, count, map_fd,
+   * elem_flags, flags.
+   */
   public static final int BATCH_ATTR_SIZE = 56;
 
   public static final long BPF_ANY = 0;
@@ -80,7 +86,8 @@ public final class Bpf {
   private static MethodHandle closeHandle() {
     Linker linker = Linker.nativeLinker();
     return linker.downcallHandle(
-        linker.defaultLookup().find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        linker.defaultLookup().find("close").orElseThrow(),
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
   }
 
   private Bpf() {}
@@ -149,9 +156,9 @@ public final class Bpf {
   public record TestRun(int retval, byte[] packet, int nanosPerRun) {}
 
   /**
-   * Runs a loaded program once on {@code packet} (BPF_PROG_TEST_RUN; tc programs get an skb on
-   * the loopback device, so {@code skb->ifindex} is 1). Lets tests check verdicts and rewrites
-   * of the real programs without building a topology.
+   * Runs a loaded program once on {@code packet} (BPF_PROG_TEST_RUN; tc programs get an skb on the
+   * loopback device, so {@code skb->ifindex} is 1). Lets tests check verdicts and rewrites of the
+   * real programs without building a topology.
    */
   public static TestRun testRun(int progFd, byte[] packet) {
     return testRun(progFd, packet, 1);
@@ -176,7 +183,9 @@ public final class Bpf {
       }
       int outLen = attr.get(JAVA_INT, 12);
       return new TestRun(
-          attr.get(JAVA_INT, 4), out.asSlice(0, outLen).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), attr.get(JAVA_INT, 36));
+          attr.get(JAVA_INT, 4),
+          out.asSlice(0, outLen).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+          attr.get(JAVA_INT, 36));
     }
   }
 

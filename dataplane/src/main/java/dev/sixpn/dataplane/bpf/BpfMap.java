@@ -12,9 +12,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A pinned hash or array map with typed keys and values. Operations are serialized on the map
- * (one scratch area, no allocation per call), which is what the single reconciler thread needs;
- * readers such as the metrics scrape take the same lock briefly.
+ * A pinned hash or array map with typed keys and values. Operations are serialized on the map (one
+ * scratch area, no allocation per call), which is what the single reconciler thread needs; readers
+ * such as the metrics scrape take the same lock briefly.
  */
 public class BpfMap<K, V> implements Table<K, V>, AutoCloseable {
 
@@ -37,8 +37,8 @@ public class BpfMap<K, V> implements Table<K, V>, AutoCloseable {
   /**
    * Opens the map pinned at {@code path} and checks it is the map this code was built for.
    *
-   * @param valueBytes bytes of one value as the kernel copies it (more than the layout for
-   *     per-CPU maps)
+   * @param valueBytes bytes of one value as the kernel copies it (more than the layout for per-CPU
+   *     maps)
    */
   protected BpfMap(
       String path,
@@ -67,7 +67,12 @@ public class BpfMap<K, V> implements Table<K, V>, AutoCloseable {
     this.value = arena.allocate(valueBytes, 8);
   }
 
-  public BpfMap(String path, int expectedType, MapCodec<K> keyCodec, MapCodec<V> valueCodec, MapOp.Observer observer) {
+  public BpfMap(
+      String path,
+      int expectedType,
+      MapCodec<K> keyCodec,
+      MapCodec<V> valueCodec,
+      MapOp.Observer observer) {
     this(path, expectedType, keyCodec, valueCodec, valueCodec.layout().byteSize(), observer);
   }
 
@@ -121,7 +126,9 @@ public class BpfMap<K, V> implements Table<K, V>, AutoCloseable {
     fail(MapOp.UPDATE, elemCall(Bpf.BPF_MAP_UPDATE_ELEM, key, value, Bpf.BPF_ANY), k);
   }
 
-  /** Deletes {@code k}; a key that is already absent is not an error. Returns true if it was there. */
+  /**
+   * Deletes {@code k}; a key that is already absent is not an error. Returns true if it was there.
+   */
   @Override
   public synchronized boolean delete(K k) {
     ensureOpen();
@@ -152,7 +159,8 @@ public class BpfMap<K, V> implements Table<K, V>, AutoCloseable {
       from = key;
       if (keys.size() > info.maxEntries()) {
         // A hash map walked while another writer deletes can restart from the first key.
-        throw new BpfException("iterating " + name + " did not terminate: is another process writing it?");
+        throw new BpfException(
+            "iterating " + name + " did not terminate: is another process writing it?");
       }
     }
   }
@@ -203,7 +211,9 @@ public class BpfMap<K, V> implements Table<K, V>, AutoCloseable {
         long r = Bpf.call(Bpf.BPF_MAP_LOOKUP_BATCH, battr, Bpf.BATCH_ATTR_SIZE, capture);
         int errno = r < 0 ? (int) -r : 0;
         if (errno != 0 && errno != Errno.ENOENT) {
-          if (errno == Errno.EINVAL || errno == 524 /* ENOTSUPP */ || errno == 95 /* EOPNOTSUPP */) {
+          if (errno == Errno.EINVAL
+              || errno == 524 /* ENOTSUPP */
+              || errno == 95 /* EOPNOTSUPP */) {
             batchSupported = false;
             return null;
           }
@@ -215,7 +225,9 @@ public class BpfMap<K, V> implements Table<K, V>, AutoCloseable {
         observer.observe(MapOp.LOOKUP, true);
         int n = battr.get(JAVA_INT, 32);
         for (int i = 0; i < n; i++) {
-          out.put(keyCodec.read(keys.asSlice(i * keySize, keySize)), readValue(values.asSlice(i * valueSize, valueSize)));
+          out.put(
+              keyCodec.read(keys.asSlice(i * keySize, keySize)),
+              readValue(values.asSlice(i * valueSize, valueSize)));
         }
         if (errno == Errno.ENOENT) {
           return out;
@@ -253,7 +265,11 @@ public class BpfMap<K, V> implements Table<K, V>, AutoCloseable {
     String hint =
         switch (errno) {
           case Errno.E2BIG, Errno.ENOMEM ->
-              "map " + name + " is full (" + info.maxEntries() + " entries): raise max_entries in sixpn.bpf.c";
+              "map "
+                  + name
+                  + " is full ("
+                  + info.maxEntries()
+                  + " entries): raise max_entries in sixpn.bpf.c";
           default -> Errno.genericHint(errno);
         };
     throw new BpfException(op + " on map " + name + (k == null ? "" : " key " + k), errno, hint);

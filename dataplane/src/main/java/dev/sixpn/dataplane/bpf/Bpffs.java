@@ -43,6 +43,8 @@ public final class Bpffs {
       }
     }
     throw new BpfException(
-        "bpffs not mounted for " + pinDir + ": run mount -t bpf bpf /sys/fs/bpf (as root) and pin under it");
+        "bpffs not mounted for "
+            + pinDir
+            + ": run mount -t bpf bpf /sys/fs/bpf (as root) and pin under it");
   }
 }

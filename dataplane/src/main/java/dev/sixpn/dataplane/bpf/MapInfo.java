@@ -12,7 +12,8 @@ import java.nio.charset.StandardCharsets;
  * The head of {@code struct bpf_map_info} (include/uapi/linux/bpf.h); the kernel fills at most
  * {@code info_len} bytes, so reading only the head is allowed.
  */
-public record MapInfo(int type, int id, int keySize, int valueSize, int maxEntries, int flags, String name) {
+public record MapInfo(
+    int type, int id, int keySize, int valueSize, int maxEntries, int flags, String name) {
 
   public static final int BPF_MAP_TYPE_HASH = 1;
   public static final int BPF_MAP_TYPE_ARRAY = 2;

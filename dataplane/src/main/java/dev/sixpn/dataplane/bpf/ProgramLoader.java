@@ -7,8 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Loads the dataplane's BPF object and pins it in bpffs: {@code
- * <dir>/progs/{from_instance,from_mesh,from_underlay}} and {@code <dir>/maps/sixpn_*}. A restart reuses the
- * pinned maps (attached programs keep forwarding meanwhile; the reconciler corrects whatever
- * changed while the agent was away). One directory per host lets several simulated hosts share
- * a machine.
+ * <dir>/progs/{from_instance,from_mesh,from_underlay}} and {@code <dir>/maps/sixpn_*}. A restart
+ * reuses the pinned maps (attached programs keep forwarding meanwhile; the reconciler corrects
+ * whatever changed while the agent was away). One directory per host lets several simulated hosts
+ * share a machine.
  */
 public final class ProgramLoader {
 
@@ -29,7 +29,8 @@ public final class ProgramLoader {
   public static final String FROM_MESH = "from_mesh";
   public static final String FROM_UNDERLAY = "from_underlay";
   public static final List<String> PROGRAMS = List.of(FROM_INSTANCE, FROM_MESH, FROM_UNDERLAY);
-  public static final List<String> MAPS = List.of("sixpn_config", "sixpn_links", "sixpn_locals", "sixpn_drops");
+  public static final List<String> MAPS =
+      List.of("sixpn_config", "sixpn_links", "sixpn_locals", "sixpn_drops");
 
   private static final Logger log = LoggerFactory.getLogger(ProgramLoader.class);
 
@@ -57,16 +58,17 @@ public final class ProgramLoader {
   }
 
   /**
-   * Loads the programs of this build and pins them. Maps already pinned and {@code
-   * mapsCompatible} (same layouts) are reused, contents and all: the programs are always the
-   * ones in this jar (an upgrade takes effect on restart, when the reconciler re-attaches every
-   * link with {@code tc filter replace}), while the state the running programs use survives. If
-   * the pinned maps have another layout they are replaced and the reconciler refills them.
+   * Loads the programs of this build and pins them. Maps already pinned and {@code mapsCompatible}
+   * (same layouts) are reused, contents and all: the programs are always the ones in this jar (an
+   * upgrade takes effect on restart, when the reconciler re-attaches every link with {@code tc
+   * filter replace}), while the state the running programs use survives. If the pinned maps have
+   * another layout they are replaced and the reconciler refills them.
    */
   public static Pins ensureLoaded(Path pinDir, Predicate<Pins> mapsCompatible) {
     Bpffs.ensureMounted(pinDir);
     Pins pins = new Pins(pinDir);
-    boolean reuse = MAPS.stream().allMatch(m -> Files.exists(pins.map(m))) && mapsCompatible.test(pins);
+    boolean reuse =
+        MAPS.stream().allMatch(m -> Files.exists(pins.map(m))) && mapsCompatible.test(pins);
     if (!reuse) {
       unpin(pinDir);
     }
@@ -76,9 +78,17 @@ public final class ProgramLoader {
       if (reuse) {
         reloadPrograms(pins, object);
       } else {
-        bpftool(List.of(
-            "bpftool", "prog", "loadall", object.toString(), pinDir.resolve("progs").toString(),
-            "type", "classifier", "pinmaps", pinDir.resolve("maps").toString()));
+        bpftool(
+            List.of(
+                "bpftool",
+                "prog",
+                "loadall",
+                object.toString(),
+                pinDir.resolve("progs").toString(),
+                "type",
+                "classifier",
+                "pinmaps",
+                pinDir.resolve("maps").toString()));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the pin directory " + pinDir + " (as root)", e);
@@ -90,21 +100,35 @@ public final class ProgramLoader {
       }
     }
     if (!pins.complete()) {
-      throw new BpfException("bpftool loaded " + OBJECT_RESOURCE + " but the pins under " + pinDir + " are incomplete");
+      throw new BpfException(
+          "bpftool loaded "
+              + OBJECT_RESOURCE
+              + " but the pins under "
+              + pinDir
+              + " are incomplete");
     }
     log.info("bpf programs loaded dir={} mapsReused={}", pinDir, reuse);
     return pins;
   }
 
   /**
-   * New programs bound to the pinned maps, pinned next to the old ones and renamed over them
-   * (bpffs names may not contain dots, hence progs_next). Attached filters keep running the old
-   * programs until re-attached.
+   * New programs bound to the pinned maps, pinned next to the old ones and renamed over them (bpffs
+   * names may not contain dots, hence progs_next). Attached filters keep running the old programs
+   * until re-attached.
    */
   private static void reloadPrograms(Pins pins, Path object) throws IOException {
     Path next = pins.dir().resolve("progs_next");
     unpin(next);
-    List<String> cmd = new ArrayList<>(List.of("bpftool", "prog", "loadall", object.toString(), next.toString(), "type", "classifier"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "bpftool",
+                "prog",
+                "loadall",
+                object.toString(),
+                next.toString(),
+                "type",
+                "classifier"));
     for (String m : MAPS) {
       cmd.addAll(List.of("map", "name", m, "pinned", pins.map(m).toString()));
     }
@@ -117,7 +141,8 @@ public final class ProgramLoader {
   }
 
   private static void bpftool(List<String> cmd) {
-    Exec.run(cmd).orThrow("the verifier output above says why; bpftool needs root and a kernel with BPF");
+    Exec.run(cmd)
+        .orThrow("the verifier output above says why; bpftool needs root and a kernel with BPF");
   }
 
   /** Removes every pin under {@code pinDir}; attached programs stay alive until detached. */
@@ -130,7 +155,8 @@ public final class ProgramLoader {
         Files.deleteIfExists(p);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove the pins under " + pinDir + " (rm -r " + pinDir + " as root)", e);
+      throw new UncheckedIOException(
+          "cannot remove the pins under " + pinDir + " (rm -r " + pinDir + " as root)", e);
     }
   }
 
@@ -139,7 +165,8 @@ public final class ProgramLoader {
     try (InputStream in = ProgramLoader.class.getResourceAsStream(OBJECT_RESOURCE)) {
       if (in == null) {
         throw new BpfException(
-            OBJECT_RESOURCE + " is not on the classpath: build sixpn-dataplane with Maven, which compiles"
+            OBJECT_RESOURCE
+                + " is not on the classpath: build sixpn-dataplane with Maven, which compiles"
                 + " src/main/bpf with clang");
       }
       Path tmp = Files.createTempFile("sixpn-", ".bpf.o");

@@ -52,7 +52,10 @@ public final class Exec {
   public static Result run(List<String> command) {
     Process p;
     try {
-      p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      p =
+          new ProcessBuilder(command)
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
     } catch (IOException e) {
       throw new CommandException(
           "cannot run '"
@@ -71,7 +74,8 @@ public final class Exec {
       byte[] out = p.getInputStream().readAllBytes();
       if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new CommandException("'" + String.join(" ", command) + "' did not finish in " + TIMEOUT_SECONDS + " s");
+        throw new CommandException(
+            "'" + String.join(" ", command) + "' did not finish in " + TIMEOUT_SECONDS + " s");
       }
       return new Result(
           List.copyOf(command),
@@ -79,11 +83,13 @@ public final class Exec {
           new String(out, StandardCharsets.UTF_8),
           new String(err.get(), StandardCharsets.UTF_8));
     } catch (IOException | ExecutionException e) {
-      throw new CommandException("reading the output of '" + String.join(" ", command) + "' failed", e);
+      throw new CommandException(
+          "reading the output of '" + String.join(" ", command) + "' failed", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       p.destroyForcibly();
-      throw new CommandException("interrupted while running '" + String.join(" ", command) + "'", e);
+      throw new CommandException(
+          "interrupted while running '" + String.join(" ", command) + "'", e);
     }
   }
 

@@ -3,15 +3,18 @@ package dev.sixpn.dataplane.link;
 import java.util.Map;
 
 /**
- * The kernel-side objects of one host the reconciler manages, behind a narrow interface so the
- * diff logic is testable without a kernel. Every method is idempotent.
+ * The kernel-side objects of one host the reconciler manages, behind a narrow interface so the diff
+ * logic is testable without a kernel. Every method is idempotent.
  */
 public interface HostPlumbing {
 
   /** Links of the host namespace, name to ifindex (may be cached; see {@link #invalidateLinks}). */
   Map<String, Integer> links();
 
-  /** The next {@link #links()} reads the kernel again (a link appeared, went, or a slow pass starts). */
+  /**
+   * The next {@link #links()} reads the kernel again (a link appeared, went, or a slow pass
+   * starts).
+   */
   default void invalidateLinks() {}
 
   /** Attaches from_instance to the link's tc ingress and gives the link the gateway address. */
@@ -29,10 +32,14 @@ public interface HostPlumbing {
   /** A route "device" meaning a route of type unreachable (no device). */
   String UNREACHABLE = "unreachable";
 
-  /** Routes the dataplane installed (protocol {@link IpPlumbing#ROUTE_PROTOCOL}), prefix to device. */
+  /**
+   * Routes the dataplane installed (protocol {@link IpPlumbing#ROUTE_PROTOCOL}), prefix to device.
+   */
   Map<String, String> routes();
 
-  /** @param device a link name, or {@link #UNREACHABLE} */
+  /**
+   * @param device a link name, or {@link #UNREACHABLE}
+   */
   void replaceRoute(String prefix, String device);
 
   /** Deletes one of our routes; an absent route is not an error. */

@@ -23,7 +23,9 @@ public final class InstanceFiles {
   private final Path root;
   private final String marker;
 
-  /** @param host the host whose files these are (several simulated hosts may share one root) */
+  /**
+   * @param host the host whose files these are (several simulated hosts may share one root)
+   */
   public InstanceFiles(Path root, long host) {
     this.root = root;
     this.marker = MARKER + host + "\n";
@@ -70,7 +72,8 @@ public final class InstanceFiles {
       boolean b = writeIfChanged(dir.resolve("hosts"), hosts(address, instanceId));
       return a || b;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the resolver files of " + dir + " (the agent needs root)", e);
+      throw new UncheckedIOException(
+          "cannot write the resolver files of " + dir + " (the agent needs root)", e);
     }
   }
 

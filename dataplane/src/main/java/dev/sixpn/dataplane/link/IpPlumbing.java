@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
  * {@link HostPlumbing} with iproute2 ({@code ip}, {@code tc}) inside the host's namespace.
  *
  * <p>Programs are attached from their bpffs pins ({@code tc filter ... bpf da object-pinned}) so
- * every link shares the one loaded program and its maps; {@code pref 1 handle 1} makes the attach
- * a replace, never a second filter.
+ * every link shares the one loaded program and its maps; {@code pref 1 handle 1} makes the attach a
+ * replace, never a second filter.
  */
 public final class IpPlumbing implements HostPlumbing, AutoCloseable {
 
@@ -50,8 +50,8 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   }
 
   /**
-   * Listing 400 links with if_nameindex (a netlink dump) costs ~1.5 ms, most of a map pass, so
-   * the list is cached while a {@link LinkWatcher} is alive to say when it changes.
+   * Listing 400 links with if_nameindex (a netlink dump) costs ~1.5 ms, most of a map pass, so the
+   * list is cached while a {@link LinkWatcher} is alive to say when it changes.
    */
   @Override
   public Map<String, Integer> links() {
@@ -89,7 +89,8 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   @Override
   public void attachFromInstance(String link) {
     attach(link, fromInstance);
-    netns.run("ip", "-6", "addr", "replace", GATEWAY, "dev", link, "nodad")
+    netns
+        .run("ip", "-6", "addr", "replace", GATEWAY, "dev", link, "nodad")
         .orThrow("cannot give " + link + " the gateway address");
   }
 
@@ -104,17 +105,33 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   }
 
   private void attach(String link, Path program) {
-    netns.run("tc", "qdisc", "replace", "dev", link, "clsact").orThrow("is the link " + link + " there?");
-    netns.run(
-            "tc", "filter", "replace", "dev", link, "ingress", "pref", "1", "handle", "1", "bpf", "da",
-            "object-pinned", program.toString())
+    netns
+        .run("tc", "qdisc", "replace", "dev", link, "clsact")
+        .orThrow("is the link " + link + " there?");
+    netns
+        .run(
+            "tc",
+            "filter",
+            "replace",
+            "dev",
+            link,
+            "ingress",
+            "pref",
+            "1",
+            "handle",
+            "1",
+            "bpf",
+            "da",
+            "object-pinned",
+            program.toString())
         .orThrow("is the program pinned at " + program + "? the dataplane loads it at start");
     log.debug("attached program={} link={} netns={}", program.getFileName(), link, netns);
   }
 
   @Override
   public void detachFromInstance(String link) {
-    Exec.Result r = netns.run("tc", "filter", "del", "dev", link, "ingress", "pref", "1", "handle", "1", "bpf");
+    Exec.Result r =
+        netns.run("tc", "filter", "del", "dev", link, "ingress", "pref", "1", "handle", "1", "bpf");
     if (!r.ok()) {
       log.debug("detach skipped link={} reason={}", link, r.stderr().strip());
     }
@@ -123,7 +140,9 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   @Override
   public Map<String, String> routes() {
     Exec.Result r =
-        netns.run("ip", "-6", "-o", "route", "show", "proto", Integer.toString(ROUTE_PROTOCOL)).orThrow("");
+        netns
+            .run("ip", "-6", "-o", "route", "show", "proto", Integer.toString(ROUTE_PROTOCOL))
+            .orThrow("");
     Map<String, String> out = new HashMap<>();
     for (String line : r.stdout().split("\n")) {
       List<String> words = List.of(line.trim().split("\\s+"));
@@ -143,10 +162,30 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   @Override
   public void replaceRoute(String prefix, String device) {
     if (device.equals(UNREACHABLE)) {
-      netns.run("ip", "-6", "route", "replace", UNREACHABLE, prefix, "proto", Integer.toString(ROUTE_PROTOCOL)).orThrow("");
+      netns
+          .run(
+              "ip",
+              "-6",
+              "route",
+              "replace",
+              UNREACHABLE,
+              prefix,
+              "proto",
+              Integer.toString(ROUTE_PROTOCOL))
+          .orThrow("");
       return;
     }
-    netns.run("ip", "-6", "route", "replace", prefix, "dev", device, "proto", Integer.toString(ROUTE_PROTOCOL))
+    netns
+        .run(
+            "ip",
+            "-6",
+            "route",
+            "replace",
+            prefix,
+            "dev",
+            device,
+            "proto",
+            Integer.toString(ROUTE_PROTOCOL))
         .orThrow("is the link " + device + " there and up?");
   }
 
@@ -162,7 +201,8 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   @Override
   public void enableForwarding() {
     // Written from inside the namespace: /proc/sys/net is per network namespace of the opener.
-    netns.run("sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding")
+    netns
+        .run("sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding")
         .orThrow("the agent needs root to enable IPv6 forwarding");
   }
 }

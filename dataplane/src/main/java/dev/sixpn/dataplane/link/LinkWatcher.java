@@ -9,9 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells the reconciler when links appear or go in the host namespace ({@code ip -o monitor
- * link}), so an instance whose link is created after its instance.started event, or a link the
- * runtime just made, is handled at once instead of at the next periodic resync.
+ * Tells the reconciler when links appear or go in the host namespace ({@code ip -o monitor link}),
+ * so an instance whose link is created after its instance.started event, or a link the runtime just
+ * made, is handled at once instead of at the next periodic resync.
  */
 public final class LinkWatcher implements AutoCloseable {
 
@@ -34,16 +34,21 @@ public final class LinkWatcher implements AutoCloseable {
     } catch (IOException e) {
       throw new Exec.CommandException("cannot run 'ip monitor link' (install iproute2)", e);
     }
-    Thread.ofVirtual().name("sixpn-linkwatch-" + netns).start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        while (r.readLine() != null) {
-          onChange.run();
-        }
-      } catch (IOException e) {
-        log.debug("link watcher stopped netns={} reason={}", netns, e.toString());
-      }
-      log.info("link watcher ended netns={} (periodic resync still applies)", netns);
-    });
+    Thread.ofVirtual()
+        .name("sixpn-linkwatch-" + netns)
+        .start(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                while (r.readLine() != null) {
+                  onChange.run();
+                }
+              } catch (IOException e) {
+                log.debug("link watcher stopped netns={} reason={}", netns, e.toString());
+              }
+              log.info("link watcher ended netns={} (periodic resync still applies)", netns);
+            });
     return new LinkWatcher(p);
   }
 

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where the host's links live: the agent's own network namespace (production), or a named one
- * under {@code /run/netns} (several simulated hosts on one machine).
+ * Where the host's links live: the agent's own network namespace (production), or a named one under
+ * {@code /run/netns} (several simulated hosts on one machine).
  *
  * <p>Commands enter a named namespace with {@code nsenter --net=/run/netns/NAME}, not {@code ip
  * netns exec} or {@code tc -n}: those also remount {@code /sys} in a private mount namespace, so

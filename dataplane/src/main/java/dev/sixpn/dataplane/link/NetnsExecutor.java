@@ -17,20 +17,27 @@ import java.util.concurrent.Executors;
 
 /**
  * One platform thread that has entered a network namespace with setns(2) (the namespace is a
- * per-thread attribute on Linux; the rest of the JVM stays where it is). Used for calls that
- * answer for "the current namespace" (if_nameindex) without spawning {@code nsenter ip}.
+ * per-thread attribute on Linux; the rest of the JVM stays where it is). Used for calls that answer
+ * for "the current namespace" (if_nameindex) without spawning {@code nsenter ip}.
  */
 public final class NetnsExecutor implements AutoCloseable {
 
   private static final int O_RDONLY = 0;
   private static final int CLONE_NEWNET = 0x40000000;
-  private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle SETNS = handle("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle IF_NAMEINDEX = handle("if_nameindex", FunctionDescriptor.of(ADDRESS));
-  private static final MethodHandle IF_FREENAMEINDEX = handle("if_freenameindex", FunctionDescriptor.ofVoid(ADDRESS));
+  private static final MethodHandle OPEN =
+      handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle SETNS =
+      handle("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle CLOSE =
+      handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle IF_NAMEINDEX =
+      handle("if_nameindex", FunctionDescriptor.of(ADDRESS));
+  private static final MethodHandle IF_FREENAMEINDEX =
+      handle("if_freenameindex", FunctionDescriptor.ofVoid(ADDRESS));
 
-  /** struct if_nameindex { unsigned int if_index; char *if_name; } (net/if.h), 16 bytes on x86-64. */
+  /**
+   * struct if_nameindex { unsigned int if_index; char *if_name; } (net/if.h), 16 bytes on x86-64.
+   */
   private static final long IF_NAMEINDEX_SIZE = 16;
 
   private static final int IFNAMSIZ = 16;
@@ -46,16 +53,21 @@ public final class NetnsExecutor implements AutoCloseable {
     this.netns = netns;
     executor =
         Executors.newSingleThreadExecutor(
-            r -> Thread.ofPlatform().daemon().name("netns-" + netns).unstarted(() -> {
-              enterOnThisThread(netns);
-              r.run();
-            }));
+            r ->
+                Thread.ofPlatform()
+                    .daemon()
+                    .name("netns-" + netns)
+                    .unstarted(
+                        () -> {
+                          enterOnThisThread(netns);
+                          r.run();
+                        }));
   }
 
   /**
-   * Moves the calling thread into {@code netns} for good (a dedicated thread only: nothing may
-   * run on it afterwards that expects the agent's namespace). Calls made on such a thread skip
-   * the hop to this executor's thread.
+   * Moves the calling thread into {@code netns} for good (a dedicated thread only: nothing may run
+   * on it afterwards that expects the agent's namespace). Calls made on such a thread skip the hop
+   * to this executor's thread.
    */
   public static void enterOnThisThread(Netns netns) {
     netns.name().ifPresent(NetnsExecutor::enter);
@@ -72,7 +84,8 @@ public final class NetnsExecutor implements AutoCloseable {
     try (Arena arena = Arena.ofConfined()) {
       int fd = (int) OPEN.invokeExact(arena.allocateFrom("/run/netns/" + netns), O_RDONLY);
       if (fd < 0) {
-        throw new IllegalStateException("cannot open /run/netns/" + netns + ": does the namespace exist?");
+        throw new IllegalStateException(
+            "cannot open /run/netns/" + netns + ": does the namespace exist?");
       }
       int r = (int) SETNS.invokeExact(fd, CLONE_NEWNET);
       int unused = (int) CLOSE.invokeExact(fd);
@@ -102,7 +115,9 @@ public final class NetnsExecutor implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+      throw e.getCause() instanceof RuntimeException re
+          ? re
+          : new IllegalStateException(e.getCause());
     }
   }
 
@@ -130,7 +145,8 @@ public final class NetnsExecutor implements AutoCloseable {
     try {
       Map<String, Integer> out = new HashMap<>();
       for (long i = 0; ; i++) {
-        MemorySegment entry = list.reinterpret((i + 1) * IF_NAMEINDEX_SIZE).asSlice(i * IF_NAMEINDEX_SIZE);
+        MemorySegment entry =
+            list.reinterpret((i + 1) * IF_NAMEINDEX_SIZE).asSlice(i * IF_NAMEINDEX_SIZE);
         int index = entry.get(JAVA_INT, 0);
         if (index == 0) {
           return out;

@@ -4,7 +4,9 @@ import dev.sixpn.address.SixpnAddress;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 
-/** One text form per IPv6 prefix, so prefixes read back from ip(8) or wireguard-go compare equal. */
+/**
+ * One text form per IPv6 prefix, so prefixes read back from ip(8) or wireguard-go compare equal.
+ */
 public final class Prefixes {
 
   private Prefixes() {}

@@ -1,6 +1,9 @@
 package dev.sixpn.dataplane.maps;
 
-/** Why a program dropped a packet: the index into {@code sixpn_drops}; same order as {@code enum drop_reason}. */
+/**
+ * Why a program dropped a packet: the index into {@code sixpn_drops}; same order as {@code enum
+ * drop_reason}.
+ */
 public enum DropReason {
   MALFORMED,
   NOT_IPV6,

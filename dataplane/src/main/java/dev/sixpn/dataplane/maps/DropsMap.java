@@ -54,7 +54,12 @@ public final class DropsMap extends BpfMap<Integer, Long> {
     if (info().maxEntries() < DropReason.SLOTS) {
       close();
       throw new dev.sixpn.dataplane.bpf.BpfException(
-          "map pinned at " + path + " has " + info().maxEntries() + " drop slots, this build needs " + DropReason.SLOTS
+          "map pinned at "
+              + path
+              + " has "
+              + info().maxEntries()
+              + " drop slots, this build needs "
+              + DropReason.SLOTS
               + ": the pins are from another version; the agent replaces them on start (or remove the pin directory)");
     }
   }
@@ -101,7 +106,8 @@ public final class DropsMap extends BpfMap<Integer, Long> {
       return max + 1;
     } catch (IOException | NumberFormatException e) {
       throw new IllegalStateException(
-          "cannot read /sys/devices/system/cpu/possible (needed to size per-CPU map values): is /sys mounted?", e);
+          "cannot read /sys/devices/system/cpu/possible (needed to size per-CPU map values): is /sys mounted?",
+          e);
     }
   }
 }

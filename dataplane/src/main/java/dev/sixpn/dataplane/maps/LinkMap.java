@@ -44,7 +44,8 @@ public final class LinkMap extends BpfMap<Integer, LinkInfo> {
 
         @Override
         public LinkInfo read(MemorySegment s) {
-          return new LinkInfo(SixpnAddress.fromBytes(s.asSlice(0, 16).toArray(JAVA_BYTE)), s.get(JAVA_INT, 16));
+          return new LinkInfo(
+              SixpnAddress.fromBytes(s.asSlice(0, 16).toArray(JAVA_BYTE)), s.get(JAVA_INT, 16));
         }
       };
 

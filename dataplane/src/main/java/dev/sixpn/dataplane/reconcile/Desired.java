@@ -41,8 +41,8 @@ public record Desired(
 
   /**
    * 6PN addresses that are not a local instance's /128 (or answered by the host itself) must not
-   * follow the host's default route out to the underlay: more specific routes win, this catches
-   * the rest.
+   * follow the host's default route out to the underlay: more specific routes win, this catches the
+   * rest.
    */
   public static final String SIXPN_UNREACHABLE = Prefixes.canonical("fdaa::/16");
 
@@ -72,11 +72,12 @@ public record Desired(
     routes.put(SIXPN_UNREACHABLE, dev.sixpn.dataplane.link.HostPlumbing.UNREACHABLE);
     // Links named by the convention get the program as soon as they exist: with no entry in
     // sixpn_links everything from them is dropped until their instance starts.
-    links.forEach((name, ifindex) -> {
-      if (LinkNames.isConventionName(name)) {
-        attach.put(ifindex, name);
-      }
-    });
+    links.forEach(
+        (name, ifindex) -> {
+          if (LinkNames.isConventionName(name)) {
+            attach.put(ifindex, name);
+          }
+        });
     for (Instance i : localInstances) {
       if (!i.started() || i.host() != host) {
         continue;
@@ -98,7 +99,8 @@ public record Desired(
       routes.put(Prefixes.host(i.address()), link);
       String netns = LinkNames.netnsName(i);
       InstancePlumbing p =
-          new InstancePlumbing(i.instanceId(), i.address(), link, ifindex, netnsExists.test(netns) ? netns : null);
+          new InstancePlumbing(
+              i.instanceId(), i.address(), link, ifindex, netnsExists.test(netns) ? netns : null);
       if (p.netns() != null) {
         files.put(netns, p);
       }
@@ -117,7 +119,10 @@ public record Desired(
         log.warn("host skipped: bad key or endpoint host={} reason={}", h.host(), e.getMessage());
         continue;
       }
-      peers.put(key, new PeerConfig(key, endpoint, List.of(SixpnAddress.meshPrefixOfHost(h.host())), keepaliveSeconds));
+      peers.put(
+          key,
+          new PeerConfig(
+              key, endpoint, List.of(SixpnAddress.meshPrefixOfHost(h.host())), keepaliveSeconds));
     }
     return new Desired(linkMap, locals, attach, routes, files, peers, missing);
   }

@@ -7,4 +7,5 @@ import dev.sixpn.address.SixpnAddress;
  *
  * @param netns the namespace to write resolver files for, or null if it has none (a VM)
  */
-public record InstancePlumbing(String instanceId, SixpnAddress address, String link, int ifindex, String netns) {}
+public record InstancePlumbing(
+    String instanceId, SixpnAddress address, String link, int ifindex, String netns) {}

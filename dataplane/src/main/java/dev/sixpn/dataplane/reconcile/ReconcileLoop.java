@@ -4,8 +4,8 @@ import dev.sixpn.state.ChangeFeed;
 import dev.sixpn.state.StateChange;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * Runs the {@link Reconciler} on its own thread: at start, after every change batch (the feed
  * listener only sets a flag, it never blocks the projector), every {@code resync} period as a
  * safety net, and a second after a failed pass. Triggers that arrive while a pass is queued
- * coalesce into it; a trigger during a running pass queues exactly one more pass, so no change
- * is ever missed.
+ * coalesce into it; a trigger during a running pass queues exactly one more pass, so no change is
+ * ever missed.
  */
 public final class ReconcileLoop implements AutoCloseable {
 
@@ -30,8 +30,10 @@ public final class ReconcileLoop implements AutoCloseable {
   private final Consumer<PassReport> report;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean queued = new AtomicBoolean();
+
   /** Commit time (System.nanoTime()) of the oldest change not yet reconciled, 0 if none. */
   private final AtomicLong pendingSince = new AtomicLong();
+
   private AutoCloseable subscription;
 
   /**
@@ -43,24 +45,43 @@ public final class ReconcileLoop implements AutoCloseable {
   public record PassReport(ReconcileResult result, long changeLatencyNanos) {}
 
   /** A loop running {@code reconciler}'s passes of one scope. */
-  public ReconcileLoop(Reconciler reconciler, Reconciler.Scope scope, Consumer<PassReport> report, String threadName) {
+  public ReconcileLoop(
+      Reconciler reconciler,
+      Reconciler.Scope scope,
+      Consumer<PassReport> report,
+      String threadName) {
     this(() -> reconciler.reconcile(scope), report, threadName);
   }
 
-  public ReconcileLoop(java.util.function.Supplier<ReconcileResult> pass, Consumer<PassReport> report, String threadName) {
+  public ReconcileLoop(
+      java.util.function.Supplier<ReconcileResult> pass,
+      Consumer<PassReport> report,
+      String threadName) {
     this(pass, report, threadName, () -> {});
   }
 
-  /** @param threadSetup runs first on the loop's own thread (e.g. entering the host's netns) */
+  /**
+   * @param threadSetup runs first on the loop's own thread (e.g. entering the host's netns)
+   */
   public ReconcileLoop(
-      java.util.function.Supplier<ReconcileResult> pass, Consumer<PassReport> report, String threadName, Runnable threadSetup) {
+      java.util.function.Supplier<ReconcileResult> pass,
+      Consumer<PassReport> report,
+      String threadName,
+      Runnable threadSetup) {
     this.passFunction = pass;
     this.report = report;
     ScheduledThreadPoolExecutor e =
-        new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().name(threadName).daemon().unstarted(() -> {
-          threadSetup.run();
-          r.run();
-        }));
+        new ScheduledThreadPoolExecutor(
+            1,
+            r ->
+                Thread.ofPlatform()
+                    .name(threadName)
+                    .daemon()
+                    .unstarted(
+                        () -> {
+                          threadSetup.run();
+                          r.run();
+                        }));
     // On close: finish the running pass (no interrupt mid-syscall), drop queued retries/resyncs.
     e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     e.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
@@ -71,7 +92,8 @@ public final class ReconcileLoop implements AutoCloseable {
   public ReconcileResult start(ChangeFeed feed, Duration resync) {
     subscription = feed.subscribe(this::onChange);
     ReconcileResult first = reconcileNow();
-    executor.scheduleWithFixedDelay(this::trigger, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(
+        this::trigger, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
     return first;
   }
 
@@ -119,7 +141,9 @@ public final class ReconcileLoop implements AutoCloseable {
       result = passFunction.get();
     } catch (RuntimeException e) {
       log.warn("reconcile pass failed error={}", e.toString());
-      result = new ReconcileResult(0, java.util.List.of(e.toString()), java.util.List.of(), Duration.ZERO);
+      result =
+          new ReconcileResult(
+              0, java.util.List.of(e.toString()), java.util.List.of(), Duration.ZERO);
     }
     long latency = since == 0 ? -1 : System.nanoTime() - since;
     report.accept(new PassReport(result, latency));

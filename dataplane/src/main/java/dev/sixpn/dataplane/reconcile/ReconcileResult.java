@@ -10,7 +10,8 @@ import java.util.List;
  * @param errors what failed (the pass goes on past a failure; the loop retries)
  * @param missingLinks started local instances whose link is not there yet
  */
-public record ReconcileResult(int changes, List<String> errors, List<String> missingLinks, Duration duration) {
+public record ReconcileResult(
+    int changes, List<String> errors, List<String> missingLinks, Duration duration) {
 
   public ReconcileResult {
     errors = List.copyOf(errors);

@@ -26,15 +26,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes one host's dataplane match the projected state: reads desired state from the {@link
  * StateReader} and actual state from the maps, the routes, the resolver files and the WireGuard
- * device, then adds, updates and prunes. Idempotent; a pass with nothing to do changes nothing.
- * One thread per {@link Scope} at a time (each ReconcileLoop owns one scope).
+ * device, then adds, updates and prunes. Idempotent; a pass with nothing to do changes nothing. One
+ * thread per {@link Scope} at a time (each ReconcileLoop owns one scope).
  *
- * <p>Map entries come first in every pass: they are what an event changes most often and they
- * need no process (bpf(2) only), so "event to map applied" stays in the sub-millisecond range;
- * tc attach, routes and files (iproute2 processes) follow. Writing a link's entry before its
- * program is attached opens nothing: until the attach nothing filters the link anyway (the
- * runtime created it), and afterwards the entry is already there. For a removed instance the
- * entries go first too, cutting its traffic at once; the route and the program follow.
+ * <p>Map entries come first in every pass: they are what an event changes most often and they need
+ * no process (bpf(2) only), so "event to map applied" stays in the sub-millisecond range; tc
+ * attach, routes and files (iproute2 processes) follow. Writing a link's entry before its program
+ * is attached opens nothing: until the attach nothing filters the link anyway (the runtime created
+ * it), and afterwards the entry is already there. For a removed instance the entries go first too,
+ * cutting its traffic at once; the route and the program follow.
  */
 public final class Reconciler {
 
@@ -44,7 +44,12 @@ public final class Reconciler {
    * @param listenPort the WireGuard UDP port (the port of the endpoint published in host.joined)
    */
   public record Settings(
-      long host, String wgDevice, int listenPort, int keepaliveSeconds, HostKeys keys, List<String> underlayDevices) {
+      long host,
+      String wgDevice,
+      int listenPort,
+      int keepaliveSeconds,
+      HostKeys keys,
+      List<String> underlayDevices) {
     public Settings {
       underlayDevices = List.copyOf(underlayDevices);
     }
@@ -62,17 +67,21 @@ public final class Reconciler {
   private final Predicate<String> netnsExists;
   private final ReconcileObserver observer;
 
-  /** Links this process attached from_instance to (ifindex to name); empty after a restart, so all are re-attached once. */
+  /**
+   * Links this process attached from_instance to (ifindex to name); empty after a restart, so all
+   * are re-attached once.
+   */
   private final Map<Integer, String> attached = new HashMap<>();
 
   /** object:action to count, of the current pass on this thread (for its log line). */
-  private final ThreadLocal<Map<String, Integer>> passChanges = ThreadLocal.withInitial(java.util.TreeMap::new);
+  private final ThreadLocal<Map<String, Integer>> passChanges =
+      ThreadLocal.withInitial(java.util.TreeMap::new);
 
   /**
    * What a pass covers. The map part needs only bpf(2) and if_nameindex (microseconds); the
-   * plumbing part runs iproute2 processes and talks to wireguard-go (milliseconds). The
-   * {@link ReconcileLoop}s run them on separate threads so a map update never queues behind a
-   * tc attach. The two parts touch disjoint objects.
+   * plumbing part runs iproute2 processes and talks to wireguard-go (milliseconds). The {@link
+   * ReconcileLoop}s run them on separate threads so a map update never queues behind a tc attach.
+   * The two parts touch disjoint objects.
    */
   public enum Scope {
     MAPS,
@@ -112,7 +121,8 @@ public final class Reconciler {
     List<String> errors = new ArrayList<>();
     int changes = 0;
     if (scope != Scope.MAPS) {
-      plumbing.invalidateLinks(); // the slow pass always reads the kernel: a safety net for the cache
+      plumbing
+          .invalidateLinks(); // the slow pass always reads the kernel: a safety net for the cache
     }
     Map<String, Integer> links = plumbing.links();
     Desired desired =
@@ -121,13 +131,28 @@ public final class Reconciler {
             state.instancesOnHost(settings.host()),
             state.hosts(),
             links,
-            scope == Scope.MAPS ? name -> false : netnsExists, // files are plumbing's; skip the stat calls
+            scope == Scope.MAPS
+                ? name -> false
+                : netnsExists, // files are plumbing's; skip the stat calls
             settings.wgDevice(),
             settings.keepaliveSeconds());
 
     if (scope != Scope.PLUMBING) {
-      changes += step("link_map", errors, () -> apply("link_map", Diff.between(desired.links(), linkTable.entries()), linkTable));
-      changes += step("locals_map", errors, () -> apply("locals_map", Diff.between(desired.locals(), localsTable.entries()), localsTable));
+      changes +=
+          step(
+              "link_map",
+              errors,
+              () ->
+                  apply("link_map", Diff.between(desired.links(), linkTable.entries()), linkTable));
+      changes +=
+          step(
+              "locals_map",
+              errors,
+              () ->
+                  apply(
+                      "locals_map",
+                      Diff.between(desired.locals(), localsTable.entries()),
+                      localsTable));
     }
     if (scope != Scope.MAPS) {
       changes += step("device", errors, () -> ensureDevice(links));
@@ -143,7 +168,13 @@ public final class Reconciler {
     if (changes > 0 || !errors.isEmpty()) {
       log.info(
           "reconciled host={} scope={} changes={} detail={} errors={} missingLinks={} tookMs={}",
-          settings.host(), scope, changes, passChanges.get(), errors, desired.missingLinks(), took.toMillis());
+          settings.host(),
+          scope,
+          changes,
+          passChanges.get(),
+          errors,
+          desired.missingLinks(),
+          took.toMillis());
     }
     return new ReconcileResult(changes, errors, desired.missingLinks(), took);
   }
@@ -193,7 +224,9 @@ public final class Reconciler {
   /** ifindex of the WireGuard device from_mesh was attached to by this process, 0 if none. */
   private int meshAttached;
 
-  /** The device exists (restarted if it died) and carries from_mesh; a new device is a new ifindex. */
+  /**
+   * The device exists (restarted if it died) and carries from_mesh; a new device is a new ifindex.
+   */
   private int ensureDevice(Map<String, Integer> links) {
     int n = 0;
     if (device.ensureRunning()) {
@@ -204,7 +237,8 @@ public final class Reconciler {
     }
     Integer ifindex = links.get(settings.wgDevice());
     if (ifindex == null) {
-      throw new IllegalStateException("WireGuard device " + settings.wgDevice() + " is not in the host namespace");
+      throw new IllegalStateException(
+          "WireGuard device " + settings.wgDevice() + " is not in the host namespace");
     }
     if (ifindex != meshAttached) {
       plumbing.attachFromMesh(settings.wgDevice());
@@ -223,7 +257,10 @@ public final class Reconciler {
     for (String dev : settings.underlayDevices()) {
       Integer ifindex = links.get(dev);
       if (ifindex == null) {
-        throw new IllegalStateException("underlay device " + dev + " is not in the host namespace (check the agent's configuration)");
+        throw new IllegalStateException(
+            "underlay device "
+                + dev
+                + " is not in the host namespace (check the agent's configuration)");
       }
       if (!ifindex.equals(underlayAttached.get(dev))) {
         plumbing.attachFromUnderlay(dev);
@@ -294,7 +331,8 @@ public final class Reconciler {
   private int device(Desired desired) {
     DeviceState s = device.state();
     int n = 0;
-    if (!s.privateKey().equals(java.util.Optional.of(settings.keys().privateKey())) || s.listenPort() != settings.listenPort()) {
+    if (!s.privateKey().equals(java.util.Optional.of(settings.keys().privateKey()))
+        || s.listenPort() != settings.listenPort()) {
       device.configure(settings.keys().privateKey(), settings.listenPort());
       record("device", 0, 1, 0);
       n++;
@@ -302,7 +340,9 @@ public final class Reconciler {
     return n + peers(desired, s);
   }
 
-  /** The endpoint this process last set per peer: a different live endpoint is WireGuard roaming. */
+  /**
+   * The endpoint this process last set per peer: a different live endpoint is WireGuard roaming.
+   */
   private final Map<WgKey, dev.sixpn.events.Endpoint> configuredEndpoints = new HashMap<>();
 
   private int peers(Desired desired, DeviceState actual) {
@@ -310,17 +350,29 @@ public final class Reconciler {
     // address family). Setting the published endpoint back on every pass would fight that: the
     // endpoint is set when a peer is added or its published endpoint changes, not when it roamed.
     Map<WgKey, PeerConfig> seen = new HashMap<>();
-    actual.peers().forEach((key, peer) -> {
-      PeerConfig want = desired.peers().get(key);
-      boolean roamed =
-          want != null && want.endpoint() != null && want.endpoint().equals(configuredEndpoints.get(key));
-      seen.put(key, roamed ? new PeerConfig(key, want.endpoint(), peer.allowedIps(), peer.keepaliveSeconds()) : peer);
-    });
+    actual
+        .peers()
+        .forEach(
+            (key, peer) -> {
+              PeerConfig want = desired.peers().get(key);
+              boolean roamed =
+                  want != null
+                      && want.endpoint() != null
+                      && want.endpoint().equals(configuredEndpoints.get(key));
+              seen.put(
+                  key,
+                  roamed
+                      ? new PeerConfig(
+                          key, want.endpoint(), peer.allowedIps(), peer.keepaliveSeconds())
+                      : peer);
+            });
     Diff<WgKey, PeerConfig> diff = Diff.between(desired.peers(), seen);
-    diff.removals().forEach(k -> {
-      device.removePeer(k);
-      configuredEndpoints.remove(k);
-    });
+    diff.removals()
+        .forEach(
+            k -> {
+              device.removePeer(k);
+              configuredEndpoints.remove(k);
+            });
     for (PeerConfig p : diff.adds().values()) {
       device.upsertPeer(p);
       configuredEndpoints.put(p.publicKey(), p.endpoint());

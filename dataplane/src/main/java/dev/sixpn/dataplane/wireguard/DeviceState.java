@@ -4,7 +4,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /** What a device reports: its own key and port, and its peers by public key. */
-public record DeviceState(Optional<WgKey> privateKey, int listenPort, Map<WgKey, PeerConfig> peers) {
+public record DeviceState(
+    Optional<WgKey> privateKey, int listenPort, Map<WgKey, PeerConfig> peers) {
 
   public DeviceState {
     peers = Map.copyOf(peers);

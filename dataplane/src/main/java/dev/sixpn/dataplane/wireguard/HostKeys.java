@@ -25,14 +25,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The host's WireGuard key pair: generated once with the JDK's X25519 and kept (base64 private
- * key) in a file of mode 0600; the public key is derived from it on every start, so the file holds
+ * The host's WireGuard key pair: generated once with the JDK's X25519 and kept (base64 private key)
+ * in a file of mode 0600; the public key is derived from it on every start, so the file holds
  * nothing that could disagree.
  */
 public record HostKeys(WgKey privateKey, WgKey publicKey) {
 
   private static final Logger log = LoggerFactory.getLogger(HostKeys.class);
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
 
   /** Reads the key file, or creates it (mode 0600 from the start, never widened). */
   public static HostKeys loadOrCreate(Path file) {
@@ -51,8 +52,13 @@ public record HostKeys(WgKey privateKey, WgKey publicKey) {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
       if (!perms.equals(OWNER_ONLY)) {
         throw new IllegalStateException(
-            "WireGuard private key " + file + " has mode " + PosixFilePermissions.toString(perms)
-                + "; it must be rw------- (chmod 600 " + file + ")");
+            "WireGuard private key "
+                + file
+                + " has mode "
+                + PosixFilePermissions.toString(perms)
+                + "; it must be rw------- (chmod 600 "
+                + file
+                + ")");
       }
       WgKey priv = clamp(new WgKey(Files.readString(file, StandardCharsets.US_ASCII).strip()));
       return new HostKeys(priv, publicOf(priv));
@@ -86,14 +92,16 @@ public record HostKeys(WgKey privateKey, WgKey publicKey) {
   }
 
   /**
-   * X25519(private, 9): the public key is the key agreement of the private key with the base
-   * point u = 9 (RFC 7748 §6.1). Clamping happens inside X25519, as in wireguard-go.
+   * X25519(private, 9): the public key is the key agreement of the private key with the base point
+   * u = 9 (RFC 7748 §6.1). Clamping happens inside X25519, as in wireguard-go.
    */
   public static WgKey publicOf(WgKey privateKey) {
     try {
       KeyFactory kf = KeyFactory.getInstance("X25519");
-      PrivateKey priv = kf.generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, privateKey.bytes()));
-      PublicKey base = kf.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, BigInteger.valueOf(9)));
+      PrivateKey priv =
+          kf.generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, privateKey.bytes()));
+      PublicKey base =
+          kf.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, BigInteger.valueOf(9)));
       KeyAgreement ka = KeyAgreement.getInstance("X25519");
       ka.init(priv);
       ka.doPhase(base, true);

@@ -10,7 +10,8 @@ import java.util.List;
  * @param allowedIps canonical prefixes ({@link Prefixes#canonical})
  * @param keepaliveSeconds persistent keepalive, 0 for off
  */
-public record PeerConfig(WgKey publicKey, Endpoint endpoint, List<String> allowedIps, int keepaliveSeconds) {
+public record PeerConfig(
+    WgKey publicKey, Endpoint endpoint, List<String> allowedIps, int keepaliveSeconds) {
 
   public PeerConfig {
     if (publicKey == null) {
@@ -18,7 +19,8 @@ public record PeerConfig(WgKey publicKey, Endpoint endpoint, List<String> allowe
     }
     allowedIps = allowedIps.stream().map(Prefixes::canonical).sorted().toList();
     if (keepaliveSeconds < 0 || keepaliveSeconds > 65535) {
-      throw new IllegalArgumentException("keepaliveSeconds must be in 0..65535, got " + keepaliveSeconds);
+      throw new IllegalArgumentException(
+          "keepaliveSeconds must be in 0..65535, got " + keepaliveSeconds);
     }
   }
 }

@@ -28,7 +28,8 @@ public record WgKey(String base64) {
 
   public static WgKey ofBytes(byte[] raw) {
     if (raw == null || raw.length != 32) {
-      throw new IllegalArgumentException("key must be 32 bytes, got " + (raw == null ? "null" : raw.length));
+      throw new IllegalArgumentException(
+          "key must be 32 bytes, got " + (raw == null ? "null" : raw.length));
     }
     return new WgKey(Base64.getEncoder().encodeToString(raw));
   }

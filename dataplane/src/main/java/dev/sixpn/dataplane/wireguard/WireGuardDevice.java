@@ -1,10 +1,10 @@
 package dev.sixpn.dataplane.wireguard;
 
 /**
- * A WireGuard device the dataplane configures. wireguard-go is the backend here (the kernel has
- * no CONFIG_WIREGUARD); a kernel backend would speak netlink behind the same interface.
- * Configuration changes are applied one call at a time and are not transactional: a failure
- * leaves earlier calls applied, and the next reconcile converges.
+ * A WireGuard device the dataplane configures. wireguard-go is the backend here (the kernel has no
+ * CONFIG_WIREGUARD); a kernel backend would speak netlink behind the same interface. Configuration
+ * changes are applied one call at a time and are not transactional: a failure leaves earlier calls
+ * applied, and the next reconcile converges.
  */
 public interface WireGuardDevice extends AutoCloseable {
 

@@ -19,18 +19,21 @@ import org.slf4j.LoggerFactory;
 /**
  * wireguard-go behind its UAPI socket {@code /var/run/wireguard/<name>.sock}.
  *
- * <p>The socket directory is shared by every network namespace (it is a path, not a netns
- * object), so simulated hosts on one machine need distinct device names. An already running
- * device is adopted (agent restart: tunnels stay up while the agent is away); otherwise
- * wireguard-go is started in the foreground ({@code -f}) inside the host namespace with its
- * output going to a log file, so it outlives the agent without a pipe to break.
+ * <p>The socket directory is shared by every network namespace (it is a path, not a netns object),
+ * so simulated hosts on one machine need distinct device names. An already running device is
+ * adopted (agent restart: tunnels stay up while the agent is away); otherwise wireguard-go is
+ * started in the foreground ({@code -f}) inside the host namespace with its output going to a log
+ * file, so it outlives the agent without a pipe to break.
  */
 public final class WireGuardGoDevice implements WireGuardDevice {
 
   private static final Logger log = LoggerFactory.getLogger(WireGuardGoDevice.class);
   static final Path SOCKET_DIR = Path.of("/var/run/wireguard");
 
-  /** IFNAMSIZ-1 characters; no leading '-' (wireguard-go has no flags parser: "--help" becomes a device). */
+  /**
+   * IFNAMSIZ-1 characters; no leading '-' (wireguard-go has no flags parser: "--help" becomes a
+   * device).
+   */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}");
 
   private final String name;
@@ -58,7 +61,9 @@ public final class WireGuardGoDevice implements WireGuardDevice {
   public static WireGuardGoDevice openOrStart(String name, Netns netns, Path logFile, int mtu) {
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
-          "WireGuard device name must be 1-15 of A-Z a-z 0-9 _ . - not starting with '-', got '" + name + "'");
+          "WireGuard device name must be 1-15 of A-Z a-z 0-9 _ . - not starting with '-', got '"
+              + name
+              + "'");
     }
     Path socket = SOCKET_DIR.resolve(name + ".sock");
     Process process = null;
@@ -73,8 +78,15 @@ public final class WireGuardGoDevice implements WireGuardDevice {
   }
 
   private void linkUp() {
-    netns.run("ip", "link", "set", "dev", name, "mtu", Integer.toString(mtu), "up")
-        .orThrow("wireguard-go did not create the interface " + name + " in " + netns + "; see " + logFile);
+    netns
+        .run("ip", "link", "set", "dev", name, "mtu", Integer.toString(mtu), "up")
+        .orThrow(
+            "wireguard-go did not create the interface "
+                + name
+                + " in "
+                + netns
+                + "; see "
+                + logFile);
   }
 
   @Override
@@ -82,7 +94,8 @@ public final class WireGuardGoDevice implements WireGuardDevice {
     if (reachable(socket)) {
       return false;
     }
-    log.warn("wireguard-go not answering, restarting name={} netns={} log={}", name, netns, logFile);
+    log.warn(
+        "wireguard-go not answering, restarting name={} netns={} log={}", name, netns, logFile);
     started = start(name, netns, socket, logFile);
     linkUp();
     return true;
@@ -113,12 +126,23 @@ public final class WireGuardGoDevice implements WireGuardDevice {
       while (!reachable(socket)) {
         if (!p.isAlive()) {
           throw new WireGuardException(
-              "wireguard-go for " + name + " exited with " + p.exitValue() + ": " + tail(logFile)
+              "wireguard-go for "
+                  + name
+                  + " exited with "
+                  + p.exitValue()
+                  + ": "
+                  + tail(logFile)
                   + " (TUN needs /dev/net/tun and root)");
         }
         if (System.nanoTime() > deadline) {
           p.destroyForcibly();
-          throw new WireGuardException("wireguard-go for " + name + " did not open " + socket + " in 10 s: " + tail(logFile));
+          throw new WireGuardException(
+              "wireguard-go for "
+                  + name
+                  + " did not open "
+                  + socket
+                  + " in 10 s: "
+                  + tail(logFile));
         }
         Thread.sleep(20);
       }
@@ -194,14 +218,26 @@ public final class WireGuardGoDevice implements WireGuardDevice {
       response = readResponse(ch);
     } catch (IOException e) {
       throw new WireGuardException(
-          "UAPI " + what + " on " + name + " failed: " + e.getMessage()
-              + " (is wireguard-go running? its socket is " + socket + ")",
+          "UAPI "
+              + what
+              + " on "
+              + name
+              + " failed: "
+              + e.getMessage()
+              + " (is wireguard-go running? its socket is "
+              + socket
+              + ")",
           e);
     }
     int errno = Uapi.errno(response);
     if (errno != 0) {
       throw new WireGuardException(
-          "UAPI " + what + " on " + name + " returned errno=" + errno
+          "UAPI "
+              + what
+              + " on "
+              + name
+              + " returned errno="
+              + errno
               + " (a set is not transactional: earlier lines may be applied; the next reconcile converges)");
     }
     return response;
@@ -219,7 +255,9 @@ public final class WireGuardGoDevice implements WireGuardDevice {
       byte[] chunk = new byte[n];
       buf.flip().get(chunk);
       sb.append(new String(chunk, StandardCharsets.US_ASCII));
-      if (sb.indexOf("\n\n") >= 0 && sb.lastIndexOf("errno=") >= 0 && sb.toString().endsWith("\n\n")) {
+      if (sb.indexOf("\n\n") >= 0
+          && sb.lastIndexOf("errno=") >= 0
+          && sb.toString().endsWith("\n\n")) {
         break;
       }
     }

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /** The FFM bpf(2) layer against maps the kernel really loaded from the built object. */
 class BpfMapTest {
 
-  static final Path PINS = Path.of("/sys/fs/bpf", "sixpn-test-maps-" + ProcessHandle.current().pid());
+  static final Path PINS =
+      Path.of("/sys/fs/bpf", "sixpn-test-maps-" + ProcessHandle.current().pid());
   static ProgramLoader.Pins pins;
 
   @BeforeAll
@@ -60,7 +61,8 @@ class BpfMapTest {
   @Test
   void crudIterateAndDeleteOfAMissingKey() {
     AtomicInteger ops = new AtomicInteger();
-    try (var locals = new LocalsMap(pins.map(LocalsMap.NAME).toString(), (op, ok) -> ops.incrementAndGet())) {
+    try (var locals =
+        new LocalsMap(pins.map(LocalsMap.NAME).toString(), (op, ok) -> ops.incrementAndGet())) {
       Map<SixpnAddress, LocalInstance> expected = new HashMap<>();
       for (int i = 1; i <= 300; i++) {
         SixpnAddress a = new SixpnAddress(0xabcd_0000L + i, 0xffff_fff0L, i, 2);
@@ -86,7 +88,9 @@ class BpfMapTest {
   void linkInfoAndConfigRoundTrip() {
     try (var links = new LinkMap(pins.map(LinkMap.NAME).toString(), MapOp.Observer.NONE);
         var config = new ConfigMap(pins.map(ConfigMap.NAME).toString(), MapOp.Observer.NONE)) {
-      LinkInfo info = new LinkInfo(new SixpnAddress(0xfedc_ba98L, 0x7654_3210L, 0x0102_0304L, 2), LinkInfo.ALLOW_HOST);
+      LinkInfo info =
+          new LinkInfo(
+              new SixpnAddress(0xfedc_ba98L, 0x7654_3210L, 0x0102_0304L, 2), LinkInfo.ALLOW_HOST);
       links.put(Integer.MAX_VALUE, info);
       assertEquals(Optional.of(info), links.lookup(Integer.MAX_VALUE));
       links.delete(Integer.MAX_VALUE);
@@ -107,11 +111,14 @@ class BpfMapTest {
 
   @Test
   void errorsSayHowToFixThem() {
-    BpfException missing = assertThrows(BpfException.class, () -> Bpf.objGet("/sys/fs/bpf/sixpn-no-such-pin"));
+    BpfException missing =
+        assertThrows(BpfException.class, () -> Bpf.objGet("/sys/fs/bpf/sixpn-no-such-pin"));
     assertEquals(Errno.ENOENT, missing.errno());
     assertTrue(missing.getMessage().contains("mount -t bpf bpf /sys/fs/bpf"), missing.getMessage());
     BpfException wrongMap =
-        assertThrows(BpfException.class, () -> new LinkMap(pins.map(LocalsMap.NAME).toString(), MapOp.Observer.NONE));
+        assertThrows(
+            BpfException.class,
+            () -> new LinkMap(pins.map(LocalsMap.NAME).toString(), MapOp.Observer.NONE));
     assertTrue(wrongMap.getMessage().contains("remove the pin directory"), wrongMap.getMessage());
   }
 

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * from_instance, the real compiled program, run by the kernel on crafted packets
- * (BPF_PROG_TEST_RUN): every verdict and drop reason, and the rewrite's output bytes with the
- * UDP checksum still valid over the rewritten addresses. The test skb arrives on lo (ifindex 1),
- * so the "instance link" is ifindex 1.
+ * (BPF_PROG_TEST_RUN): every verdict and drop reason, and the rewrite's output bytes with the UDP
+ * checksum still valid over the rewritten addresses. The test skb arrives on lo (ifindex 1), so the
+ * "instance link" is ifindex 1.
  */
 class ProgramVerdictTest {
 
@@ -38,7 +38,8 @@ class ProgramVerdictTest {
   static final SixpnAddress NEIGHBOUR = SixpnAddress.ofInstance(NET, HOST, 2);
   static final SixpnAddress REMOTE = SixpnAddress.ofInstance(NET, 0x0e0f_1011L, 3);
 
-  static final Path PINS = Path.of("/sys/fs/bpf", "sixpn-test-verdicts-" + ProcessHandle.current().pid());
+  static final Path PINS =
+      Path.of("/sys/fs/bpf", "sixpn-test-verdicts-" + ProcessHandle.current().pid());
   static ProgramLoader.Pins pins;
   static int prog;
   static ConfigMap config;
@@ -119,7 +120,10 @@ class ProgramVerdictTest {
     byte[] out = run(p, null).packet();
     assertArrayEquals(SELF.toMeshForm(), Arrays.copyOfRange(out, 22, 38));
     assertArrayEquals(REMOTE.toMeshForm(), Arrays.copyOfRange(out, 38, 54));
-    assertArrayEquals(Arrays.copyOfRange(p, 54, p.length), Arrays.copyOfRange(out, 54, out.length), "L4 bytes untouched");
+    assertArrayEquals(
+        Arrays.copyOfRange(p, 54, p.length),
+        Arrays.copyOfRange(out, 54, out.length),
+        "L4 bytes untouched");
     assertEquals(0xffff, udpSum(out), "UDP checksum verifies over the mesh-form pseudo-header");
     assertEquals(0xffff, udpSum(p));
   }
@@ -132,17 +136,27 @@ class ProgramVerdictTest {
     run(toHost, DropReason.HOST_NOT_ALLOWED);
     links.put(1, new LinkInfo(SELF, LinkInfo.ALLOW_HOST));
     run(toHost, null);
-    run(udp(SELF.toBytes(), new SixpnAddress(0, HOST + 1, 0, 1).toBytes()), DropReason.HOST_NOT_ALLOWED);
+    run(
+        udp(SELF.toBytes(), new SixpnAddress(0, HOST + 1, 0, 1).toBytes()),
+        DropReason.HOST_NOT_ALLOWED);
   }
 
   @Test
   void everyDropReasonOfFromInstance() throws Exception {
     run(udp(NEIGHBOUR.toBytes(), SELF.toBytes()), DropReason.SPOOFED_SOURCE);
-    run(udp(SELF.toBytes(), SixpnAddress.ofInstance(NET + 1, HOST, 2).toBytes()), DropReason.CROSS_NETWORK);
-    run(udp(SELF.toBytes(), SixpnAddress.ofInstance(NET + 1, 0x0e0f_1011L, 2).toBytes()), DropReason.CROSS_NETWORK);
-    run(udp(SELF.toBytes(), SixpnAddress.ofInstance(NET, HOST, 9).toBytes()), DropReason.UNKNOWN_LOCAL_DEST);
+    run(
+        udp(SELF.toBytes(), SixpnAddress.ofInstance(NET + 1, HOST, 2).toBytes()),
+        DropReason.CROSS_NETWORK);
+    run(
+        udp(SELF.toBytes(), SixpnAddress.ofInstance(NET + 1, 0x0e0f_1011L, 2).toBytes()),
+        DropReason.CROSS_NETWORK);
+    run(
+        udp(SELF.toBytes(), SixpnAddress.ofInstance(NET, HOST, 9).toBytes()),
+        DropReason.UNKNOWN_LOCAL_DEST);
     run(udp(SELF.toBytes(), addr("2001:db8::1")), DropReason.NOT_6PN_DEST);
-    run(udp(SELF.toBytes(), new SixpnAddress(NET, 0x0e0f_1011L, 3, 0).toBytes()), DropReason.NO_MESH_FORM);
+    run(
+        udp(SELF.toBytes(), new SixpnAddress(NET, 0x0e0f_1011L, 3, 0).toBytes()),
+        DropReason.NO_MESH_FORM);
     byte[] ipv4 = udp(SELF.toBytes(), NEIGHBOUR.toBytes());
     ipv4[12] = 0x08;
     ipv4[13] = 0x00;
@@ -158,13 +172,18 @@ class ProgramVerdictTest {
     int underlay = Bpf.objGet(pins.program(ProgramLoader.FROM_UNDERLAY).toString());
     try {
       long before = drops.count(DropReason.UNDERLAY_6PN);
-      assertEquals(TC_ACT_SHOT, Bpf.testRun(underlay, udp(addr("2001:db8::9"), SELF.toBytes())).retval());
-      assertEquals(TC_ACT_SHOT, Bpf.testRun(underlay, udp(addr("2001:db8::9"), REMOTE.toMeshForm())).retval());
-      assertEquals(TC_ACT_OK, Bpf.testRun(underlay, udp(addr("2001:db8::9"), addr("2001:db8::1"))).retval());
+      assertEquals(
+          TC_ACT_SHOT, Bpf.testRun(underlay, udp(addr("2001:db8::9"), SELF.toBytes())).retval());
+      assertEquals(
+          TC_ACT_SHOT,
+          Bpf.testRun(underlay, udp(addr("2001:db8::9"), REMOTE.toMeshForm())).retval());
+      assertEquals(
+          TC_ACT_OK, Bpf.testRun(underlay, udp(addr("2001:db8::9"), addr("2001:db8::1"))).retval());
       byte[] ipv4 = udp(SELF.toBytes(), NEIGHBOUR.toBytes());
       ipv4[12] = 0x08;
       ipv4[13] = 0x00;
-      assertEquals(TC_ACT_OK, Bpf.testRun(underlay, ipv4).retval(), "IPv4 (WireGuard's UDP) passes");
+      assertEquals(
+          TC_ACT_OK, Bpf.testRun(underlay, ipv4).retval(), "IPv4 (WireGuard's UDP) passes");
       assertEquals(2, drops.count(DropReason.UNDERLAY_6PN) - before);
     } finally {
       Bpf.close(underlay);
@@ -181,8 +200,17 @@ class ProgramVerdictTest {
     byte[] payload = "sixpn-verdict-test".getBytes();
     ByteBuffer b = ByteBuffer.allocate(14 + 40 + 8 + payload.length);
     b.put(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, (byte) 0x86, (byte) 0xdd});
-    b.putInt(0x6000_0000).putShort((short) (8 + payload.length)).put((byte) 17).put((byte) 64).put(src).put(dst);
-    b.putShort((short) 40000).putShort((short) 53).putShort((short) (8 + payload.length)).putShort((short) 0).put(payload);
+    b.putInt(0x6000_0000)
+        .putShort((short) (8 + payload.length))
+        .put((byte) 17)
+        .put((byte) 64)
+        .put(src)
+        .put(dst);
+    b.putShort((short) 40000)
+        .putShort((short) 53)
+        .putShort((short) (8 + payload.length))
+        .putShort((short) 0)
+        .put(payload);
     byte[] p = b.array();
     int sum = ~onesSum(pseudoAndL4(p)) & 0xffff;
     p[60] = (byte) (sum >>> 8);
@@ -198,7 +226,10 @@ class ProgramVerdictTest {
     return b.array();
   }
 
-  /** The one's-complement sum over the UDP pseudo-header and datagram; 0xffff when the checksum is right. */
+  /**
+   * The one's-complement sum over the UDP pseudo-header and datagram; 0xffff when the checksum is
+   * right.
+   */
   static int udpSum(byte[] p) {
     return onesSum(pseudoAndL4(p));
   }

@@ -32,7 +32,8 @@ class LinkHelpersTest {
 
   @Test
   void prefixesCompareInOneForm() {
-    assertEquals(Prefixes.canonical("fdab:0:1::/48"), Prefixes.canonical("fdab:0000:0001:0:0:0:0:0/48"));
+    assertEquals(
+        Prefixes.canonical("fdab:0:1::/48"), Prefixes.canonical("fdab:0000:0001:0:0:0:0:0/48"));
     SixpnAddress a = SixpnAddress.ofInstance(5, 6, 7);
     assertEquals(Prefixes.canonical(a.toString()), Prefixes.host(a));
   }

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each Java layout against the C struct as the compiler laid it out: the BTF in the built
- * object ({@code bpftool -j btf dump file}), member by member (name, byte offset) and total
- * size, and each map's key and value sizes from its BTF map definition.
+ * Each Java layout against the C struct as the compiler laid it out: the BTF in the built object
+ * ({@code bpftool -j btf dump file}), member by member (name, byte offset) and total size, and each
+ * map's key and value sizes from its BTF map definition.
  */
 class LayoutMatchesBtfTest {
 
@@ -33,7 +33,10 @@ class LayoutMatchesBtfTest {
     Privileges.requireTools("bpftool");
     Path object = ProgramLoader.extractObject();
     try {
-      String json = Exec.run(List.of("bpftool", "-j", "btf", "dump", "file", object.toString())).orThrow("").stdout();
+      String json =
+          Exec.run(List.of("bpftool", "-j", "btf", "dump", "file", object.toString()))
+              .orThrow("")
+              .stdout();
       for (JsonNode t : new ObjectMapper().readTree(json).get("types")) {
         types.put(t.get("id").asInt(), t);
         if (t.get("kind").asText().equals("STRUCT")) {
@@ -67,7 +70,10 @@ class LayoutMatchesBtfTest {
     };
   }
 
-  /** The key or value size declared by a map definition ({@code __type(key, ...)} is a pointer member). */
+  /**
+   * The key or value size declared by a map definition ({@code __type(key, ...)} is a pointer
+   * member).
+   */
   static long mapMemberSize(String map, String member) {
     JsonNode def = null;
     // Map definitions are anonymous structs; find the VAR named after the map and its type.

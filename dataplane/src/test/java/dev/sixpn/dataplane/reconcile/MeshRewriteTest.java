@@ -8,11 +8,11 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The mesh rewrite keeps every L4 checksum valid: the pseudo-header (RFC 8200 §8.1) sums source
- * and destination as 16-bit words, and fdaa:N:N:H:H:I:I:R → fdab:H:H:N:N:I:I:R-1 permutes words
- * and adds +1 and −1, so the one's-complement sum of each address, hence the checksum, is the
- * same. This checks it on real TCP/UDP/ICMPv6 checksums over random packets, and that the Java
- * rewrite is the same byte transformation as sixpn.bpf.c's to_mesh/from_mesh_form.
+ * The mesh rewrite keeps every L4 checksum valid: the pseudo-header (RFC 8200 §8.1) sums source and
+ * destination as 16-bit words, and fdaa:N:N:H:H:I:I:R → fdab:H:H:N:N:I:I:R-1 permutes words and
+ * adds +1 and −1, so the one's-complement sum of each address, hence the checksum, is the same.
+ * This checks it on real TCP/UDP/ICMPv6 checksums over random packets, and that the Java rewrite is
+ * the same byte transformation as sixpn.bpf.c's to_mesh/from_mesh_form.
  */
 class MeshRewriteTest {
 
@@ -57,7 +57,10 @@ class MeshRewriteTest {
 
   static SixpnAddress random(Random rnd) {
     return new SixpnAddress(
-        rnd.nextLong(0x1_0000_0000L), rnd.nextLong(0x1_0000_0000L), rnd.nextLong(0x1_0000_0000L), rnd.nextInt(1, 0x10000));
+        rnd.nextLong(0x1_0000_0000L),
+        rnd.nextLong(0x1_0000_0000L),
+        rnd.nextLong(0x1_0000_0000L),
+        rnd.nextInt(1, 0x10000));
   }
 
   /** One's-complement sum of 16-bit words, folded (RFC 1071). */

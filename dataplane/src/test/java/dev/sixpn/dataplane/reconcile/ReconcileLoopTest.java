@@ -33,10 +33,24 @@ class ReconcileLoopTest {
     plumbing.links.put("wg0", 3);
     Reconciler reconciler =
         new Reconciler(
-            new Reconciler.Settings(1, "wg0", 51820, 25, new HostKeys(WgKey.ofBytes(new byte[32]), WgKey.ofBytes(new byte[32])), List.of()),
-            state, links, locals, new Fakes.FakeDevice(), plumbing, new InstanceFiles(etc, 1), n -> false, ReconcileObserver.NONE);
+            new Reconciler.Settings(
+                1,
+                "wg0",
+                51820,
+                25,
+                new HostKeys(WgKey.ofBytes(new byte[32]), WgKey.ofBytes(new byte[32])),
+                List.of()),
+            state,
+            links,
+            locals,
+            new Fakes.FakeDevice(),
+            plumbing,
+            new InstanceFiles(etc, 1),
+            n -> false,
+            ReconcileObserver.NONE);
     List<ReconcileLoop.PassReport> reports = new CopyOnWriteArrayList<>();
-    try (ReconcileLoop loop = new ReconcileLoop(reconciler, Reconciler.Scope.ALL, reports::add, "test-loop")) {
+    try (ReconcileLoop loop =
+        new ReconcileLoop(reconciler, Reconciler.Scope.ALL, reports::add, "test-loop")) {
       loop.start(state, Duration.ofHours(1));
       assertEquals(1, reports.size());
       for (int k = 1; k <= 50; k++) {
@@ -49,7 +63,8 @@ class ReconcileLoopTest {
         Thread.sleep(10);
       }
       assertEquals(50, locals.map.size());
-      assertTrue(reports.size() < 52, "at most one pass per batch plus the first, got " + reports.size());
+      assertTrue(
+          reports.size() < 52, "at most one pass per batch plus the first, got " + reports.size());
       assertTrue(reports.stream().anyMatch(r -> r.changeLatencyNanos() >= 0));
     }
   }

@@ -63,10 +63,18 @@ class ReconcilerTest {
     Reconciler r =
         new Reconciler(
             new Reconciler.Settings(HOST, "wg0", 51820, 25, keys, List.of("eth0", "eth1")),
-            state, links, locals, device, plumbing, new InstanceFiles(etc, HOST), namespaces::contains, ReconcileObserver.NONE);
+            state,
+            links,
+            locals,
+            device,
+            plumbing,
+            new InstanceFiles(etc, HOST),
+            namespaces::contains,
+            ReconcileObserver.NONE);
     ReconcileResult first = r.reconcile();
     assertTrue(plumbing.writes.contains("attach-underlay eth0"));
-    assertTrue(first.errors().stream().anyMatch(e -> e.contains("eth1")), first.errors().toString());
+    assertTrue(
+        first.errors().stream().anyMatch(e -> e.contains("eth1")), first.errors().toString());
     plumbing.writes.clear();
     r.reconcile();
     assertFalse(plumbing.writes.contains("attach-underlay eth0"), "attached once");
@@ -76,13 +84,22 @@ class ReconcilerTest {
   void aPeerThatRoamedIsLeftAloneButANewPublishedEndpointIsSet() {
     reconciler.reconcile();
     PeerConfig set = device.peers.get(otherKey);
-    device.peers.put(otherKey, new PeerConfig(otherKey, Endpoint.parse("198.51.100.9:40000"), set.allowedIps(), set.keepaliveSeconds()));
+    device.peers.put(
+        otherKey,
+        new PeerConfig(
+            otherKey,
+            Endpoint.parse("198.51.100.9:40000"),
+            set.allowedIps(),
+            set.keepaliveSeconds()));
     device.writes.clear();
     reconciler.reconcile();
     assertEquals(List.of(), device.writes, "roaming respected");
     state.putHost(new Host(OTHER, "fra", 0, 0, otherKey.base64(), "192.0.2.10:51820"));
     reconciler.reconcile();
-    assertEquals(Endpoint.parse("192.0.2.10:51820"), device.peers.get(otherKey).endpoint(), "re-published endpoint applied");
+    assertEquals(
+        Endpoint.parse("192.0.2.10:51820"),
+        device.peers.get(otherKey).endpoint(),
+        "re-published endpoint applied");
   }
 
   @Test
@@ -95,7 +112,9 @@ class ReconcilerTest {
     plumbing.writes.clear();
     reconciler.reconcile();
     assertTrue(device.writes.contains("restart"));
-    assertEquals(List.of("attach-mesh wg0"), plumbing.writes.stream().filter(w -> w.startsWith("attach-mesh")).toList());
+    assertEquals(
+        List.of("attach-mesh wg0"),
+        plumbing.writes.stream().filter(w -> w.startsWith("attach-mesh")).toList());
     assertEquals(keys.privateKey(), device.privateKey.orElseThrow());
     assertEquals(Set.of(otherKey), device.peers.keySet());
   }
@@ -103,7 +122,14 @@ class ReconcilerTest {
   Reconciler newReconciler() {
     return new Reconciler(
         new Reconciler.Settings(HOST, "wg0", 51820, 25, keys, List.of()),
-        state, links, locals, device, plumbing, new InstanceFiles(etc, HOST), namespaces::contains, ReconcileObserver.NONE);
+        state,
+        links,
+        locals,
+        device,
+        plumbing,
+        new InstanceFiles(etc, HOST),
+        namespaces::contains,
+        ReconcileObserver.NONE);
   }
 
   Instance addInstance(String id, long network, long instance, int ifindex) {
@@ -120,18 +146,26 @@ class ReconcilerTest {
     Instance b = addInstance("b", 2, 1, 11);
     ReconcileResult r = reconciler.reconcile();
     assertTrue(r.ok(), r.errors().toString());
-    assertEquals(Map.of(10, new LinkInfo(a.address(), 0), 11, new LinkInfo(b.address(), 0)), links.map);
-    assertEquals(Map.of(a.address(), new LocalInstance(10, 0), b.address(), new LocalInstance(11, 0)), locals.map);
+    assertEquals(
+        Map.of(10, new LinkInfo(a.address(), 0), 11, new LinkInfo(b.address(), 0)), links.map);
+    assertEquals(
+        Map.of(a.address(), new LocalInstance(10, 0), b.address(), new LocalInstance(11, 0)),
+        locals.map);
     assertEquals(
         Map.of(
-            Desired.MESH_ROUTE, "wg0",
-            Desired.SIXPN_UNREACHABLE, dev.sixpn.dataplane.link.HostPlumbing.UNREACHABLE,
-            Prefixes.host(a.address()), LinkNames.hostSideLink(a),
-            Prefixes.host(b.address()), LinkNames.hostSideLink(b)),
+            Desired.MESH_ROUTE,
+            "wg0",
+            Desired.SIXPN_UNREACHABLE,
+            dev.sixpn.dataplane.link.HostPlumbing.UNREACHABLE,
+            Prefixes.host(a.address()),
+            LinkNames.hostSideLink(a),
+            Prefixes.host(b.address()),
+            LinkNames.hostSideLink(b)),
         plumbing.routes);
     assertEquals(Set.of(otherKey), device.peers.keySet());
     PeerConfig peer = device.peers.get(otherKey);
-    assertEquals(List.of(Prefixes.canonical(SixpnAddress.meshPrefixOfHost(OTHER))), peer.allowedIps());
+    assertEquals(
+        List.of(Prefixes.canonical(SixpnAddress.meshPrefixOfHost(OTHER))), peer.allowedIps());
     assertEquals(Endpoint.parse("192.0.2.9:51820"), peer.endpoint());
     assertEquals(25, peer.keepaliveSeconds());
     assertEquals(keys.privateKey(), device.privateKey.orElseThrow());
@@ -161,14 +195,18 @@ class ReconcilerTest {
     Instance b = addInstance("b", 1, 2, 11);
     reconciler.reconcile();
     state.stop(b.instanceId());
-    state.putHost(new Host(OTHER, "fra", 0, 0, WgKey.ofBytes(filled(3)).base64(), "192.0.2.99:51820"));
+    state.putHost(
+        new Host(OTHER, "fra", 0, 0, WgKey.ofBytes(filled(3)).base64(), "192.0.2.99:51820"));
     reconciler.reconcile();
     assertEquals(Set.of(10), links.map.keySet());
     assertEquals(Set.of(a.address()), locals.map.keySet());
     assertFalse(plumbing.routes.containsKey(Prefixes.host(b.address())));
-    assertFalse(plumbing.writes.contains("detach " + LinkNames.hostSideLink(b)), "its link stays filtered, with no entry");
+    assertFalse(
+        plumbing.writes.contains("detach " + LinkNames.hostSideLink(b)),
+        "its link stays filtered, with no entry");
     assertFalse(Files.exists(etc.resolve("b")));
-    assertEquals(Set.of(WgKey.ofBytes(filled(3))), device.peers.keySet(), "old key removed, new key added");
+    assertEquals(
+        Set.of(WgKey.ofBytes(filled(3))), device.peers.keySet(), "old key removed, new key added");
   }
 
   @Test
@@ -179,7 +217,9 @@ class ReconcilerTest {
     links.map.put(99, new LinkInfo(SixpnAddress.ofInstance(1, HOST, 99), 0));
     links.map.put(10, new LinkInfo(SixpnAddress.ofInstance(1, HOST, 5), 0));
     locals.map.put(SixpnAddress.ofInstance(3, HOST, 3), new LocalInstance(99, 0));
-    device.peers.put(WgKey.ofBytes(filled(8)), new PeerConfig(WgKey.ofBytes(filled(8)), null, List.of("fdab:0:8::/48"), 0));
+    device.peers.put(
+        WgKey.ofBytes(filled(8)),
+        new PeerConfig(WgKey.ofBytes(filled(8)), null, List.of("fdab:0:8::/48"), 0));
     plumbing.routes.put(Prefixes.canonical("fdaa:0:3:0:7:0:3:2"), "gone0");
     new InstanceFiles(etc, HOST).write("old", SixpnAddress.ofInstance(3, HOST, 3), "old");
     new InstanceFiles(etc, OTHER).write("foreign", SixpnAddress.ofInstance(3, OTHER, 3), "foreign");
@@ -190,10 +230,16 @@ class ReconcilerTest {
     assertEquals(Map.of(10, new LinkInfo(a.address(), 0)), links.map);
     assertEquals(Map.of(a.address(), new LocalInstance(10, 0)), locals.map);
     assertEquals(Set.of(otherKey), device.peers.keySet());
-    assertEquals(Set.of(Desired.MESH_ROUTE, Desired.SIXPN_UNREACHABLE, Prefixes.host(a.address())), plumbing.routes.keySet());
+    assertEquals(
+        Set.of(Desired.MESH_ROUTE, Desired.SIXPN_UNREACHABLE, Prefixes.host(a.address())),
+        plumbing.routes.keySet());
     assertFalse(Files.exists(etc.resolve("old")));
-    assertTrue(Files.exists(etc.resolve("foreign/resolv.conf")), "another host's files are not ours to prune");
-    assertTrue(plumbing.writes.contains("attach " + LinkNames.hostSideLink(a)), "a fresh process re-attaches once");
+    assertTrue(
+        Files.exists(etc.resolve("foreign/resolv.conf")),
+        "another host's files are not ours to prune");
+    assertTrue(
+        plumbing.writes.contains("attach " + LinkNames.hostSideLink(a)),
+        "a fresh process re-attaches once");
   }
 
   @Test
@@ -232,7 +278,13 @@ class ReconcilerTest {
 
   @Test
   void allowHostMetadataSetsTheLinkFlag() {
-    Instance a = FakeState.started("h", 1, HOST, 1, Map.of(LinkNames.ALLOW_HOST_KEY, "true", LinkNames.LINK_KEY, "veth-h"));
+    Instance a =
+        FakeState.started(
+            "h",
+            1,
+            HOST,
+            1,
+            Map.of(LinkNames.ALLOW_HOST_KEY, "true", LinkNames.LINK_KEY, "veth-h"));
     plumbing.links.put("veth-h", 12);
     state.putQuietly(a);
     reconciler.reconcile();
@@ -262,7 +314,14 @@ class ReconcilerTest {
     Reconciler r =
         new Reconciler(
             new Reconciler.Settings(HOST, "wg0", 51820, 25, keys, List.of()),
-            state, links, locals, broken, plumbing, new InstanceFiles(etc, HOST), namespaces::contains, ReconcileObserver.NONE);
+            state,
+            links,
+            locals,
+            broken,
+            plumbing,
+            new InstanceFiles(etc, HOST),
+            namespaces::contains,
+            ReconcileObserver.NONE);
     ReconcileResult result = r.reconcile();
     assertFalse(result.ok());
     assertEquals(1, links.map.size(), "maps still reconciled");
@@ -270,7 +329,8 @@ class ReconcilerTest {
 
   @Test
   void diffSeparatesAddsUpdatesAndRemovals() {
-    Diff<String, Integer> d = Diff.between(Map.of("a", 1, "b", 2, "c", 3), Map.of("b", 2, "c", 4, "d", 5));
+    Diff<String, Integer> d =
+        Diff.between(Map.of("a", 1, "b", 2, "c", 3), Map.of("b", 2, "c", 4, "d", 5));
     assertEquals(Map.of("a", 1), d.adds());
     assertEquals(Map.of("c", 3), d.updates());
     assertEquals(Set.of("d"), d.removals());

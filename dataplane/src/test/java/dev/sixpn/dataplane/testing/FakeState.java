@@ -16,7 +16,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** An in-memory projected state and change feed: what the dataplane reads, without RocksDB or Kafka. */
+/**
+ * An in-memory projected state and change feed: what the dataplane reads, without RocksDB or Kafka.
+ */
 public final class FakeState implements StateReader, ChangeFeed {
 
   private final Map<String, Instance> instances = new ConcurrentHashMap<>();
@@ -26,12 +28,23 @@ public final class FakeState implements StateReader, ChangeFeed {
   /** Adds or replaces an instance and tells listeners, as a committed batch would. */
   public void put(Instance i) {
     instances.put(i.instanceId(), i);
-    publish(new StateChange(Set.of(i.network()), Set.of(), Set.of(i.host()), Set.of(i.instanceId())));
+    publish(
+        new StateChange(Set.of(i.network()), Set.of(), Set.of(i.host()), Set.of(i.instanceId())));
   }
 
   public void stop(String instanceId) {
     Instance i = instances.get(instanceId);
-    put(new Instance(i.instanceId(), i.network(), i.app(), i.processGroup(), i.host(), i.region(), i.address(), InstanceStatus.STOPPED, i.metadata()));
+    put(
+        new Instance(
+            i.instanceId(),
+            i.network(),
+            i.app(),
+            i.processGroup(),
+            i.host(),
+            i.region(),
+            i.address(),
+            InstanceStatus.STOPPED,
+            i.metadata()));
   }
 
   public void putQuietly(Instance i) {
@@ -70,27 +83,50 @@ public final class FakeState implements StateReader, ChangeFeed {
 
   @Override
   public Optional<Instance> instance(long network, String app, String instanceId) {
-    return Optional.ofNullable(instances.get(instanceId)).filter(i -> i.network() == network && i.app().equals(app));
+    return Optional.ofNullable(instances.get(instanceId))
+        .filter(i -> i.network() == network && i.app().equals(app));
   }
 
   @Override
   public List<Instance> instancesOfApp(long network, String app, boolean includeStopped) {
-    return sorted(instances.values().stream().filter(i -> i.network() == network && i.app().equals(app) && (includeStopped || i.started())));
+    return sorted(
+        instances.values().stream()
+            .filter(
+                i ->
+                    i.network() == network
+                        && i.app().equals(app)
+                        && (includeStopped || i.started())));
   }
 
   @Override
   public List<Instance> instancesOfAppInRegion(long network, String app, String region) {
-    return sorted(instances.values().stream().filter(i -> i.network() == network && i.app().equals(app) && i.region().equals(region) && i.started()));
+    return sorted(
+        instances.values().stream()
+            .filter(
+                i ->
+                    i.network() == network
+                        && i.app().equals(app)
+                        && i.region().equals(region)
+                        && i.started()));
   }
 
   @Override
   public List<Instance> instancesOfProcessGroup(long network, String app, String processGroup) {
-    return sorted(instances.values().stream().filter(i -> i.network() == network && i.app().equals(app) && i.processGroup().equals(processGroup) && i.started()));
+    return sorted(
+        instances.values().stream()
+            .filter(
+                i ->
+                    i.network() == network
+                        && i.app().equals(app)
+                        && i.processGroup().equals(processGroup)
+                        && i.started()));
   }
 
   @Override
   public List<Instance> instancesOfNetwork(long network, boolean includeStopped) {
-    return sorted(instances.values().stream().filter(i -> i.network() == network && (includeStopped || i.started())));
+    return sorted(
+        instances.values().stream()
+            .filter(i -> i.network() == network && (includeStopped || i.started())));
   }
 
   @Override
@@ -105,12 +141,21 @@ public final class FakeState implements StateReader, ChangeFeed {
 
   @Override
   public List<String> appsOfNetwork(long network) {
-    return instances.values().stream().filter(i -> i.network() == network).map(Instance::app).distinct().sorted().toList();
+    return instances.values().stream()
+        .filter(i -> i.network() == network)
+        .map(Instance::app)
+        .distinct()
+        .sorted()
+        .toList();
   }
 
   @Override
   public List<String> regionsOfApp(long network, String app, boolean includeStopped) {
-    return instancesOfApp(network, app, includeStopped).stream().map(Instance::region).distinct().sorted().toList();
+    return instancesOfApp(network, app, includeStopped).stream()
+        .map(Instance::region)
+        .distinct()
+        .sorted()
+        .toList();
   }
 
   @Override
@@ -130,10 +175,23 @@ public final class FakeState implements StateReader, ChangeFeed {
 
   @Override
   public Optional<GeoPoint> regionLocation(String region) {
-    return hosts.values().stream().filter(h -> h.region().equals(region)).findFirst().map(h -> new GeoPoint(h.latitude(), h.longitude()));
+    return hosts.values().stream()
+        .filter(h -> h.region().equals(region))
+        .findFirst()
+        .map(h -> new GeoPoint(h.latitude(), h.longitude()));
   }
 
-  public static Instance started(String id, long network, long host, long instance, Map<String, String> metadata) {
-    return new Instance(id, network, "app", "app", host, "ams", SixpnAddress.ofInstance(network, host, instance), InstanceStatus.STARTED, metadata);
+  public static Instance started(
+      String id, long network, long host, long instance, Map<String, String> metadata) {
+    return new Instance(
+        id,
+        network,
+        "app",
+        "app",
+        host,
+        "ams",
+        SixpnAddress.ofInstance(network, host, instance),
+        InstanceStatus.STARTED,
+        metadata);
   }
 }

@@ -21,19 +21,27 @@ public final class NetnsThread implements AutoCloseable {
 
   private static final int O_RDONLY = 0;
   private static final int CLONE_NEWNET = 0x40000000;
-  private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle SETNS = handle("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle OPEN =
+      handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle SETNS =
+      handle("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle CLOSE =
+      handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
   private final ExecutorService executor;
 
   public NetnsThread(String netns) {
     executor =
         Executors.newSingleThreadExecutor(
-            r -> Thread.ofPlatform().daemon().name("netns-" + netns).unstarted(() -> {
-              enter(netns);
-              r.run();
-            }));
+            r ->
+                Thread.ofPlatform()
+                    .daemon()
+                    .name("netns-" + netns)
+                    .unstarted(
+                        () -> {
+                          enter(netns);
+                          r.run();
+                        }));
   }
 
   @SuppressWarnings("restricted")

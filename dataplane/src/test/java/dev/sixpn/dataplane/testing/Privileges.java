@@ -30,7 +30,8 @@ public final class Privileges {
       }
     }
     if (missing.isEmpty() && !bpfSyscallUsable()) {
-      missing.add("the bpf(2) syscall (EPERM/ENOSYS: no CAP_BPF, a seccomp filter, or CONFIG_BPF_SYSCALL off)");
+      missing.add(
+          "the bpf(2) syscall (EPERM/ENOSYS: no CAP_BPF, a seccomp filter, or CONFIG_BPF_SYSCALL off)");
     }
     if (missing.isEmpty()) {
       return;
@@ -62,7 +63,8 @@ public final class Privileges {
       dev.sixpn.dataplane.bpf.Bpf.objGet("/sys/fs/bpf/sixpn-probe-does-not-exist");
       return true;
     } catch (dev.sixpn.dataplane.bpf.BpfException e) {
-      return e.errno() != dev.sixpn.dataplane.bpf.Errno.EPERM && e.errno() != dev.sixpn.dataplane.bpf.Errno.ENOSYS;
+      return e.errno() != dev.sixpn.dataplane.bpf.Errno.EPERM
+          && e.errno() != dev.sixpn.dataplane.bpf.Errno.ENOSYS;
     }
   }
 

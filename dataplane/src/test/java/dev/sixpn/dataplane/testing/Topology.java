@@ -21,7 +21,10 @@ public final class Topology implements AutoCloseable {
     Sh.must("ip", "netns", "add", name);
     undo.push(() -> Sh.run("ip", "netns", "del", name));
     // No DAD: addresses are usable at once (no 1 s of "tentative").
-    Sh.mustIn(name, "sh", "-c",
+    Sh.mustIn(
+        name,
+        "sh",
+        "-c",
         "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad; ip link set lo up");
   }
 
@@ -34,14 +37,15 @@ public final class Topology implements AutoCloseable {
   }
 
   public void process(ProcessHandle p) {
-    undo.push(() -> {
-      p.destroy();
-      try {
-        p.onExit().get(3, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (Exception e) {
-        p.destroyForcibly();
-      }
-    });
+    undo.push(
+        () -> {
+          p.destroy();
+          try {
+            p.onExit().get(3, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (Exception e) {
+            p.destroyForcibly();
+          }
+        });
   }
 
   public void onClose(Runnable r) {

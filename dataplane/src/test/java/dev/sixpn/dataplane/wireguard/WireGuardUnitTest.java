@@ -34,7 +34,10 @@ class WireGuardUnitTest {
     assertEquals(0, raw[0] & 7);
     assertEquals(64, raw[31] & 0xc0);
     WgKey unclamped = WgKey.ofBytes(filled(0xff));
-    assertEquals(HostKeys.publicOf(unclamped), HostKeys.publicOf(HostKeys.clamp(unclamped)), "X25519 clamps anyway");
+    assertEquals(
+        HostKeys.publicOf(unclamped),
+        HostKeys.publicOf(HostKeys.clamp(unclamped)),
+        "X25519 clamps anyway");
   }
 
   @Test
@@ -42,7 +45,8 @@ class WireGuardUnitTest {
     Path file = dir.resolve("private.key");
     HostKeys.loadOrCreate(file);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> HostKeys.loadOrCreate(file));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> HostKeys.loadOrCreate(file));
     assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
   }
 
@@ -67,7 +71,8 @@ class WireGuardUnitTest {
   @Test
   void uapiRequestsAndGetParsing() {
     WgKey peer = WgKey.ofBytes(filled(0x11));
-    PeerConfig cfg = new PeerConfig(peer, Endpoint.parse("[2001:db8::1]:51820"), List.of("fdab:0:2::/48"), 5);
+    PeerConfig cfg =
+        new PeerConfig(peer, Endpoint.parse("[2001:db8::1]:51820"), List.of("fdab:0:2::/48"), 5);
     String set = Uapi.upsertPeerRequest(cfg);
     assertTrue(set.startsWith("set=1\npublic_key=" + "11".repeat(32) + "\n"), set);
     assertTrue(set.contains("endpoint=[2001:db8:0:0:0:0:0:1]:51820\n"), set);
@@ -75,11 +80,17 @@ class WireGuardUnitTest {
     assertTrue(set.endsWith("\n\n"));
 
     String get =
-        "private_key=" + "22".repeat(32) + "\nlisten_port=51820\n"
-            + "public_key=" + "11".repeat(32) + "\nprotocol_version=1\nendpoint=[2001:db8::1]:51820\n"
+        "private_key="
+            + "22".repeat(32)
+            + "\nlisten_port=51820\n"
+            + "public_key="
+            + "11".repeat(32)
+            + "\nprotocol_version=1\nendpoint=[2001:db8::1]:51820\n"
             + "last_handshake_time_sec=0\nlast_handshake_time_nsec=0\ntx_bytes=0\nrx_bytes=0\n"
             + "persistent_keepalive_interval=5\nallowed_ip=fdab:0:2::/48\n"
-            + "public_key=" + "33".repeat(32) + "\nallowed_ip=fdab:0:3::/48\nallowed_ip=fdab:0:4::/48\n"
+            + "public_key="
+            + "33".repeat(32)
+            + "\nallowed_ip=fdab:0:3::/48\nallowed_ip=fdab:0:4::/48\n"
             + "errno=0\n\n";
     DeviceState s = Uapi.parseGet(get);
     assertEquals(WgKey.ofBytes(filled(0x22)), s.privateKey().orElseThrow());
@@ -94,7 +105,8 @@ class WireGuardUnitTest {
 
   @Test
   void keysValidateTheirLength() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WgKey.ofBytes(new byte[31]));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> WgKey.ofBytes(new byte[31]));
     assertTrue(e.getMessage().contains("32 bytes"));
     assertEquals("11".repeat(32), WgKey.ofBytes(filled(0x11)).hex());
   }

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads the {@code nameserver} lines of a resolv.conf (resolv.conf(5)); other lines are ignored. */
+/**
+ * Reads the {@code nameserver} lines of a resolv.conf (resolv.conf(5)); other lines are ignored.
+ */
 public final class ResolvConf {
 
   public static final Path DEFAULT = Path.of("/etc/resolv.conf");

@@ -31,15 +31,15 @@ import org.xbill.DNS.Message;
 import org.xbill.DNS.Record;
 
 /**
- * Sends queries for names outside {@code internal.} to upstream resolvers, asynchronously on
- * Netty event loops (a caller never waits on a socket).
+ * Sends queries for names outside {@code internal.} to upstream resolvers, asynchronously on Netty
+ * event loops (a caller never waits on a socket).
  *
- * <p>Each query goes out over UDP with a fresh random id (RFC 5452: the client's id is not
- * trusted to be unpredictable) to the first upstream; after {@code attemptTimeout} without an
- * answer the next upstream is tried; when all have timed out the future fails with {@link
- * ForwardTimeoutException}. A response is accepted only from the upstream it was sent to, with
- * the id and question it was sent with. A truncated (TC) answer is asked again over TCP (RFC 7766);
- * if that fails, or the full answer is larger than the client's UDP limit, the truncated answer is
+ * <p>Each query goes out over UDP with a fresh random id (RFC 5452: the client's id is not trusted
+ * to be unpredictable) to the first upstream; after {@code attemptTimeout} without an answer the
+ * next upstream is tried; when all have timed out the future fails with {@link
+ * ForwardTimeoutException}. A response is accepted only from the upstream it was sent to, with the
+ * id and question it was sent with. A truncated (TC) answer is asked again over TCP (RFC 7766); if
+ * that fails, or the full answer is larger than the client's UDP limit, the truncated answer is
  * returned so the client retries over TCP itself. The client's id is restored in the answer.
  */
 public final class UpstreamForwarder implements AutoCloseable {
@@ -74,13 +74,14 @@ public final class UpstreamForwarder implements AutoCloseable {
       throw new IllegalArgumentException("attemptTimeout must be positive, got " + attemptTimeout);
     }
     this.attemptNanos = attemptTimeout.toNanos();
-    this.udp = new Bootstrap()
-        .group(group)
-        .channel(Objects.requireNonNull(udpChannel, "udpChannel"))
-        .handler(new UdpAnswers())
-        .bind(0)
-        .sync()
-        .channel();
+    this.udp =
+        new Bootstrap()
+            .group(group)
+            .channel(Objects.requireNonNull(udpChannel, "udpChannel"))
+            .handler(new UdpAnswers())
+            .bind(0)
+            .sync()
+            .channel();
   }
 
   public List<InetSocketAddress> upstreams() {
@@ -100,10 +101,17 @@ public final class UpstreamForwarder implements AutoCloseable {
     Objects.requireNonNull(query, "query");
     Objects.requireNonNull(question, "question");
     if (query.length < 12) {
-      throw new IllegalArgumentException("query must be at least a header, got " + query.length + " bytes");
+      throw new IllegalArgumentException(
+          "query must be at least a header, got " + query.length + " bytes");
     }
     CompletableFuture<byte[]> result = new CompletableFuture<>();
-    Pending p = new Pending(query.clone(), ((query[0] & 0xff) << 8) | (query[1] & 0xff), question, clientUdpLimit, result);
+    Pending p =
+        new Pending(
+            query.clone(),
+            ((query[0] & 0xff) << 8) | (query[1] & 0xff),
+            question,
+            clientUdpLimit,
+            result);
     send(p, 0);
     return result;
   }
@@ -122,11 +130,13 @@ public final class UpstreamForwarder implements AutoCloseable {
     int sentId = id;
     EventLoop loop = udp.eventLoop();
     p.timeout = loop.schedule(() -> onTimeout(sentId, p), attemptNanos, TimeUnit.NANOSECONDS);
-    udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(wire), p.upstream)).addListener(f -> {
-      if (!f.isSuccess()) {
-        LOG.debug("send to upstream {} failed: {}", p.upstream, f.cause().toString());
-      }
-    });
+    udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(wire), p.upstream))
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                LOG.debug("send to upstream {} failed: {}", p.upstream, f.cause().toString());
+              }
+            });
   }
 
   private void onTimeout(int id, Pending p) {
@@ -136,8 +146,15 @@ public final class UpstreamForwarder implements AutoCloseable {
     if (p.attempt + 1 < upstreams.size()) {
       send(p, p.attempt + 1);
     } else {
-      p.result.completeExceptionally(new ForwardTimeoutException(
-          "no answer from " + upstreams + " for " + p.question.getName() + " within " + Duration.ofNanos(attemptNanos) + " each"));
+      p.result.completeExceptionally(
+          new ForwardTimeoutException(
+              "no answer from "
+                  + upstreams
+                  + " for "
+                  + p.question.getName()
+                  + " within "
+                  + Duration.ofNanos(attemptNanos)
+                  + " each"));
     }
   }
 
@@ -184,7 +201,10 @@ public final class UpstreamForwarder implements AutoCloseable {
       if (!m.getHeader().getFlag(Flags.QR) || q == null) {
         return null;
       }
-      boolean same = q.getName().equals(p.question.getName()) && q.getType() == p.question.getType() && q.getDClass() == p.question.getDClass();
+      boolean same =
+          q.getName().equals(p.question.getName())
+              && q.getType() == p.question.getType()
+              && q.getDClass() == p.question.getDClass();
       return same ? m : null;
     } catch (IOException | RuntimeException e) {
       return null;
@@ -196,51 +216,68 @@ public final class UpstreamForwarder implements AutoCloseable {
     byte[] wire = p.query.clone();
     wire[0] = (byte) (id >>> 8);
     wire[1] = (byte) id;
-    Bootstrap b = new Bootstrap()
-        .group(group)
-        .channel(tcpChannel)
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(0xffff, 0, 2, 0, 2));
-            ch.pipeline().addLast(new SimpleChannelInboundHandler<ByteBuf>() {
-              @Override
-              protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
-                byte[] full = ByteBufUtil.getBytes(frame);
-                Message m = full.length >= 12 && ((full[0] & 0xff) << 8 | (full[1] & 0xff)) == id ? matching(full, p) : null;
-                if (m != null) {
-                  p.complete(full.length <= p.clientUdpLimit ? full : truncated);
-                  ctx.close();
-                }
-              }
+    Bootstrap b =
+        new Bootstrap()
+            .group(group)
+            .channel(tcpChannel)
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(0xffff, 0, 2, 0, 2));
+                    ch.pipeline()
+                        .addLast(
+                            new SimpleChannelInboundHandler<ByteBuf>() {
+                              @Override
+                              protected void channelRead0(
+                                  ChannelHandlerContext ctx, ByteBuf frame) {
+                                byte[] full = ByteBufUtil.getBytes(frame);
+                                Message m =
+                                    full.length >= 12
+                                            && ((full[0] & 0xff) << 8 | (full[1] & 0xff)) == id
+                                        ? matching(full, p)
+                                        : null;
+                                if (m != null) {
+                                  p.complete(full.length <= p.clientUdpLimit ? full : truncated);
+                                  ctx.close();
+                                }
+                              }
 
-              @Override
-              public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                ctx.close();
-              }
+                              @Override
+                              public void exceptionCaught(
+                                  ChannelHandlerContext ctx, Throwable cause) {
+                                ctx.close();
+                              }
 
-              @Override
-              public void channelInactive(ChannelHandlerContext ctx) {
+                              @Override
+                              public void channelInactive(ChannelHandlerContext ctx) {
+                                p.complete(truncated);
+                              }
+                            });
+                  }
+                });
+    b.connect(p.upstream)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
                 p.complete(truncated);
+                return;
               }
+              Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
+              ScheduledFuture<?> t =
+                  ch.eventLoop()
+                      .schedule(
+                          () -> {
+                            p.complete(truncated);
+                            ch.close();
+                          },
+                          attemptNanos,
+                          TimeUnit.NANOSECONDS);
+              ch.closeFuture().addListener(c -> t.cancel(false));
+              ByteBuf out = ch.alloc().buffer(2 + wire.length);
+              out.writeShort(wire.length).writeBytes(wire);
+              ch.writeAndFlush(out);
             });
-          }
-        });
-    b.connect(p.upstream).addListener(f -> {
-      if (!f.isSuccess()) {
-        p.complete(truncated);
-        return;
-      }
-      Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
-      ScheduledFuture<?> t = ch.eventLoop().schedule(() -> {
-        p.complete(truncated);
-        ch.close();
-      }, attemptNanos, TimeUnit.NANOSECONDS);
-      ch.closeFuture().addListener(c -> t.cancel(false));
-      ByteBuf out = ch.alloc().buffer(2 + wire.length);
-      out.writeShort(wire.length).writeBytes(wire);
-      ch.writeAndFlush(out);
-    });
   }
 
   private static final class Pending {
@@ -254,7 +291,12 @@ public final class UpstreamForwarder implements AutoCloseable {
     volatile InetSocketAddress upstream;
     volatile ScheduledFuture<?> timeout;
 
-    Pending(byte[] query, int clientId, Record question, int clientUdpLimit, CompletableFuture<byte[]> result) {
+    Pending(
+        byte[] query,
+        int clientId,
+        Record question,
+        int clientUdpLimit,
+        CompletableFuture<byte[]> result) {
       this.query = query;
       this.clientId = clientId;
       this.question = question;

@@ -12,13 +12,25 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
 
 /**
- * The DNS edge's metrics. Label values are bounded: query types outside a fixed set count as
- * {@code OTHER}, so hostile queries cannot grow the label space.
+ * The DNS edge's metrics. Label values are bounded: query types outside a fixed set count as {@code
+ * OTHER}, so hostile queries cannot grow the label space.
  */
 public final class DnsMetrics {
 
   private static final Set<Integer> NAMED_TYPES =
-      Set.of(Type.A, Type.AAAA, Type.TXT, Type.PTR, Type.SRV, Type.SOA, Type.NS, Type.ANY, Type.CNAME, Type.MX, Type.HTTPS, Type.SVCB);
+      Set.of(
+          Type.A,
+          Type.AAAA,
+          Type.TXT,
+          Type.PTR,
+          Type.SRV,
+          Type.SOA,
+          Type.NS,
+          Type.ANY,
+          Type.CNAME,
+          Type.MX,
+          Type.HTTPS,
+          Type.SVCB);
 
   private final Counter queries;
   private final Counter refused;
@@ -29,51 +41,69 @@ public final class DnsMetrics {
   private final DistributionDataPoint zoneLatency;
   private final DistributionDataPoint forwardLatency;
 
-  /** Data points of the hot labels, looked up once: a label lookup per query costs more than the count. */
-  private static final int[] TYPE_INDEX_ORDER = {Type.A, Type.AAAA, Type.TXT, Type.PTR, Type.SRV, Type.SOA, Type.NS, Type.ANY};
+  /**
+   * Data points of the hot labels, looked up once: a label lookup per query costs more than the
+   * count.
+   */
+  private static final int[] TYPE_INDEX_ORDER = {
+    Type.A, Type.AAAA, Type.TXT, Type.PTR, Type.SRV, Type.SOA, Type.NS, Type.ANY
+  };
+
   private static final int CACHED_RCODES = 6; // NOERROR..REFUSED
-  private final CounterDataPoint[][][] queryPoints = new CounterDataPoint[TYPE_INDEX_ORDER.length][CACHED_RCODES][2];
+  private final CounterDataPoint[][][] queryPoints =
+      new CounterDataPoint[TYPE_INDEX_ORDER.length][CACHED_RCODES][2];
 
   public DnsMetrics(PrometheusRegistry registry) {
     Objects.requireNonNull(registry, "registry");
-    queries = Counter.builder()
-        .name("sixpn_dns_queries")
-        .help("DNS queries answered, by query type, response code and transport")
-        .labelNames("qtype", "rcode", "transport")
-        .withoutExemplars() // no tracing here; sampling exemplars costs on every increment
-        .register(registry);
-    refused = Counter.builder()
-        .name("sixpn_dns_refused")
-        .help("Queries refused because the source is neither a known instance nor the host")
-        .register(registry);
-    forwarded = Counter.builder()
-        .name("sixpn_dns_forwarded")
-        .help("Queries for names outside internal. sent upstream, by outcome")
-        .labelNames("outcome")
-        .register(registry);
-    malformed = Counter.builder()
-        .name("sixpn_dns_malformed")
-        .help("Messages that were not valid queries, by reason and whether an error was answered")
-        .labelNames("reason", "action")
-        .register(registry);
-    truncated = Counter.builder()
-        .name("sixpn_dns_truncated")
-        .help("UDP answers sent with the TC bit because they did not fit")
-        .register(registry);
-    latency = Histogram.builder()
-        .name("sixpn_dns_query_duration_seconds")
-        .help("Time from a decoded query to its response being handed to the transport")
-        .classicOnly()
-        .classicUpperBounds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5)
-        .labelNames("source")
-        .withoutExemplars()
-        .register(registry);
+    queries =
+        Counter.builder()
+            .name("sixpn_dns_queries")
+            .help("DNS queries answered, by query type, response code and transport")
+            .labelNames("qtype", "rcode", "transport")
+            .withoutExemplars() // no tracing here; sampling exemplars costs on every increment
+            .register(registry);
+    refused =
+        Counter.builder()
+            .name("sixpn_dns_refused")
+            .help("Queries refused because the source is neither a known instance nor the host")
+            .register(registry);
+    forwarded =
+        Counter.builder()
+            .name("sixpn_dns_forwarded")
+            .help("Queries for names outside internal. sent upstream, by outcome")
+            .labelNames("outcome")
+            .register(registry);
+    malformed =
+        Counter.builder()
+            .name("sixpn_dns_malformed")
+            .help(
+                "Messages that were not valid queries, by reason and whether an error was answered")
+            .labelNames("reason", "action")
+            .register(registry);
+    truncated =
+        Counter.builder()
+            .name("sixpn_dns_truncated")
+            .help("UDP answers sent with the TC bit because they did not fit")
+            .register(registry);
+    latency =
+        Histogram.builder()
+            .name("sixpn_dns_query_duration_seconds")
+            .help("Time from a decoded query to its response being handed to the transport")
+            .classicOnly()
+            .classicUpperBounds(
+                0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1,
+                2.5, 5)
+            .labelNames("source")
+            .withoutExemplars()
+            .register(registry);
     zoneLatency = latency.labelValues("zone");
     forwardLatency = latency.labelValues("forward");
     for (int t = 0; t < TYPE_INDEX_ORDER.length; t++) {
       for (int r = 0; r < CACHED_RCODES; r++) {
-        queryPoints[t][r][0] = queries.labelValues(Type.string(TYPE_INDEX_ORDER[t]), Rcode.string(r), "UDP");
-        queryPoints[t][r][1] = queries.labelValues(Type.string(TYPE_INDEX_ORDER[t]), Rcode.string(r), "TCP");
+        queryPoints[t][r][0] =
+            queries.labelValues(Type.string(TYPE_INDEX_ORDER[t]), Rcode.string(r), "UDP");
+        queryPoints[t][r][1] =
+            queries.labelValues(Type.string(TYPE_INDEX_ORDER[t]), Rcode.string(r), "TCP");
       }
     }
   }
@@ -91,7 +121,9 @@ public final class DnsMetrics {
     return NAMED_TYPES.contains(qtype) ? Type.string(qtype) : "OTHER";
   }
 
-  /** @param transport {@code UDP} or {@code TCP} */
+  /**
+   * @param transport {@code UDP} or {@code TCP}
+   */
   public void query(int qtype, int rcode, String transport) {
     int t = typeIndex(qtype);
     if (t >= 0 && rcode >= 0 && rcode < CACHED_RCODES) {
@@ -105,7 +137,9 @@ public final class DnsMetrics {
     refused.inc();
   }
 
-  /** @param outcome {@code answered}, {@code timeout}, {@code error} */
+  /**
+   * @param outcome {@code answered}, {@code timeout}, {@code error}
+   */
   public void forwarded(String outcome) {
     forwarded.labelValues(outcome).inc();
   }
@@ -118,8 +152,13 @@ public final class DnsMetrics {
     truncated.inc();
   }
 
-  /** @param source {@code zone} or {@code forward} */
+  /**
+   * @param source {@code zone} or {@code forward}
+   */
   public void latency(String source, long nanos) {
-    (source.equals("zone") ? zoneLatency : source.equals("forward") ? forwardLatency : latency.labelValues(source)).observe(nanos / 1e9);
+    (source.equals("zone")
+            ? zoneLatency
+            : source.equals("forward") ? forwardLatency : latency.labelValues(source))
+        .observe(nanos / 1e9);
   }
 }

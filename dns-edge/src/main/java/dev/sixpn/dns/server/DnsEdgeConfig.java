@@ -15,8 +15,8 @@ import java.util.OptionalLong;
  * @param listen addresses served over both UDP and TCP; on a host {@code [fdaa::3]:53}. Bind
  *     specific addresses, not the wildcard: a UDP answer leaves from the socket's address, and a
  *     client drops an answer from an address it did not ask.
- * @param eventLoops event loop threads; UDP gets one SO_REUSEPORT socket per loop and address
- *     (with epoll) so the kernel spreads queries over cores
+ * @param eventLoops event loop threads; UDP gets one SO_REUSEPORT socket per loop and address (with
+ *     epoll) so the kernel spreads queries over cores
  * @param upstreams resolvers for names outside {@code internal.}, tried in order; empty turns
  *     forwarding off (such queries are REFUSED)
  * @param forwardAttemptTimeout how long to wait for one upstream before the next; after the last,
@@ -47,7 +47,8 @@ public record DnsEdgeConfig(
     }
     for (InetSocketAddress a : listen) {
       if (a == null || a.isUnresolved()) {
-        throw new IllegalArgumentException("listen addresses must be resolved IP addresses, got " + a);
+        throw new IllegalArgumentException(
+            "listen addresses must be resolved IP addresses, got " + a);
       }
     }
     listen = List.copyOf(listen);
@@ -63,19 +64,26 @@ public record DnsEdgeConfig(
       }
     }
     upstreams = List.copyOf(upstreams);
-    if (forwardAttemptTimeout == null || forwardAttemptTimeout.isNegative() || forwardAttemptTimeout.isZero()) {
-      throw new IllegalArgumentException("forwardAttemptTimeout must be positive, got " + forwardAttemptTimeout);
+    if (forwardAttemptTimeout == null
+        || forwardAttemptTimeout.isNegative()
+        || forwardAttemptTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "forwardAttemptTimeout must be positive, got " + forwardAttemptTimeout);
     }
     if (devLoopbackNetwork == null) {
-      throw new IllegalArgumentException("devLoopbackNetwork must not be null (use OptionalLong.empty(): off)");
+      throw new IllegalArgumentException(
+          "devLoopbackNetwork must not be null (use OptionalLong.empty(): off)");
     }
-    devLoopbackNetwork.ifPresent(n -> {
-      if (n < 0 || n > 0xffff_ffffL) {
-        throw new IllegalArgumentException("devLoopbackNetwork must be in 0..4294967295, got " + n);
-      }
-    });
+    devLoopbackNetwork.ifPresent(
+        n -> {
+          if (n < 0 || n > 0xffff_ffffL) {
+            throw new IllegalArgumentException(
+                "devLoopbackNetwork must be in 0..4294967295, got " + n);
+          }
+        });
     if (maxUdpPayload < 512 || maxUdpPayload > 65535) {
-      throw new IllegalArgumentException("maxUdpPayload must be in 512..65535, got " + maxUdpPayload);
+      throw new IllegalArgumentException(
+          "maxUdpPayload must be in 512..65535, got " + maxUdpPayload);
     }
     if (cacheEntries < 1) {
       throw new IllegalArgumentException("cacheEntries must be at least 1, got " + cacheEntries);
@@ -91,7 +99,8 @@ public record DnsEdgeConfig(
    * loopback mapping off.
    */
   public static DnsEdgeConfig defaults() {
-    List<InetSocketAddress> listen = List.of(new InetSocketAddress(SixpnAddress.RESOLVER.toInetAddress(), 53));
+    List<InetSocketAddress> listen =
+        List.of(new InetSocketAddress(SixpnAddress.RESOLVER.toInetAddress(), 53));
     return new DnsEdgeConfig(
         listen,
         Runtime.getRuntime().availableProcessors(),
@@ -103,7 +112,8 @@ public record DnsEdgeConfig(
         Duration.ofSeconds(10));
   }
 
-  static List<InetSocketAddress> withoutSelf(List<InetSocketAddress> upstreams, List<InetSocketAddress> listen) {
+  static List<InetSocketAddress> withoutSelf(
+      List<InetSocketAddress> upstreams, List<InetSocketAddress> listen) {
     List<InetSocketAddress> out = new ArrayList<>();
     for (InetSocketAddress u : upstreams) {
       if (!listen.contains(u)) {
@@ -114,31 +124,71 @@ public record DnsEdgeConfig(
   }
 
   public DnsEdgeConfig withListen(List<InetSocketAddress> listen) {
-    return new DnsEdgeConfig(listen, eventLoops, upstreams, forwardAttemptTimeout, devLoopbackNetwork, maxUdpPayload, cacheEntries, tcpIdleTimeout);
+    return new DnsEdgeConfig(
+        listen,
+        eventLoops,
+        upstreams,
+        forwardAttemptTimeout,
+        devLoopbackNetwork,
+        maxUdpPayload,
+        cacheEntries,
+        tcpIdleTimeout);
   }
 
   public DnsEdgeConfig withEventLoops(int eventLoops) {
-    return new DnsEdgeConfig(listen, eventLoops, upstreams, forwardAttemptTimeout, devLoopbackNetwork, maxUdpPayload, cacheEntries, tcpIdleTimeout);
+    return new DnsEdgeConfig(
+        listen,
+        eventLoops,
+        upstreams,
+        forwardAttemptTimeout,
+        devLoopbackNetwork,
+        maxUdpPayload,
+        cacheEntries,
+        tcpIdleTimeout);
   }
 
   public DnsEdgeConfig withUpstreams(List<InetSocketAddress> upstreams, Duration attemptTimeout) {
-    return new DnsEdgeConfig(listen, eventLoops, upstreams, attemptTimeout, devLoopbackNetwork, maxUdpPayload, cacheEntries, tcpIdleTimeout);
+    return new DnsEdgeConfig(
+        listen,
+        eventLoops,
+        upstreams,
+        attemptTimeout,
+        devLoopbackNetwork,
+        maxUdpPayload,
+        cacheEntries,
+        tcpIdleTimeout);
   }
 
   /** DEVELOPMENT ONLY: see {@link #devLoopbackNetwork()}. */
   public DnsEdgeConfig withDevLoopbackNetwork(OptionalLong network) {
-    return new DnsEdgeConfig(listen, eventLoops, upstreams, forwardAttemptTimeout, network, maxUdpPayload, cacheEntries, tcpIdleTimeout);
+    return new DnsEdgeConfig(
+        listen,
+        eventLoops,
+        upstreams,
+        forwardAttemptTimeout,
+        network,
+        maxUdpPayload,
+        cacheEntries,
+        tcpIdleTimeout);
   }
 
   public DnsEdgeConfig withMaxUdpPayload(int maxUdpPayload) {
-    return new DnsEdgeConfig(listen, eventLoops, upstreams, forwardAttemptTimeout, devLoopbackNetwork, maxUdpPayload, cacheEntries, tcpIdleTimeout);
+    return new DnsEdgeConfig(
+        listen,
+        eventLoops,
+        upstreams,
+        forwardAttemptTimeout,
+        devLoopbackNetwork,
+        maxUdpPayload,
+        cacheEntries,
+        tcpIdleTimeout);
   }
 
   /**
    * Parses {@code [v6]:port}, {@code v4:port}, or a bare address (port 53).
    *
-   * @throws IllegalArgumentException naming the text if it is not an address literal with a port
-   *     in 0..65535
+   * @throws IllegalArgumentException naming the text if it is not an address literal with a port in
+   *     0..65535
    */
   public static InetSocketAddress parseAddress(String text) {
     if (text == null || text.isBlank()) {
@@ -156,7 +206,8 @@ public record DnsEdgeConfig(
         String rest = text.substring(close + 1);
         if (!rest.isEmpty()) {
           if (!rest.startsWith(":")) {
-            throw new IllegalArgumentException("address '" + text + "': expected ':port' after ']'");
+            throw new IllegalArgumentException(
+                "address '" + text + "': expected ':port' after ']'");
           }
           port = Integer.parseInt(rest.substring(1));
         }
@@ -170,10 +221,12 @@ public record DnsEdgeConfig(
         }
       }
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("address '" + text + "' has a port that is not a number", e);
+      throw new IllegalArgumentException(
+          "address '" + text + "' has a port that is not a number", e);
     }
     if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("address '" + text + "' has port " + port + " outside 0..65535");
+      throw new IllegalArgumentException(
+          "address '" + text + "' has port " + port + " outside 0..65535");
     }
     InetAddress ip;
     try {

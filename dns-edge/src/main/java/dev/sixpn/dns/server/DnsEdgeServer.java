@@ -18,10 +18,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -52,23 +52,26 @@ import org.slf4j.LoggerFactory;
  * The DNS edge: UDP and TCP on the configured addresses, answering {@code internal.} for the
  * caller's network and forwarding the rest.
  *
- * <p>With epoll (Linux), each UDP address gets one socket per event loop with SO_REUSEPORT, so
- * the kernel hashes clients over the loops and every core answers; without epoll, NIO with one
- * socket per address. {@link #start()} binds or fails with nothing left bound; {@link #close()}
- * may be called any number of times.
+ * <p>With epoll (Linux), each UDP address gets one socket per event loop with SO_REUSEPORT, so the
+ * kernel hashes clients over the loops and every core answers; without epoll, NIO with one socket
+ * per address. {@link #start()} binds or fails with nothing left bound; {@link #close()} may be
+ * called any number of times.
  */
 public final class DnsEdgeServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(DnsEdgeServer.class);
 
   /**
-   * The largest UDP query read in full: queries are a few dozen bytes (a name and an OPT), and
-   * 1232 is the EDNS size of DNS Flag Day 2020; a longer one is cut and answered FORMERR, and a
-   * client can always ask over TCP.
+   * The largest UDP query read in full: queries are a few dozen bytes (a name and an OPT), and 1232
+   * is the EDNS size of DNS Flag Day 2020; a longer one is cut and answered FORMERR, and a client
+   * can always ask over TCP.
    */
   static final int MAX_QUERY_DATAGRAM = 1232;
 
-  /** Datagrams per recvmmsg(2): measured here, 4 → 16 → 64 gave ≈225k → 275k → 305k answers per core; 128 no better. */
+  /**
+   * Datagrams per recvmmsg(2): measured here, 4 → 16 → 64 gave ≈225k → 275k → 305k answers per
+   * core; 128 no better.
+   */
   private static final int RECV_BATCH = 64;
 
   private final DnsEdgeConfig config;
@@ -87,18 +90,21 @@ public final class DnsEdgeServer implements AutoCloseable {
   private boolean started;
   private boolean closed;
 
-  public DnsEdgeServer(DnsEdgeConfig config, StateReader state, ChangeFeed feed, PrometheusRegistry registry) {
+  public DnsEdgeServer(
+      DnsEdgeConfig config, StateReader state, ChangeFeed feed, PrometheusRegistry registry) {
     this.config = Objects.requireNonNull(config, "config");
     this.state = Objects.requireNonNull(state, "state");
     this.feed = Objects.requireNonNull(feed, "feed");
     this.metrics = new DnsMetrics(Objects.requireNonNull(registry, "registry"));
     CounterWithCallback.builder()
         .name("sixpn_dns_answer_cache_misses")
-        .help("Zone lookups that computed their answer from the state (first sight or changed state)")
-        .callback(cb -> {
-          ZoneCache c = cache;
-          cb.call(c == null ? 0 : c.misses());
-        })
+        .help(
+            "Zone lookups that computed their answer from the state (first sight or changed state)")
+        .callback(
+            cb -> {
+              ZoneCache c = cache;
+              cb.call(c == null ? 0 : c.misses());
+            })
         .register(registry);
     this.epoll = Epoll.isAvailable();
   }
@@ -118,17 +124,25 @@ public final class DnsEdgeServer implements AutoCloseable {
     }
     started = true;
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    group = new MultiThreadIoEventLoopGroup(config.eventLoops(), new DefaultThreadFactory("dns-edge", true), io);
-    Class<? extends DatagramChannel> udpClass = epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
-    Class<? extends SocketChannel> tcpClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-    Class<? extends ServerSocketChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    group =
+        new MultiThreadIoEventLoopGroup(
+            config.eventLoops(), new DefaultThreadFactory("dns-edge", true), io);
+    Class<? extends DatagramChannel> udpClass =
+        epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
+    Class<? extends SocketChannel> tcpClass =
+        epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    Class<? extends ServerSocketChannel> serverClass =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     try {
       callers = new CallerResolver(state, feed, config.devLoopbackNetwork());
       cache = new ZoneCache(new InternalZone(state), feed, config.cacheEntries());
       if (!config.upstreams().isEmpty()) {
-        forwarder = new UpstreamForwarder(group, udpClass, tcpClass, config.upstreams(), config.forwardAttemptTimeout());
+        forwarder =
+            new UpstreamForwarder(
+                group, udpClass, tcpClass, config.upstreams(), config.forwardAttemptTimeout());
       }
-      QueryHandler handler = new QueryHandler(callers, cache, forwarder, metrics, config.maxUdpPayload());
+      QueryHandler handler =
+          new QueryHandler(callers, cache, forwarder, metrics, config.maxUdpPayload());
       WireErrors errors = new CountingWireErrors(metrics);
       DatagramDnsQueryDecoder udpDecoder = new DatagramDnsQueryDecoder(errors);
       DatagramDnsResponseEncoder udpEncoder = new DatagramDnsResponseEncoder();
@@ -145,38 +159,57 @@ public final class DnsEdgeServer implements AutoCloseable {
         }
       }
       if (config.devLoopbackNetwork().isPresent()) {
-        LOG.warn("DEVELOPMENT option on: loopback sources are treated as network {}", config.devLoopbackNetwork().getAsLong());
+        LOG.warn(
+            "DEVELOPMENT option on: loopback sources are treated as network {}",
+            config.devLoopbackNetwork().getAsLong());
       }
-      LOG.info("dns-edge listening udp={} tcp={} transport={} loops={} upstreams={}",
-          udpBound, tcpBound, epoll ? "epoll" : "nio", config.eventLoops(), config.upstreams());
+      LOG.info(
+          "dns-edge listening udp={} tcp={} transport={} loops={} upstreams={}",
+          udpBound,
+          tcpBound,
+          epoll ? "epoll" : "nio",
+          config.eventLoops(),
+          config.upstreams());
     } catch (Exception | Error e) {
       release();
       throw e;
     }
   }
 
-  private void bindUdp(InetSocketAddress address, Class<? extends DatagramChannel> udpClass,
-      DatagramDnsQueryDecoder decoder, DatagramDnsResponseEncoder encoder, QueryHandler handler) throws InterruptedException {
+  private void bindUdp(
+      InetSocketAddress address,
+      Class<? extends DatagramChannel> udpClass,
+      DatagramDnsQueryDecoder decoder,
+      DatagramDnsResponseEncoder encoder,
+      QueryHandler handler)
+      throws InterruptedException {
     UdpFastPath fastPath = new UdpFastPath(handler);
-    ChannelInitializer<DatagramChannel> init = new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(DatagramChannel ch) {
-        ch.pipeline().addLast(fastPath, decoder, encoder, handler);
-      }
-    };
+    ChannelInitializer<DatagramChannel> init =
+        new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(DatagramChannel ch) {
+            ch.pipeline().addLast(fastPath, decoder, encoder, handler);
+          }
+        };
     int sockets = epoll ? config.eventLoops() : 1;
     InetSocketAddress target = address;
     Iterator<io.netty.util.concurrent.EventExecutor> loops = group.iterator();
     for (int i = 0; i < sockets; i++) {
-      Bootstrap b = new Bootstrap().group((EventLoop) loops.next()).channel(udpClass).handler(init)
-          .option(ChannelOption.SO_RCVBUF, 4 << 20)
-          .option(ChannelOption.SO_SNDBUF, 4 << 20);
+      Bootstrap b =
+          new Bootstrap()
+              .group((EventLoop) loops.next())
+              .channel(udpClass)
+              .handler(init)
+              .option(ChannelOption.SO_RCVBUF, 4 << 20)
+              .option(ChannelOption.SO_SNDBUF, 4 << 20);
       if (epoll) {
         b.option(UnixChannelOption.SO_REUSEPORT, true);
         // recvmmsg(2): up to RECV_BATCH datagrams per syscall; a query longer than
         // MAX_QUERY_DATAGRAM is cut and so answered FORMERR (real queries are a few hundred bytes)
         b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_QUERY_DATAGRAM);
-        b.option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY_DATAGRAM * RECV_BATCH));
+        b.option(
+            ChannelOption.RECVBUF_ALLOCATOR,
+            new FixedRecvByteBufAllocator(MAX_QUERY_DATAGRAM * RECV_BATCH));
       }
       Channel ch = b.bind(target).sync().channel();
       channels.add(ch);
@@ -188,22 +221,32 @@ public final class DnsEdgeServer implements AutoCloseable {
     }
   }
 
-  private void bindTcp(InetSocketAddress address, Class<? extends ServerSocketChannel> serverClass, WireErrors errors, QueryHandler handler)
+  private void bindTcp(
+      InetSocketAddress address,
+      Class<? extends ServerSocketChannel> serverClass,
+      WireErrors errors,
+      QueryHandler handler)
       throws InterruptedException {
-    InetSocketAddress target = address.getPort() != 0 || udpBound.isEmpty()
-        ? address
-        : new InetSocketAddress(address.getAddress(), udpBound.getLast().getPort());
+    InetSocketAddress target =
+        address.getPort() != 0 || udpBound.isEmpty()
+            ? address
+            : new InetSocketAddress(address.getAddress(), udpBound.getLast().getPort());
     long idleMillis = config.tcpIdleTimeout().toMillis();
-    ServerBootstrap b = new ServerBootstrap().group(group).channel(serverClass)
-        .option(ChannelOption.SO_BACKLOG, 1024)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
-            TcpDnsCodec.install(ch.pipeline(), errors);
-            ch.pipeline().addLast(handler);
-          }
-        });
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(group)
+            .channel(serverClass)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline()
+                        .addLast(new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+                    TcpDnsCodec.install(ch.pipeline(), errors);
+                    ch.pipeline().addLast(handler);
+                  }
+                });
     // No SO_REUSEPORT here, on purpose: the one TCP listener makes a second server on the same
     // address fail to start ("address in use") instead of silently sharing the UDP port with it.
     Channel ch = b.bind(target).sync().channel();
@@ -281,9 +324,12 @@ public final class DnsEdgeServer implements AutoCloseable {
     }
 
     @Override
-    public void onMalformed(dev.sixpn.dns.wire.MalformedDnsException.Reason reason, boolean answered, String detail) {
+    public void onMalformed(
+        dev.sixpn.dns.wire.MalformedDnsException.Reason reason, boolean answered, String detail) {
       metrics.malformed(reason, answered);
-      log.warn("malformed DNS message " + reason + (answered ? " (FORMERR sent)" : " (dropped)"), detail);
+      log.warn(
+          "malformed DNS message " + reason + (answered ? " (FORMERR sent)" : " (dropped)"),
+          detail);
     }
   }
 }

@@ -11,11 +11,11 @@ import org.xbill.DNS.Type;
  *
  * <p>Why it is exact: the template is dnsjava's encoding of the answer to the lowercased question.
  * A query differs only in id, RD/CD bits and the case of its question name. Case does not change
- * any length, so every compression offset stays valid; the question bytes are copied from the
- * query (which echoes its case, as dnsjava does since answer owners compress to the question).
- * Rotation moves whole answer records, which is position-independent only if every record's
- * owner is the pointer to the question (0xC00C) and its data holds no names (AAAA, TXT); a
- * rotating answer of any other shape gets no template and always takes the dnsjava path.
+ * any length, so every compression offset stays valid; the question bytes are copied from the query
+ * (which echoes its case, as dnsjava does since answer owners compress to the question). Rotation
+ * moves whole answer records, which is position-independent only if every record's owner is the
+ * pointer to the question (0xC00C) and its data holds no names (AAAA, TXT); a rotating answer of
+ * any other shape gets no template and always takes the dnsjava path.
  */
 final class EncodedAnswer {
 
@@ -92,7 +92,8 @@ final class EncodedAnswer {
    */
   void renderInto(ByteBuf out, byte[] query, SimpleQuery q, int rotation) {
     if (q.questionEnd() != questionEnd) {
-      throw new IllegalArgumentException("query's question is " + q.questionEnd() + " bytes, template's " + questionEnd);
+      throw new IllegalArgumentException(
+          "query's question is " + q.questionEnd() + " bytes, template's " + questionEnd);
     }
     out.writeByte(query[0]);
     out.writeByte(query[1]);

@@ -36,9 +36,9 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /**
- * The policy between the codecs: who is asking, the zone or the forwarder, and the response
- * message (RFC 1035 §4.1, RFC 2308 negative answers, RFC 6891 EDNS). Shared by every UDP and TCP
- * channel; never blocks its event loop.
+ * The policy between the codecs: who is asking, the zone or the forwarder, and the response message
+ * (RFC 1035 §4.1, RFC 2308 negative answers, RFC 6891 EDNS). Shared by every UDP and TCP channel;
+ * never blocks its event loop.
  */
 @ChannelHandler.Sharable
 final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
@@ -55,7 +55,12 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
   private final int maxUdpPayload;
   private final RateLimitedLog problems = new RateLimitedLog(LOG, 10_000_000_000L);
 
-  QueryHandler(CallerResolver callers, ZoneCache zone, UpstreamForwarder forwarder, DnsMetrics metrics, int maxUdpPayload) {
+  QueryHandler(
+      CallerResolver callers,
+      ZoneCache zone,
+      UpstreamForwarder forwarder,
+      DnsMetrics metrics,
+      int maxUdpPayload) {
     super(DnsRequest.class);
     this.callers = callers;
     this.zone = zone;
@@ -102,46 +107,77 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     Optional<Caller> caller = callers.resolve(q.sender().getAddress());
     if (caller.isEmpty()) {
       metrics.refused();
-      finish(ctx, q, qtype, withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload), limit, start, "zone");
+      finish(
+          ctx,
+          q,
+          qtype,
+          withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload),
+          limit,
+          start,
+          "zone");
       return;
     }
     if (InternalZone.isAuthoritativeFor(question.getName())) {
       Message r;
-      if ((question.getDClass() != DClass.IN && question.getDClass() != DClass.ANY) || qtype == Type.AXFR || qtype == Type.IXFR) {
+      if ((question.getDClass() != DClass.IN && question.getDClass() != DClass.ANY)
+          || qtype == Type.AXFR
+          || qtype == Type.IXFR) {
         // no other classes here, and zone transfers are not offered: they would leak every network
         r = withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload);
       } else {
-        r = zoneResponse(query, zone.answer(question.getName(), qtype, caller.get()), maxUdpPayload);
+        r =
+            zoneResponse(
+                query, zone.answer(question.getName(), qtype, caller.get()), maxUdpPayload);
       }
       finish(ctx, q, qtype, r, limit, start, "zone");
       return;
     }
     if (forwarder == null) {
       // forwarding is off (no upstreams): counted under rcode REFUSED, not as a refused source
-      finish(ctx, q, qtype, withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload), limit, start, "zone");
+      finish(
+          ctx,
+          q,
+          qtype,
+          withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload),
+          limit,
+          start,
+          "zone");
       return;
     }
-    forwarder.forward(q.wire(), question, limit).whenComplete((answer, error) -> {
-      if (error == null) {
-        metrics.forwarded("answered");
-        send(ctx, q, answer, true);
-        metrics.query(qtype, answer[3] & 0xf, q.transport().name());
-        metrics.latency("forward", System.nanoTime() - start);
-        return;
-      }
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-      metrics.forwarded(cause instanceof ForwardTimeoutException ? "timeout" : "error");
-      if (!(cause instanceof ForwardTimeoutException) && !(cause instanceof IOException)) {
-        problems.warn("forwarding failed", cause.toString());
-      }
-      finish(ctx, q, qtype, withOpt(query, response(query, Rcode.SERVFAIL, false), maxUdpPayload), limit, start, "forward");
-      ctx.flush();
-    });
+    forwarder
+        .forward(q.wire(), question, limit)
+        .whenComplete(
+            (answer, error) -> {
+              if (error == null) {
+                metrics.forwarded("answered");
+                send(ctx, q, answer, true);
+                metrics.query(qtype, answer[3] & 0xf, q.transport().name());
+                metrics.latency("forward", System.nanoTime() - start);
+                return;
+              }
+              Throwable cause =
+                  error instanceof CompletionException && error.getCause() != null
+                      ? error.getCause()
+                      : error;
+              metrics.forwarded(cause instanceof ForwardTimeoutException ? "timeout" : "error");
+              if (!(cause instanceof ForwardTimeoutException) && !(cause instanceof IOException)) {
+                problems.warn("forwarding failed", cause.toString());
+              }
+              finish(
+                  ctx,
+                  q,
+                  qtype,
+                  withOpt(query, response(query, Rcode.SERVFAIL, false), maxUdpPayload),
+                  limit,
+                  start,
+                  "forward");
+              ctx.flush();
+            });
   }
 
   /**
-   * The hot path: a simple query for a name in the zone whose answer is cached with its
-   * encoding. Returns false to let the general path answer (and build the encoding for next time).
+   * The hot path: a simple query for a name in the zone whose answer is cached with its encoding.
+   * Returns false to let the general path answer (and build the encoding for next time).
    */
   private boolean fast(ChannelHandlerContext ctx, DnsRequest.Query q, SimpleQuery s, long start) {
     Stamp stamp = fastAnswer(s, q.sender(), q.transport(), start);
@@ -156,13 +192,17 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
   record Stamp(EncodedAnswer template, int rotation) {}
 
   /**
-   * The template to answer a simple query from, or null if the query needs the general path (not
-   * in the zone, unknown source, EDNS version, class, truncation, or an answer shape without a
+   * The template to answer a simple query from, or null if the query needs the general path (not in
+   * the zone, unknown source, EDNS version, class, truncation, or an answer shape without a
    * template). Takes the answer's rotation step and counts the query when it answers.
    */
-  Stamp fastAnswer(SimpleQuery s, java.net.InetSocketAddress sender, Transport transport, long start) {
+  Stamp fastAnswer(
+      SimpleQuery s, java.net.InetSocketAddress sender, Transport transport, long start) {
     int qtype = s.qtype();
-    if (s.qclass() != DClass.IN || s.ednsVersion() > 0 || qtype == Type.AXFR || qtype == Type.IXFR
+    if (s.qclass() != DClass.IN
+        || s.ednsVersion() > 0
+        || qtype == Type.AXFR
+        || qtype == Type.IXFR
         || s.zone() == SimpleQuery.Zone.OTHER) {
       return null;
     }
@@ -196,10 +236,15 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
   private static final Object NO_TEMPLATE = new Object();
 
   static int udpLimit(SimpleQuery s, int maxUdpPayload) {
-    return s.hasOpt() ? Math.max(DnsWire.CLASSIC_UDP_PAYLOAD, Math.min(s.ednsPayload(), maxUdpPayload)) : DnsWire.CLASSIC_UDP_PAYLOAD;
+    return s.hasOpt()
+        ? Math.max(DnsWire.CLASSIC_UDP_PAYLOAD, Math.min(s.ednsPayload(), maxUdpPayload))
+        : DnsWire.CLASSIC_UDP_PAYLOAD;
   }
 
-  /** The template for answering {@code s}'s question from {@code base}, or null if it cannot have one. */
+  /**
+   * The template for answering {@code s}'s question from {@code base}, or null if it cannot have
+   * one.
+   */
   static EncodedAnswer template(SimpleQuery s, ZoneAnswer base, int maxUdpPayload) {
     Name lower = s.name().canonicalize();
     Message canonical = Message.newQuery(Record.newRecord(lower, s.qtype(), s.qclass()));
@@ -211,7 +256,8 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     if (encoded.length > 0xffff) {
       return null;
     }
-    return EncodedAnswer.of(encoded, base.answers().size(), base.rotate() && base.answers().size() > 1);
+    return EncodedAnswer.of(
+        encoded, base.answers().size(), base.rotate() && base.answers().size() > 1);
   }
 
   /** The response message for a zone answer: AA, answers, authority, OPT echoed. */
@@ -226,7 +272,10 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     return withOpt(query, r, maxUdpPayload);
   }
 
-  /** A response header for {@code query}: id, opcode, RD and CD copied, RA set, question echoed as sent. */
+  /**
+   * A response header for {@code query}: id, opcode, RD and CD copied, RA set, question echoed as
+   * sent.
+   */
   static Message response(Message query, int rcode, boolean authoritative) {
     Header qh = query.getHeader();
     Message r = new Message(qh.getID());
@@ -256,7 +305,14 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     return response;
   }
 
-  private void finish(ChannelHandlerContext ctx, DnsRequest.Query q, int qtype, Message response, int limit, long start, String source) {
+  private void finish(
+      ChannelHandlerContext ctx,
+      DnsRequest.Query q,
+      int qtype,
+      Message response,
+      int limit,
+      long start,
+      String source) {
     byte[] wire = DnsWire.encode(response, limit);
     if ((wire[2] & 0x02) != 0) {
       metrics.truncated();

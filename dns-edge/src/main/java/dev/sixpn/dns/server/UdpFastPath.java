@@ -33,7 +33,8 @@ final class UdpFastPath extends ChannelInboundHandlerAdapter {
       ByteBuf out = null;
       try {
         SimpleQuery s = SimpleQuery.read(wire);
-        QueryHandler.Stamp stamp = s == null ? null : handler.fastAnswer(s, packet.sender(), Transport.UDP, start);
+        QueryHandler.Stamp stamp =
+            s == null ? null : handler.fastAnswer(s, packet.sender(), Transport.UDP, start);
         if (stamp != null) {
           // straight into a direct buffer: the socket would otherwise copy a heap buffer into one
           out = ctx.alloc().directBuffer(stamp.template().length());

@@ -17,6 +17,8 @@ public final class DatagramDnsResponseEncoder extends MessageToMessageEncoder<Dn
 
   @Override
   protected void encode(ChannelHandlerContext ctx, DnsResponse response, List<Object> out) {
-    out.add(new DatagramPacket(Unpooled.wrappedBuffer(response.wire()), response.recipient(), response.sender()));
+    out.add(
+        new DatagramPacket(
+            Unpooled.wrappedBuffer(response.wire()), response.recipient(), response.sender()));
   }
 }

@@ -22,7 +22,13 @@ public sealed interface DnsRequest permits DnsRequest.Query, DnsRequest.Unanswer
    * @param simple the fast reading, or null if the query is not of that shape
    * @param wire the bytes as received (forwarding sends them on)
    */
-  record Query(Message parsed, SimpleQuery simple, byte[] wire, InetSocketAddress sender, InetSocketAddress recipient, Transport transport)
+  record Query(
+      Message parsed,
+      SimpleQuery simple,
+      byte[] wire,
+      InetSocketAddress sender,
+      InetSocketAddress recipient,
+      Transport transport)
       implements DnsRequest {
     public Query {
       if (parsed == null && simple == null) {
@@ -33,7 +39,12 @@ public sealed interface DnsRequest permits DnsRequest.Query, DnsRequest.Unanswer
       Objects.requireNonNull(transport, "transport");
     }
 
-    public Query(Message message, byte[] wire, InetSocketAddress sender, InetSocketAddress recipient, Transport transport) {
+    public Query(
+        Message message,
+        byte[] wire,
+        InetSocketAddress sender,
+        InetSocketAddress recipient,
+        Transport transport) {
       this(Objects.requireNonNull(message, "message"), null, wire, sender, recipient, transport);
     }
 
@@ -49,10 +60,17 @@ public sealed interface DnsRequest permits DnsRequest.Query, DnsRequest.Unanswer
   }
 
   /**
-   * A message with a readable header that gets only an error: FORMERR (malformed) or NOTIMP
-   * (an opcode other than QUERY).
+   * A message with a readable header that gets only an error: FORMERR (malformed) or NOTIMP (an
+   * opcode other than QUERY).
    */
-  record Unanswerable(int id, int flags, int rcode, String reason, InetSocketAddress sender, InetSocketAddress recipient, Transport transport)
+  record Unanswerable(
+      int id,
+      int flags,
+      int rcode,
+      String reason,
+      InetSocketAddress sender,
+      InetSocketAddress recipient,
+      Transport transport)
       implements DnsRequest {
     public Unanswerable {
       if (id < 0 || id > 0xffff) {

@@ -14,8 +14,8 @@ import org.xbill.DNS.Type;
 
 /**
  * Wire-format rules shared by the UDP and TCP codecs: parsing a query (RFC 1035 §4.1) with the
- * checks that decide FORMERR, error responses that are just a header, and truncation for UDP
- * (RFC 2181 §9, RFC 6891 §7).
+ * checks that decide FORMERR, error responses that are just a header, and truncation for UDP (RFC
+ * 2181 §9, RFC 6891 §7).
  */
 public final class DnsWire {
 
@@ -55,21 +55,33 @@ public final class DnsWire {
   public static Message parseQuery(byte[] wire) throws MalformedDnsException {
     if (wire.length < HEADER_LENGTH) {
       throw new MalformedDnsException(
-          MalformedDnsException.Reason.SHORT_HEADER, -1, 0, "message of " + wire.length + " bytes has no complete header", null);
+          MalformedDnsException.Reason.SHORT_HEADER,
+          -1,
+          0,
+          "message of " + wire.length + " bytes has no complete header",
+          null);
     }
     int id = id(wire);
     int flags = flags(wire);
     int qdcount = ((wire[4] & 0xff) << 8) | (wire[5] & 0xff);
     if (qdcount != 1) {
       throw new MalformedDnsException(
-          MalformedDnsException.Reason.QUESTION_COUNT, id, flags, "query must have exactly one question, has " + qdcount, null);
+          MalformedDnsException.Reason.QUESTION_COUNT,
+          id,
+          flags,
+          "query must have exactly one question, has " + qdcount,
+          null);
     }
     Message m;
     try {
       m = new Message(wire);
     } catch (IOException | RuntimeException e) {
       throw new MalformedDnsException(
-          MalformedDnsException.Reason.BAD_NAME_OR_RECORD, id, flags, "unparseable query: " + e.getMessage(), e);
+          MalformedDnsException.Reason.BAD_NAME_OR_RECORD,
+          id,
+          flags,
+          "unparseable query: " + e.getMessage(),
+          e);
     }
     List<Record> additional = m.getSection(Section.ADDITIONAL);
     int opts = 0;
@@ -77,12 +89,22 @@ public final class DnsWire {
       if (r.getType() == Type.OPT) {
         opts++;
         if (!r.getName().equals(org.xbill.DNS.Name.root)) {
-          throw new MalformedDnsException(MalformedDnsException.Reason.BAD_OPT, id, flags, "OPT record not at the root name", null);
+          throw new MalformedDnsException(
+              MalformedDnsException.Reason.BAD_OPT,
+              id,
+              flags,
+              "OPT record not at the root name",
+              null);
         }
       }
     }
     if (opts > 1) {
-      throw new MalformedDnsException(MalformedDnsException.Reason.BAD_OPT, id, flags, "query has " + opts + " OPT records", null);
+      throw new MalformedDnsException(
+          MalformedDnsException.Reason.BAD_OPT,
+          id,
+          flags,
+          "query has " + opts + " OPT records",
+          null);
     }
     return m;
   }
@@ -117,9 +139,9 @@ public final class DnsWire {
   }
 
   /**
-   * Encodes a response within {@code maxLength}. If the whole does not fit, the answer is sent
-   * with the TC bit and only its question (and OPT): a client then asks again over TCP. Partial
-   * RRsets are never sent, so a client cannot take a truncated list for the whole one.
+   * Encodes a response within {@code maxLength}. If the whole does not fit, the answer is sent with
+   * the TC bit and only its question (and OPT): a client then asks again over TCP. Partial RRsets
+   * are never sent, so a client cannot take a truncated list for the whole one.
    */
   public static byte[] encode(Message response, int maxLength) {
     byte[] full = response.toWire();

@@ -11,7 +11,12 @@ final class QueryDecoding {
   private QueryDecoding() {}
 
   static void decode(
-      byte[] wire, InetSocketAddress sender, InetSocketAddress recipient, Transport transport, WireErrors errors, List<Object> out) {
+      byte[] wire,
+      InetSocketAddress sender,
+      InetSocketAddress recipient,
+      Transport transport,
+      WireErrors errors,
+      List<Object> out) {
     if (wire.length < DnsWire.HEADER_LENGTH) {
       errors.onMalformed(MalformedDnsException.Reason.SHORT_HEADER, false, wire.length + " bytes");
       return;
@@ -23,7 +28,15 @@ final class QueryDecoding {
     }
     int id = DnsWire.id(wire);
     if (!DnsWire.isStandardQuery(flags)) {
-      out.add(new DnsRequest.Unanswerable(id, flags, Rcode.NOTIMP, "opcode " + DnsWire.opcode(flags), sender, recipient, transport));
+      out.add(
+          new DnsRequest.Unanswerable(
+              id,
+              flags,
+              Rcode.NOTIMP,
+              "opcode " + DnsWire.opcode(flags),
+              sender,
+              recipient,
+              transport));
       return;
     }
     SimpleQuery simple = SimpleQuery.read(wire);
@@ -37,7 +50,9 @@ final class QueryDecoding {
     } catch (MalformedDnsException e) {
       errors.onMalformed(e.reason(), e.headerReadable(), e.getMessage());
       if (e.headerReadable()) {
-        out.add(new DnsRequest.Unanswerable(e.id(), e.flags(), Rcode.FORMERR, e.getMessage(), sender, recipient, transport));
+        out.add(
+            new DnsRequest.Unanswerable(
+                e.id(), e.flags(), Rcode.FORMERR, e.getMessage(), sender, recipient, transport));
       }
     }
   }

@@ -22,7 +22,15 @@ import org.xbill.DNS.Name;
  * @param ednsVersion the OPT's version, or -1 without OPT
  */
 public record SimpleQuery(
-    int id, int flags, String nameKey, Zone zone, int questionEnd, int qtype, int qclass, int ednsPayload, int ednsVersion) {
+    int id,
+    int flags,
+    String nameKey,
+    Zone zone,
+    int questionEnd,
+    int qtype,
+    int qclass,
+    int ednsPayload,
+    int ednsVersion) {
 
   /** Where the question name is, as far as the edge is concerned. */
   public enum Zone {
@@ -35,7 +43,9 @@ public record SimpleQuery(
   }
 
   private static final byte[] INTERNAL = {8, 'i', 'n', 't', 'e', 'r', 'n', 'a', 'l', 0};
-  private static final byte[] REVERSE = {1, 'a', 1, 'a', 1, 'd', 1, 'f', 3, 'i', 'p', '6', 4, 'a', 'r', 'p', 'a', 0};
+  private static final byte[] REVERSE = {
+    1, 'a', 1, 'a', 1, 'd', 1, 'f', 3, 'i', 'p', '6', 4, 'a', 'r', 'p', 'a', 0
+  };
 
   /** The simple reading of {@code wire}, or null if it is not of the simple shape. */
   public static SimpleQuery read(byte[] wire) {
@@ -45,7 +55,9 @@ public record SimpleQuery(
     }
     int flags = u16(wire, 2);
     if ((flags & 0xf800) != 0 // QR set or opcode other than QUERY
-        || u16(wire, 4) != 1 || u16(wire, 6) != 0 || u16(wire, 8) != 0) {
+        || u16(wire, 4) != 1
+        || u16(wire, 6) != 0
+        || u16(wire, 8) != 0) {
       return null;
     }
     int arcount = u16(wire, 10);
@@ -85,7 +97,8 @@ public record SimpleQuery(
     int payload = -1;
     int version = -1;
     if (arcount == 1) {
-      // OPT: root name (0), type 41, class = payload, ttl = ext-rcode|version|flags, rdlength, rdata
+      // OPT: root name (0), type 41, class = payload, ttl = ext-rcode|version|flags, rdlength,
+      // rdata
       int o = questionEnd;
       if (o + 11 > n || wire[o] != 0 || u16(wire, o + 1) != 41) {
         return null;
@@ -115,12 +128,26 @@ public record SimpleQuery(
       byte b = wire[DnsWire.HEADER_LENGTH + i];
       key[i] = b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b; // length bytes are < 64, never letters
     }
-    Zone zone = internalAligned && suffixIs(key, INTERNAL) ? Zone.INTERNAL
-        : reverseAligned && suffixIs(key, REVERSE) ? Zone.REVERSE : Zone.OTHER;
-    return new SimpleQuery(u16(wire, 0), flags, new String(key, StandardCharsets.ISO_8859_1), zone, questionEnd, qtype, qclass, payload, version);
+    Zone zone =
+        internalAligned && suffixIs(key, INTERNAL)
+            ? Zone.INTERNAL
+            : reverseAligned && suffixIs(key, REVERSE) ? Zone.REVERSE : Zone.OTHER;
+    return new SimpleQuery(
+        u16(wire, 0),
+        flags,
+        new String(key, StandardCharsets.ISO_8859_1),
+        zone,
+        questionEnd,
+        qtype,
+        qclass,
+        payload,
+        version);
   }
 
-  /** True if the bytes from {@code p} to the end of the name are {@code suffix} (case-insensitively). */
+  /**
+   * True if the bytes from {@code p} to the end of the name are {@code suffix}
+   * (case-insensitively).
+   */
   private static boolean endsAt(byte[] wire, int p, byte[] suffix) {
     if (p + suffix.length > wire.length) {
       return false;
@@ -153,7 +180,8 @@ public record SimpleQuery(
     try {
       return new Name(nameKey.getBytes(StandardCharsets.ISO_8859_1));
     } catch (IOException e) {
-      throw new IllegalStateException("a name read by SimpleQuery failed to parse: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "a name read by SimpleQuery failed to parse: " + e.getMessage(), e);
     }
   }
 

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * DNS over TCP (RFC 1035 §4.2.2, RFC 7766): every message is preceded by its length as two
- * bytes. Several queries may be in flight on one connection; answers may come in any order.
+ * DNS over TCP (RFC 1035 §4.2.2, RFC 7766): every message is preceded by its length as two bytes.
+ * Several queries may be in flight on one connection; answers may come in any order.
  */
 public final class TcpDnsCodec {
 
@@ -39,8 +39,12 @@ public final class TcpDnsCodec {
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) {
       byte[] wire = ByteBufUtil.getBytes(frame);
-      InetSocketAddress remote = ctx.channel().remoteAddress() instanceof InetSocketAddress r ? r : new InetSocketAddress(0);
-      InetSocketAddress local = ctx.channel().localAddress() instanceof InetSocketAddress l ? l : null;
+      InetSocketAddress remote =
+          ctx.channel().remoteAddress() instanceof InetSocketAddress r
+              ? r
+              : new InetSocketAddress(0);
+      InetSocketAddress local =
+          ctx.channel().localAddress() instanceof InetSocketAddress l ? l : null;
       QueryDecoding.decode(wire, remote, local, Transport.TCP, errors, out);
     }
   }

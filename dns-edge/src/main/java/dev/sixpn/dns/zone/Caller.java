@@ -1,8 +1,8 @@
 package dev.sixpn.dns.zone;
 
 /**
- * Who asked: the network the query's source address belongs to, and for an instance its region
- * (the origin of the {@code top<N>.nearest.of.<app>} ordering).
+ * Who asked: the network the query's source address belongs to, and for an instance its region (the
+ * origin of the {@code top<N>.nearest.of.<app>} ordering).
  *
  * @param network the caller's network; {@link #HOST_NETWORK} for the host itself, which sees no
  *     network's names but may use forwarding

@@ -13,11 +13,11 @@ import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Turns a query's source address into the {@link Caller} whose view of the zone it gets, or
- * empty when the source must be REFUSED.
+ * Turns a query's source address into the {@link Caller} whose view of the zone it gets, or empty
+ * when the source must be REFUSED.
  *
- * <p>The network is bits 16–47 of the source; the source must be a known instance of that
- * network (started or stopped) or a host address (network 0). The development option {@code
+ * <p>The network is bits 16–47 of the source; the source must be a known instance of that network
+ * (started or stopped) or a host address (network 0). The development option {@code
  * loopbackNetwork} maps loopback sources ({@code ::1}, {@code 127/8}) to one network; it is off
  * unless set, because on a host it would let any local process read that network's names.
  */
@@ -41,7 +41,9 @@ public final class CallerResolver implements AutoCloseable {
   }
 
   private void onChange(StateChange change) {
-    if (!change.instanceIds().isEmpty() || !change.networks().isEmpty() || !change.apps().isEmpty()) {
+    if (!change.instanceIds().isEmpty()
+        || !change.networks().isEmpty()
+        || !change.apps().isEmpty()) {
       invalidation.invalidateEverything();
     }
   }
@@ -72,7 +74,8 @@ public final class CallerResolver implements AutoCloseable {
     if (address.network() == Caller.HOST_NETWORK) {
       return Optional.of(Caller.host());
     }
-    return state.instanceByAddress(address)
+    return state
+        .instanceByAddress(address)
         .filter(i -> i.network() == address.network())
         .map(CallerResolver::callerOf);
   }

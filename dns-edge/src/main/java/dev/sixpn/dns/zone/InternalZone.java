@@ -27,8 +27,8 @@ import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
 /**
- * The {@code internal.} zone and the 6PN reverse zone {@code a.a.d.f.ip6.arpa.}, answered from
- * the projected state for one caller's network. Pure logic: no I/O besides {@link StateReader}.
+ * The {@code internal.} zone and the 6PN reverse zone {@code a.a.d.f.ip6.arpa.}, answered from the
+ * projected state for one caller's network. Pure logic: no I/O besides {@link StateReader}.
  *
  * <p>Names (DESIGN.md, "Names served"), relative to {@code internal.}:
  *
@@ -50,12 +50,12 @@ import org.xbill.DNS.Type;
  * </ul>
  *
  * <p>Empty non-terminals ({@code vm.<app>}, {@code process.<app>}, {@code of.<app>}, {@code
- * nearest.of.<app>}, {@code all.<app>}, {@code all}) answer NOERROR with no data, not NXDOMAIN:
- * RFC 8020 lets resolvers treat NXDOMAIN as "nothing below".
+ * nearest.of.<app>}, {@code all.<app>}, {@code all}) answer NOERROR with no data, not NXDOMAIN: RFC
+ * 8020 lets resolvers treat NXDOMAIN as "nothing below".
  *
  * <p>A name that does not exist in the caller's network is NXDOMAIN whether or not it exists in
- * another network. The host (network 0) sees only the apex. Negative answers carry
- * the zone's SOA (RFC 2308 §3), whose TTL and minimum are {@link #TTL}.
+ * another network. The host (network 0) sees only the apex. Negative answers carry the zone's SOA
+ * (RFC 2308 §3), whose TTL and minimum are {@link #TTL}.
  */
 public final class InternalZone {
 
@@ -65,7 +65,10 @@ public final class InternalZone {
   public static final Name ORIGIN = Name.fromConstantString("internal.");
   public static final Name REVERSE_ORIGIN = Name.fromConstantString("a.a.d.f.ip6.arpa.");
   static final Name NS_NAME = ORIGIN;
-  /** A mailbox (RFC 1035 §3.3.13), not looked up as a name: no clash with an app called hostmaster. */
+
+  /**
+   * A mailbox (RFC 1035 §3.3.13), not looked up as a name: no clash with an app called hostmaster.
+   */
   private static final Name HOSTMASTER = Name.fromConstantString("hostmaster.internal.");
 
   /** Upper bound for N in {@code top<N>}: larger asks get every instance anyway. */
@@ -82,7 +85,11 @@ public final class InternalZone {
     this.state = Objects.requireNonNull(state, "state");
     this.soa = soaOf(ORIGIN);
     this.reverseSoa = soaOf(REVERSE_ORIGIN);
-    this.apex = List.of(soa, new NSRecord(ORIGIN, DClass.IN, TTL, NS_NAME), aaaa(ORIGIN, SixpnAddress.RESOLVER));
+    this.apex =
+        List.of(
+            soa,
+            new NSRecord(ORIGIN, DClass.IN, TTL, NS_NAME),
+            aaaa(ORIGIN, SixpnAddress.RESOLVER));
   }
 
   private static SOARecord soaOf(Name origin) {
@@ -112,7 +119,8 @@ public final class InternalZone {
     if (qname.subdomain(REVERSE_ORIGIN)) {
       return select(reverseNode(qname, caller), qtype, reverseSoa);
     }
-    throw new IllegalArgumentException("qname " + qname + " is outside internal. and a.a.d.f.ip6.arpa.");
+    throw new IllegalArgumentException(
+        "qname " + qname + " is outside internal. and a.a.d.f.ip6.arpa.");
   }
 
   /** The records at a name that exists; {@code null} stands for a name that does not. */
@@ -156,21 +164,25 @@ public final class InternalZone {
     }
     long net = caller.network();
     return switch (depth) {
-      case 1 -> switch (l[0]) {
-        case "_apps" -> new Node(joinedTxt(owner, state.appsOfNetwork(net)), false);
-        case "_instances" -> new Node(instancesTxt(owner, state.instancesOfNetwork(net, false)), true);
-        default -> {
-          if (state.appExists(net, l[0])) {
-            yield addresses(owner, state.instancesOfApp(net, l[0], false));
-          }
-          // all._instances exists below it
-          yield l[0].equals("all") ? Node.EMPTY : null;
-        }
-      };
+      case 1 ->
+          switch (l[0]) {
+            case "_apps" -> new Node(joinedTxt(owner, state.appsOfNetwork(net)), false);
+            case "_instances" ->
+                new Node(instancesTxt(owner, state.instancesOfNetwork(net, false)), true);
+            default -> {
+              if (state.appExists(net, l[0])) {
+                yield addresses(owner, state.instancesOfApp(net, l[0], false));
+              }
+              // all._instances exists below it
+              yield l[0].equals("all") ? Node.EMPTY : null;
+            }
+          };
       case 2 -> {
         String app = l[1];
         if (app.equals("_instances")) {
-          yield l[0].equals("all") ? new Node(instancesTxt(owner, state.instancesOfNetwork(net, true)), true) : null;
+          yield l[0].equals("all")
+              ? new Node(instancesTxt(owner, state.instancesOfNetwork(net, true)), true)
+              : null;
         }
         if (!state.appExists(net, app)) {
           yield null;
@@ -196,7 +208,9 @@ public final class InternalZone {
           yield vm.map(i -> i.started() ? addresses(owner, List.of(i)) : Node.EMPTY).orElse(null);
         }
         if (l[1].equals("process")) {
-          boolean exists = state.instancesOfApp(net, app, true).stream().anyMatch(i -> i.processGroup().equals(l[0]));
+          boolean exists =
+              state.instancesOfApp(net, app, true).stream()
+                  .anyMatch(i -> i.processGroup().equals(l[0]));
           yield exists ? addresses(owner, state.instancesOfProcessGroup(net, app, l[0])) : null;
         }
         if (l[0].equals("all") && l[1].equals("vms")) {
@@ -212,7 +226,8 @@ public final class InternalZone {
         if (n < 1 || !l[1].equals("nearest") || !l[2].equals("of") || !state.appExists(net, l[3])) {
           yield null;
         }
-        List<Instance> nearest = nearest(state.instancesOfApp(net, l[3], false), caller.region(), n);
+        List<Instance> nearest =
+            nearest(state.instancesOfApp(net, l[3], false), caller.region(), n);
         yield new Node(aaaaOf(owner, nearest), false);
       }
       default -> null;
@@ -244,20 +259,23 @@ public final class InternalZone {
     GeoPoint origin = callerRegion == null ? null : state.regionLocation(callerRegion).orElse(null);
     Map<String, Double> distance = new HashMap<>();
     for (Instance i : instances) {
-      distance.computeIfAbsent(i.region(), r -> {
-        if (r.equals(callerRegion)) {
-          return 0.0;
-        }
-        if (origin == null) {
-          return Double.POSITIVE_INFINITY;
-        }
-        return state.regionLocation(r).map(origin::distanceKm).orElse(Double.POSITIVE_INFINITY);
-      });
+      distance.computeIfAbsent(
+          i.region(),
+          r -> {
+            if (r.equals(callerRegion)) {
+              return 0.0;
+            }
+            if (origin == null) {
+              return Double.POSITIVE_INFINITY;
+            }
+            return state.regionLocation(r).map(origin::distanceKm).orElse(Double.POSITIVE_INFINITY);
+          });
     }
     return instances.stream()
-        .sorted(Comparator.<Instance>comparingDouble(i -> distance.get(i.region()))
-            .thenComparing(Instance::region)
-            .thenComparing(Instance::instanceId))
+        .sorted(
+            Comparator.<Instance>comparingDouble(i -> distance.get(i.region()))
+                .thenComparing(Instance::region)
+                .thenComparing(Instance::instanceId))
         .limit(n)
         .toList();
   }
@@ -275,7 +293,8 @@ public final class InternalZone {
       if (address.isEmpty() || address.get().network() != caller.network()) {
         return null;
       }
-      return state.instanceByAddress(address.get())
+      return state
+          .instanceByAddress(address.get())
           .filter(i -> i.network() == caller.network())
           .map(i -> new Node(List.of(ptr(qname.canonicalize(), i)), false))
           .orElse(null);
@@ -292,7 +311,8 @@ public final class InternalZone {
         return null;
       }
       // the 12 most significant nibbles are fdaa and the network; below them, any value
-      if (fromTop < 12 && Character.toLowerCase(label.charAt(0)) != own.charAt((31 - fromTop) * 2)) {
+      if (fromTop < 12
+          && Character.toLowerCase(label.charAt(0)) != own.charAt((31 - fromTop) * 2)) {
         return null;
       }
     }
@@ -343,12 +363,24 @@ public final class InternalZone {
   private static List<Record> instancesTxt(Name owner, List<Instance> instances) {
     List<Record> out = new ArrayList<>(instances.size());
     for (Instance i : instances) {
-      out.add(txt(owner, "instance=" + i.instanceId() + ",app=" + i.app() + ",ip=" + i.address() + ",region=" + i.region()));
+      out.add(
+          txt(
+              owner,
+              "instance="
+                  + i.instanceId()
+                  + ",app="
+                  + i.app()
+                  + ",ip="
+                  + i.address()
+                  + ",region="
+                  + i.region()));
     }
     return out;
   }
 
-  /** One TXT record; text over 255 bytes is split into several character-strings (RFC 1035 §3.3.14). */
+  /**
+   * One TXT record; text over 255 bytes is split into several character-strings (RFC 1035 §3.3.14).
+   */
   static Record txt(Name owner, String text) {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     List<String> strings = new ArrayList<>(bytes.length / MAX_TXT_STRING + 1);

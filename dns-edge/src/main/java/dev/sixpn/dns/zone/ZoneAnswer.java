@@ -8,8 +8,8 @@ import org.xbill.DNS.Record;
  * The zone's answer to one (name, type) for one caller, before it is put into a message.
  *
  * @param rcode {@link Rcode#NOERROR} or {@link Rcode#NXDOMAIN}
- * @param answers the answer RRset(s), owner names in canonical (lower) case; a message echoes
- *     the asker's case through name compression against the question
+ * @param answers the answer RRset(s), owner names in canonical (lower) case; a message echoes the
+ *     asker's case through name compression against the question
  * @param authority the SOA for negative answers (RFC 2308 §3), else empty
  * @param rotate true if consecutive answers should rotate the records (round-robin); false where
  *     the order is the meaning ({@code top<N>.nearest})
@@ -18,7 +18,8 @@ public record ZoneAnswer(int rcode, List<Record> answers, List<Record> authority
 
   public ZoneAnswer {
     if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
-      throw new IllegalArgumentException("rcode must be NOERROR or NXDOMAIN, got " + Rcode.string(rcode));
+      throw new IllegalArgumentException(
+          "rcode must be NOERROR or NXDOMAIN, got " + Rcode.string(rcode));
     }
     answers = List.copyOf(answers);
     authority = List.copyOf(authority);

@@ -18,9 +18,9 @@ import org.xbill.DNS.Record;
  * expired by TTL alone, so a started instance is visible as soon as its batch commits), and the
  * round-robin position of each answer.
  *
- * <p>Keys hold the caller's region because {@code top<N>.nearest} depends on it. Entries for
- * names whose state changed are dropped lazily on the next lookup; the map is bounded by clearing
- * it when full, which only costs recomputation.
+ * <p>Keys hold the caller's region because {@code top<N>.nearest} depends on it. Entries for names
+ * whose state changed are dropped lazily on the next lookup; the map is bounded by clearing it when
+ * full, which only costs recomputation.
  */
 public final class ZoneCache implements AutoCloseable {
 
@@ -31,7 +31,8 @@ public final class ZoneCache implements AutoCloseable {
   private final Invalidation invalidation = new Invalidation();
   private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
   private final AutoCloseable subscription;
-  private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder misses =
+      new java.util.concurrent.atomic.LongAdder();
 
   /** How many lookups had to compute their answer (first sight, or state changed). */
   public long misses() {
@@ -145,8 +146,8 @@ public final class ZoneCache implements AutoCloseable {
   }
 
   /**
-   * The zone's answer, its answer records rotated one step further than the previous call for
-   * the same key if the answer rotates.
+   * The zone's answer, its answer records rotated one step further than the previous call for the
+   * same key if the answer rotates.
    */
   public ZoneAnswer answer(Name qname, int qtype, Caller caller) {
     return lookup(qname, qtype, caller).rotated();
@@ -170,12 +171,14 @@ public final class ZoneCache implements AutoCloseable {
     Entry e = entries.get(key);
     if (e == null || !invalidation.valid(e.stamp, e.clock, e.nearest)) {
       misses.increment();
-      // the clock is fetched before the stamp: an invalidation in between makes the entry stale, never wrongly fresh
+      // the clock is fetched before the stamp: an invalidation in between makes the entry stale,
+      // never wrongly fresh
       Invalidation.Clock clock = invalidation.clockOf(caller.network());
       long stamp = invalidation.stamp();
       Name qname = known != null ? known : nameOf(nameKey);
       ZoneAnswer fresh = zone.answer(qname, qtype, caller);
-      boolean nearest = qname.labels() > 1 && qname.getLabelString(0).regionMatches(true, 0, "top", 0, 3);
+      boolean nearest =
+          qname.labels() > 1 && qname.getLabelString(0).regionMatches(true, 0, "top", 0, 3);
       if (entries.size() >= maxEntries) {
         LOG.debug("answer cache full at {} entries; clearing", entries.size());
         entries.clear();

@@ -25,8 +25,8 @@ import org.xbill.DNS.Type;
  * serves it with sixpn ({@code serve HOST PORT}) or writes the same records as a zone file for the
  * other servers ({@code zone FILE}), or the dnsperf query mix ({@code queries FILE}).
  *
- * <p>The zone file is produced by asking sixpn's own {@link InternalZone} every name of the mix,
- * so both sides serve the same records by construction.
+ * <p>The zone file is produced by asking sixpn's own {@link InternalZone} every name of the mix, so
+ * both sides serve the same records by construction.
  */
 public final class BenchMain {
 
@@ -39,13 +39,27 @@ public final class BenchMain {
 
   static FakeState state() {
     FakeState s = new FakeState();
-    double[][] loc = {{52.31, 4.76}, {38.94, -77.46}, {35.76, 140.38}, {-33.94, 151.17}, {50.03, 8.57}, {41.97, -87.90}, {1.36, 103.99}, {-23.43, -46.47}};
+    double[][] loc = {
+      {52.31, 4.76},
+      {38.94, -77.46},
+      {35.76, 140.38},
+      {-33.94, 151.17},
+      {50.03, 8.57},
+      {41.97, -87.90},
+      {1.36, 103.99},
+      {-23.43, -46.47}
+    };
     for (int r = 0; r < REGIONS.length; r++) {
       s.withRegion(REGIONS[r], loc[r][0], loc[r][1]);
     }
     for (int a = 0; a < APPS; a++) {
       for (int i = 0; i < INSTANCES_PER_APP; i++) {
-        s.start(NETWORK, app(a), String.format("i%03d%02d", a, i), "web", REGIONS[(a + i) % REGIONS.length]);
+        s.start(
+            NETWORK,
+            app(a),
+            String.format("i%03d%02d", a, i),
+            "web",
+            REGIONS[(a + i) % REGIONS.length]);
       }
     }
     return s;
@@ -69,7 +83,8 @@ public final class BenchMain {
       out.add(new String[] {"regions." + app + ".internal.", "TXT"});
       out.add(new String[] {"vms." + app + ".internal.", "TXT"});
       for (int i = 0; i < INSTANCES_PER_APP; i++) {
-        out.add(new String[] {String.format("i%03d%02d", a, i) + ".vm." + app + ".internal.", "AAAA"});
+        out.add(
+            new String[] {String.format("i%03d%02d", a, i) + ".vm." + app + ".internal.", "AAAA"});
       }
     }
     return out;
@@ -77,21 +92,29 @@ public final class BenchMain {
 
   public static void main(String[] args) throws Exception {
     switch (args[0]) {
-      case "serve" -> serve(args[1], Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 1);
+      case "serve" ->
+          serve(
+              args[1], Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 1);
       case "zone" -> zone(Path.of(args[1]));
       case "queries" -> queries(Path.of(args[1]), Integer.parseInt(args[2]));
       case "visibility" -> visibility(Integer.parseInt(args[1]));
-      default -> throw new IllegalArgumentException("usage: serve HOST PORT [LOOPS] | zone FILE | queries FILE COUNT");
+      default ->
+          throw new IllegalArgumentException(
+              "usage: serve HOST PORT [LOOPS] | zone FILE | queries FILE COUNT");
     }
   }
 
   static void serve(String host, int port, int loops) throws Exception {
     FakeState s = state();
-    DnsEdgeConfig config = DnsEdgeConfig.defaults()
-        .withListen(List.of(DnsEdgeConfig.parseAddress(host.contains(":") ? "[" + host + "]:" + port : host + ":" + port)))
-        .withEventLoops(loops)
-        .withUpstreams(List.of(), java.time.Duration.ofSeconds(1))
-        .withDevLoopbackNetwork(OptionalLong.of(NETWORK));
+    DnsEdgeConfig config =
+        DnsEdgeConfig.defaults()
+            .withListen(
+                List.of(
+                    DnsEdgeConfig.parseAddress(
+                        host.contains(":") ? "[" + host + "]:" + port : host + ":" + port)))
+            .withEventLoops(loops)
+            .withUpstreams(List.of(), java.time.Duration.ofSeconds(1))
+            .withDevLoopbackNetwork(OptionalLong.of(NETWORK));
     PrometheusRegistry registry = new PrometheusRegistry();
     DnsEdgeServer server = new DnsEdgeServer(config, s, s, registry);
     server.start();
@@ -101,7 +124,12 @@ public final class BenchMain {
         Thread.sleep(2000);
         for (var snapshot : registry.scrape()) {
           if (snapshot.getMetadata().getName().equals("sixpn_dns_answer_cache_misses")) {
-            System.out.println("misses " + ((io.prometheus.metrics.model.snapshots.CounterSnapshot) snapshot).getDataPoints().getFirst().getValue());
+            System.out.println(
+                "misses "
+                    + ((io.prometheus.metrics.model.snapshots.CounterSnapshot) snapshot)
+                        .getDataPoints()
+                        .getFirst()
+                        .getValue());
           }
         }
       }
@@ -110,16 +138,17 @@ public final class BenchMain {
   }
 
   /**
-   * Time from a change being published on the feed (as the projector does after a commit) to a
-   * real UDP query answering the new instance's AAAA. Prints percentiles.
+   * Time from a change being published on the feed (as the projector does after a commit) to a real
+   * UDP query answering the new instance's AAAA. Prints percentiles.
    */
   static void visibility(int rounds) throws Exception {
     FakeState s = state();
-    DnsEdgeConfig config = DnsEdgeConfig.defaults()
-        .withListen(List.of(DnsEdgeConfig.parseAddress("127.0.0.1:0")))
-        .withEventLoops(1)
-        .withUpstreams(List.of(), java.time.Duration.ofSeconds(1))
-        .withDevLoopbackNetwork(OptionalLong.of(NETWORK));
+    DnsEdgeConfig config =
+        DnsEdgeConfig.defaults()
+            .withListen(List.of(DnsEdgeConfig.parseAddress("127.0.0.1:0")))
+            .withEventLoops(1)
+            .withUpstreams(List.of(), java.time.Duration.ofSeconds(1))
+            .withDevLoopbackNetwork(OptionalLong.of(NETWORK));
     long[] nanos = new long[rounds];
     try (DnsEdgeServer server = new DnsEdgeServer(config, s, s, new PrometheusRegistry());
         java.net.DatagramSocket socket = new java.net.DatagramSocket()) {
@@ -129,7 +158,13 @@ public final class BenchMain {
       byte[] buf = new byte[4096];
       for (int i = 0; i < rounds; i++) {
         String app = "vis-" + i;
-        byte[] q = org.xbill.DNS.Message.newQuery(Record.newRecord(Name.fromConstantString(app + ".internal."), Type.AAAA, org.xbill.DNS.DClass.IN)).toWire();
+        byte[] q =
+            org.xbill.DNS.Message.newQuery(
+                    Record.newRecord(
+                        Name.fromConstantString(app + ".internal."),
+                        Type.AAAA,
+                        org.xbill.DNS.DClass.IN))
+                .toWire();
         socket.send(new java.net.DatagramPacket(q, q.length, to)); // primes the cache with NXDOMAIN
         socket.receive(new java.net.DatagramPacket(buf, buf.length));
         long t0 = System.nanoTime();
@@ -138,7 +173,10 @@ public final class BenchMain {
           socket.send(new java.net.DatagramPacket(q, q.length, to));
           java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
           socket.receive(p);
-          if (new org.xbill.DNS.Message(java.util.Arrays.copyOf(buf, p.getLength())).getSection(org.xbill.DNS.Section.ANSWER).size() == 1) {
+          if (new org.xbill.DNS.Message(java.util.Arrays.copyOf(buf, p.getLength()))
+                  .getSection(org.xbill.DNS.Section.ANSWER)
+                  .size()
+              == 1) {
             break;
           }
         }
@@ -146,8 +184,12 @@ public final class BenchMain {
       }
     }
     java.util.Arrays.sort(nanos);
-    System.out.printf("p50 %.3f ms, p99 %.3f ms, max %.3f ms over %d instance starts%n",
-        nanos[rounds / 2] / 1e6, nanos[(int) (rounds * 0.99)] / 1e6, nanos[rounds - 1] / 1e6, rounds);
+    System.out.printf(
+        "p50 %.3f ms, p99 %.3f ms, max %.3f ms over %d instance starts%n",
+        nanos[rounds / 2] / 1e6,
+        nanos[(int) (rounds * 0.99)] / 1e6,
+        nanos[rounds - 1] / 1e6,
+        rounds);
   }
 
   static void zone(Path file) throws IOException {
@@ -157,7 +199,8 @@ public final class BenchMain {
     try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file))) {
       w.println("$ORIGIN internal.");
       w.println("$TTL 5");
-      for (Record r : zone.answer(Name.fromConstantString("internal."), Type.ANY, caller).answers()) {
+      for (Record r :
+          zone.answer(Name.fromConstantString("internal."), Type.ANY, caller).answers()) {
         w.println(r.toString());
       }
       for (String[] n : servedNames()) {
@@ -190,5 +233,4 @@ public final class BenchMain {
       }
     }
   }
-
 }

@@ -27,15 +27,18 @@ import org.xbill.DNS.Type;
 /** The forwarder against a scripted upstream on loopback (real sockets, NIO transport). */
 class UpstreamForwarderTest {
 
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
   @AfterEach
   void stop() {
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
-  private UpstreamForwarder forwarder(List<InetSocketAddress> upstreams) throws InterruptedException {
-    return new UpstreamForwarder(group, NioDatagramChannel.class, NioSocketChannel.class, upstreams, Duration.ofMillis(300));
+  private UpstreamForwarder forwarder(List<InetSocketAddress> upstreams)
+      throws InterruptedException {
+    return new UpstreamForwarder(
+        group, NioDatagramChannel.class, NioSocketChannel.class, upstreams, Duration.ofMillis(300));
   }
 
   private static byte[] ask(UpstreamForwarder f, int id, String name) throws Exception {
@@ -45,7 +48,8 @@ class UpstreamForwarderTest {
 
   @Test
   void forward_restoresClientIdInAnswer() throws Exception {
-    try (FakeUpstream up = new FakeUpstream(); UpstreamForwarder f = forwarder(List.of(up.address()))) {
+    try (FakeUpstream up = new FakeUpstream();
+        UpstreamForwarder f = forwarder(List.of(up.address()))) {
       Message m = new Message(ask(f, 0x2468, "a.example."));
       assertEquals(0x2468, m.getHeader().getID());
       assertEquals(1, m.getSection(Section.ANSWER).size());
@@ -58,24 +62,29 @@ class UpstreamForwarderTest {
     try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
       dead = (InetSocketAddress) s.getLocalSocketAddress(); // closed again: nothing answers there
     }
-    try (FakeUpstream up = new FakeUpstream(); UpstreamForwarder f = forwarder(List.of(dead, up.address()))) {
+    try (FakeUpstream up = new FakeUpstream();
+        UpstreamForwarder f = forwarder(List.of(dead, up.address()))) {
       assertEquals(1, new Message(ask(f, 1, "b.example.")).getSection(Section.ANSWER).size());
     }
   }
 
   @Test
   void forward_allSilentFailsWithTimeout() throws Exception {
-    try (FakeUpstream up = new FakeUpstream(); UpstreamForwarder f = forwarder(List.of(up.address()))) {
-      ExecutionException e = assertThrows(ExecutionException.class, () -> ask(f, 2, "silent.example."));
+    try (FakeUpstream up = new FakeUpstream();
+        UpstreamForwarder f = forwarder(List.of(up.address()))) {
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> ask(f, 2, "silent.example."));
       assertInstanceOf(ForwardTimeoutException.class, e.getCause());
     }
   }
 
   @Test
   void forward_truncatedAnswerRetriedOverTcpForTcpClient() throws Exception {
-    try (FakeUpstream up = new FakeUpstream(); UpstreamForwarder f = forwarder(List.of(up.address()))) {
+    try (FakeUpstream up = new FakeUpstream();
+        UpstreamForwarder f = forwarder(List.of(up.address()))) {
       Message q = Packets.query(3, "big.example.", Type.A);
-      Message m = new Message(f.forward(q.toWire(), q.getQuestion(), 0xffff).get(5, TimeUnit.SECONDS));
+      Message m =
+          new Message(f.forward(q.toWire(), q.getQuestion(), 0xffff).get(5, TimeUnit.SECONDS));
       assertEquals(100, m.getSection(Section.ANSWER).size());
       assertEquals(3, m.getHeader().getID());
       assertTrue(up.tcpQueries.get() >= 1);
@@ -85,7 +94,14 @@ class UpstreamForwarderTest {
   @Test
   void constructor_rejectsMisuse() {
     assertThrows(IllegalArgumentException.class, () -> forwarder(List.of()));
-    assertThrows(IllegalArgumentException.class,
-        () -> new UpstreamForwarder(group, NioDatagramChannel.class, NioSocketChannel.class, List.of(new InetSocketAddress("127.0.0.1", 53)), Duration.ZERO));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new UpstreamForwarder(
+                group,
+                NioDatagramChannel.class,
+                NioSocketChannel.class,
+                List.of(new InetSocketAddress("127.0.0.1", 53)),
+                Duration.ZERO));
   }
 }

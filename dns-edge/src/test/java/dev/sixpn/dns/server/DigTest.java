@@ -16,7 +16,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The real dig binary against the server on ::1, loopback mapped to network 1 (development option). */
+/**
+ * The real dig binary against the server on ::1, loopback mapped to network 1 (development option).
+ */
 class DigTest {
 
   static FakeState state;
@@ -30,7 +32,12 @@ class DigTest {
     for (int i = 0; i < DnsEdgeServerTest.BIG; i++) {
       state.start(1, "big", String.format("big%03d", i), "app", "iad");
     }
-    server = new DnsEdgeServer(DnsEdgeServerTest.testConfig(OptionalLong.of(1), List.of()), state, state, new PrometheusRegistry());
+    server =
+        new DnsEdgeServer(
+            DnsEdgeServerTest.testConfig(OptionalLong.of(1), List.of()),
+            state,
+            state,
+            new PrometheusRegistry());
     server.start();
     port = server.udpAddresses().getFirst().getPort();
   }
@@ -56,33 +63,55 @@ class DigTest {
 
   @Test
   void aaaa_appShortListsStartedInstances() throws Exception {
-    assertEquals(Set.of(ip("a1nrt"), ip("b2iad"), ip("c3iad"), ip("d4ams")), Set.copyOf(shortAnswer("aaaa", "fearsome-bagel-43.internal")));
+    assertEquals(
+        Set.of(ip("a1nrt"), ip("b2iad"), ip("c3iad"), ip("d4ams")),
+        Set.copyOf(shortAnswer("aaaa", "fearsome-bagel-43.internal")));
   }
 
   @Test
   void aaaa_everyAddressNameForm() throws Exception {
-    assertEquals(Set.of(ip("a1nrt"), ip("b2iad"), ip("c3iad"), ip("d4ams")), Set.copyOf(shortAnswer("aaaa", "global.fearsome-bagel-43.internal")));
-    assertEquals(Set.of(ip("b2iad"), ip("c3iad")), Set.copyOf(shortAnswer("aaaa", "iad.fearsome-bagel-43.internal")));
-    assertEquals(List.of(ip("d4ams"), ip("b2iad")), shortAnswer("aaaa", "top2.nearest.of.fearsome-bagel-43.internal"));
+    assertEquals(
+        Set.of(ip("a1nrt"), ip("b2iad"), ip("c3iad"), ip("d4ams")),
+        Set.copyOf(shortAnswer("aaaa", "global.fearsome-bagel-43.internal")));
+    assertEquals(
+        Set.of(ip("b2iad"), ip("c3iad")),
+        Set.copyOf(shortAnswer("aaaa", "iad.fearsome-bagel-43.internal")));
+    assertEquals(
+        List.of(ip("d4ams"), ip("b2iad")),
+        shortAnswer("aaaa", "top2.nearest.of.fearsome-bagel-43.internal"));
     assertEquals(List.of(ip("c3iad")), shortAnswer("aaaa", "c3iad.vm.fearsome-bagel-43.internal"));
-    assertEquals(List.of(ip("c3iad")), shortAnswer("aaaa", "worker.process.fearsome-bagel-43.internal"));
+    assertEquals(
+        List.of(ip("c3iad")), shortAnswer("aaaa", "worker.process.fearsome-bagel-43.internal"));
   }
 
   @Test
   void txt_everyTextNameForm() throws Exception {
-    assertEquals(List.of("\"ams,iad,nrt\""), shortAnswer("txt", "regions.fearsome-bagel-43.internal"));
-    assertEquals(List.of("\"ams,iad,nrt,syd\""), shortAnswer("txt", "all.regions.fearsome-bagel-43.internal"));
-    assertEquals(Set.of("\"a1nrt nrt\"", "\"b2iad iad\"", "\"c3iad iad\"", "\"d4ams ams\""), Set.copyOf(shortAnswer("txt", "vms.fearsome-bagel-43.internal")));
+    assertEquals(
+        List.of("\"ams,iad,nrt\""), shortAnswer("txt", "regions.fearsome-bagel-43.internal"));
+    assertEquals(
+        List.of("\"ams,iad,nrt,syd\""),
+        shortAnswer("txt", "all.regions.fearsome-bagel-43.internal"));
+    assertEquals(
+        Set.of("\"a1nrt nrt\"", "\"b2iad iad\"", "\"c3iad iad\"", "\"d4ams ams\""),
+        Set.copyOf(shortAnswer("txt", "vms.fearsome-bagel-43.internal")));
     assertEquals(5, shortAnswer("txt", "all.vms.fearsome-bagel-43.internal").size());
-    assertEquals(List.of("\"big,caller-app,fearsome-bagel-43,redis-bagel-43\""), shortAnswer("txt", "_apps.internal"));
-    assertTrue(shortAnswer("txt", "_instances.internal").contains(
-        "\"instance=c3iad,app=fearsome-bagel-43,ip=" + ip("c3iad") + ",region=iad\""));
-    assertTrue(shortAnswer("txt", "all._instances.internal").stream().anyMatch(l -> l.startsWith("\"instance=e5syd,")));
+    assertEquals(
+        List.of("\"big,caller-app,fearsome-bagel-43,redis-bagel-43\""),
+        shortAnswer("txt", "_apps.internal"));
+    assertTrue(
+        shortAnswer("txt", "_instances.internal")
+            .contains(
+                "\"instance=c3iad,app=fearsome-bagel-43,ip=" + ip("c3iad") + ",region=iad\""));
+    assertTrue(
+        shortAnswer("txt", "all._instances.internal").stream()
+            .anyMatch(l -> l.startsWith("\"instance=e5syd,")));
   }
 
   @Test
   void ptr_reverseLookupWithDashX() throws Exception {
-    assertEquals(List.of("b2iad.vm.fearsome-bagel-43.internal."), Dig.lines(dig("-x", ip("b2iad"), "+short")));
+    assertEquals(
+        List.of("b2iad.vm.fearsome-bagel-43.internal."),
+        Dig.lines(dig("-x", ip("b2iad"), "+short")));
   }
 
   @Test
@@ -90,8 +119,12 @@ class DigTest {
     String out = dig("aaaa", "secret-app.internal");
     assertTrue(out.contains("status: NXDOMAIN"), out);
     assertTrue(flags(out).contains("aa"), out);
-    assertTrue(Pattern.compile("(?m)^;; AUTHORITY SECTION:\\s*\\ninternal\\.\\s+5\\s+IN\\s+SOA\\s+internal\\. hostmaster\\.internal\\. 1 3600 600 86400 5$")
-        .matcher(out).find(), out);
+    assertTrue(
+        Pattern.compile(
+                "(?m)^;; AUTHORITY SECTION:\\s*\\ninternal\\.\\s+5\\s+IN\\s+SOA\\s+internal\\. hostmaster\\.internal\\. 1 3600 600 86400 5$")
+            .matcher(out)
+            .find(),
+        out);
   }
 
   @Test
@@ -105,8 +138,15 @@ class DigTest {
   @Test
   void mixedCase_questionAndAnswerOwnerEchoed() throws Exception {
     String out = dig("aaaa", "FearSome-BAGEL-43.InTeRnAl", "+noall", "+question", "+answer");
-    assertTrue(Pattern.compile("(?m)^;FearSome-BAGEL-43\\.InTeRnAl\\.\\s+IN\\s+AAAA$").matcher(out).find(), out);
-    assertEquals(4, out.lines().filter(l -> l.matches("FearSome-BAGEL-43\\.InTeRnAl\\.\\s+5\\s+IN\\s+AAAA\\s+fdaa:.*")).count(), out);
+    assertTrue(
+        Pattern.compile("(?m)^;FearSome-BAGEL-43\\.InTeRnAl\\.\\s+IN\\s+AAAA$").matcher(out).find(),
+        out);
+    assertEquals(
+        4,
+        out.lines()
+            .filter(l -> l.matches("FearSome-BAGEL-43\\.InTeRnAl\\.\\s+5\\s+IN\\s+AAAA\\s+fdaa:.*"))
+            .count(),
+        out);
   }
 
   @Test
@@ -131,7 +171,9 @@ class DigTest {
 
   @Test
   void apex_soaAndNs() throws Exception {
-    assertEquals(List.of("internal. hostmaster.internal. 1 3600 600 86400 5"), shortAnswer("soa", "internal"));
+    assertEquals(
+        List.of("internal. hostmaster.internal. 1 3600 600 86400 5"),
+        shortAnswer("soa", "internal"));
     assertEquals(List.of("internal."), shortAnswer("ns", "internal"));
   }
 

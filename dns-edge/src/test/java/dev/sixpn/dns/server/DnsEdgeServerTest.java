@@ -57,14 +57,20 @@ class DnsEdgeServerTest {
     }
     upstream = new FakeUpstream();
     registry = new PrometheusRegistry();
-    server = new DnsEdgeServer(testConfig(OptionalLong.of(1), List.of(upstream.address())), state, state, registry);
+    server =
+        new DnsEdgeServer(
+            testConfig(OptionalLong.of(1), List.of(upstream.address())), state, state, registry);
     server.start();
     address = server.udpAddresses().getFirst();
   }
 
   static DnsEdgeConfig testConfig(OptionalLong loopbackNetwork, List<InetSocketAddress> upstreams) {
     return DnsEdgeConfig.defaults()
-        .withListen(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress().getHostAddress().contains(":") ? "::1" : "::1", 0)))
+        .withListen(
+            List.of(
+                new InetSocketAddress(
+                    InetAddress.getLoopbackAddress().getHostAddress().contains(":") ? "::1" : "::1",
+                    0)))
         .withEventLoops(2)
         .withUpstreams(upstreams, Duration.ofMillis(300))
         .withDevLoopbackNetwork(loopbackNetwork);
@@ -108,8 +114,13 @@ class DnsEdgeServerTest {
     assertTrue(m.getHeader().getFlag(Flags.QR));
     assertEquals(4, m.getSection(Section.ANSWER).size());
     assertTrue(m.getSection(Section.ANSWER).stream().allMatch(r -> r.getTTL() == 5));
-    assertEquals(Set.of(state.get("a1nrt").address().toInetAddress().getHostAddress(), state.get("b2iad").address().toInetAddress().getHostAddress(),
-        state.get("c3iad").address().toInetAddress().getHostAddress(), state.get("d4ams").address().toInetAddress().getHostAddress()), ips(m));
+    assertEquals(
+        Set.of(
+            state.get("a1nrt").address().toInetAddress().getHostAddress(),
+            state.get("b2iad").address().toInetAddress().getHostAddress(),
+            state.get("c3iad").address().toInetAddress().getHostAddress(),
+            state.get("d4ams").address().toInetAddress().getHostAddress()),
+        ips(m));
   }
 
   @Test
@@ -132,7 +143,9 @@ class DnsEdgeServerTest {
 
   @Test
   void mixedCase_questionEchoedExactlyAsSent() throws Exception {
-    byte[] r = RawDns.udp(address, Packets.query(99, "FearSome-BAGEL-43.InTeRnAl.", Type.AAAA).toWire(), 2000);
+    byte[] r =
+        RawDns.udp(
+            address, Packets.query(99, "FearSome-BAGEL-43.InTeRnAl.", Type.AAAA).toWire(), 2000);
     Message m = new Message(r);
     assertEquals("FearSome-BAGEL-43.InTeRnAl.", m.getQuestion().getName().toString());
     assertEquals(4, m.getSection(Section.ANSWER).size());
@@ -165,8 +178,11 @@ class DnsEdgeServerTest {
     Message m = new Message(r);
     assertTrue(m.getHeader().getFlag(Flags.TC));
     assertEquals(0, m.getSection(Section.ANSWER).size());
-    byte[] e = RawDns.udp(address, Packets.ednsQuery(8, "big.internal.", Type.AAAA, 4096).toWire(), 2000);
-    assertTrue(e.length <= DnsEdgeConfig.DEFAULT_MAX_UDP_PAYLOAD, "capped at our advertised size, got " + e.length);
+    byte[] e =
+        RawDns.udp(address, Packets.ednsQuery(8, "big.internal.", Type.AAAA, 4096).toWire(), 2000);
+    assertTrue(
+        e.length <= DnsEdgeConfig.DEFAULT_MAX_UDP_PAYLOAD,
+        "capped at our advertised size, got " + e.length);
     assertTrue(new Message(e).getHeader().getFlag(Flags.TC));
   }
 
@@ -189,7 +205,8 @@ class DnsEdgeServerTest {
     SimpleResolver r = resolver(false, 1232);
     Set<Record> firsts = new HashSet<>();
     for (int i = 0; i < 4; i++) {
-      firsts.add(send(r, "fearsome-bagel-43.internal.", Type.AAAA).getSection(Section.ANSWER).getFirst());
+      firsts.add(
+          send(r, "fearsome-bagel-43.internal.", Type.AAAA).getSection(Section.ANSWER).getFirst());
     }
     assertEquals(4, firsts.size());
   }
@@ -197,27 +214,35 @@ class DnsEdgeServerTest {
   @Test
   void ptr_namesTheVm() throws Exception {
     Message m = send(resolver(false, 1232), state.get("c3iad").address().reverseName(), Type.PTR);
-    assertEquals("c3iad.vm.fearsome-bagel-43.internal.", ((org.xbill.DNS.PTRRecord) m.getSection(Section.ANSWER).getFirst()).getTarget().toString());
+    assertEquals(
+        "c3iad.vm.fearsome-bagel-43.internal.",
+        ((org.xbill.DNS.PTRRecord) m.getSection(Section.ANSWER).getFirst()).getTarget().toString());
   }
 
   @Test
   void formerr_echoesIdForQuestionCountZeroAndTwo() throws Exception {
-    Message zero = new Message(RawDns.udp(address, Packets.raw(0x5151, 0x0100, 0, 0, 0, 0, new byte[0]), 2000));
+    Message zero =
+        new Message(
+            RawDns.udp(address, Packets.raw(0x5151, 0x0100, 0, 0, 0, 0, new byte[0]), 2000));
     assertEquals(Rcode.FORMERR, zero.getRcode());
     assertEquals(0x5151, zero.getHeader().getID());
     byte[] q = Packets.question("a.internal");
     byte[] two = new byte[q.length * 2];
     System.arraycopy(q, 0, two, 0, q.length);
     System.arraycopy(q, 0, two, q.length, q.length);
-    Message twice = new Message(RawDns.udp(address, Packets.raw(0x5252, 0x0100, 2, 0, 0, 0, two), 2000));
+    Message twice =
+        new Message(RawDns.udp(address, Packets.raw(0x5252, 0x0100, 2, 0, 0, 0, two), 2000));
     assertEquals(Rcode.FORMERR, twice.getRcode());
     assertEquals(0x5252, twice.getHeader().getID());
   }
 
   @Test
   void formerr_forPointerLoopAndOversizedLabel() throws Exception {
-    assertEquals(Rcode.FORMERR, new Message(RawDns.udp(address, Packets.pointerLoop(1), 2000)).getRcode());
-    assertEquals(Rcode.FORMERR, new Message(RawDns.udp(address, Packets.oversizedLabel(2), 2000)).getRcode());
+    assertEquals(
+        Rcode.FORMERR, new Message(RawDns.udp(address, Packets.pointerLoop(1), 2000)).getRcode());
+    assertEquals(
+        Rcode.FORMERR,
+        new Message(RawDns.udp(address, Packets.oversizedLabel(2), 2000)).getRcode());
   }
 
   @Test
@@ -237,8 +262,14 @@ class DnsEdgeServerTest {
   @Test
   void flood_ofMalformedPacketsThenGoodQueryAnswersCorrectly() throws Exception {
     Random random = new Random(7);
-    byte[][] hostile = {Packets.pointerLoop(1), Packets.pointerPingPong(2), Packets.oversizedLabel(3), new byte[5],
-        Packets.raw(4, 0x0100, 0, 0, 0, 0, new byte[0]), Packets.nameTooLong(5)};
+    byte[][] hostile = {
+      Packets.pointerLoop(1),
+      Packets.pointerPingPong(2),
+      Packets.oversizedLabel(3),
+      new byte[5],
+      Packets.raw(4, 0x0100, 0, 0, 0, 0, new byte[0]),
+      Packets.nameTooLong(5)
+    };
     try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("::1", 0))) {
       for (int i = 0; i < 100_000; i++) {
         byte[] p;
@@ -250,7 +281,9 @@ class DnsEdgeServerTest {
         }
         s.send(new DatagramPacket(p, p.length, address));
         if (i % 100 == 99) {
-          Thread.sleep(0, 500_000); // pace so that most reach the server rather than overflow its socket buffer
+          Thread.sleep(
+              0,
+              500_000); // pace so that most reach the server rather than overflow its socket buffer
         }
       }
     }
@@ -263,11 +296,17 @@ class DnsEdgeServerTest {
       Thread.sleep(300);
       malformed = counterTotal("sixpn_dns_malformed");
     }
-    System.out.printf("flood: %.0f malformed counted, drained in %d ms%n", malformed, (System.nanoTime() - t0) / 1_000_000);
+    System.out.printf(
+        "flood: %.0f malformed counted, drained in %d ms%n",
+        malformed, (System.nanoTime() - t0) / 1_000_000);
     // the kernel drops what overflows the socket buffer; those that got through were each counted
     assertTrue(malformed > 5_000, "malformed messages counted, got " + malformed);
     Message m = send(resolver(false, 1232), "iad.fearsome-bagel-43.internal.", Type.AAAA);
-    assertEquals(Set.of(state.get("b2iad").address().toInetAddress().getHostAddress(), state.get("c3iad").address().toInetAddress().getHostAddress()), ips(m));
+    assertEquals(
+        Set.of(
+            state.get("b2iad").address().toInetAddress().getHostAddress(),
+            state.get("c3iad").address().toInetAddress().getHostAddress()),
+        ips(m));
   }
 
   @Test
@@ -285,14 +324,20 @@ class DnsEdgeServerTest {
     Message m = new Message(r);
     assertEquals(0x7777, m.getHeader().getID());
     assertEquals(Rcode.NOERROR, m.getRcode());
-    assertEquals("192.0.2.1", ((org.xbill.DNS.ARecord) m.getSection(Section.ANSWER).getFirst()).getAddress().getHostAddress());
+    assertEquals(
+        "192.0.2.1",
+        ((org.xbill.DNS.ARecord) m.getSection(Section.ANSWER).getFirst())
+            .getAddress()
+            .getHostAddress());
     assertFalse(m.getHeader().getFlag(Flags.AA));
   }
 
   @Test
   void forward_silentUpstreamBecomesServfail() throws Exception {
     long t0 = System.nanoTime();
-    Message m = new Message(RawDns.udp(address, Packets.query(0x1111, "silent.example.", Type.A).toWire(), 3000));
+    Message m =
+        new Message(
+            RawDns.udp(address, Packets.query(0x1111, "silent.example.", Type.A).toWire(), 3000));
     assertEquals(Rcode.SERVFAIL, m.getRcode());
     assertEquals(0x1111, m.getHeader().getID());
     assertTrue(System.nanoTime() - t0 < 2_000_000_000L);
@@ -305,25 +350,39 @@ class DnsEdgeServerTest {
     assertEquals(100, m.getSection(Section.ANSWER).size());
     assertTrue(upstream.tcpQueries.get() > before);
     // a UDP client with a small limit gets the truncated answer and retries over TCP itself
-    Message small = new Message(RawDns.udp(address, Packets.query(3, "big.example.", Type.A).toWire(), 3000));
+    Message small =
+        new Message(RawDns.udp(address, Packets.query(3, "big.example.", Type.A).toWire(), 3000));
     assertTrue(small.getHeader().getFlag(Flags.TC));
   }
 
   @Test
   void unknownSource_isRefusedWithoutDevOption() throws Exception {
-    try (DnsEdgeServer strict = new DnsEdgeServer(testConfig(OptionalLong.empty(), List.of()), state, state, new PrometheusRegistry())) {
+    try (DnsEdgeServer strict =
+        new DnsEdgeServer(
+            testConfig(OptionalLong.empty(), List.of()), state, state, new PrometheusRegistry())) {
       strict.start();
-      Message m = new Message(RawDns.udp(strict.udpAddresses().getFirst(), Packets.query(12, "fearsome-bagel-43.internal.", Type.AAAA).toWire(), 2000));
+      Message m =
+          new Message(
+              RawDns.udp(
+                  strict.udpAddresses().getFirst(),
+                  Packets.query(12, "fearsome-bagel-43.internal.", Type.AAAA).toWire(),
+                  2000));
       assertEquals(Rcode.REFUSED, m.getRcode());
       assertEquals(0, m.getSection(Section.ANSWER).size());
-      Message tcp = new Message(RawDns.tcp(strict.tcpAddresses().getFirst(), Packets.query(13, "www.example.", Type.A).toWire(), 2000));
+      Message tcp =
+          new Message(
+              RawDns.tcp(
+                  strict.tcpAddresses().getFirst(),
+                  Packets.query(13, "www.example.", Type.A).toWire(),
+                  2000));
       assertEquals(Rcode.REFUSED, tcp.getRcode());
     }
   }
 
   @Test
   void tcp_pipelinedQueriesOnOneConnectionAllAnswered() throws Exception {
-    try (java.net.Socket s = new java.net.Socket(address.getAddress(), server.tcpAddresses().getFirst().getPort())) {
+    try (java.net.Socket s =
+        new java.net.Socket(address.getAddress(), server.tcpAddresses().getFirst().getPort())) {
       s.setSoTimeout(3000);
       var out = new java.io.DataOutputStream(s.getOutputStream());
       for (int id = 1; id <= 3; id++) {
@@ -346,8 +405,16 @@ class DnsEdgeServerTest {
   @Test
   void tcp_idleConnectionIsClosed() throws Exception {
     DnsEdgeConfig base = testConfig(OptionalLong.of(1), List.of());
-    DnsEdgeConfig quick = new DnsEdgeConfig(base.listen(), 1, base.upstreams(), base.forwardAttemptTimeout(), base.devLoopbackNetwork(),
-        base.maxUdpPayload(), base.cacheEntries(), Duration.ofMillis(200));
+    DnsEdgeConfig quick =
+        new DnsEdgeConfig(
+            base.listen(),
+            1,
+            base.upstreams(),
+            base.forwardAttemptTimeout(),
+            base.devLoopbackNetwork(),
+            base.maxUdpPayload(),
+            base.cacheEntries(),
+            Duration.ofMillis(200));
     try (DnsEdgeServer s = new DnsEdgeServer(quick, state, state, new PrometheusRegistry());
         java.net.Socket c = new java.net.Socket()) {
       s.start();
@@ -368,28 +435,38 @@ class DnsEdgeServerTest {
 
   @Test
   void close_isSafeTwiceAndStartAfterCloseFails() throws Exception {
-    DnsEdgeServer s = new DnsEdgeServer(testConfig(OptionalLong.of(1), List.of()), state, state, new PrometheusRegistry());
+    DnsEdgeServer s =
+        new DnsEdgeServer(
+            testConfig(OptionalLong.of(1), List.of()), state, state, new PrometheusRegistry());
     s.start();
     InetSocketAddress a = s.udpAddresses().getFirst();
     assertThrows(IllegalStateException.class, s::start);
     s.close();
     s.close();
     assertThrows(IllegalStateException.class, s::start);
-    assertNull(RawDns.udp(a, Packets.query(1, "fearsome-bagel-43.internal.", Type.AAAA).toWire(), 300));
+    assertNull(
+        RawDns.udp(a, Packets.query(1, "fearsome-bagel-43.internal.", Type.AAAA).toWire(), 300));
   }
 
   @Test
   void start_secondServerOnSameAddressFails() throws Exception {
     DnsEdgeConfig same = testConfig(OptionalLong.of(1), List.of()).withListen(List.of(address));
     DnsEdgeServer second = new DnsEdgeServer(same, state, state, new PrometheusRegistry());
-    assertThrows(Exception.class, second::start, "UDP sockets share the port, but the TCP listener must not");
+    assertThrows(
+        Exception.class,
+        second::start,
+        "UDP sockets share the port, but the TCP listener must not");
     second.close();
-    assertEquals(Rcode.NOERROR, send(resolver(false, 1232), "fearsome-bagel-43.internal.", Type.AAAA).getRcode());
+    assertEquals(
+        Rcode.NOERROR,
+        send(resolver(false, 1232), "fearsome-bagel-43.internal.", Type.AAAA).getRcode());
   }
 
   @Test
   void start_bindFailureReleasesEverything() throws Exception {
-    DnsEdgeConfig taken = testConfig(OptionalLong.empty(), List.of()).withListen(List.of(new InetSocketAddress("192.0.2.1", 0)));
+    DnsEdgeConfig taken =
+        testConfig(OptionalLong.empty(), List.of())
+            .withListen(List.of(new InetSocketAddress("192.0.2.1", 0)));
     DnsEdgeServer s = new DnsEdgeServer(taken, state, state, new PrometheusRegistry());
     assertThrows(Exception.class, s::start);
     s.close();
@@ -411,7 +488,9 @@ class DnsEdgeServerTest {
     for (MetricSnapshot ms : registry.scrape()) {
       if (ms.getMetadata().getName().equals(name) && ms instanceof CounterSnapshot c) {
         for (var d : c.getDataPoints()) {
-          if (qtype.equals(d.getLabels().get("qtype")) && rcode.equals(d.getLabels().get("rcode")) && "UDP".equals(d.getLabels().get("transport"))) {
+          if (qtype.equals(d.getLabels().get("qtype"))
+              && rcode.equals(d.getLabels().get("rcode"))
+              && "UDP".equals(d.getLabels().get("transport"))) {
             return d.getValue();
           }
         }
@@ -427,17 +506,26 @@ class DnsEdgeServerTest {
     assertThrows(IllegalArgumentException.class, () -> ok.withEventLoops(0));
     assertThrows(IllegalArgumentException.class, () -> ok.withMaxUdpPayload(511));
     assertThrows(IllegalArgumentException.class, () -> ok.withUpstreams(List.of(), Duration.ZERO));
-    assertThrows(IllegalArgumentException.class, () -> ok.withDevLoopbackNetwork(OptionalLong.of(-1)));
+    assertThrows(
+        IllegalArgumentException.class, () -> ok.withDevLoopbackNetwork(OptionalLong.of(-1)));
     assertNotEquals(ok, ok.withEventLoops(3));
   }
 
   @Test
   void parseAddress_readsBracketedV6BareAndV4() {
-    assertEquals(new InetSocketAddress(InetAddress.ofLiteral("fdaa::3"), 53), DnsEdgeConfig.parseAddress("[fdaa::3]:53"));
-    assertEquals(new InetSocketAddress(InetAddress.ofLiteral("fdaa::3"), 53), DnsEdgeConfig.parseAddress("fdaa::3"));
-    assertEquals(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 5353), DnsEdgeConfig.parseAddress("127.0.0.1:5353"));
-    assertThrows(IllegalArgumentException.class, () -> DnsEdgeConfig.parseAddress("[fdaa::3]:99999"));
+    assertEquals(
+        new InetSocketAddress(InetAddress.ofLiteral("fdaa::3"), 53),
+        DnsEdgeConfig.parseAddress("[fdaa::3]:53"));
+    assertEquals(
+        new InetSocketAddress(InetAddress.ofLiteral("fdaa::3"), 53),
+        DnsEdgeConfig.parseAddress("fdaa::3"));
+    assertEquals(
+        new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 5353),
+        DnsEdgeConfig.parseAddress("127.0.0.1:5353"));
+    assertThrows(
+        IllegalArgumentException.class, () -> DnsEdgeConfig.parseAddress("[fdaa::3]:99999"));
     assertThrows(IllegalArgumentException.class, () -> DnsEdgeConfig.parseAddress("[fdaa::3"));
-    assertThrows(IllegalArgumentException.class, () -> DnsEdgeConfig.parseAddress("dns.example:53"));
+    assertThrows(
+        IllegalArgumentException.class, () -> DnsEdgeConfig.parseAddress("dns.example:53"));
   }
 }

@@ -42,8 +42,10 @@ class FastPathTest {
     return new ZoneAnswer(a.rcode(), out, a.authority(), a.rotate());
   }
 
-  private void assertIdentical(String name, int type, boolean edns, boolean rd, boolean cd) throws Exception {
-    Message query = edns ? Packets.ednsQuery(0x4242, name, type, 4096) : Packets.query(0x4242, name, type);
+  private void assertIdentical(String name, int type, boolean edns, boolean rd, boolean cd)
+      throws Exception {
+    Message query =
+        edns ? Packets.ednsQuery(0x4242, name, type, 4096) : Packets.query(0x4242, name, type);
     if (!rd) {
       query.getHeader().unsetFlag(Flags.RD);
     }
@@ -59,10 +61,12 @@ class FastPathTest {
     int n = Math.max(1, base.rotate() ? base.answers().size() : 1);
     for (int r = 0; r < n; r++) {
       byte[] slow = QueryHandler.zoneResponse(new Message(wire), rotated(base, r), 1232).toWire();
-      assertArrayEquals(slow, template.render(wire, s, r), name + " " + Type.string(type) + " rotation " + r);
+      assertArrayEquals(
+          slow, template.render(wire, s, r), name + " " + Type.string(type) + " rotation " + r);
       io.netty.buffer.ByteBuf direct = io.netty.buffer.Unpooled.directBuffer(template.length());
       template.renderInto(direct, wire, s, r);
-      assertArrayEquals(slow, io.netty.buffer.ByteBufUtil.getBytes(direct), "direct buffer rendering of " + name);
+      assertArrayEquals(
+          slow, io.netty.buffer.ByteBufUtil.getBytes(direct), "direct buffer rendering of " + name);
       direct.release();
     }
   }
@@ -70,12 +74,24 @@ class FastPathTest {
   @Test
   void render_matchesDnsjavaForEveryAnswerShape() throws Exception {
     String[][] cases = {
-      {"fearsome-bagel-43.internal.", "AAAA"}, {"FearSome-BAGEL-43.InTeRnAl.", "AAAA"}, {"iad.fearsome-bagel-43.internal.", "AAAA"},
-      {"top3.nearest.of.fearsome-bagel-43.internal.", "AAAA"}, {"c3iad.vm.Fearsome-bagel-43.internal.", "AAAA"},
-      {"vms.fearsome-bagel-43.internal.", "TXT"}, {"REGIONS.fearsome-bagel-43.internal.", "TXT"}, {"_apps.internal.", "TXT"},
-      {"_instances.internal.", "TXT"}, {"all._instances.internal.", "TXT"},
-      {"nope.internal.", "AAAA"}, {"Nope.Internal.", "TXT"}, {"fearsome-bagel-43.internal.", "A"}, {"internal.", "SOA"},
-      {"INTERNAL.", "NS"}, {"vm.fearsome-bagel-43.internal.", "AAAA"}, {"big.internal.", "AAAA"}, {"fearsome-bagel-43.internal.", "ANY"},
+      {"fearsome-bagel-43.internal.", "AAAA"},
+      {"FearSome-BAGEL-43.InTeRnAl.", "AAAA"},
+      {"iad.fearsome-bagel-43.internal.", "AAAA"},
+      {"top3.nearest.of.fearsome-bagel-43.internal.", "AAAA"},
+      {"c3iad.vm.Fearsome-bagel-43.internal.", "AAAA"},
+      {"vms.fearsome-bagel-43.internal.", "TXT"},
+      {"REGIONS.fearsome-bagel-43.internal.", "TXT"},
+      {"_apps.internal.", "TXT"},
+      {"_instances.internal.", "TXT"},
+      {"all._instances.internal.", "TXT"},
+      {"nope.internal.", "AAAA"},
+      {"Nope.Internal.", "TXT"},
+      {"fearsome-bagel-43.internal.", "A"},
+      {"internal.", "SOA"},
+      {"INTERNAL.", "NS"},
+      {"vm.fearsome-bagel-43.internal.", "AAAA"},
+      {"big.internal.", "AAAA"},
+      {"fearsome-bagel-43.internal.", "ANY"},
     };
     for (String[] c : cases) {
       for (boolean edns : new boolean[] {false, true}) {
@@ -105,10 +121,18 @@ class FastPathTest {
 
   @Test
   void simpleQuery_findsTheZoneOnLabelBoundariesOnly() {
-    assertEquals(SimpleQuery.Zone.INTERNAL, SimpleQuery.read(Packets.query(1, "x.INTERNAL.", Type.A).toWire()).zone());
-    assertEquals(SimpleQuery.Zone.INTERNAL, SimpleQuery.read(Packets.query(1, "internal.", Type.SOA).toWire()).zone());
-    assertEquals(SimpleQuery.Zone.OTHER, SimpleQuery.read(Packets.query(1, "internal.example.", Type.A).toWire()).zone());
-    assertEquals(SimpleQuery.Zone.OTHER, SimpleQuery.read(Packets.query(1, "xinternal.", Type.A).toWire()).zone());
+    assertEquals(
+        SimpleQuery.Zone.INTERNAL,
+        SimpleQuery.read(Packets.query(1, "x.INTERNAL.", Type.A).toWire()).zone());
+    assertEquals(
+        SimpleQuery.Zone.INTERNAL,
+        SimpleQuery.read(Packets.query(1, "internal.", Type.SOA).toWire()).zone());
+    assertEquals(
+        SimpleQuery.Zone.OTHER,
+        SimpleQuery.read(Packets.query(1, "internal.example.", Type.A).toWire()).zone());
+    assertEquals(
+        SimpleQuery.Zone.OTHER,
+        SimpleQuery.read(Packets.query(1, "xinternal.", Type.A).toWire()).zone());
     // one label "a\008internal": the suffix bytes are there but not on a label boundary
     byte[] label = "a\binternal".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     byte[] body = new byte[label.length + 6];
@@ -118,8 +142,15 @@ class FastPathTest {
     body[label.length + 5] = 1;
     SimpleQuery odd = SimpleQuery.read(Packets.raw(1, 0x0100, 1, 0, 0, 0, body));
     assertEquals(SimpleQuery.Zone.OTHER, odd.zone());
-    assertEquals(SimpleQuery.Zone.REVERSE, SimpleQuery.read(Packets.query(1, state.get("a1nrt").address().reverseName().toUpperCase(), Type.PTR).toWire()).zone());
-    assertEquals(SimpleQuery.Zone.OTHER, SimpleQuery.read(Packets.query(1, "1.0.0.127.in-addr.arpa.", Type.PTR).toWire()).zone());
+    assertEquals(
+        SimpleQuery.Zone.REVERSE,
+        SimpleQuery.read(
+                Packets.query(1, state.get("a1nrt").address().reverseName().toUpperCase(), Type.PTR)
+                    .toWire())
+            .zone());
+    assertEquals(
+        SimpleQuery.Zone.OTHER,
+        SimpleQuery.read(Packets.query(1, "1.0.0.127.in-addr.arpa.", Type.PTR).toWire()).zone());
   }
 
   @Test

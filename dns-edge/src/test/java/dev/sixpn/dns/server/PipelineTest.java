@@ -34,10 +34,19 @@ class PipelineTest {
   private static final InetSocketAddress SERVER = new InetSocketAddress("::1", 53);
 
   private final FakeState state = FakeState.fixture();
-  private final QueryHandler handler = new QueryHandler(new CallerResolver(state, state, OptionalLong.of(1)),
-      new ZoneCache(new InternalZone(state), state, 1000), null, new DnsMetrics(new PrometheusRegistry()), 1232);
-  private final EmbeddedChannel ch = new EmbeddedChannel(new UdpFastPath(handler), new DatagramDnsQueryDecoder(WireErrors.IGNORE),
-      new DatagramDnsResponseEncoder(), handler);
+  private final QueryHandler handler =
+      new QueryHandler(
+          new CallerResolver(state, state, OptionalLong.of(1)),
+          new ZoneCache(new InternalZone(state), state, 1000),
+          null,
+          new DnsMetrics(new PrometheusRegistry()),
+          1232);
+  private final EmbeddedChannel ch =
+      new EmbeddedChannel(
+          new UdpFastPath(handler),
+          new DatagramDnsQueryDecoder(WireErrors.IGNORE),
+          new DatagramDnsResponseEncoder(),
+          handler);
 
   private Message exchange(byte[] query) throws Exception {
     ch.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(query), SERVER, CLIENT));
@@ -70,8 +79,13 @@ class PipelineTest {
       Message m = exchange(junk);
       if (m != null) {
         answered++;
-        assertTrue(m.getRcode() == Rcode.FORMERR || m.getRcode() == Rcode.NOTIMP || m.getRcode() == Rcode.NOERROR
-            || m.getRcode() == Rcode.NXDOMAIN || m.getRcode() == Rcode.REFUSED, "rcode " + m.getRcode());
+        assertTrue(
+            m.getRcode() == Rcode.FORMERR
+                || m.getRcode() == Rcode.NOTIMP
+                || m.getRcode() == Rcode.NOERROR
+                || m.getRcode() == Rcode.NXDOMAIN
+                || m.getRcode() == Rcode.REFUSED,
+            "rcode " + m.getRcode());
       }
       while (ch.readOutbound() != null) {
         // at most one answer per datagram; drain defensively
@@ -79,10 +93,17 @@ class PipelineTest {
     }
     assertTrue(ch.isActive());
     assertTrue(answered > 0);
-    for (byte[] hostile : new byte[][] {Packets.pointerLoop(1), Packets.pointerPingPong(2), Packets.oversizedLabel(3), Packets.nameTooLong(4)}) {
+    for (byte[] hostile :
+        new byte[][] {
+          Packets.pointerLoop(1),
+          Packets.pointerPingPong(2),
+          Packets.oversizedLabel(3),
+          Packets.nameTooLong(4)
+        }) {
       assertEquals(Rcode.FORMERR, exchange(hostile).getRcode());
     }
-    Message good = exchange(Packets.query(77, "IAD.fearsome-bagel-43.internal.", Type.AAAA).toWire());
+    Message good =
+        exchange(Packets.query(77, "IAD.fearsome-bagel-43.internal.", Type.AAAA).toWire());
     assertNotNull(good);
     assertEquals(77, good.getHeader().getID());
     assertEquals(2, good.getSection(Section.ANSWER).size());
@@ -91,6 +112,7 @@ class PipelineTest {
 
   @Test
   void forwardingOff_outsideNameIsRefused() throws Exception {
-    assertEquals(Rcode.REFUSED, exchange(Packets.query(5, "www.example.", Type.A).toWire()).getRcode());
+    assertEquals(
+        Rcode.REFUSED, exchange(Packets.query(5, "www.example.", Type.A).toWire()).getRcode());
   }
 }

@@ -24,10 +24,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Scoping by the real source address: 6PN addresses of two networks (and an unknown instance and
- * a host address) are added to {@code lo}, dig sends from each with {@code -b}, and the server —
- * WITHOUT the development loopback option — answers each network its own view. Needs root (to
- * add addresses); removes them afterwards.
+ * Scoping by the real source address: 6PN addresses of two networks (and an unknown instance and a
+ * host address) are added to {@code lo}, dig sends from each with {@code -b}, and the server —
+ * WITHOUT the development loopback option — answers each network its own view. Needs root (to add
+ * addresses); removes them afterwards.
  */
 class RealSourceTest {
 
@@ -56,7 +56,11 @@ class RealSourceTest {
       }
       Assumptions.abort(reason);
     }
-    state = new FakeState().withRegion("nrt", 35.76, 140.38).withRegion("ams", 52.31, 4.76).withRegion("iad", 38.94, -77.46);
+    state =
+        new FakeState()
+            .withRegion("nrt", 35.76, 140.38)
+            .withRegion("ams", 52.31, 4.76)
+            .withRegion("iad", 38.94, -77.46);
     state.put(instance("src-a", NET_A, "alpha", "nrt", SRC_A));
     state.put(instance("a2ams", NET_A, "alpha", "ams", SixpnAddress.ofInstance(NET_A, 0x52, 2)));
     state.put(instance("a3iad", NET_A, "alpha", "iad", SixpnAddress.ofInstance(NET_A, 0x53, 3)));
@@ -66,7 +70,12 @@ class RealSourceTest {
       ip("addr", "add", a + "/128", "dev", "lo", "nodad");
       added.add(a);
     }
-    server = new DnsEdgeServer(DnsEdgeServerTest.testConfig(OptionalLong.empty(), List.of()), state, state, new PrometheusRegistry());
+    server =
+        new DnsEdgeServer(
+            DnsEdgeServerTest.testConfig(OptionalLong.empty(), List.of()),
+            state,
+            state,
+            new PrometheusRegistry());
     server.start();
     port = server.udpAddresses().getFirst().getPort();
   }
@@ -82,13 +91,16 @@ class RealSourceTest {
   }
 
   static Instance instance(String id, long net, String app, String region, SixpnAddress address) {
-    return new Instance(id, net, app, "app", address.host(), region, address, InstanceStatus.STARTED, Map.of());
+    return new Instance(
+        id, net, app, "app", address.host(), region, address, InstanceStatus.STARTED, Map.of());
   }
 
   static boolean isRoot() throws IOException, InterruptedException {
     Process p = new ProcessBuilder("id", "-u").start();
     p.waitFor(5, TimeUnit.SECONDS);
-    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().equals("0");
+    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+        .strip()
+        .equals("0");
   }
 
   static void ip(String... args) throws IOException, InterruptedException {
@@ -96,7 +108,11 @@ class RealSourceTest {
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IOException("failed: " + cmd + ": " + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      throw new IOException(
+          "failed: "
+              + cmd
+              + ": "
+              + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
   }
 
@@ -112,7 +128,9 @@ class RealSourceTest {
 
   @Test
   void twoNetworks_seeTheirOwnAppOfTheSameName() throws Exception {
-    assertEquals(Set.of(SRC_A.toString(), "fdaa:0:7e57:0:52:0:2:2", "fdaa:0:7e57:0:53:0:3:2"), Set.copyOf(shortFrom(SRC_A, "aaaa", "alpha.internal")));
+    assertEquals(
+        Set.of(SRC_A.toString(), "fdaa:0:7e57:0:52:0:2:2", "fdaa:0:7e57:0:53:0:3:2"),
+        Set.copyOf(shortFrom(SRC_A, "aaaa", "alpha.internal")));
     assertEquals(List.of("fdaa:0:7e58:0:53:0:2:2"), shortFrom(SRC_B, "aaaa", "alpha.internal"));
   }
 
@@ -126,12 +144,16 @@ class RealSourceTest {
   @Test
   void nearest_isFromTheCallingInstancesRegion() throws Exception {
     // src-a is in nrt: itself first, then ams (9,300 km) before iad (10,900 km)
-    assertEquals(List.of(SRC_A.toString(), "fdaa:0:7e57:0:52:0:2:2"), shortFrom(SRC_A, "aaaa", "top2.nearest.of.alpha.internal"));
+    assertEquals(
+        List.of(SRC_A.toString(), "fdaa:0:7e57:0:52:0:2:2"),
+        shortFrom(SRC_A, "aaaa", "top2.nearest.of.alpha.internal"));
   }
 
   @Test
   void ptr_onlyForOwnNetwork() throws Exception {
-    assertEquals(List.of("src-b.vm.beta.internal."), Dig.lines(digFrom(SRC_B, "-x", SRC_B.toString(), "+short")));
+    assertEquals(
+        List.of("src-b.vm.beta.internal."),
+        Dig.lines(digFrom(SRC_B, "-x", SRC_B.toString(), "+short")));
     assertTrue(digFrom(SRC_A, "-x", SRC_B.toString()).contains("status: NXDOMAIN"));
   }
 

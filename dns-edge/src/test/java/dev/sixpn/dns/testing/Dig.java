@@ -29,7 +29,8 @@ public final class Dig {
         return;
       }
     }
-    String reason = "the dig binary is not installed (apt-get install --no-install-recommends dnsutils)";
+    String reason =
+        "the dig binary is not installed (apt-get install --no-install-recommends dnsutils)";
     System.out.println("SKIP: " + reason);
     if (isCi()) {
       Assertions.fail(reason + "; CI=true requires it");
@@ -38,8 +39,11 @@ public final class Dig {
   }
 
   /** Runs {@code dig @server -p port args...} and returns its standard output. */
-  public static String run(String server, int port, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("dig", "@" + server, "-p", Integer.toString(port), "+time=2", "+tries=1"));
+  public static String run(String server, int port, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of("dig", "@" + server, "-p", Integer.toString(port), "+time=2", "+tries=1"));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     if (!p.waitFor(20, TimeUnit.SECONDS)) {

@@ -20,8 +20,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An in-memory {@link StateReader} and {@link ChangeFeed} with the read API's contract (sorted
- * lists, started vs stopped), for tests of the DNS edge. Mutations fire the feed like a
- * committed batch does.
+ * lists, started vs stopped), for tests of the DNS edge. Mutations fire the feed like a committed
+ * batch does.
  */
 public final class FakeState implements StateReader, ChangeFeed {
 
@@ -47,7 +47,9 @@ public final class FakeState implements StateReader, ChangeFeed {
     synchronized (this) {
       createdApps.computeIfAbsent(network, n -> new TreeSet<>()).add(app);
     }
-    fire(new StateChange(Set.of(network), Set.of(new StateChange.AppRef(network, app)), Set.of(), Set.of()));
+    fire(
+        new StateChange(
+            Set.of(network), Set.of(new StateChange.AppRef(network, app)), Set.of(), Set.of()));
     return this;
   }
 
@@ -56,7 +58,17 @@ public final class FakeState implements StateReader, ChangeFeed {
     Instance i;
     synchronized (this) {
       long host = hostOf(region);
-      i = new Instance(id, network, app, group, host, region, SixpnAddress.ofInstance(network, host, nextInstance++), InstanceStatus.STARTED, Map.of());
+      i =
+          new Instance(
+              id,
+              network,
+              app,
+              group,
+              host,
+              region,
+              SixpnAddress.ofInstance(network, host, nextInstance++),
+              InstanceStatus.STARTED,
+              Map.of());
       instances.put(id, i);
     }
     fireInstance(i);
@@ -76,7 +88,17 @@ public final class FakeState implements StateReader, ChangeFeed {
     Instance i;
     synchronized (this) {
       Instance old = instances.get(id);
-      i = new Instance(old.instanceId(), old.network(), old.app(), old.processGroup(), old.host(), old.region(), old.address(), InstanceStatus.STOPPED, old.metadata());
+      i =
+          new Instance(
+              old.instanceId(),
+              old.network(),
+              old.app(),
+              old.processGroup(),
+              old.host(),
+              old.region(),
+              old.address(),
+              InstanceStatus.STOPPED,
+              old.metadata());
       instances.put(id, i);
     }
     fireInstance(i);
@@ -91,11 +113,20 @@ public final class FakeState implements StateReader, ChangeFeed {
   }
 
   private void fireInstance(Instance i) {
-    fire(new StateChange(Set.of(i.network()), Set.of(new StateChange.AppRef(i.network(), i.app())), Set.of(i.host()), Set.of(i.instanceId())));
+    fire(
+        new StateChange(
+            Set.of(i.network()),
+            Set.of(new StateChange.AppRef(i.network(), i.app())),
+            Set.of(i.host()),
+            Set.of(i.instanceId())));
   }
 
   private long hostOf(String region) {
-    return hosts.values().stream().filter(h -> h.region().equals(region)).mapToLong(Host::host).findFirst().orElse(99);
+    return hosts.values().stream()
+        .filter(h -> h.region().equals(region))
+        .mapToLong(Host::host)
+        .findFirst()
+        .orElse(99);
   }
 
   private void fire(StateChange change) {
@@ -132,22 +163,36 @@ public final class FakeState implements StateReader, ChangeFeed {
 
   @Override
   public Optional<Instance> instance(long network, String app, String instanceId) {
-    return select(i -> i.network() == network && i.app().equals(app) && i.instanceId().equals(instanceId)).stream().findFirst();
+    return select(
+            i -> i.network() == network && i.app().equals(app) && i.instanceId().equals(instanceId))
+        .stream()
+        .findFirst();
   }
 
   @Override
   public List<Instance> instancesOfApp(long network, String app, boolean includeStopped) {
-    return select(i -> i.network() == network && i.app().equals(app) && (includeStopped || i.started()));
+    return select(
+        i -> i.network() == network && i.app().equals(app) && (includeStopped || i.started()));
   }
 
   @Override
   public List<Instance> instancesOfAppInRegion(long network, String app, String region) {
-    return select(i -> i.network() == network && i.app().equals(app) && i.region().equals(region) && i.started());
+    return select(
+        i ->
+            i.network() == network
+                && i.app().equals(app)
+                && i.region().equals(region)
+                && i.started());
   }
 
   @Override
   public List<Instance> instancesOfProcessGroup(long network, String app, String processGroup) {
-    return select(i -> i.network() == network && i.app().equals(app) && i.processGroup().equals(processGroup) && i.started());
+    return select(
+        i ->
+            i.network() == network
+                && i.app().equals(app)
+                && i.processGroup().equals(processGroup)
+                && i.started());
   }
 
   @Override
@@ -162,7 +207,8 @@ public final class FakeState implements StateReader, ChangeFeed {
 
   @Override
   public synchronized boolean appExists(long network, String app) {
-    return createdApps.getOrDefault(network, Set.of()).contains(app) || !instancesOfApp(network, app, true).isEmpty();
+    return createdApps.getOrDefault(network, Set.of()).contains(app)
+        || !instancesOfApp(network, app, true).isEmpty();
   }
 
   @Override
@@ -205,17 +251,18 @@ public final class FakeState implements StateReader, ChangeFeed {
 
   /**
    * The standard fixture: network 1 ("org one") has fearsome-bagel-43 (5 instances in nrt, iad,
-   * ams; groups web and worker; one stopped in syd) and redis-bagel-43 (one in iad); network 2
-   * has secret-app (one in fra) and its own fearsome-bagel-43 (one in fra).
+   * ams; groups web and worker; one stopped in syd) and redis-bagel-43 (one in iad); network 2 has
+   * secret-app (one in fra) and its own fearsome-bagel-43 (one in fra).
    */
   public static FakeState fixture() {
-    FakeState s = new FakeState()
-        .withRegion("nrt", 35.76, 140.38)
-        .withRegion("iad", 38.94, -77.46)
-        .withRegion("ams", 52.31, 4.76)
-        .withRegion("syd", -33.94, 151.17)
-        .withRegion("fra", 50.03, 8.57)
-        .withRegion("ord", 41.97, -87.90);
+    FakeState s =
+        new FakeState()
+            .withRegion("nrt", 35.76, 140.38)
+            .withRegion("iad", 38.94, -77.46)
+            .withRegion("ams", 52.31, 4.76)
+            .withRegion("syd", -33.94, 151.17)
+            .withRegion("fra", 50.03, 8.57)
+            .withRegion("ord", 41.97, -87.90);
     s.start(1, "fearsome-bagel-43", "a1nrt", "web", "nrt");
     s.start(1, "fearsome-bagel-43", "b2iad", "web", "iad");
     s.start(1, "fearsome-bagel-43", "c3iad", "worker", "iad");

@@ -22,8 +22,8 @@ import org.xbill.DNS.Section;
 
 /**
  * A scripted upstream resolver on 127.0.0.1 (UDP and TCP on the same port): {@code *.example.}
- * answers A 192.0.2.1; names starting {@code silent} get no answer; names starting {@code big}
- * get 100 A records, truncated (TC, empty) over UDP and complete over TCP.
+ * answers A 192.0.2.1; names starting {@code silent} get no answer; names starting {@code big} get
+ * 100 A records, truncated (TC, empty) over UDP and complete over TCP.
  */
 public final class FakeUpstream implements AutoCloseable {
 
@@ -101,12 +101,19 @@ public final class FakeUpstream implements AutoCloseable {
         return r.toWire();
       }
       for (int i = 0; i < 100; i++) {
-        r.addRecord(new ARecord(name, DClass.IN, 60, InetAddress.getByAddress(new byte[] {(byte) 198, 51, 100, (byte) i})), Section.ANSWER);
+        r.addRecord(
+            new ARecord(
+                name,
+                DClass.IN,
+                60,
+                InetAddress.getByAddress(new byte[] {(byte) 198, 51, 100, (byte) i})),
+            Section.ANSWER);
       }
       return r.toWire();
     }
     if (name.subdomain(Name.fromConstantString("example."))) {
-      r.addRecord(new ARecord(name, DClass.IN, 60, InetAddress.getByName("192.0.2.1")), Section.ANSWER);
+      r.addRecord(
+          new ARecord(name, DClass.IN, 60, InetAddress.getByName("192.0.2.1")), Section.ANSWER);
     } else {
       r.getHeader().setRcode(Rcode.NXDOMAIN);
     }

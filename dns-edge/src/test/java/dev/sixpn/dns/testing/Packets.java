@@ -61,7 +61,10 @@ public final class Packets {
     return raw(id, 0x0100, 1, 0, 0, 0, new byte[] {(byte) 0xc0, 14, (byte) 0xc0, 12, 0, 28, 0, 1});
   }
 
-  /** A 64-byte label (over the 63 limit of RFC 1035 §2.3.4); the length byte 0x40 is a reserved label type. */
+  /**
+   * A 64-byte label (over the 63 limit of RFC 1035 §2.3.4); the length byte 0x40 is a reserved
+   * label type.
+   */
   public static byte[] oversizedLabel(int id) {
     byte[] label = new byte[65];
     label[0] = 64;
@@ -79,6 +82,7 @@ public final class Packets {
   /** A name over 255 bytes made of legal 63-byte labels. */
   public static byte[] nameTooLong(int id) {
     String label = "a".repeat(63);
-    return raw(id, 0x0100, 1, 0, 0, 0, question(String.join(".", label, label, label, label, label)));
+    return raw(
+        id, 0x0100, 1, 0, 0, 0, question(String.join(".", label, label, label, label, label)));
   }
 }

@@ -16,8 +16,12 @@ public final class RawDns {
   private RawDns() {}
 
   /** The response datagram, or null if none arrived within {@code timeoutMillis}. */
-  public static byte[] udp(InetSocketAddress server, byte[] query, int timeoutMillis) throws IOException {
-    try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(server.getAddress() instanceof java.net.Inet6Address ? "::1" : "127.0.0.1", 0))) {
+  public static byte[] udp(InetSocketAddress server, byte[] query, int timeoutMillis)
+      throws IOException {
+    try (DatagramSocket s =
+        new DatagramSocket(
+            new InetSocketAddress(
+                server.getAddress() instanceof java.net.Inet6Address ? "::1" : "127.0.0.1", 0))) {
       s.setSoTimeout(timeoutMillis);
       s.send(new DatagramPacket(query, query.length, server));
       byte[] buf = new byte[65535];
@@ -31,7 +35,8 @@ public final class RawDns {
     }
   }
 
-  public static byte[] tcp(InetSocketAddress server, byte[] query, int timeoutMillis) throws IOException {
+  public static byte[] tcp(InetSocketAddress server, byte[] query, int timeoutMillis)
+      throws IOException {
     try (Socket s = new Socket()) {
       s.connect(server, timeoutMillis);
       s.setSoTimeout(timeoutMillis);

@@ -35,7 +35,8 @@ class CodecTest {
   @Test
   void dnsResponse_rejectsImpossibleSizes() {
     assertThrows(IllegalArgumentException.class, () -> new DnsResponse(new byte[11], CLIENT, null));
-    assertThrows(IllegalArgumentException.class, () -> new DnsResponse(new byte[65536], CLIENT, null));
+    assertThrows(
+        IllegalArgumentException.class, () -> new DnsResponse(new byte[65536], CLIENT, null));
   }
 
   private static EmbeddedChannel tcp() {
@@ -66,8 +67,10 @@ class CodecTest {
   @Test
   void tcpDecoder_twoQueriesInOneReadGiveTwoRequests() throws Exception {
     EmbeddedChannel ch = tcp();
-    ByteBuf both = Unpooled.wrappedBuffer(framed(Packets.query(1, "a.internal.", Type.AAAA).toWire()),
-        framed(Packets.query(2, "b.internal.", Type.AAAA).toWire()));
+    ByteBuf both =
+        Unpooled.wrappedBuffer(
+            framed(Packets.query(1, "a.internal.", Type.AAAA).toWire()),
+            framed(Packets.query(2, "b.internal.", Type.AAAA).toWire()));
     ch.writeInbound(both);
     assertEquals(1, ((DnsRequest.Query) ch.readInbound()).message().getHeader().getID());
     assertEquals(2, ((DnsRequest.Query) ch.readInbound()).message().getHeader().getID());

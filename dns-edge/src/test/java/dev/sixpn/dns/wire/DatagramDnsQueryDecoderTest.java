@@ -24,7 +24,8 @@ class DatagramDnsQueryDecoderTest {
   private static final InetSocketAddress SERVER = new InetSocketAddress("::1", 53);
 
   private final List<MalformedDnsException.Reason> errors = new ArrayList<>();
-  private final EmbeddedChannel ch = new EmbeddedChannel(new DatagramDnsQueryDecoder((r, answered, d) -> errors.add(r)));
+  private final EmbeddedChannel ch =
+      new EmbeddedChannel(new DatagramDnsQueryDecoder((r, answered, d) -> errors.add(r)));
 
   private Object decode(byte[] wire) {
     ByteBuf buf = Unpooled.wrappedBuffer(wire);
@@ -41,7 +42,9 @@ class DatagramDnsQueryDecoderTest {
 
   @Test
   void decode_validQueryBecomesQuery() throws Exception {
-    DnsRequest.Query q = assertInstanceOf(DnsRequest.Query.class, decode(Packets.query(77, "a.internal.", Type.AAAA).toWire()));
+    DnsRequest.Query q =
+        assertInstanceOf(
+            DnsRequest.Query.class, decode(Packets.query(77, "a.internal.", Type.AAAA).toWire()));
     assertEquals(77, q.message().getHeader().getID());
     assertEquals(CLIENT, q.sender());
     assertEquals(SERVER, q.recipient());
@@ -52,7 +55,10 @@ class DatagramDnsQueryDecoderTest {
   void decode_shorterThanHeaderIsDropped() {
     assertNull(decode(new byte[11]));
     assertNull(decode(new byte[0]));
-    assertEquals(List.of(MalformedDnsException.Reason.SHORT_HEADER, MalformedDnsException.Reason.SHORT_HEADER), errors);
+    assertEquals(
+        List.of(
+            MalformedDnsException.Reason.SHORT_HEADER, MalformedDnsException.Reason.SHORT_HEADER),
+        errors);
   }
 
   @Test
@@ -65,7 +71,8 @@ class DatagramDnsQueryDecoderTest {
 
   @Test
   void decode_questionCountZeroOrTwoIsFormerrWithId() {
-    DnsRequest.Unanswerable zero = unanswerable(Packets.raw(0x1234, 0x0100, 0, 0, 0, 0, new byte[0]));
+    DnsRequest.Unanswerable zero =
+        unanswerable(Packets.raw(0x1234, 0x0100, 0, 0, 0, 0, new byte[0]));
     assertEquals(Rcode.FORMERR, zero.rcode());
     assertEquals(0x1234, zero.id());
     byte[] q = Packets.question("a.internal");
@@ -75,7 +82,11 @@ class DatagramDnsQueryDecoderTest {
     DnsRequest.Unanswerable twice = unanswerable(Packets.raw(0xbeef, 0x0100, 2, 0, 0, 0, two));
     assertEquals(Rcode.FORMERR, twice.rcode());
     assertEquals(0xbeef, twice.id());
-    assertEquals(List.of(MalformedDnsException.Reason.QUESTION_COUNT, MalformedDnsException.Reason.QUESTION_COUNT), errors);
+    assertEquals(
+        List.of(
+            MalformedDnsException.Reason.QUESTION_COUNT,
+            MalformedDnsException.Reason.QUESTION_COUNT),
+        errors);
   }
 
   @Test

@@ -42,8 +42,10 @@ class DnsWireTest {
   @Test
   void udpLimit_is512WithoutOptAndClampedWithIt() {
     assertEquals(512, DnsWire.udpLimit(Packets.query(1, "a.internal.", Type.AAAA), 1232));
-    assertEquals(1232, DnsWire.udpLimit(Packets.ednsQuery(1, "a.internal.", Type.AAAA, 4096), 1232));
-    assertEquals(1000, DnsWire.udpLimit(Packets.ednsQuery(1, "a.internal.", Type.AAAA, 1000), 1232));
+    assertEquals(
+        1232, DnsWire.udpLimit(Packets.ednsQuery(1, "a.internal.", Type.AAAA, 4096), 1232));
+    assertEquals(
+        1000, DnsWire.udpLimit(Packets.ednsQuery(1, "a.internal.", Type.AAAA, 1000), 1232));
     assertEquals(512, DnsWire.udpLimit(Packets.ednsQuery(1, "a.internal.", Type.AAAA, 100), 1232));
   }
 
@@ -95,7 +97,8 @@ class DnsWireTest {
 
   @Test
   void parseQuery_shortHeaderHasNoId() {
-    MalformedDnsException e = assertThrows(MalformedDnsException.class, () -> DnsWire.parseQuery(new byte[5]));
+    MalformedDnsException e =
+        assertThrows(MalformedDnsException.class, () -> DnsWire.parseQuery(new byte[5]));
     assertFalse(e.headerReadable());
     assertEquals(MalformedDnsException.Reason.SHORT_HEADER, e.reason());
     assertEquals(null, DnsWire.formErr(e));
@@ -103,7 +106,8 @@ class DnsWireTest {
 
   @Test
   void parseQuery_pointerLoopNamesTheProblem() {
-    MalformedDnsException e = assertThrows(MalformedDnsException.class, () -> DnsWire.parseQuery(Packets.pointerLoop(3)));
+    MalformedDnsException e =
+        assertThrows(MalformedDnsException.class, () -> DnsWire.parseQuery(Packets.pointerLoop(3)));
     assertEquals(MalformedDnsException.Reason.BAD_NAME_OR_RECORD, e.reason());
     assertEquals(3, e.id());
     assertTrue(e.getMessage().startsWith("unparseable query"), e.getMessage());

@@ -17,8 +17,10 @@ class CallerResolverTest {
   @Test
   void resolve_knownInstanceGivesItsNetworkAndRegion() {
     CallerResolver r = new CallerResolver(state, state, OptionalLong.empty());
-    assertEquals(Optional.of(new Caller(1, "ord")), r.resolve(state.get("k1ord").address().toInetAddress()));
-    assertEquals(Optional.of(new Caller(2, "fra")), r.resolve(state.get("s1fra").address().toInetAddress()));
+    assertEquals(
+        Optional.of(new Caller(1, "ord")), r.resolve(state.get("k1ord").address().toInetAddress()));
+    assertEquals(
+        Optional.of(new Caller(2, "fra")), r.resolve(state.get("s1fra").address().toInetAddress()));
   }
 
   @Test
@@ -51,7 +53,17 @@ class CallerResolverTest {
     CallerResolver r = new CallerResolver(state, state, OptionalLong.empty());
     SixpnAddress a = SixpnAddress.ofInstance(1, 3, 4242);
     assertTrue(r.resolve(a.toInetAddress()).isEmpty());
-    state.put(new dev.sixpn.state.Instance("late", 1, "caller-app", "app", 3, "ams", a, dev.sixpn.state.InstanceStatus.STARTED, java.util.Map.of()));
+    state.put(
+        new dev.sixpn.state.Instance(
+            "late",
+            1,
+            "caller-app",
+            "app",
+            3,
+            "ams",
+            a,
+            dev.sixpn.state.InstanceStatus.STARTED,
+            java.util.Map.of()));
     assertEquals(Optional.of(new Caller(1, "ams")), r.resolve(a.toInetAddress()));
     state.destroy("late");
     assertTrue(r.resolve(a.toInetAddress()).isEmpty());

@@ -35,17 +35,23 @@ class InternalZoneTest {
   }
 
   private List<String> ips(ZoneAnswer a) {
-    return a.answers().stream().map(r -> ((AAAARecord) r).getAddress().getHostAddress()).map(s -> {
-      try {
-        return SixpnAddress.parse(s).toString();
-      } catch (IllegalArgumentException e) {
-        return s;
-      }
-    }).toList();
+    return a.answers().stream()
+        .map(r -> ((AAAARecord) r).getAddress().getHostAddress())
+        .map(
+            s -> {
+              try {
+                return SixpnAddress.parse(s).toString();
+              } catch (IllegalArgumentException e) {
+                return s;
+              }
+            })
+        .toList();
   }
 
   private Set<String> ipsOf(String... ids) {
-    return java.util.Arrays.stream(ids).map(id -> state.get(id).address().toString()).collect(Collectors.toSet());
+    return java.util.Arrays.stream(ids)
+        .map(id -> state.get(id).address().toString())
+        .collect(Collectors.toSet());
   }
 
   private List<String> ipsInOrder(String... ids) {
@@ -87,7 +93,8 @@ class InternalZoneTest {
 
   @Test
   void app_otherNetworkSeesOnlyItsOwnAppOfTheSameName() {
-    assertEquals(ipsOf("x9fra"), Set.copyOf(ips(ask("fearsome-bagel-43.internal.", Type.AAAA, NET2))));
+    assertEquals(
+        ipsOf("x9fra"), Set.copyOf(ips(ask("fearsome-bagel-43.internal.", Type.AAAA, NET2))));
   }
 
   @Test
@@ -100,12 +107,16 @@ class InternalZoneTest {
 
   @Test
   void global_isTheApp() {
-    assertEquals(ipsOf("a1nrt", "b2iad", "c3iad", "d4ams"), Set.copyOf(ips(ask("global.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(
+        ipsOf("a1nrt", "b2iad", "c3iad", "d4ams"),
+        Set.copyOf(ips(ask("global.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
   }
 
   @Test
   void region_answersStartedInstancesInRegion() {
-    assertEquals(ipsOf("b2iad", "c3iad"), Set.copyOf(ips(ask("iad.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(
+        ipsOf("b2iad", "c3iad"),
+        Set.copyOf(ips(ask("iad.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
   }
 
   @Test
@@ -129,18 +140,26 @@ class InternalZoneTest {
 
   @Test
   void nearest_largerThanAppGivesAllStartedInOrder() {
-    assertEquals(ipsInOrder("b2iad", "c3iad", "d4ams", "a1nrt"), ips(ask("top10.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD)));
+    assertEquals(
+        ipsInOrder("b2iad", "c3iad", "d4ams", "a1nrt"),
+        ips(ask("top10.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD)));
   }
 
   @Test
   void nearest_tieBrokenByInstanceIdStably() {
-    assertEquals(ipsInOrder("b2iad"), ips(ask("top1.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD)));
-    assertEquals(ipsInOrder("b2iad"), ips(ask("top1.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD)));
+    assertEquals(
+        ipsInOrder("b2iad"),
+        ips(ask("top1.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD)));
+    assertEquals(
+        ipsInOrder("b2iad"),
+        ips(ask("top1.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD)));
   }
 
   @Test
   void nearest_withoutCallerRegionOrdersByRegionName() {
-    assertEquals(ipsInOrder("d4ams", "b2iad"), ips(ask("top2.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, new Caller(1, null))));
+    assertEquals(
+        ipsInOrder("d4ams", "b2iad"),
+        ips(ask("top2.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, new Caller(1, null))));
   }
 
   @Test
@@ -153,7 +172,8 @@ class InternalZoneTest {
   @Test
   void topN_parsesOnlyPositiveDecimal() {
     assertEquals(3, InternalZone.topN("top3"));
-    assertEquals(123456, InternalZone.topN("top123456") > 0 ? 123456 : -1, "large N accepted (capped)");
+    assertEquals(
+        123456, InternalZone.topN("top123456") > 0 ? 123456 : -1, "large N accepted (capped)");
     assertEquals(-1, InternalZone.topN("top"));
     assertEquals(-1, InternalZone.topN("top0"));
     assertEquals(-1, InternalZone.topN("top-1"));
@@ -163,48 +183,68 @@ class InternalZoneTest {
 
   @Test
   void vm_answersThatInstance() {
-    assertEquals(ipsOf("c3iad"), Set.copyOf(ips(ask("c3iad.vm.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(
+        ipsOf("c3iad"),
+        Set.copyOf(ips(ask("c3iad.vm.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
   }
 
   @Test
   void vm_stoppedIsNoDataAndUnknownIsNxdomain() {
     assertNoData(ask("e5syd.vm.fearsome-bagel-43.internal.", Type.AAAA, ORD));
     assertNxdomain(ask("zzz.vm.fearsome-bagel-43.internal.", Type.AAAA, ORD));
-    assertNxdomain(ask("r1iad.vm.fearsome-bagel-43.internal.", Type.AAAA, ORD)); // instance of another app
+    assertNxdomain(
+        ask("r1iad.vm.fearsome-bagel-43.internal.", Type.AAAA, ORD)); // instance of another app
   }
 
   @Test
   void process_answersStartedInstancesOfGroup() {
-    assertEquals(ipsOf("a1nrt", "b2iad", "d4ams"), Set.copyOf(ips(ask("web.process.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
-    assertEquals(ipsOf("c3iad"), Set.copyOf(ips(ask("worker.process.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(
+        ipsOf("a1nrt", "b2iad", "d4ams"),
+        Set.copyOf(ips(ask("web.process.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(
+        ipsOf("c3iad"),
+        Set.copyOf(ips(ask("worker.process.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
     assertNxdomain(ask("cron.process.fearsome-bagel-43.internal.", Type.AAAA, ORD));
   }
 
   @Test
   void regions_isOneCommaSeparatedTxt() {
-    assertEquals(List.of("ams,iad,nrt"), txt(ask("regions.fearsome-bagel-43.internal.", Type.TXT, ORD)));
-    assertEquals(List.of("ams,iad,nrt,syd"), txt(ask("all.regions.fearsome-bagel-43.internal.", Type.TXT, ORD)));
+    assertEquals(
+        List.of("ams,iad,nrt"), txt(ask("regions.fearsome-bagel-43.internal.", Type.TXT, ORD)));
+    assertEquals(
+        List.of("ams,iad,nrt,syd"),
+        txt(ask("all.regions.fearsome-bagel-43.internal.", Type.TXT, ORD)));
   }
 
   @Test
   void vms_isOneTxtPerInstance() {
-    assertEquals(Set.of("a1nrt nrt", "b2iad iad", "c3iad iad", "d4ams ams"), Set.copyOf(txt(ask("vms.fearsome-bagel-43.internal.", Type.TXT, ORD))));
-    assertEquals(Set.of("a1nrt nrt", "b2iad iad", "c3iad iad", "d4ams ams", "e5syd syd"),
+    assertEquals(
+        Set.of("a1nrt nrt", "b2iad iad", "c3iad iad", "d4ams ams"),
+        Set.copyOf(txt(ask("vms.fearsome-bagel-43.internal.", Type.TXT, ORD))));
+    assertEquals(
+        Set.of("a1nrt nrt", "b2iad iad", "c3iad iad", "d4ams ams", "e5syd syd"),
         Set.copyOf(txt(ask("all.vms.fearsome-bagel-43.internal.", Type.TXT, ORD))));
   }
 
   @Test
   void apps_listsOnlyCallersNetwork() {
-    assertEquals(List.of("caller-app,fearsome-bagel-43,redis-bagel-43"), txt(ask("_apps.internal.", Type.TXT, ORD)));
-    assertEquals(List.of("fearsome-bagel-43,secret-app"), txt(ask("_apps.internal.", Type.TXT, NET2)));
+    assertEquals(
+        List.of("caller-app,fearsome-bagel-43,redis-bagel-43"),
+        txt(ask("_apps.internal.", Type.TXT, ORD)));
+    assertEquals(
+        List.of("fearsome-bagel-43,secret-app"), txt(ask("_apps.internal.", Type.TXT, NET2)));
   }
 
   @Test
   void instances_listsStartedAndAllFormAddsStopped() {
     List<String> started = txt(ask("_instances.internal.", Type.TXT, NET2));
-    assertEquals(Set.of(
-        "instance=s1fra,app=secret-app,ip=" + state.get("s1fra").address() + ",region=fra",
-        "instance=x9fra,app=fearsome-bagel-43,ip=" + state.get("x9fra").address() + ",region=fra"), Set.copyOf(started));
+    assertEquals(
+        Set.of(
+            "instance=s1fra,app=secret-app,ip=" + state.get("s1fra").address() + ",region=fra",
+            "instance=x9fra,app=fearsome-bagel-43,ip="
+                + state.get("x9fra").address()
+                + ",region=fra"),
+        Set.copyOf(started));
     assertEquals(6, txt(ask("_instances.internal.", Type.TXT, ORD)).size());
     List<String> all = txt(ask("all._instances.internal.", Type.TXT, ORD));
     assertEquals(7, all.size());
@@ -220,8 +260,14 @@ class InternalZoneTest {
 
   @Test
   void emptyNonTerminals_areNoDataNotNxdomain() {
-    for (String n : List.of("vm.fearsome-bagel-43.internal.", "process.fearsome-bagel-43.internal.",
-        "of.fearsome-bagel-43.internal.", "nearest.of.fearsome-bagel-43.internal.", "all.fearsome-bagel-43.internal.", "all.internal.")) {
+    for (String n :
+        List.of(
+            "vm.fearsome-bagel-43.internal.",
+            "process.fearsome-bagel-43.internal.",
+            "of.fearsome-bagel-43.internal.",
+            "nearest.of.fearsome-bagel-43.internal.",
+            "all.fearsome-bagel-43.internal.",
+            "all.internal.")) {
       assertNoData(ask(n, Type.AAAA, ORD));
     }
   }
@@ -242,20 +288,30 @@ class InternalZoneTest {
   void names_matchCaseInsensitively() {
     ZoneAnswer a = ask("FearSome-BAGEL-43.InTeRnAl.", Type.AAAA, ORD);
     assertEquals(ipsOf("a1nrt", "b2iad", "c3iad", "d4ams"), Set.copyOf(ips(a)));
-    assertEquals(ipsOf("c3iad"), Set.copyOf(ips(ask("C3IAD.VM.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
-    assertEquals(List.of("ams,iad,nrt"), txt(ask("REGIONS.Fearsome-Bagel-43.internal.", Type.TXT, ORD)));
+    assertEquals(
+        ipsOf("c3iad"),
+        Set.copyOf(ips(ask("C3IAD.VM.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(
+        List.of("ams,iad,nrt"), txt(ask("REGIONS.Fearsome-Bagel-43.internal.", Type.TXT, ORD)));
   }
 
   @Test
   void apex_hasSoaAndNs() {
     ZoneAnswer soa = ask("internal.", Type.SOA, ORD);
     assertEquals(1, soa.answers().size());
-    assertEquals(Name.fromConstantString("internal."), ((SOARecord) soa.answers().getFirst()).getHost());
-    assertEquals(Name.fromConstantString("hostmaster.internal."), ((SOARecord) soa.answers().getFirst()).getAdmin());
+    assertEquals(
+        Name.fromConstantString("internal."), ((SOARecord) soa.answers().getFirst()).getHost());
+    assertEquals(
+        Name.fromConstantString("hostmaster.internal."),
+        ((SOARecord) soa.answers().getFirst()).getAdmin());
     ZoneAnswer ns = ask("internal.", Type.NS, Caller.host());
-    assertEquals(Name.fromConstantString("internal."), ((NSRecord) ns.answers().getFirst()).getTarget());
-    assertEquals(Set.of(InetAddress.ofLiteral("fdaa::3")),
-        ask("internal.", Type.AAAA, ORD).answers().stream().map(r -> ((AAAARecord) r).getAddress()).collect(Collectors.toSet()));
+    assertEquals(
+        Name.fromConstantString("internal."), ((NSRecord) ns.answers().getFirst()).getTarget());
+    assertEquals(
+        Set.of(InetAddress.ofLiteral("fdaa::3")),
+        ask("internal.", Type.AAAA, ORD).answers().stream()
+            .map(r -> ((AAAARecord) r).getAddress())
+            .collect(Collectors.toSet()));
     assertNoData(ask("internal.", Type.TXT, ORD));
   }
 
@@ -271,7 +327,9 @@ class InternalZoneTest {
   void ptr_ofOwnNetworkNamesTheVm() {
     ZoneAnswer a = ask(state.get("b2iad").address().reverseName(), Type.PTR, ORD);
     assertEquals(Rcode.NOERROR, a.rcode());
-    assertEquals(Name.fromConstantString("b2iad.vm.fearsome-bagel-43.internal."), ((PTRRecord) a.answers().getFirst()).getTarget());
+    assertEquals(
+        Name.fromConstantString("b2iad.vm.fearsome-bagel-43.internal."),
+        ((PTRRecord) a.answers().getFirst()).getTarget());
     ZoneAnswer upper = ask(state.get("b2iad").address().reverseName().toUpperCase(), Type.PTR, ORD);
     assertEquals(1, upper.answers().size());
   }
@@ -298,7 +356,8 @@ class InternalZoneTest {
     assertThrows(IllegalArgumentException.class, () -> ask("example.com.", Type.A, ORD));
     assertTrue(InternalZone.isAuthoritativeFor(Name.fromConstantString("X.INTERNAL.")));
     assertFalse(InternalZone.isAuthoritativeFor(Name.fromConstantString("internal.example.")));
-    assertFalse(InternalZone.isAuthoritativeFor(Name.fromConstantString("1.0.0.127.in-addr.arpa.")));
+    assertFalse(
+        InternalZone.isAuthoritativeFor(Name.fromConstantString("1.0.0.127.in-addr.arpa.")));
   }
 
   @Test

@@ -31,7 +31,8 @@ class ZoneCacheTest {
       firsts.add(now.getFirst());
     }
     assertEquals(4, firsts.size(), "each of the 4 instances leads once in 4 queries");
-    assertEquals(first, cache.answer(APP, Type.AAAA, ord).answers(), "after a full cycle the order repeats");
+    assertEquals(
+        first, cache.answer(APP, Type.AAAA, ord).answers(), "after a full cycle the order repeats");
   }
 
   @Test
@@ -79,7 +80,8 @@ class ZoneCacheTest {
 
   @Test
   void constructor_rejectsNonPositiveBound() {
-    assertThrows(IllegalArgumentException.class, () -> new ZoneCache(new InternalZone(state), state, 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> new ZoneCache(new InternalZone(state), state, 0));
   }
 
   @Test

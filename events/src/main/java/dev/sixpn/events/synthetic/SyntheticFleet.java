@@ -13,9 +13,9 @@ import java.util.Random;
 import java.util.function.Consumer;
 
 /**
- * A deterministic stream of plausible lifecycle events for tests, benchmarks and the demo:
- * hosts join, networks and apps are created, then instances start, stop, restart and are
- * destroyed, and now and then an app is deleted and created again. Same seed, same stream.
+ * A deterministic stream of plausible lifecycle events for tests, benchmarks and the demo: hosts
+ * join, networks and apps are created, then instances start, stop, restart and are destroyed, and
+ * now and then an app is deleted and created again. Same seed, same stream.
  */
 public final class SyntheticFleet {
 
@@ -32,7 +32,14 @@ public final class SyntheticFleet {
   /** A region and where it is. */
   public record Region(String name, double latitude, double longitude) {}
 
-  private record Live(String id, long network, String app, long host, String region, SixpnAddress address, boolean started) {}
+  private record Live(
+      String id,
+      long network,
+      String app,
+      long host,
+      String region,
+      SixpnAddress address,
+      boolean started) {}
 
   private final Random random;
   private final int networks;
@@ -68,8 +75,16 @@ public final class SyntheticFleet {
       Region r = regionOfHost(h);
       byte[] key = new byte[32];
       random.nextBytes(key);
-      sink.accept(new LifecycleEvent.HostJoined(id(), tick(), h, r.name(), r.latitude(), r.longitude(),
-          Base64.getEncoder().encodeToString(key), "192.0.2." + (h % 250 + 1) + ":51820"));
+      sink.accept(
+          new LifecycleEvent.HostJoined(
+              id(),
+              tick(),
+              h,
+              r.name(),
+              r.latitude(),
+              r.longitude(),
+              Base64.getEncoder().encodeToString(key),
+              "192.0.2." + (h % 250 + 1) + ":51820"));
     }
     for (long n = 1; n <= networks; n++) {
       sink.accept(new LifecycleEvent.NetworkCreated(id(), tick(), n, "org-" + n));
@@ -98,10 +113,13 @@ public final class SyntheticFleet {
     Live l = live.get(index);
     if (roll < 700) {
       if (l.started()) {
-        live.set(index, new Live(l.id(), l.network(), l.app(), l.host(), l.region(), l.address(), false));
+        live.set(
+            index,
+            new Live(l.id(), l.network(), l.app(), l.host(), l.region(), l.address(), false));
         return new LifecycleEvent.InstanceStopped(id(), tick(), l.id(), l.network(), l.app());
       }
-      live.set(index, new Live(l.id(), l.network(), l.app(), l.host(), l.region(), l.address(), true));
+      live.set(
+          index, new Live(l.id(), l.network(), l.app(), l.host(), l.region(), l.address(), true));
       return started(l);
     }
     if (roll < 998) {
@@ -111,13 +129,14 @@ public final class SyntheticFleet {
       return new LifecycleEvent.InstanceDestroyed(id(), tick(), l.id(), l.network(), l.app());
     }
     // Rarely: an app is deleted with all its instances (it is created again on its next start).
-    live.removeIf(x -> {
-      boolean gone = x.network() == l.network() && x.app().equals(l.app());
-      if (gone) {
-        allocator.release(x.address());
-      }
-      return gone;
-    });
+    live.removeIf(
+        x -> {
+          boolean gone = x.network() == l.network() && x.app().equals(l.app());
+          if (gone) {
+            allocator.release(x.address());
+          }
+          return gone;
+        });
     return new LifecycleEvent.AppDeleted(id(), tick(), l.network(), l.app());
   }
 
@@ -128,13 +147,31 @@ public final class SyntheticFleet {
     SixpnAddress address = allocator.allocate(network, host);
     byte[] raw = new byte[7];
     random.nextBytes(raw);
-    Live l = new Live(HexFormat.of().formatHex(raw), network, app, host, regionOfHost(host).name(), address, true);
+    Live l =
+        new Live(
+            HexFormat.of().formatHex(raw),
+            network,
+            app,
+            host,
+            regionOfHost(host).name(),
+            address,
+            true);
     live.add(l);
     return started(l);
   }
 
   private LifecycleEvent started(Live l) {
-    return new LifecycleEvent.InstanceStarted(id(), tick(), l.id(), l.network(), l.app(), "app", l.host(), l.region(), l.address(), Map.of("seq", Long.toString(sequence)));
+    return new LifecycleEvent.InstanceStarted(
+        id(),
+        tick(),
+        l.id(),
+        l.network(),
+        l.app(),
+        "app",
+        l.host(),
+        l.region(),
+        l.address(),
+        Map.of("seq", Long.toString(sequence)));
   }
 
   private String id() {

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The records of one poll whose keys fall in one group, folded into their own {@link StoreBatch}.
- * Groups never share a row (a key is a network, whose instances, apps, addresses and event ids
- * are its own, or a host, whose events only write its host row), so groups fold in parallel; the
+ * Groups never share a row (a key is a network, whose instances, apps, addresses and event ids are
+ * its own, or a host, whose events only write its host row), so groups fold in parallel; the
  * projector then commits all groups' batches with the offsets in one atomic write.
  */
 final class KeyGroupFold implements AutoCloseable {
@@ -75,9 +75,19 @@ final class KeyGroupFold implements AutoCloseable {
           reason = "RULE_VIOLATION";
           message = e.getMessage();
         }
-        rows.quarantine(r.partition(), r.offset(), Quarantine.entry(r.topic(), r.partition(), r.offset(), r.key(), r.value(), reason, message));
+        rows.quarantine(
+            r.partition(),
+            r.offset(),
+            Quarantine.entry(
+                r.topic(), r.partition(), r.offset(), r.key(), r.value(), reason, message));
         quarantined.add(reason);
-        LOG.warn("quarantined record topic={} partition={} offset={} reason={} message=\"{}\"", r.topic(), r.partition(), r.offset(), reason, message);
+        LOG.warn(
+            "quarantined record topic={} partition={} offset={} reason={} message=\"{}\"",
+            r.topic(),
+            r.partition(),
+            r.offset(),
+            reason,
+            message);
       }
     }
   }

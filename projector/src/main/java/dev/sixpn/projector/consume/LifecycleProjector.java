@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
  * position in the store: each poll batch is folded into ONE RocksDB write batch together with the
  * next offset of each partition it read, so state and position cannot disagree. On start it seeks
  * to the stored offsets. Within a poll, groups of keys (networks, hosts) fold in parallel, each
- * into its own batch ({@link KeyGroupFold}), committed together in one write. A record that cannot be folded (malformed, unknown type or schema, or
- * breaking a rule) is quarantined in the same batch with its partition, offset and reason; the
- * projector never stops on bad input.
+ * into its own batch ({@link KeyGroupFold}), committed together in one write. A record that cannot
+ * be folded (malformed, unknown type or schema, or breaking a rule) is quarantined in the same
+ * batch with its partition, offset and reason; the projector never stops on bad input.
  *
  * <p>Single-threaded: {@link #pollOnce()} and {@link #run} belong to one thread; {@link #wakeup()}
  * and the {@link ChangeFeed} are thread-safe.
@@ -51,7 +51,6 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   /** Below this many records per group, splitting a poll costs more than it saves. */
   static final int MIN_RECORDS_PER_GROUP = 500;
 
-
   private final ProjectorConfig config;
   private final StateStore store;
   private final ProjectorMetrics metrics;
@@ -65,7 +64,9 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     this.config = config;
     this.store = store;
     this.metrics = metrics;
-    this.consumer = new KafkaConsumer<>(consumerConfig(config), new StringDeserializer(), new ByteArrayDeserializer());
+    this.consumer =
+        new KafkaConsumer<>(
+            consumerConfig(config), new StringDeserializer(), new ByteArrayDeserializer());
   }
 
   static Properties consumerConfig(ProjectorConfig config) {
@@ -151,7 +152,8 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       return 0;
     }
     long start = System.nanoTime();
-    int groupCount = Math.max(1, Math.min(config.foldParallelism(), records.count() / MIN_RECORDS_PER_GROUP));
+    int groupCount =
+        Math.max(1, Math.min(config.foldParallelism(), records.count() / MIN_RECORDS_PER_GROUP));
     KeyGroupFold[] groups = new KeyGroupFold[groupCount];
     Map<Integer, Long> nextOffsets = new HashMap<>();
     try {
@@ -259,7 +261,8 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       }
       assigned.put(tp, offset == null ? 0L : offset);
     }
-    LOG.info("assigned topic={} partitions={} resumed={}", config.topic(), all.size(), stored.size());
+    LOG.info(
+        "assigned topic={} partitions={} resumed={}", config.topic(), all.size(), stored.size());
   }
 
   private static void sleep(Duration d) {

@@ -7,13 +7,18 @@ import java.time.Duration;
  *
  * @param bootstrapServers Kafka {@code bootstrap.servers}; required
  * @param topic the lifecycle topic; default {@code sixpn.lifecycle}
- * @param maxPollRecords records per poll, so per RocksDB batch; 1..1,000,000, default {@value #DEFAULT_MAX_POLL_RECORDS}
+ * @param maxPollRecords records per poll, so per RocksDB batch; 1..1,000,000, default {@value
+ *     #DEFAULT_MAX_POLL_RECORDS}
  * @param pollTimeout how long one poll waits for records; positive, default 100 ms
  * @param foldParallelism groups of keys (networks, hosts) a poll is folded in at once; 1..64,
  *     default the number of cores
  */
 public record ProjectorConfig(
-    String bootstrapServers, String topic, int maxPollRecords, Duration pollTimeout, int foldParallelism) {
+    String bootstrapServers,
+    String topic,
+    int maxPollRecords,
+    Duration pollTimeout,
+    int foldParallelism) {
 
   /**
    * Records per poll, so per write batch when catching up. Large batches collapse repeated keys
@@ -32,23 +37,32 @@ public record ProjectorConfig(
       throw new IllegalArgumentException("topic is required");
     }
     if (maxPollRecords < 1 || maxPollRecords > 1_000_000) {
-      throw new IllegalArgumentException("maxPollRecords must be in 1..1000000, got " + maxPollRecords);
+      throw new IllegalArgumentException(
+          "maxPollRecords must be in 1..1000000, got " + maxPollRecords);
     }
     if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
       throw new IllegalArgumentException("pollTimeout must be positive, got " + pollTimeout);
     }
     if (foldParallelism < 1 || foldParallelism > 64) {
-      throw new IllegalArgumentException("foldParallelism must be in 1..64, got " + foldParallelism);
+      throw new IllegalArgumentException(
+          "foldParallelism must be in 1..64, got " + foldParallelism);
     }
   }
 
-  public static final int DEFAULT_FOLD_PARALLELISM = Math.min(64, Runtime.getRuntime().availableProcessors());
+  public static final int DEFAULT_FOLD_PARALLELISM =
+      Math.min(64, Runtime.getRuntime().availableProcessors());
 
   public ProjectorConfig withFoldParallelism(int foldParallelism) {
-    return new ProjectorConfig(bootstrapServers, topic, maxPollRecords, pollTimeout, foldParallelism);
+    return new ProjectorConfig(
+        bootstrapServers, topic, maxPollRecords, pollTimeout, foldParallelism);
   }
 
   public static ProjectorConfig of(String bootstrapServers, String topic) {
-    return new ProjectorConfig(bootstrapServers, topic, DEFAULT_MAX_POLL_RECORDS, DEFAULT_POLL_TIMEOUT, DEFAULT_FOLD_PARALLELISM);
+    return new ProjectorConfig(
+        bootstrapServers,
+        topic,
+        DEFAULT_MAX_POLL_RECORDS,
+        DEFAULT_POLL_TIMEOUT,
+        DEFAULT_FOLD_PARALLELISM);
   }
 }

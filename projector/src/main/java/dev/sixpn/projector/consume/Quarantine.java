@@ -18,7 +18,14 @@ final class Quarantine {
 
   private Quarantine() {}
 
-  static byte[] entry(String topic, int partition, long offset, String key, byte[] value, String reason, String message) {
+  static byte[] entry(
+      String topic,
+      int partition,
+      long offset,
+      String key,
+      byte[] value,
+      String reason,
+      String message) {
     ObjectNode n = JSON.createObjectNode();
     n.put("topic", topic);
     n.put("partition", partition);
@@ -29,7 +36,13 @@ final class Quarantine {
     if (value != null) {
       byte[] kept = value.length > MAX_VALUE_BYTES ? Arrays.copyOf(value, MAX_VALUE_BYTES) : value;
       try {
-        n.put("value", StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(kept)).toString());
+        n.put(
+            "value",
+            StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .decode(java.nio.ByteBuffer.wrap(kept))
+                .toString());
       } catch (CharacterCodingException e) {
         n.put("valueBase64", Base64.getEncoder().encodeToString(kept));
       }

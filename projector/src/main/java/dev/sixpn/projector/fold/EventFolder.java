@@ -33,7 +33,8 @@ public final class EventFolder {
 
   private EventFolder() {}
 
-  public static Outcome fold(StoreBatch batch, LifecycleEvent event, ChangeCollector changes) throws RuleViolation {
+  public static Outcome fold(StoreBatch batch, LifecycleEvent event, ChangeCollector changes)
+      throws RuleViolation {
     StateRows rows = new StateRows(batch);
     byte[] id = event.eventId().getBytes(StandardCharsets.UTF_8);
     if (rows.seenEvent(id)) {
@@ -70,7 +71,14 @@ public final class EventFolder {
         changes.app(e.network(), e.app());
       }
       case HostJoined e -> {
-        rows.putHost(new Host(e.host(), e.region(), e.latitude(), e.longitude(), e.wireguardPublicKey(), e.endpoint()));
+        rows.putHost(
+            new Host(
+                e.host(),
+                e.region(),
+                e.latitude(),
+                e.longitude(),
+                e.wireguardPublicKey(),
+                e.endpoint()));
         changes.host(e.host());
       }
       case HostLeft e -> {
@@ -79,16 +87,34 @@ public final class EventFolder {
       }
       case InstanceStarted e -> started(rows, e, changes);
       case InstanceStopped e -> {
-        Instance old = rows.instance(e.network(), e.app(), e.instanceId())
-            .orElseThrow(() -> new RuleViolation("instance.stopped for unknown instance " + e.instanceId() + " of app " + e.app() + " in network " + e.network()));
+        Instance old =
+            rows.instance(e.network(), e.app(), e.instanceId())
+                .orElseThrow(
+                    () ->
+                        new RuleViolation(
+                            "instance.stopped for unknown instance "
+                                + e.instanceId()
+                                + " of app "
+                                + e.app()
+                                + " in network "
+                                + e.network()));
         if (old.started()) {
           rows.replaceInstance(old, withStatus(old, InstanceStatus.STOPPED));
         }
         changes.instance(old.network(), old.app(), old.host(), old.instanceId());
       }
       case InstanceDestroyed e -> {
-        Instance old = rows.instance(e.network(), e.app(), e.instanceId())
-            .orElseThrow(() -> new RuleViolation("instance.destroyed for unknown instance " + e.instanceId() + " of app " + e.app() + " in network " + e.network()));
+        Instance old =
+            rows.instance(e.network(), e.app(), e.instanceId())
+                .orElseThrow(
+                    () ->
+                        new RuleViolation(
+                            "instance.destroyed for unknown instance "
+                                + e.instanceId()
+                                + " of app "
+                                + e.app()
+                                + " in network "
+                                + e.network()));
         rows.deleteInstance(old);
         changes.instance(old.network(), old.app(), old.host(), old.instanceId());
       }
@@ -97,16 +123,33 @@ public final class EventFolder {
     return Outcome.APPLIED;
   }
 
-  private static void started(StateRows rows, InstanceStarted e, ChangeCollector changes) throws RuleViolation {
+  private static void started(StateRows rows, InstanceStarted e, ChangeCollector changes)
+      throws RuleViolation {
     Optional<Instance> holder = rows.instanceByAddress(e.address());
     if (holder.isPresent()
-        && !(holder.get().network() == e.network() && holder.get().app().equals(e.app()) && holder.get().instanceId().equals(e.instanceId()))) {
+        && !(holder.get().network() == e.network()
+            && holder.get().app().equals(e.app())
+            && holder.get().instanceId().equals(e.instanceId()))) {
       Instance h = holder.get();
       throw new RuleViolation(
-          "address " + e.address() + " already belongs to instance " + h.instanceId() + " of app " + h.app());
+          "address "
+              + e.address()
+              + " already belongs to instance "
+              + h.instanceId()
+              + " of app "
+              + h.app());
     }
     Instance now =
-        new Instance(e.instanceId(), e.network(), e.app(), e.processGroup(), e.host(), e.region(), e.address(), InstanceStatus.STARTED, e.metadata());
+        new Instance(
+            e.instanceId(),
+            e.network(),
+            e.app(),
+            e.processGroup(),
+            e.host(),
+            e.region(),
+            e.address(),
+            InstanceStatus.STARTED,
+            e.metadata());
     Optional<Instance> old = rows.instance(e.network(), e.app(), e.instanceId());
     if (old.isPresent()) {
       // A restart may move the instance (new host, region or address): only changed entries move.
@@ -123,6 +166,15 @@ public final class EventFolder {
   }
 
   private static Instance withStatus(Instance i, InstanceStatus status) {
-    return new Instance(i.instanceId(), i.network(), i.app(), i.processGroup(), i.host(), i.region(), i.address(), status, i.metadata());
+    return new Instance(
+        i.instanceId(),
+        i.network(),
+        i.app(),
+        i.processGroup(),
+        i.host(),
+        i.region(),
+        i.address(),
+        status,
+        i.metadata());
   }
 }

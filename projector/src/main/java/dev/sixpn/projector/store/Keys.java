@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Key layouts of the column families, designed for prefix scans. Ids are 4-byte big-endian
- * unsigned (so byte order is numeric order); names are ASCII DNS labels ended by a 0 byte (a
- * label never contains 0, so {@code app\0} is never a prefix of another app's key).
+ * Key layouts of the column families, designed for prefix scans. Ids are 4-byte big-endian unsigned
+ * (so byte order is numeric order); names are ASCII DNS labels ended by a 0 byte (a label never
+ * contains 0, so {@code app\0} is never a prefix of another app's key).
  *
  * <pre>
  * instances   net(4) app 0 id                 → {@link ValueCodec#encodeInstance}
@@ -114,6 +114,7 @@ public final class Keys {
   }
 
   static boolean startsWith(byte[] key, byte[] prefix) {
-    return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    return key.length >= prefix.length
+        && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
   }
 }

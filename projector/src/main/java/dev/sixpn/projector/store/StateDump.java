@@ -13,7 +13,8 @@ import java.util.Map;
 /** The projected state as JSON, by network: what {@code sixpn state dump} prints. */
 public final class StateDump {
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private StateDump() {}
 

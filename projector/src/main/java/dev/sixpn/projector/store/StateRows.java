@@ -23,7 +23,9 @@ public final class StateRows {
     this.batch = batch;
   }
 
-  /** Reads ahead the rows the fold of these events will look up; see {@link StoreBatch#prefetch}. */
+  /**
+   * Reads ahead the rows the fold of these events will look up; see {@link StoreBatch#prefetch}.
+   */
   public void prefetch(List<dev.sixpn.events.LifecycleEvent> events) {
     List<byte[]> ids = new ArrayList<>(events.size());
     List<byte[]> instances = new ArrayList<>();
@@ -39,8 +41,10 @@ public final class StateRows {
           apps.add(new ByteKey(Keys.appRow(s.network(), s.app())));
           networks.add(s.network());
         }
-        case dev.sixpn.events.LifecycleEvent.InstanceStopped s -> instances.add(Keys.instance(s.network(), s.app(), s.instanceId()));
-        case dev.sixpn.events.LifecycleEvent.InstanceDestroyed s -> instances.add(Keys.instance(s.network(), s.app(), s.instanceId()));
+        case dev.sixpn.events.LifecycleEvent.InstanceStopped s ->
+            instances.add(Keys.instance(s.network(), s.app(), s.instanceId()));
+        case dev.sixpn.events.LifecycleEvent.InstanceDestroyed s ->
+            instances.add(Keys.instance(s.network(), s.app(), s.instanceId()));
         default -> {}
       }
     }
@@ -102,12 +106,15 @@ public final class StateRows {
   }
 
   public Optional<Instance> instance(long network, String app, String instanceId) {
-    return Optional.ofNullable(batch.get(Family.INSTANCES, Keys.instance(network, app, instanceId))).map(ValueCodec::decodeInstance);
+    return Optional.ofNullable(batch.get(Family.INSTANCES, Keys.instance(network, app, instanceId)))
+        .map(ValueCodec::decodeInstance);
   }
 
   public Optional<Instance> instanceByAddress(SixpnAddress address) {
     byte[] key = batch.get(Family.BY_ADDRESS, address.toBytes());
-    return key == null ? Optional.empty() : Optional.ofNullable(batch.get(Family.INSTANCES, key)).map(ValueCodec::decodeInstance);
+    return key == null
+        ? Optional.empty()
+        : Optional.ofNullable(batch.get(Family.INSTANCES, key)).map(ValueCodec::decodeInstance);
   }
 
   public List<Instance> instancesOfApp(long network, String app) {
@@ -131,17 +138,24 @@ public final class StateRows {
     byte[] key = Keys.instance(i.network(), i.app(), i.instanceId());
     batch.put(Family.INSTANCES, key, ValueCodec.encodeInstance(i));
     batch.put(Family.BY_ADDRESS, i.address().toBytes(), key);
-    batch.put(Family.BY_HOST, Keys.hostEntry(i.host(), i.network(), i.app(), i.instanceId()), EMPTY);
+    batch.put(
+        Family.BY_HOST, Keys.hostEntry(i.host(), i.network(), i.app(), i.instanceId()), EMPTY);
     if (i.started()) {
-      batch.put(Family.BY_REGION, Keys.regionEntry(i.network(), i.app(), i.region(), i.instanceId()), EMPTY);
-      batch.put(Family.BY_GROUP, Keys.groupEntry(i.network(), i.app(), i.processGroup(), i.instanceId()), EMPTY);
+      batch.put(
+          Family.BY_REGION,
+          Keys.regionEntry(i.network(), i.app(), i.region(), i.instanceId()),
+          EMPTY);
+      batch.put(
+          Family.BY_GROUP,
+          Keys.groupEntry(i.network(), i.app(), i.processGroup(), i.instanceId()),
+          EMPTY);
     }
   }
 
   /**
-   * Writes {@code now} over {@code old} (same network, app and id), touching only the index
-   * entries that differ: a stop drops the region and group entries, a restart in place adds them
-   * back, a move to another host or address rewrites those entries.
+   * Writes {@code now} over {@code old} (same network, app and id), touching only the index entries
+   * that differ: a stop drops the region and group entries, a restart in place adds them back, a
+   * move to another host or address rewrites those entries.
    */
   public void replaceInstance(Instance old, Instance now) {
     byte[] key = Keys.instance(now.network(), now.app(), now.instanceId());
@@ -151,15 +165,29 @@ public final class StateRows {
       batch.put(Family.BY_ADDRESS, now.address().toBytes(), key);
     }
     if (old.host() != now.host()) {
-      batch.delete(Family.BY_HOST, Keys.hostEntry(old.host(), old.network(), old.app(), old.instanceId()));
-      batch.put(Family.BY_HOST, Keys.hostEntry(now.host(), now.network(), now.app(), now.instanceId()), EMPTY);
+      batch.delete(
+          Family.BY_HOST, Keys.hostEntry(old.host(), old.network(), old.app(), old.instanceId()));
+      batch.put(
+          Family.BY_HOST,
+          Keys.hostEntry(now.host(), now.network(), now.app(), now.instanceId()),
+          EMPTY);
     }
-    replaceEntry(Family.BY_REGION,
-        old.started() ? Keys.regionEntry(old.network(), old.app(), old.region(), old.instanceId()) : null,
-        now.started() ? Keys.regionEntry(now.network(), now.app(), now.region(), now.instanceId()) : null);
-    replaceEntry(Family.BY_GROUP,
-        old.started() ? Keys.groupEntry(old.network(), old.app(), old.processGroup(), old.instanceId()) : null,
-        now.started() ? Keys.groupEntry(now.network(), now.app(), now.processGroup(), now.instanceId()) : null);
+    replaceEntry(
+        Family.BY_REGION,
+        old.started()
+            ? Keys.regionEntry(old.network(), old.app(), old.region(), old.instanceId())
+            : null,
+        now.started()
+            ? Keys.regionEntry(now.network(), now.app(), now.region(), now.instanceId())
+            : null);
+    replaceEntry(
+        Family.BY_GROUP,
+        old.started()
+            ? Keys.groupEntry(old.network(), old.app(), old.processGroup(), old.instanceId())
+            : null,
+        now.started()
+            ? Keys.groupEntry(now.network(), now.app(), now.processGroup(), now.instanceId())
+            : null);
   }
 
   private void replaceEntry(Family family, byte[] old, byte[] now) {
@@ -179,8 +207,10 @@ public final class StateRows {
     batch.delete(Family.INSTANCES, Keys.instance(i.network(), i.app(), i.instanceId()));
     batch.delete(Family.BY_ADDRESS, i.address().toBytes());
     batch.delete(Family.BY_HOST, Keys.hostEntry(i.host(), i.network(), i.app(), i.instanceId()));
-    batch.delete(Family.BY_REGION, Keys.regionEntry(i.network(), i.app(), i.region(), i.instanceId()));
-    batch.delete(Family.BY_GROUP, Keys.groupEntry(i.network(), i.app(), i.processGroup(), i.instanceId()));
+    batch.delete(
+        Family.BY_REGION, Keys.regionEntry(i.network(), i.app(), i.region(), i.instanceId()));
+    batch.delete(
+        Family.BY_GROUP, Keys.groupEntry(i.network(), i.app(), i.processGroup(), i.instanceId()));
   }
 
   public void quarantine(int partition, long offset, byte[] json) {

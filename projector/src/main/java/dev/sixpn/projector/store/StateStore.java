@@ -83,14 +83,19 @@ public final class StateStore implements StateReader, AutoCloseable {
     // and the offsets that produced it, as of the last flush. A crash loses only the memtables,
     // and the projector replays from the flushed offsets (as Kafka Streams does with its stores).
     this.dbOptions =
-        new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true).setMaxBackgroundJobs(2)
+        new DBOptions()
+            .setCreateIfMissing(true)
+            .setCreateMissingColumnFamilies(true)
+            .setMaxBackgroundJobs(2)
             .setAtomicFlush(true);
     this.cfOptions =
         new ColumnFamilyOptions()
             .setWriteBufferSize(WRITE_BUFFER_BYTES)
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
             .setTableFormatConfig(
-                new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(new BloomFilter(BLOOM_BITS_PER_KEY)));
+                new BlockBasedTableConfig()
+                    .setBlockCache(cache)
+                    .setFilterPolicy(new BloomFilter(BLOOM_BITS_PER_KEY)));
     this.writeOptions = new WriteOptions().setDisableWAL(true);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     for (Family f : Family.values()) {
@@ -106,8 +111,13 @@ public final class StateStore implements StateReader, AutoCloseable {
     } catch (RocksDBException e) {
       closeOptions();
       throw new StoreException(
-          "cannot open state store at " + path + ": " + e.getMessage()
-              + (String.valueOf(e.getMessage()).contains("lock") ? " (another sixpn process has it open)" : ""),
+          "cannot open state store at "
+              + path
+              + ": "
+              + e.getMessage()
+              + (String.valueOf(e.getMessage()).contains("lock")
+                  ? " (another sixpn process has it open)"
+                  : ""),
           e);
     } catch (IOException e) {
       closeOptions();
@@ -152,11 +162,19 @@ public final class StateStore implements StateReader, AutoCloseable {
     try {
       byte[] v = db.get(handle(Family.META), Keys.SCHEMA);
       if (v == null) {
-        db.put(handle(Family.META), Keys.SCHEMA, ByteBuffer.allocate(4).putInt(SCHEMA_VERSION).array());
+        db.put(
+            handle(Family.META),
+            Keys.SCHEMA,
+            ByteBuffer.allocate(4).putInt(SCHEMA_VERSION).array());
       } else if (ByteBuffer.wrap(v).getInt() != SCHEMA_VERSION) {
         throw new StoreException(
-            "state store at " + path + " has schema " + ByteBuffer.wrap(v).getInt() + ", this build writes "
-                + SCHEMA_VERSION + "; run `sixpn state rebuild`",
+            "state store at "
+                + path
+                + " has schema "
+                + ByteBuffer.wrap(v).getInt()
+                + ", this build writes "
+                + SCHEMA_VERSION
+                + "; run `sixpn state rebuild`",
             null);
       }
     } catch (RocksDBException e) {
@@ -177,7 +195,8 @@ public final class StateStore implements StateReader, AutoCloseable {
   }
 
   StoreException failure(String operation, RocksDBException e) {
-    return new StoreException("state store " + path + ": " + operation + " failed: " + e.getMessage(), e);
+    return new StoreException(
+        "state store " + path + ": " + operation + " failed: " + e.getMessage(), e);
   }
 
   public StoreBatch newBatch() {
@@ -220,7 +239,13 @@ public final class StateStore implements StateReader, AutoCloseable {
   /** Next offset to read per partition, as committed. */
   public Map<Integer, Long> offsets() {
     Map<Integer, Long> out = new LinkedHashMap<>();
-    scan(Family.META, Keys.OFFSET_PREFIX, (k, v) -> out.put(ByteBuffer.wrap(k, Keys.OFFSET_PREFIX.length, 4).getInt(), ByteBuffer.wrap(v).getLong()));
+    scan(
+        Family.META,
+        Keys.OFFSET_PREFIX,
+        (k, v) ->
+            out.put(
+                ByteBuffer.wrap(k, Keys.OFFSET_PREFIX.length, 4).getInt(),
+                ByteBuffer.wrap(v).getLong()));
     return out;
   }
 
@@ -250,18 +275,24 @@ public final class StateStore implements StateReader, AutoCloseable {
   @Override
   public Optional<Instance> instanceByAddress(SixpnAddress address) {
     byte[] key = get(Family.BY_ADDRESS, address.toBytes());
-    return key == null ? Optional.empty() : Optional.ofNullable(get(Family.INSTANCES, key)).map(ValueCodec::decodeInstance);
+    return key == null
+        ? Optional.empty()
+        : Optional.ofNullable(get(Family.INSTANCES, key)).map(ValueCodec::decodeInstance);
   }
 
   @Override
   public Optional<Instance> instance(long network, String app, String instanceId) {
-    return Optional.ofNullable(get(Family.INSTANCES, Keys.instance(network, app, instanceId))).map(ValueCodec::decodeInstance);
+    return Optional.ofNullable(get(Family.INSTANCES, Keys.instance(network, app, instanceId)))
+        .map(ValueCodec::decodeInstance);
   }
 
   @Override
   public List<Instance> instancesOfApp(long network, String app, boolean includeStopped) {
     List<Instance> out = new ArrayList<>();
-    scan(Family.INSTANCES, Keys.app(network, app), (k, v) -> addIf(out, ValueCodec.decodeInstance(v), includeStopped));
+    scan(
+        Family.INSTANCES,
+        Keys.app(network, app),
+        (k, v) -> addIf(out, ValueCodec.decodeInstance(v), includeStopped));
     return out;
   }
 
@@ -277,14 +308,23 @@ public final class StateStore implements StateReader, AutoCloseable {
 
   private List<Instance> viaIndex(Family index, byte[] prefix, long network, String app) {
     List<Instance> out = new ArrayList<>();
-    scan(index, prefix, (k, v) -> instance(network, app, Keys.lastLabel(k)).filter(Instance::started).ifPresent(out::add));
+    scan(
+        index,
+        prefix,
+        (k, v) ->
+            instance(network, app, Keys.lastLabel(k))
+                .filter(Instance::started)
+                .ifPresent(out::add));
     return out;
   }
 
   @Override
   public List<Instance> instancesOfNetwork(long network, boolean includeStopped) {
     List<Instance> out = new ArrayList<>();
-    scan(Family.INSTANCES, Keys.network(network), (k, v) -> addIf(out, ValueCodec.decodeInstance(v), includeStopped));
+    scan(
+        Family.INSTANCES,
+        Keys.network(network),
+        (k, v) -> addIf(out, ValueCodec.decodeInstance(v), includeStopped));
     out.sort(Comparator.comparing(Instance::instanceId).thenComparing(Instance::app));
     return out;
   }
@@ -292,13 +332,16 @@ public final class StateStore implements StateReader, AutoCloseable {
   @Override
   public List<Instance> instancesOnHost(long host) {
     List<Instance> out = new ArrayList<>();
-    scan(Family.BY_HOST, Keys.u32(host), (k, v) -> {
-      byte[] instanceKey = java.util.Arrays.copyOfRange(k, 4, k.length);
-      byte[] value = get(Family.INSTANCES, instanceKey);
-      if (value != null) {
-        out.add(ValueCodec.decodeInstance(value));
-      }
-    });
+    scan(
+        Family.BY_HOST,
+        Keys.u32(host),
+        (k, v) -> {
+          byte[] instanceKey = java.util.Arrays.copyOfRange(k, 4, k.length);
+          byte[] value = get(Family.INSTANCES, instanceKey);
+          if (value != null) {
+            out.add(ValueCodec.decodeInstance(value));
+          }
+        });
     out.sort(Comparator.comparing(Instance::instanceId).thenComparing(Instance::app));
     return out;
   }
@@ -400,19 +443,22 @@ public final class StateStore implements StateReader, AutoCloseable {
         continue;
       }
       md.update(f.nameBytes());
-      scan(f, new byte[0], (k, v) -> {
-        md.update(ByteBuffer.allocate(4).putInt(k.length).array());
-        md.update(k);
-        md.update(ByteBuffer.allocate(4).putInt(v.length).array());
-        md.update(v);
-      });
+      scan(
+          f,
+          new byte[0],
+          (k, v) -> {
+            md.update(ByteBuffer.allocate(4).putInt(k.length).array());
+            md.update(k);
+            md.update(ByteBuffer.allocate(4).putInt(v.length).array());
+            md.update(v);
+          });
     }
     return HexFormat.of().formatHex(md.digest());
   }
 
   /**
-   * Closes handles, then the database, then the options they were made from (RocksDB requires
-   * that order: handles and options must outlive the DB that uses them). Safe to call twice.
+   * Closes handles, then the database, then the options they were made from (RocksDB requires that
+   * order: handles and options must outlive the DB that uses them). Safe to call twice.
    */
   @Override
   public synchronized void close() {
@@ -425,7 +471,10 @@ public final class StateStore implements StateReader, AutoCloseable {
       try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
         db.flush(flush, new ArrayList<>(handles.values()));
       } catch (RocksDBException e) {
-        LOG.warn("state store {}: flush on close failed, the next start replays from older offsets: {}", path, e.getMessage());
+        LOG.warn(
+            "state store {}: flush on close failed, the next start replays from older offsets: {}",
+            path,
+            e.getMessage());
       }
     }
     handles.values().forEach(ColumnFamilyHandle::close);

@@ -12,9 +12,9 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 
 /**
- * One atomic unit of change: the state changes of a poll batch and the offsets that produced
- * them. Reads see the committed store plus this batch's own writes, so a fold rule that reads
- * what an earlier event of the same batch wrote gets the new value.
+ * One atomic unit of change: the state changes of a poll batch and the offsets that produced them.
+ * Reads see the committed store plus this batch's own writes, so a fold rule that reads what an
+ * earlier event of the same batch wrote gets the new value.
  *
  * <p>The batch's writes live in a hash map per family, read by later folds of the same batch and
  * serialized once at commit ({@link #encode}). Measured here, this is several times faster than
@@ -28,12 +28,14 @@ public final class StoreBatch implements AutoCloseable {
   private final StateStore store;
   private final ReadOptions readOptions = new ReadOptions();
   private final EnumMap<Family, HashMap<ByteKey, byte[]>> overlay = new EnumMap<>(Family.class);
+
   /**
    * Sorted copies of a family's overlay, made on its first {@link #scan} and kept in step after:
    * scans (app and network deletion) are rare, but a scan over an unsorted overlay of a 50k-event
    * batch was a third of the fold's time.
    */
   private final EnumMap<Family, TreeMap<byte[], byte[]>> sorted = new EnumMap<>(Family.class);
+
   /** Committed values read ahead by {@link #prefetch}; a null value means "absent". */
   private final EnumMap<Family, HashMap<ByteKey, byte[]>> fetched = new EnumMap<>(Family.class);
 
@@ -106,14 +108,16 @@ public final class StoreBatch implements AutoCloseable {
     if (keys.isEmpty()) {
       return;
     }
-    List<org.rocksdb.ColumnFamilyHandle> handles = java.util.Collections.nCopies(keys.size(), store.handle(family));
+    List<org.rocksdb.ColumnFamilyHandle> handles =
+        java.util.Collections.nCopies(keys.size(), store.handle(family));
     List<byte[]> values;
     try {
       values = store.db().multiGetAsList(readOptions, handles, keys);
     } catch (RocksDBException e) {
       throw store.failure("multiGet " + family.cfName(), e);
     }
-    HashMap<ByteKey, byte[]> f = fetched.computeIfAbsent(family, x -> new HashMap<>(keys.size() * 2));
+    HashMap<ByteKey, byte[]> f =
+        fetched.computeIfAbsent(family, x -> new HashMap<>(keys.size() * 2));
     for (int i = 0; i < keys.size(); i++) {
       f.put(new ByteKey(keys.get(i)), values.get(i));
     }
@@ -169,7 +173,10 @@ public final class StoreBatch implements AutoCloseable {
   }
 
   public void putOffset(int partition, long nextOffset) {
-    put(Family.META, Keys.offset(partition), java.nio.ByteBuffer.allocate(8).putLong(nextOffset).array());
+    put(
+        Family.META,
+        Keys.offset(partition),
+        java.nio.ByteBuffer.allocate(8).putLong(nextOffset).array());
   }
 
   @Override

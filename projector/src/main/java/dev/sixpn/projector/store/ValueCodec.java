@@ -40,9 +40,17 @@ public final class ValueCodec {
   }
 
   private static int strings(Instance i) {
-    int n = i.instanceId().length() + i.app().length() + i.processGroup().length() + i.region().length() + 2;
+    int n =
+        i.instanceId().length()
+            + i.app().length()
+            + i.processGroup().length()
+            + i.region().length()
+            + 2;
     for (Map.Entry<String, String> e : i.metadata().entrySet()) {
-      n += 4 + e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().getBytes(StandardCharsets.UTF_8).length;
+      n +=
+          4
+              + e.getKey().getBytes(StandardCharsets.UTF_8).length
+              + e.getValue().getBytes(StandardCharsets.UTF_8).length;
     }
     return n;
   }
@@ -72,14 +80,16 @@ public final class ValueCodec {
         meta.put(getString(b), getString(b));
       }
     }
-    return new Instance(id, network, app, group, host, region, SixpnAddress.fromBytes(addr), status, meta);
+    return new Instance(
+        id, network, app, group, host, region, SixpnAddress.fromBytes(addr), status, meta);
   }
 
   public static byte[] encodeHost(Host h) {
     byte[] region = h.region().getBytes(StandardCharsets.UTF_8);
     byte[] key = h.wireguardPublicKey().getBytes(StandardCharsets.UTF_8);
     byte[] endpoint = h.endpoint().getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(1 + 4 + 16 + 6 + region.length + key.length + endpoint.length);
+    ByteBuffer b =
+        ByteBuffer.allocate(1 + 4 + 16 + 6 + region.length + key.length + endpoint.length);
     b.put(HOST_V1).putInt((int) h.host()).putDouble(h.latitude()).putDouble(h.longitude());
     putBytes(b, region);
     putBytes(b, key);

@@ -3,9 +3,9 @@ package dev.sixpn.projector.store;
 import java.util.Arrays;
 
 /**
- * Builds a RocksDB write batch in its serialized form, so a whole batch crosses JNI once
- * ({@code new WriteBatch(byte[])}) instead of once per put. The format, from RocksDB's
- * {@code db/write_batch.cc}:
+ * Builds a RocksDB write batch in its serialized form, so a whole batch crosses JNI once ({@code
+ * new WriteBatch(byte[])}) instead of once per put. The format, from RocksDB's {@code
+ * db/write_batch.cc}:
  *
  * <pre>
  * rep     := sequence: fixed64 | count: fixed32 | record[count]

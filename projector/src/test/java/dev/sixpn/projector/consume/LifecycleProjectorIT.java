@@ -61,7 +61,8 @@ class LifecycleProjectorIT {
     String topic = "bad-input";
     List<LifecycleEvent> good = new SyntheticFleet(7, 3, 3, 4).generate(3000);
     List<CompletableFuture<?>> acks = new ArrayList<>();
-    try (LifecyclePublisher publisher = LifecyclePublisher.connect(broker.bootstrapServers(), topic, 4, Duration.ofSeconds(30))) {
+    try (LifecyclePublisher publisher =
+        LifecyclePublisher.connect(broker.bootstrapServers(), topic, 4, Duration.ofSeconds(30))) {
       for (int i = 0; i < good.size(); i++) {
         acks.add(publisher.publish(good.get(i)));
         if (i % 500 == 250) {
@@ -82,31 +83,55 @@ class LifecycleProjectorIT {
     List<StateChange> changes = new CopyOnWriteArrayList<>();
     String stateDigest;
     try (StateStore store = StateStore.open(dir.resolve("state"));
-        LifecycleProjector projector = new LifecycleProjector(ProjectorConfig.of(broker.bootstrapServers(), topic), store, metrics)) {
+        LifecycleProjector projector =
+            new LifecycleProjector(
+                ProjectorConfig.of(broker.bootstrapServers(), topic), store, metrics)) {
       projector.subscribe(changes::add);
       assertTrue(projector.catchUp(Duration.ofSeconds(60)));
       List<String> quarantined = store.quarantined();
       assertEquals(badCount, quarantined.size());
       Set<String> reasons =
-          quarantined.stream().map(q -> q.replaceAll(".*\"reason\":\"([A-Z_]+)\".*", "$1")).collect(Collectors.toSet());
-      assertEquals(Set.of("MALFORMED_JSON", "UNKNOWN_TYPE", "UNKNOWN_SCHEMA_VERSION", "INVALID_FIELD", "RULE_VIOLATION"), reasons);
-      assertTrue(quarantined.stream().allMatch(q -> q.contains("\"partition\":") && q.contains("\"offset\":")));
-      assertTrue(quarantined.stream().anyMatch(q -> q.contains("valueBase64")), "binary values are kept as base64");
+          quarantined.stream()
+              .map(q -> q.replaceAll(".*\"reason\":\"([A-Z_]+)\".*", "$1"))
+              .collect(Collectors.toSet());
+      assertEquals(
+          Set.of(
+              "MALFORMED_JSON",
+              "UNKNOWN_TYPE",
+              "UNKNOWN_SCHEMA_VERSION",
+              "INVALID_FIELD",
+              "RULE_VIOLATION"),
+          reasons);
+      assertTrue(
+          quarantined.stream()
+              .allMatch(q -> q.contains("\"partition\":") && q.contains("\"offset\":")));
+      assertTrue(
+          quarantined.stream().anyMatch(q -> q.contains("valueBase64")),
+          "binary values are kept as base64");
       assertEquals(badCount, metrics.quarantinedTotal());
       assertEquals(good.size(), metrics.foldedTotal());
       assertFalse(changes.isEmpty());
       String exposition = scrape(registry);
-      assertTrue(exposition.contains("sixpn_projector_events_folded_total{type=\"instance.started\"}"), exposition);
-      assertTrue(exposition.contains("sixpn_projector_quarantined_total{reason=\"RULE_VIOLATION\"} 6.0"), exposition);
-      assertTrue(exposition.contains("sixpn_projector_lag_records{partition=\"0\"} 0.0"), exposition);
+      assertTrue(
+          exposition.contains("sixpn_projector_events_folded_total{type=\"instance.started\"}"),
+          exposition);
+      assertTrue(
+          exposition.contains("sixpn_projector_quarantined_total{reason=\"RULE_VIOLATION\"} 6.0"),
+          exposition);
+      assertTrue(
+          exposition.contains("sixpn_projector_lag_records{partition=\"0\"} 0.0"), exposition);
       assertTrue(exposition.contains("sixpn_projector_last_commit_timestamp_seconds"), exposition);
       assertTrue(exposition.contains("sixpn_projector_batch_seconds_count"), exposition);
       stateDigest = store.stateDigest();
     }
-    assertEquals(directFold(good), stateDigest, "every good event folded as if the bad ones were never there");
+    assertEquals(
+        directFold(good),
+        stateDigest,
+        "every good event folded as if the bad ones were never there");
 
     // Restart on the same store: re-delivered events (same ids) change nothing.
-    try (LifecyclePublisher publisher = LifecyclePublisher.connect(broker.bootstrapServers(), topic, 4, Duration.ofSeconds(30))) {
+    try (LifecyclePublisher publisher =
+        LifecyclePublisher.connect(broker.bootstrapServers(), topic, 4, Duration.ofSeconds(30))) {
       for (LifecycleEvent e : good.subList(100, 400)) {
         publisher.publish(e);
       }
@@ -114,7 +139,9 @@ class LifecycleProjectorIT {
     }
     ProjectorMetrics again = new ProjectorMetrics(new PrometheusRegistry());
     try (StateStore store = StateStore.open(dir.resolve("state"));
-        LifecycleProjector projector = new LifecycleProjector(ProjectorConfig.of(broker.bootstrapServers(), topic), store, again)) {
+        LifecycleProjector projector =
+            new LifecycleProjector(
+                ProjectorConfig.of(broker.bootstrapServers(), topic), store, again)) {
       assertTrue(projector.catchUp(Duration.ofSeconds(60)));
       assertEquals(stateDigest, store.stateDigest());
       assertEquals(0, again.foldedTotal(), "resumed from stored offsets: nothing folded twice");
@@ -124,7 +151,8 @@ class LifecycleProjectorIT {
 
   private static String scrape(PrometheusRegistry registry) throws java.io.IOException {
     var out = new java.io.ByteArrayOutputStream();
-    io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(out, registry.scrape());
+    io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create()
+        .write(out, registry.scrape());
     return out.toString(StandardCharsets.UTF_8);
   }
 

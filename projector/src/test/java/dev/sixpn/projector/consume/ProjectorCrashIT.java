@@ -48,11 +48,14 @@ class ProjectorCrashIT {
     Path stateDir = dir.resolve("killed");
     int midFoldKills = 0;
     try (KafkaBroker broker = KafkaBrokers.start();
-        LifecyclePublisher publisher = LifecyclePublisher.connect(broker.bootstrapServers(), topic, 6, Duration.ofSeconds(30))) {
+        LifecyclePublisher publisher =
+            LifecyclePublisher.connect(
+                broker.bootstrapServers(), topic, 6, Duration.ofSeconds(30))) {
       int chunk = (events.size() + CHUNKS - 1) / CHUNKS;
       for (int c = 0; c < CHUNKS; c++) {
         List<CompletableFuture<?>> acks = new ArrayList<>();
-        for (LifecycleEvent e : events.subList(c * chunk, Math.min(events.size(), (c + 1) * chunk))) {
+        for (LifecycleEvent e :
+            events.subList(c * chunk, Math.min(events.size(), (c + 1) * chunk))) {
           acks.add(publisher.publish(e));
         }
         // Re-deliveries: events already published once, with the same ids.
@@ -84,9 +87,15 @@ class ProjectorCrashIT {
 
       try (StateStore fresh = StateStore.open(dir.resolve("fresh"));
           LifecycleProjector projector =
-              new LifecycleProjector(ProjectorConfig.of(broker.bootstrapServers(), topic), fresh, new ProjectorMetrics(new PrometheusRegistry()))) {
+              new LifecycleProjector(
+                  ProjectorConfig.of(broker.bootstrapServers(), topic),
+                  fresh,
+                  new ProjectorMetrics(new PrometheusRegistry()))) {
         assertTrue(projector.catchUp(Duration.ofSeconds(120)));
-        assertEquals(fresh.digest(), killedDigest, "state and offsets after " + CHUNKS + " kills (seed " + seed + ")");
+        assertEquals(
+            fresh.digest(),
+            killedDigest,
+            "state and offsets after " + CHUNKS + " kills (seed " + seed + ")");
         assertTrue(fresh.instancesOfNetwork(1, true).size() > 0);
       }
     }
@@ -96,26 +105,41 @@ class ProjectorCrashIT {
   /** A projector JVM whose stdout lines arrive on a queue. */
   private record Child(Process process, BlockingQueue<String> lines, List<String> seen) {
 
-    static Child start(String bootstrap, String topic, Path stateDir, int maxPoll, boolean stay) throws Exception {
+    static Child start(String bootstrap, String topic, Path stateDir, int maxPoll, boolean stay)
+        throws Exception {
       String java = ProcessHandle.current().info().command().orElse("java");
       ProcessBuilder pb =
-          new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
-              "-cp", System.getProperty("java.class.path"), ProjectorProcess.class.getName(),
-              bootstrap, topic, stateDir.toString(), Integer.toString(maxPoll), Boolean.toString(stay));
+          new ProcessBuilder(
+              java,
+              "--enable-native-access=ALL-UNNAMED",
+              "--sun-misc-unsafe-memory-access=allow",
+              "-Xmx512m",
+              "-cp",
+              System.getProperty("java.class.path"),
+              ProjectorProcess.class.getName(),
+              bootstrap,
+              topic,
+              stateDir.toString(),
+              Integer.toString(maxPoll),
+              Boolean.toString(stay));
       pb.redirectError(ProcessBuilder.Redirect.DISCARD);
       Process p = pb.start();
       BlockingQueue<String> q = new LinkedBlockingQueue<>();
       List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-      Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String l; (l = r.readLine()) != null; ) {
-            seen.add(l);
-            q.add(l);
-          }
-        } catch (java.io.IOException ignored) {
-          // the process was killed
-        }
-      });
+      Thread reader =
+          new Thread(
+              () -> {
+                try (BufferedReader r =
+                    new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                  for (String l; (l = r.readLine()) != null; ) {
+                    seen.add(l);
+                    q.add(l);
+                  }
+                } catch (java.io.IOException ignored) {
+                  // the process was killed
+                }
+              });
       reader.setDaemon(true);
       reader.start();
       return new Child(p, q, seen);

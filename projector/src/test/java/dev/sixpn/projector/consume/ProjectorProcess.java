@@ -17,17 +17,25 @@ public final class ProjectorProcess {
   private ProjectorProcess() {}
 
   public static void main(String[] args) throws Exception {
-    ProjectorConfig config = new ProjectorConfig(args[0], args[1], Integer.parseInt(args[3]), Duration.ofMillis(50), ProjectorConfig.DEFAULT_FOLD_PARALLELISM);
+    ProjectorConfig config =
+        new ProjectorConfig(
+            args[0],
+            args[1],
+            Integer.parseInt(args[3]),
+            Duration.ofMillis(50),
+            ProjectorConfig.DEFAULT_FOLD_PARALLELISM);
     boolean stay = Boolean.parseBoolean(args[4]);
     try (StateStore store = StateStore.open(Path.of(args[2]));
-        LifecycleProjector projector = new LifecycleProjector(config, store, new ProjectorMetrics(new PrometheusRegistry()))) {
+        LifecycleProjector projector =
+            new LifecycleProjector(config, store, new ProjectorMetrics(new PrometheusRegistry()))) {
       AtomicBoolean announced = new AtomicBoolean();
-      projector.subscribe(change -> {
-        if (announced.compareAndSet(false, true)) {
-          System.out.println("FOLDING");
-          System.out.flush();
-        }
-      });
+      projector.subscribe(
+          change -> {
+            if (announced.compareAndSet(false, true)) {
+              System.out.println("FOLDING");
+              System.out.flush();
+            }
+          });
       if (!projector.catchUp(Duration.ofSeconds(120))) {
         System.out.println("TIMEOUT");
         System.exit(3);

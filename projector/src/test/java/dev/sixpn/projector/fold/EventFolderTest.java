@@ -67,13 +67,27 @@ class EventFolderTest {
     return "e" + ids.incrementAndGet();
   }
 
-  InstanceStarted start(long network, String app, String instanceId, long host, String region, long n) {
-    return new InstanceStarted(id(), T, instanceId, network, app, "app", host, region, SixpnAddress.ofInstance(network, host, n), Map.of());
+  InstanceStarted start(
+      long network, String app, String instanceId, long host, String region, long n) {
+    return new InstanceStarted(
+        id(),
+        T,
+        instanceId,
+        network,
+        app,
+        "app",
+        host,
+        region,
+        SixpnAddress.ofInstance(network, host, n),
+        Map.of());
   }
 
   @Test
   void instanceStarted_isVisibleInEveryIndex() throws Exception {
-    fold(new NetworkCreated(id(), T, 1, "org"), new AppCreated(id(), T, 1, "web"), start(1, "web", "i1", 7, "nrt", 1));
+    fold(
+        new NetworkCreated(id(), T, 1, "org"),
+        new AppCreated(id(), T, 1, "web"),
+        start(1, "web", "i1", 7, "nrt", 1));
     Instance i = store.instance(1, "web", "i1").orElseThrow();
     assertEquals(InstanceStatus.STARTED, i.status());
     assertEquals(List.of(i), store.instancesOfApp(1, "web", false));
@@ -90,12 +104,18 @@ class EventFolderTest {
   void instanceStopped_leavesDefaultAnswersButStaysInAllForms() throws Exception {
     fold(start(1, "web", "i1", 7, "nrt", 1), start(1, "web", "i2", 8, "ams", 2));
     StateChange change = fold(new InstanceStopped(id(), T, "i1", 1, "web"));
-    assertEquals(List.of("i2"), store.instancesOfApp(1, "web", false).stream().map(Instance::instanceId).toList());
-    assertEquals(List.of("i1", "i2"), store.instancesOfApp(1, "web", true).stream().map(Instance::instanceId).toList());
+    assertEquals(
+        List.of("i2"),
+        store.instancesOfApp(1, "web", false).stream().map(Instance::instanceId).toList());
+    assertEquals(
+        List.of("i1", "i2"),
+        store.instancesOfApp(1, "web", true).stream().map(Instance::instanceId).toList());
     assertEquals(List.of(), store.instancesOfAppInRegion(1, "web", "nrt"));
     assertEquals(List.of("ams"), store.regionsOfApp(1, "web", false));
     assertEquals(List.of("ams", "nrt"), store.regionsOfApp(1, "web", true));
-    assertEquals(InstanceStatus.STOPPED, store.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).orElseThrow().status());
+    assertEquals(
+        InstanceStatus.STOPPED,
+        store.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).orElseThrow().status());
     assertEquals(1, store.instancesOnHost(7).size());
     assertEquals(java.util.Set.of("i1"), change.instanceIds());
     assertEquals(java.util.Set.of(7L), change.hosts());
@@ -124,7 +144,10 @@ class EventFolderTest {
 
   @Test
   void appDeleted_removesItsInstancesOnly() throws Exception {
-    fold(new AppCreated(id(), T, 1, "web"), start(1, "web", "i1", 7, "nrt", 1), start(1, "db", "i2", 7, "nrt", 2));
+    fold(
+        new AppCreated(id(), T, 1, "web"),
+        start(1, "web", "i1", 7, "nrt", 1),
+        start(1, "db", "i2", 7, "nrt", 2));
     fold(new AppDeleted(id(), T, 1, "web"));
     assertFalse(store.appExists(1, "web"));
     assertTrue(store.instancesOfApp(1, "web", true).isEmpty());
@@ -134,8 +157,11 @@ class EventFolderTest {
 
   @Test
   void networkDeleted_removesEverythingUnderIt() throws Exception {
-    fold(new NetworkCreated(id(), T, 1, "a"), new NetworkCreated(id(), T, 2, "b"),
-        start(1, "web", "i1", 7, "nrt", 1), start(2, "web", "i1", 7, "nrt", 1));
+    fold(
+        new NetworkCreated(id(), T, 1, "a"),
+        new NetworkCreated(id(), T, 2, "b"),
+        start(1, "web", "i1", 7, "nrt", 1),
+        start(2, "web", "i1", 7, "nrt", 1));
     fold(new NetworkDeleted(id(), T, 1));
     assertFalse(store.networkExists(1));
     assertEquals(List.of(), store.appsOfNetwork(1));
@@ -169,7 +195,8 @@ class EventFolderTest {
     fold(start(1, "web", "i1", 9, "syd", 1));
     assertTrue(store.host(9).isEmpty());
     assertEquals(1, store.instancesOnHost(9).size());
-    StateChange change = fold(new HostJoined(id(), T, 9, "syd", -33.9, 151.2, KEY, "192.0.2.9:51820"));
+    StateChange change =
+        fold(new HostJoined(id(), T, 9, "syd", -33.9, 151.2, KEY, "192.0.2.9:51820"));
     assertEquals(java.util.Set.of(9L), change.hosts());
     assertEquals("192.0.2.9:51820", store.host(9).orElseThrow().endpoint());
     assertEquals(new GeoPoint(-33.9, 151.2), store.regionLocation("syd").orElseThrow());
@@ -179,7 +206,10 @@ class EventFolderTest {
 
   @Test
   void foldsInOneBatchSeeEachOther() throws Exception {
-    fold(start(1, "web", "i1", 7, "nrt", 1), new InstanceStopped(id(), T, "i1", 1, "web"), new InstanceDestroyed(id(), T, "i1", 1, "web"));
+    fold(
+        start(1, "web", "i1", 7, "nrt", 1),
+        new InstanceStopped(id(), T, "i1", 1, "web"),
+        new InstanceDestroyed(id(), T, "i1", 1, "web"));
     assertTrue(store.instancesOfApp(1, "web", true).isEmpty());
   }
 
@@ -189,7 +219,8 @@ class EventFolderTest {
     String before = store.digest();
     assertThrows(RuleViolation.class, () -> fold(new InstanceStopped(id(), T, "nope", 1, "web")));
     assertThrows(RuleViolation.class, () -> fold(new InstanceDestroyed(id(), T, "nope", 1, "web")));
-    RuleViolation taken = assertThrows(RuleViolation.class, () -> fold(start(1, "web", "i9", 7, "nrt", 1)));
+    RuleViolation taken =
+        assertThrows(RuleViolation.class, () -> fold(start(1, "web", "i9", 7, "nrt", 1)));
     assertTrue(taken.getMessage().contains("already belongs to instance i1"), taken.getMessage());
     assertEquals(before, store.digest());
   }

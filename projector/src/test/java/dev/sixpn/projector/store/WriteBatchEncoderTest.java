@@ -35,12 +35,14 @@ class WriteBatchEncoderTest {
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     Random random = new Random(3);
-    try (DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+    try (DBOptions options =
+            new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
         RocksDB db = RocksDB.open(options, dir.toString(), descriptors, handles);
         WriteBatch reference = new WriteBatch()) {
       WriteBatchEncoder encoder = new WriteBatchEncoder(8);
       for (int i = 0; i < 500; i++) {
-        ColumnFamilyHandle cf = handles.get(random.nextInt(3) == 0 ? 0 : random.nextInt(handles.size()));
+        ColumnFamilyHandle cf =
+            handles.get(random.nextInt(3) == 0 ? 0 : random.nextInt(handles.size()));
         byte[] key = new byte[1 + random.nextInt(200)];
         random.nextBytes(key);
         if (random.nextBoolean()) {
