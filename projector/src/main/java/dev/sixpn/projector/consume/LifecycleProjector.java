@@ -156,6 +156,8 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
         Math.max(1, Math.min(config.foldParallelism(), records.count() / MIN_RECORDS_PER_GROUP));
     KeyGroupFold[] groups = new KeyGroupFold[groupCount];
     Map<Integer, Long> nextOffsets = new HashMap<>();
+    ChangeCollector changes = new ChangeCollector();
+    long committedAt;
     try {
       for (int g = 0; g < groupCount; g++) {
         groups[g] = new KeyGroupFold(store);
@@ -176,7 +178,11 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       for (KeyGroupFold g : groups) {
         batches.add(g.batch);
       }
+      for (KeyGroupFold g : groups) {
+        changes.addAll(g.changes);
+      }
       store.commit(batches);
+      committedAt = System.nanoTime();
     } finally {
       for (KeyGroupFold g : groups) {
         if (g != null) {
@@ -184,11 +190,12 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
         }
       }
     }
-    long committedAt = System.nanoTime();
+    // Listeners first: the DNS edge and the dataplane wait on this; metrics can wait on them.
+    if (!changes.isEmpty()) {
+      publish(changes.toChange(committedAt));
+    }
     metrics.committed(committedAt - start);
-    ChangeCollector changes = new ChangeCollector();
     for (KeyGroupFold g : groups) {
-      changes.addAll(g.changes);
       g.folded.forEach(metrics::folded);
       g.quarantined.forEach(metrics::quarantined);
       for (int i = 0; i < g.duplicates; i++) {
@@ -196,9 +203,6 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       }
     }
     updateLag();
-    if (!changes.isEmpty()) {
-      publish(changes.toChange(committedAt));
-    }
     return records.count();
   }
 
