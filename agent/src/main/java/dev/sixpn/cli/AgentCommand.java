@@ -6,7 +6,6 @@ import dev.sixpn.dataplane.DataplaneConfig;
 import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.dns.forward.ResolvConf;
 import dev.sixpn.dns.server.DnsEdgeConfig;
-import dev.sixpn.publish.LifecycleTopic;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,17 +29,7 @@ final class AgentCommand implements Callable<Integer> {
   @Option(names = "--host", required = true, description = "This host's id, 1..4294967295.")
   long host;
 
-  @Option(
-      names = "--bootstrap",
-      defaultValue = "localhost:9092",
-      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-  String bootstrap;
-
-  @Option(
-      names = "--topic",
-      defaultValue = LifecycleTopic.NAME,
-      description = "Topic (default: ${DEFAULT-VALUE}).")
-  String topic;
+  @picocli.CommandLine.Mixin KafkaOptions kafka;
 
   @Option(names = "--data-dir", description = "Host directory (default: var/hosts/<host>).")
   Path dataDir;
@@ -176,8 +165,8 @@ final class AgentCommand implements Callable<Integer> {
         metrics == null ? Optional.empty() : Optional.of(parse("--metrics", metrics));
     return new HostAgentConfig(
         host,
-        bootstrap,
-        topic,
+        kafka.bootstrap,
+        kafka.topic,
         dir,
         dns,
         dataplane,

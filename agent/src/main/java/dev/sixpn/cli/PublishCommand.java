@@ -5,7 +5,6 @@ import dev.sixpn.events.EventCodec;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.publish.LifecyclePublisher;
-import dev.sixpn.publish.LifecycleTopic;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -50,17 +49,7 @@ final class PublishCommand implements Runnable {
 
   /** Options every publish command takes. */
   static final class Target {
-    @Option(
-        names = "--bootstrap",
-        defaultValue = "localhost:9092",
-        description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-    String bootstrap;
-
-    @Option(
-        names = "--topic",
-        defaultValue = LifecycleTopic.NAME,
-        description = "Topic (default: ${DEFAULT-VALUE}).")
-    String topic;
+    @Mixin KafkaOptions kafka;
 
     @Option(
         names = "--partitions",
@@ -86,7 +75,7 @@ final class PublishCommand implements Runnable {
         throw new SixpnCommand.UsageException("--partitions must be ≥ 1, got " + partitions);
       }
       try (LifecyclePublisher publisher =
-          LifecyclePublisher.connect(bootstrap, topic, partitions, timeout)) {
+          LifecyclePublisher.connect(kafka.bootstrap, kafka.topic, partitions, timeout)) {
         RecordMetadata m = publisher.publish(event).get();
         out.println(new String(EventCodec.encode(event), StandardCharsets.UTF_8));
         out.println(
@@ -154,15 +143,11 @@ final class PublishCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = "An app was created in a network.")
   static final class AppCreate extends EventCommand {
-    @Option(names = "--network", required = true, description = "Network id.")
-    long network;
-
-    @Option(names = "--app", required = true, description = "App name, a DNS label.")
-    String app;
+    @Mixin RefOptions.App ref;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
-      return new LifecycleEvent.AppCreated(id, now, network, app);
+      return new LifecycleEvent.AppCreated(id, now, ref.network, ref.app);
     }
   }
 
@@ -171,15 +156,11 @@ final class PublishCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = "An app and its instances were deleted.")
   static final class AppDelete extends EventCommand {
-    @Option(names = "--network", required = true, description = "Network id.")
-    long network;
-
-    @Option(names = "--app", required = true, description = "App name.")
-    String app;
+    @Mixin RefOptions.App ref;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
-      return new LifecycleEvent.AppDeleted(id, now, network, app);
+      return new LifecycleEvent.AppDeleted(id, now, ref.network, ref.app);
     }
   }
 
@@ -295,18 +276,12 @@ final class PublishCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = "An instance stopped (it stays in the all. names).")
   static final class InstanceStop extends EventCommand {
-    @Option(names = "--network", required = true, description = "Network id.")
-    long network;
-
-    @Option(names = "--app", required = true, description = "App name.")
-    String app;
-
-    @Option(names = "--instance-id", required = true, description = "Instance id.")
-    String instanceId;
+    @Mixin RefOptions.Instance ref;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
-      return new LifecycleEvent.InstanceStopped(id, now, instanceId, network, app);
+      return new LifecycleEvent.InstanceStopped(
+          id, now, ref.instanceId, ref.app.network, ref.app.app);
     }
   }
 
@@ -315,18 +290,12 @@ final class PublishCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = "An instance was destroyed (gone from every name).")
   static final class InstanceDestroy extends EventCommand {
-    @Option(names = "--network", required = true, description = "Network id.")
-    long network;
-
-    @Option(names = "--app", required = true, description = "App name.")
-    String app;
-
-    @Option(names = "--instance-id", required = true, description = "Instance id.")
-    String instanceId;
+    @Mixin RefOptions.Instance ref;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
-      return new LifecycleEvent.InstanceDestroyed(id, now, instanceId, network, app);
+      return new LifecycleEvent.InstanceDestroyed(
+          id, now, ref.instanceId, ref.app.network, ref.app.app);
     }
   }
 }

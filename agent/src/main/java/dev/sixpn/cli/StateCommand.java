@@ -6,7 +6,6 @@ import dev.sixpn.projector.metrics.ProjectorMetrics;
 import dev.sixpn.projector.store.StateDump;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.publish.BrokerCheck;
-import dev.sixpn.publish.LifecycleTopic;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,17 +64,7 @@ final class StateCommand implements Runnable {
         description = "State store directory (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(
-        names = "--bootstrap",
-        defaultValue = "localhost:9092",
-        description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-    String bootstrap;
-
-    @Option(
-        names = "--topic",
-        defaultValue = LifecycleTopic.NAME,
-        description = "Topic (default: ${DEFAULT-VALUE}).")
-    String topic;
+    @picocli.CommandLine.Mixin KafkaOptions kafka;
 
     @Option(
         names = "--timeout",
@@ -87,13 +76,14 @@ final class StateCommand implements Runnable {
 
     @Override
     public Integer call() throws InterruptedException {
-      BrokerCheck.requireReachable(bootstrap, Duration.ofSeconds(10));
+      BrokerCheck.requireReachable(kafka.bootstrap, Duration.ofSeconds(10));
       StateStore.destroy(dataDir);
       long start = System.nanoTime();
       ProjectorMetrics metrics = new ProjectorMetrics(new PrometheusRegistry());
       try (StateStore store = StateStore.open(dataDir);
           LifecycleProjector projector =
-              new LifecycleProjector(ProjectorConfig.of(bootstrap, topic), store, metrics)) {
+              new LifecycleProjector(
+                  ProjectorConfig.of(kafka.bootstrap, kafka.topic), store, metrics)) {
         if (!projector.catchUp(timeout)) {
           spec.commandLine()
               .getErr()
