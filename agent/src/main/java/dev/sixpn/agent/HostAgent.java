@@ -146,18 +146,6 @@ public final class HostAgent implements AutoCloseable {
                 config.host(), config.dataDir(), java.util.List.of()));
   }
 
-  public StateStore store() {
-    return store;
-  }
-
-  public LifecycleProjector projector() {
-    return projector;
-  }
-
-  public DnsEdgeServer dns() {
-    return dns;
-  }
-
   public PrometheusRegistry registry() {
     return registry;
   }

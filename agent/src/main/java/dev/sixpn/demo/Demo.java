@@ -152,48 +152,14 @@ public final class Demo {
           "+short",
           "aaaa",
           "secret-app.internal");
-      check(
-          "Redis by name, across hosts over WireGuard",
-          web1,
-          Duration.ofSeconds(20),
-          s -> s.contains(" 0% packet loss"),
-          "ping",
-          "-6",
-          "-c",
-          "2",
-          "-i",
-          "0.2",
-          "-W",
-          "1",
-          redis.address().toString());
-      check(
-          "its own app on the other host",
-          web1,
-          Duration.ofSeconds(10),
-          s -> s.contains(" 0% packet loss"),
-          "ping",
-          "-6",
-          "-c",
-          "2",
-          "-i",
-          "0.2",
-          "-W",
-          "1",
-          web2.address().toString());
-      check(
+      ping("Redis by name, across hosts over WireGuard", web1, redis, true, Duration.ofSeconds(20));
+      ping("its own app on the other host", web1, web2, true, Duration.ofSeconds(10));
+      ping(
           "another organization is unreachable (dropped by BPF)",
           web1,
-          Duration.ofSeconds(1),
-          s -> s.contains("100% packet loss"),
-          "ping",
-          "-6",
-          "-c",
-          "2",
-          "-i",
-          "0.2",
-          "-W",
-          "1",
-          secret2.address().toString());
+          secret2,
+          false,
+          Duration.ofSeconds(1));
       check(
           "local-6pn in /etc/hosts",
           redis,
@@ -227,34 +193,9 @@ public final class Demo {
           "+short",
           "aaaa",
           "fearsome-bagel-43.internal");
-      check(
-          "...and unreachable (its map entries pruned)",
-          web1,
-          Duration.ofSeconds(10),
-          s -> s.contains("100% packet loss"),
-          "ping",
-          "-6",
-          "-c",
-          "2",
-          "-i",
-          "0.2",
-          "-W",
-          "1",
-          web2.address().toString());
-      check(
-          "...while the rest of host 2 still answers",
-          web1,
-          Duration.ofSeconds(10),
-          s -> s.contains(" 0% packet loss"),
-          "ping",
-          "-6",
-          "-c",
-          "2",
-          "-i",
-          "0.2",
-          "-W",
-          "1",
-          redis.address().toString());
+      ping(
+          "...and unreachable (its map entries pruned)", web1, web2, false, Duration.ofSeconds(10));
+      ping("...while the rest of host 2 still answers", web1, redis, true, Duration.ofSeconds(10));
 
       out.println();
       if (failures == 0) {
@@ -289,6 +230,27 @@ public final class Demo {
 
   private void say(String text) {
     out.println("demo: " + text);
+  }
+
+  /** Checks that {@code from} reaches {@code to} over ICMPv6, or that every ping is lost. */
+  private void ping(
+      String what, DemoLab.Inst from, DemoLab.Inst to, boolean reaches, Duration patience)
+      throws InterruptedException {
+    String expected = reaches ? " 0% packet loss" : "100% packet loss";
+    check(
+        what,
+        from,
+        patience,
+        s -> s.contains(expected),
+        "ping",
+        "-6",
+        "-c",
+        "2",
+        "-i",
+        "0.2",
+        "-W",
+        "1",
+        to.address().toString());
   }
 
   private void check(

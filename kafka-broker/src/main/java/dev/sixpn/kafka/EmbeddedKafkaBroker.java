@@ -140,11 +140,6 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
     return bootstrap;
   }
 
-  /** Data directory of the broker; kept when started with a caller's directory. */
-  Path dataDir() {
-    return dataDir;
-  }
-
   @Override
   public synchronized void close() {
     if (closed) {

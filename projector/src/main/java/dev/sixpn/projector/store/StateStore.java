@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -229,11 +228,7 @@ public final class StateStore implements StateReader, AutoCloseable {
 
   /** Applies the batch atomically: state and offsets together, or neither. */
   public void commit(StoreBatch batch) {
-    try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch(batch.encode())) {
-      db.write(writeOptions, wb);
-    } catch (RocksDBException e) {
-      throw failure("commit", e);
-    }
+    commit(List.of(batch));
   }
 
   /** Next offset to read per partition, as committed. */
@@ -411,11 +406,6 @@ public final class StateStore implements StateReader, AutoCloseable {
     List<String> out = new ArrayList<>();
     scan(Family.QUARANTINE, new byte[0], (k, v) -> out.add(new String(v, StandardCharsets.UTF_8)));
     return out;
-  }
-
-  /** Visits every (family, key, value) in order; for digests and dumps. */
-  public void forEach(Family f, Consumer<Map.Entry<byte[], byte[]>> visitor) {
-    scan(f, new byte[0], (k, v) -> visitor.accept(Map.entry(k, v)));
   }
 
   /**

@@ -17,7 +17,7 @@ import org.rocksdb.RocksIterator;
  * earlier event of the same batch wrote gets the new value.
  *
  * <p>The batch's writes live in a hash map per family, read by later folds of the same batch and
- * serialized once at commit ({@link #encode}). Measured here, this is several times faster than
+ * serialized once at commit ({@link #encodeInto}). Measured here, this is several times faster than
  * RocksDB's {@code WriteBatchWithIndex}, whose every read and write crosses JNI.
  */
 public final class StoreBatch implements AutoCloseable {
@@ -43,17 +43,6 @@ public final class StoreBatch implements AutoCloseable {
     this.store = store;
   }
 
-  /**
-   * The batch's final writes in RocksDB's serialized form: one record per key, so a key written
-   * several times in the batch (an instance started and destroyed, an offset moved) costs the
-   * memtable one insert.
-   */
-  byte[] encode() {
-    WriteBatchEncoder encoder = new WriteBatchEncoder(size() * 64);
-    encodeInto(encoder);
-    return encoder.toBytes();
-  }
-
   /** Keys written (or deleted) by this batch. */
   int size() {
     int entries = 0;
@@ -63,6 +52,11 @@ public final class StoreBatch implements AutoCloseable {
     return entries;
   }
 
+  /**
+   * Appends the batch's final writes in RocksDB's serialized form: one record per key, so a key
+   * written several times in the batch (an instance started and destroyed, an offset moved) costs
+   * the memtable one insert.
+   */
   void encodeInto(WriteBatchEncoder encoder) {
     for (Map.Entry<Family, HashMap<ByteKey, byte[]>> f : overlay.entrySet()) {
       int cf = store.handle(f.getKey()).getID();
