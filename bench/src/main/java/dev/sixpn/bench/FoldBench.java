@@ -5,7 +5,6 @@ import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.events.synthetic.SyntheticFleet;
 import dev.sixpn.projector.fold.ChangeCollector;
 import dev.sixpn.projector.fold.EventFolder;
-import dev.sixpn.projector.store.StateRows;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.projector.store.StoreBatch;
 import java.lang.management.ManagementFactory;
@@ -44,23 +43,21 @@ public final class FoldBench {
             events.add(EventCodec.decode(b));
           }
           long t1 = mx.getCurrentThreadCpuTime();
-          try (StoreBatch batch = store.newBatch()) {
-            new StateRows(batch).prefetch(events);
-            ChangeCollector changes = new ChangeCollector();
-            for (LifecycleEvent e : events) {
-              try {
-                EventFolder.fold(batch, e, changes);
-              } catch (dev.sixpn.projector.fold.RuleViolation ignored) {
-                // counted by the projector; irrelevant here
-              }
+          StoreBatch batch = store.newBatch();
+          ChangeCollector changes = new ChangeCollector();
+          for (LifecycleEvent e : events) {
+            try {
+              EventFolder.fold(batch, e, changes);
+            } catch (dev.sixpn.projector.fold.RuleViolation ignored) {
+              // counted by the projector; irrelevant here
             }
-            long t2 = mx.getCurrentThreadCpuTime();
-            store.commit(batch);
-            long t3 = mx.getCurrentThreadCpuTime();
-            decode += t1 - t0;
-            fold += t2 - t1;
-            commit += t3 - t2;
           }
+          long t2 = mx.getCurrentThreadCpuTime();
+          store.commit(batch);
+          long t3 = mx.getCurrentThreadCpuTime();
+          decode += t1 - t0;
+          fold += t2 - t1;
+          commit += t3 - t2;
         }
         double w = (System.nanoTime() - wall) / 1e9;
         System.out.printf(

@@ -42,9 +42,9 @@ public final class ProjectorBench {
         LifecycleProjector projector =
             new LifecycleProjector(
                 ProjectorConfig.of(bootstrap, topic)
-                    .withFoldParallelism(
+                    .withDecodeParallelism(
                         Integer.getInteger(
-                            "fold.parallelism", ProjectorConfig.DEFAULT_FOLD_PARALLELISM)),
+                            "decode.parallelism", ProjectorConfig.DEFAULT_DECODE_PARALLELISM)),
                 store,
                 metrics)) {
       long start = System.nanoTime();

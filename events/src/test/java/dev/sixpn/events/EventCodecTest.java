@@ -48,6 +48,22 @@ class EventCodecTest {
     assertEquals(3, ((LifecycleEvent.HostLeft) EventCodec.decode(bytes(json))).host());
   }
 
+  @Test
+  void decode_acceptsEnvelopeFieldsInAnyOrder() throws Exception {
+    String json =
+        "{\"data\":{\"future\":{\"x\":[1,2]},\"host\":3},\"id\":\"x\",\"extra\":[{}],\"type\":\"host.left\",\"time\":\"2026-11-25T18:00:00Z\",\"schema\":1}";
+    LifecycleEvent.HostLeft e = (LifecycleEvent.HostLeft) EventCodec.decode(bytes(json));
+    assertEquals(3, e.host());
+    assertEquals("x", e.eventId());
+  }
+
+  @Test
+  void decode_ignoresWrongTypedFieldsTheTypeDoesNotRead() throws Exception {
+    String json =
+        "{\"schema\":1,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3,\"app\":7,\"metadata\":{\"a\":1}}}";
+    assertEquals(3, ((LifecycleEvent.HostLeft) EventCodec.decode(bytes(json))).host());
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',
@@ -65,6 +81,10 @@ class EventCodecTest {
         "{\"schema\":1,\"type\":\"app.created\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"network\":1,\"app\":\"Bad_App\"}} | INVALID_FIELD | app must be a DNS label",
         "{\"schema\":1,\"type\":\"instance.stopped\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"app\":\"a\",\"instanceId\":\"i\",\"network\":\"seven\"}} | INVALID_FIELD | field 'network'",
         "{\"schema\":1,\"type\":\"instance.started\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"instanceId\":\"i1\",\"network\":1,\"app\":\"a\",\"processGroup\":\"app\",\"host\":7,\"region\":\"nrt\",\"address\":\"2001:db8::1\"}} | INVALID_FIELD | fdaa::/16",
+        "{\"schema\":1,\"type\":\"instance.started\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"instanceId\":\"i1\",\"network\":1,\"app\":\"a\",\"processGroup\":\"app\",\"host\":7,\"region\":\"nrt\",\"address\":\"fdaa:0:1:0:7:0:1:2\",\"metadata\":{\"port\":8080}}} | INVALID_FIELD | metadata 'port' must be a string",
+        "{\"schema\":4294967297,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3}} | UNKNOWN_SCHEMA_VERSION | unknown schema version 4294967297",
+        "{\"schema\":1,\"type\":\"host.left\",\"id\":7,\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3}} | INVALID_FIELD | field 'id' must be a string",
+        "{\"schema\":1,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":[]} | MALFORMED_JSON | data must be",
         "{\"schema\":1,\"type\":\"instance.started\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"instanceId\":\"i1\",\"network\":1,\"app\":\"a\",\"processGroup\":\"app\",\"host\":7,\"region\":\"nrt\",\"address\":\"fdaa:0:2:0:7:0:1:2\"}} | INVALID_FIELD | is in network 2, but network is 1",
       })
   void decode_rejectsWithReason(String json, Reason reason, String messagePart) {

@@ -1,6 +1,5 @@
 package dev.sixpn.projector.consume;
 
-import dev.sixpn.projector.fold.ChangeCollector;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.projector.store.StoreBatch;
@@ -14,6 +13,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,13 +36,14 @@ import org.slf4j.LoggerFactory;
  * <p>Every host reads every partition with {@code assign()} (no consumer group) and keeps its
  * position in the store: each poll batch is folded into ONE RocksDB write batch together with the
  * next offset of each partition it read, so state and position cannot disagree. On start it seeks
- * to the stored offsets. Within a poll, groups of keys (networks, hosts) fold in parallel, each
- * into its own batch ({@link KeyGroupFold}), committed together in one write. A record that cannot
- * be folded (malformed, unknown type or schema, or breaking a rule) is quarantined in the same
- * batch with its partition, offset and reason; the projector never stops on bad input.
+ * to the stored offsets. A poll's records are decoded in parallel and folded in order ({@link
+ * PollFold}); the sealed batch is written by a commit thread while the next poll is decoded and
+ * folded, then listeners run on that thread. A record that cannot be folded (malformed, unknown
+ * type or schema, or breaking a rule) is quarantined in the same batch with its partition, offset
+ * and reason; the projector never stops on bad input.
  *
- * <p>Single-threaded: {@link #pollOnce()} and {@link #run} belong to one thread; {@link #wakeup()}
- * and the {@link ChangeFeed} are thread-safe.
+ * <p>{@link #pollOnce()}, {@link #catchUp} and {@link #run} belong to one thread and return only
+ * when their last batch is written; {@link #wakeup()} and the {@link ChangeFeed} are thread-safe.
  */
 public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
 
@@ -47,9 +51,6 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
 
   /** How often the partition count of the topic is checked for growth. */
   static final Duration PARTITION_REFRESH = Duration.ofSeconds(10);
-
-  /** Below this many records per group, splitting a poll costs more than it saves. */
-  static final int MIN_RECORDS_PER_GROUP = 500;
 
   private final ProjectorConfig config;
   private final StateStore store;
@@ -59,6 +60,14 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   private final Map<TopicPartition, Long> assigned = new HashMap<>();
   private long nextPartitionRefresh;
   private volatile boolean closed;
+
+  /** Writes sealed batches in order, then runs the listeners: one thread, one batch at a time. */
+  private final ExecutorService committer =
+      Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().name("sixpn-projector-commit").daemon().factory());
+
+  /** The batch being written, or null; touched by the polling thread only. */
+  private Future<?> inFlight;
 
   public LifecycleProjector(ProjectorConfig config, StateStore store, ProjectorMetrics metrics) {
     this.config = config;
@@ -93,12 +102,14 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   public void run(BooleanSupplier stop) {
     try {
       while (!stop.getAsBoolean() && !closed) {
-        pollOnce();
+        pollAndFold();
       }
     } catch (WakeupException e) {
       if (!closed) {
         throw e;
       }
+    } finally {
+      awaitCommitted();
     }
   }
 
@@ -111,18 +122,22 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     refreshPartitions(true);
     Map<TopicPartition, Long> end = consumer.endOffsets(assigned.keySet());
-    while (true) {
-      if (!assigned.isEmpty() && reached(end)) {
-        return true;
+    try {
+      while (true) {
+        if (!assigned.isEmpty() && reached(end)) {
+          return true;
+        }
+        if (System.nanoTime() >= deadline) {
+          return false;
+        }
+        if (assigned.isEmpty()) {
+          refreshPartitions(true);
+          end = consumer.endOffsets(assigned.keySet());
+        }
+        pollAndFold();
       }
-      if (System.nanoTime() >= deadline) {
-        return false;
-      }
-      if (assigned.isEmpty()) {
-        refreshPartitions(true);
-        end = consumer.endOffsets(assigned.keySet());
-      }
-      pollOnce();
+    } finally {
+      awaitCommitted();
     }
   }
 
@@ -136,11 +151,21 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   }
 
   /**
-   * One poll, folded and committed.
+   * One poll, folded and committed; returns once the batch is written and listeners have run.
    *
    * @return records processed (folded, duplicate or quarantined)
    */
   public int pollOnce() {
+    int n = pollAndFold();
+    awaitCommitted();
+    return n;
+  }
+
+  /**
+   * One poll, folded into the state and sealed; its write is handed to the commit thread, so the
+   * next poll decodes and folds while RocksDB inserts this one. At most one batch is in flight.
+   */
+  private int pollAndFold() {
     refreshPartitions(false);
     if (assigned.isEmpty()) {
       sleep(config.pollTimeout());
@@ -148,62 +173,57 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     }
     ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
     if (records.isEmpty()) {
+      awaitCommitted();
       updateLag();
       return 0;
     }
     long start = System.nanoTime();
-    int groupCount =
-        Math.max(1, Math.min(config.foldParallelism(), records.count() / MIN_RECORDS_PER_GROUP));
-    KeyGroupFold[] groups = new KeyGroupFold[groupCount];
-    Map<Integer, Long> nextOffsets = new HashMap<>();
-    ChangeCollector changes = new ChangeCollector();
-    long committedAt;
-    try {
-      for (int g = 0; g < groupCount; g++) {
-        groups[g] = new KeyGroupFold(store);
-      }
-      for (ConsumerRecord<String, byte[]> r : records) {
-        // One network's (or host's) records always land in the same group, in partition order.
-        int g = r.key() == null ? 0 : Math.floorMod(r.key().hashCode(), groupCount);
-        groups[g].records.add(r);
-        nextOffsets.merge(r.partition(), r.offset() + 1, Math::max);
-      }
-      if (groupCount == 1) {
-        groups[0].run();
-      } else {
-        java.util.Arrays.stream(groups).parallel().forEach(KeyGroupFold::run);
-      }
-      nextOffsets.forEach(groups[0].batch::putOffset);
-      List<StoreBatch> batches = new ArrayList<>(groupCount);
-      for (KeyGroupFold g : groups) {
-        batches.add(g.batch);
-      }
-      for (KeyGroupFold g : groups) {
-        changes.addAll(g.changes);
-      }
-      store.commit(batches);
-      committedAt = System.nanoTime();
-    } finally {
-      for (KeyGroupFold g : groups) {
-        if (g != null) {
-          g.close();
-        }
-      }
-    }
+    List<ConsumerRecord<String, byte[]>> list = new ArrayList<>(records.count());
+    records.forEach(list::add);
+    PollFold fold = new PollFold(list);
+    StoreBatch batch = store.newBatch();
+    fold.foldInto(batch, config.decodeParallelism());
+    // The previous batch must be written before this one is sealed: writes keep their order, and
+    // a batch's event ids stay visible to duplicate checks until its write returns.
+    awaitCommitted();
+    store.seal(batch);
+    inFlight = committer.submit(() -> commit(batch, fold, start));
+    updateLag();
+    return list.size();
+  }
+
+  /** On the commit thread: the write, then listeners, then metrics. */
+  private void commit(StoreBatch batch, PollFold fold, long start) {
+    store.write(batch);
+    long committedAt = System.nanoTime();
     // Listeners first: the DNS edge and the dataplane wait on this; metrics can wait on them.
-    if (!changes.isEmpty()) {
-      publish(changes.toChange(committedAt));
+    if (!fold.changes.isEmpty()) {
+      publish(fold.changes.toChange(committedAt));
     }
     metrics.committed(committedAt - start);
-    for (KeyGroupFold g : groups) {
-      g.folded.forEach(metrics::folded);
-      g.quarantined.forEach(metrics::quarantined);
-      for (int i = 0; i < g.duplicates; i++) {
-        metrics.duplicate();
-      }
+    fold.folded.forEach(metrics::folded);
+    fold.quarantined.forEach(metrics::quarantined);
+    metrics.duplicates(fold.duplicates);
+  }
+
+  /** Waits for the batch in flight, if any; rethrows what its write threw. */
+  private void awaitCommitted() {
+    Future<?> f = inFlight;
+    if (f == null) {
+      return;
     }
-    updateLag();
-    return records.count();
+    inFlight = null;
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the state store was writing", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   private void publish(StateChange change) {
@@ -289,6 +309,8 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       return;
     }
     closed = true;
+    // The polling thread waits for its last batch before it returns; then nothing is queued.
+    committer.shutdown();
     consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
   }
 }

@@ -10,15 +10,15 @@ import java.time.Duration;
  * @param maxPollRecords records per poll, so per RocksDB batch; 1..1,000,000, default {@value
  *     #DEFAULT_MAX_POLL_RECORDS}
  * @param pollTimeout how long one poll waits for records; positive, default 100 ms
- * @param foldParallelism groups of keys (networks, hosts) a poll is folded in at once; 1..64,
- *     default the number of cores
+ * @param decodeParallelism threads that decode a poll's records at once (the fold itself is one
+ *     thread); 1..64, default the number of cores
  */
 public record ProjectorConfig(
     String bootstrapServers,
     String topic,
     int maxPollRecords,
     Duration pollTimeout,
-    int foldParallelism) {
+    int decodeParallelism) {
 
   /**
    * Records per poll, so per write batch when catching up. Large batches collapse repeated keys
@@ -43,18 +43,18 @@ public record ProjectorConfig(
     if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
       throw new IllegalArgumentException("pollTimeout must be positive, got " + pollTimeout);
     }
-    if (foldParallelism < 1 || foldParallelism > 64) {
+    if (decodeParallelism < 1 || decodeParallelism > 64) {
       throw new IllegalArgumentException(
-          "foldParallelism must be in 1..64, got " + foldParallelism);
+          "decodeParallelism must be in 1..64, got " + decodeParallelism);
     }
   }
 
-  public static final int DEFAULT_FOLD_PARALLELISM =
+  public static final int DEFAULT_DECODE_PARALLELISM =
       Math.min(64, Runtime.getRuntime().availableProcessors());
 
-  public ProjectorConfig withFoldParallelism(int foldParallelism) {
+  public ProjectorConfig withDecodeParallelism(int decodeParallelism) {
     return new ProjectorConfig(
-        bootstrapServers, topic, maxPollRecords, pollTimeout, foldParallelism);
+        bootstrapServers, topic, maxPollRecords, pollTimeout, decodeParallelism);
   }
 
   public static ProjectorConfig of(String bootstrapServers, String topic) {
@@ -63,6 +63,6 @@ public record ProjectorConfig(
         topic,
         DEFAULT_MAX_POLL_RECORDS,
         DEFAULT_POLL_TIMEOUT,
-        DEFAULT_FOLD_PARALLELISM);
+        DEFAULT_DECODE_PARALLELISM);
   }
 }

@@ -15,7 +15,6 @@ import dev.sixpn.projector.store.StoreBatch;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.InstanceStatus;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -35,8 +34,12 @@ public final class EventFolder {
 
   public static Outcome fold(StoreBatch batch, LifecycleEvent event, ChangeCollector changes)
       throws RuleViolation {
-    StateRows rows = new StateRows(batch);
-    byte[] id = event.eventId().getBytes(StandardCharsets.UTF_8);
+    return fold(new StateRows(batch), event, changes);
+  }
+
+  public static Outcome fold(StateRows rows, LifecycleEvent event, ChangeCollector changes)
+      throws RuleViolation {
+    String id = event.eventId();
     if (rows.seenEvent(id)) {
       return Outcome.DUPLICATE;
     }

@@ -61,18 +61,18 @@ public final class ProjectorMetrics {
         .register(registry);
   }
 
-  public void folded(String type) {
-    folded.labelValues(type).inc();
-    foldedTotal.increment();
+  public void folded(String type, int count) {
+    folded.labelValues(type).inc(count);
+    foldedTotal.add(count);
   }
 
-  public void quarantined(String reason) {
-    quarantined.labelValues(reason).inc();
-    quarantinedTotal.increment();
+  public void quarantined(String reason, int count) {
+    quarantined.labelValues(reason).inc(count);
+    quarantinedTotal.add(count);
   }
 
-  public void duplicate() {
-    duplicates.inc();
+  public void duplicates(int count) {
+    duplicates.inc(count);
   }
 
   public void committed(long batchNanos) {

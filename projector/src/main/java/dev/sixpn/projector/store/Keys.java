@@ -9,12 +9,11 @@ import java.util.Arrays;
  * (so byte order is numeric order); names are ASCII DNS labels ended by a 0 byte (a label never
  * contains 0, so {@code app\0} is never a prefix of another app's key).
  *
+ * <p>Only primary rows are stored: the indexes the queries use (by address, region, process group,
+ * host) are derived, and {@link ProjectedState} keeps them in memory, rebuilt on open.
+ *
  * <pre>
  * instances   net(4) app 0 id                 → {@link ValueCodec#encodeInstance}
- * by_address  address(16)                     → instances key
- * by_region   net(4) app 0 region 0 id        → ∅   (started instances only)
- * by_group    net(4) app 0 group 0 id         → ∅   (started instances only)
- * by_host     host(4) net(4) app 0 id         → ∅   (started and stopped)
  * apps        net(4) app                      → 1 created / 0 implied by an instance
  * networks    net(4)                          → name (UTF-8, may be empty)
  * hosts       host(4)                         → {@link ValueCodec#encodeHost}
@@ -24,6 +23,8 @@ import java.util.Arrays;
  * </pre>
  */
 public final class Keys {
+
+  static final byte[] EMPTY = new byte[0];
 
   private Keys() {}
 
@@ -48,36 +49,21 @@ public final class Keys {
   }
 
   static byte[] instance(long network, String app, String instanceId) {
-    return concat(app(network, app), ascii(instanceId));
-  }
-
-  static byte[] region(long network, String app, String region) {
-    return concat(app(network, app), ascii(region), new byte[] {0});
-  }
-
-  static byte[] regionEntry(long network, String app, String region, String instanceId) {
-    return concat(region(network, app, region), ascii(instanceId));
-  }
-
-  static byte[] group(long network, String app, String group) {
-    return concat(app(network, app), ascii(group), new byte[] {0});
-  }
-
-  static byte[] groupEntry(long network, String app, String group, String instanceId) {
-    return concat(group(network, app, group), ascii(instanceId));
-  }
-
-  static byte[] hostEntry(long host, long network, String app, String instanceId) {
-    return concat(u32(host), instance(network, app, instanceId));
-  }
-
-  /** The instances key inside a by_region, by_group or by_host key: the suffix after the prefix. */
-  static String lastLabel(byte[] key) {
-    int i = key.length;
-    while (i > 0 && key[i - 1] != 0) {
-      i--;
+    // Built in place: this runs for every instance row a batch writes.
+    byte[] out = new byte[4 + app.length() + 1 + instanceId.length()];
+    out[0] = (byte) (network >>> 24);
+    out[1] = (byte) (network >>> 16);
+    out[2] = (byte) (network >>> 8);
+    out[3] = (byte) network;
+    int at = 4;
+    for (int i = 0; i < app.length(); i++) {
+      out[at++] = (byte) app.charAt(i);
     }
-    return new String(key, i, key.length - i, StandardCharsets.US_ASCII);
+    out[at++] = 0;
+    for (int i = 0; i < instanceId.length(); i++) {
+      out[at++] = (byte) instanceId.charAt(i);
+    }
+    return out;
   }
 
   static String appOfRow(byte[] appRow) {

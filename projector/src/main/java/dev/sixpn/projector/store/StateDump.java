@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -30,11 +29,9 @@ public final class StateDump {
     for (long n : ids) {
       ObjectNode net = networks.addObject();
       net.put("network", n);
-      byte[] name = store.get(Family.NETWORKS, Keys.network(n));
-      net.put("exists", name != null);
-      if (name != null) {
-        net.put("name", new String(name, StandardCharsets.UTF_8));
-      }
+      var name = store.networkName(n);
+      net.put("exists", name.isPresent());
+      name.ifPresent(x -> net.put("name", x));
       ArrayNode apps = net.putArray("apps");
       for (String app : store.appsOfNetwork(n)) {
         ObjectNode a = apps.addObject();

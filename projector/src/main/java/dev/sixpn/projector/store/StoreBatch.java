@@ -1,180 +1,157 @@
 package dev.sixpn.projector.store;
 
+import dev.sixpn.state.Host;
+import dev.sixpn.state.Instance;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import org.rocksdb.ReadOptions;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
 
 /**
- * One atomic unit of change: the state changes of a poll batch and the offsets that produced them.
- * Reads see the committed store plus this batch's own writes, so a fold rule that reads what an
- * earlier event of the same batch wrote gets the new value.
+ * One atomic unit of change: the rows a poll batch changed and the offsets that produced them. The
+ * fold changes the {@link ProjectedState} in place (through {@link StateRows}) and records here
+ * each primary row it touched with its latest value; {@link StateStore#write} serializes each
+ * touched row once, in RocksDB's write-batch form. A row created and removed in the same batch is
+ * never written, so a start followed by a destroy costs RocksDB nothing.
  *
- * <p>The batch's writes live in a hash map per family, read by later folds of the same batch and
- * serialized once at commit ({@link #encodeInto}). Measured here, this is several times faster than
- * RocksDB's {@code WriteBatchWithIndex}, whose every read and write crosses JNI.
+ * <p>Values are immutable, so the batch can be serialized on another thread while the next batch
+ * folds: filled by the fold thread, then handed over whole.
  */
-public final class StoreBatch implements AutoCloseable {
+public final class StoreBatch {
 
-  /** Marks a key deleted in this batch. */
-  private static final byte[] TOMBSTONE = new byte[0];
+  /** A touched row: whether it existed before this batch, and its value now (null: removed). */
+  private static final class Touched<V> {
+    final boolean existed;
+    V value;
+
+    Touched(boolean existed, V value) {
+      this.existed = existed;
+      this.value = value;
+    }
+  }
 
   private final StateStore store;
-  private final ReadOptions readOptions = new ReadOptions();
-  private final EnumMap<Family, HashMap<ByteKey, byte[]>> overlay = new EnumMap<>(Family.class);
+  private final Map<InstanceRef, Touched<Instance>> instances = new HashMap<>(1024);
+  private final Map<InstanceRef, Touched<Boolean>> apps = new HashMap<>();
+  private final Map<Long, Touched<String>> networks = new HashMap<>();
+  private final Map<Long, Touched<Host>> hosts = new HashMap<>();
 
-  /**
-   * Sorted copies of a family's overlay, made on its first {@link #scan} and kept in step after:
-   * scans (app and network deletion) are rare, but a scan over an unsorted overlay of a 50k-event
-   * batch was a third of the fold's time.
-   */
-  private final EnumMap<Family, TreeMap<byte[], byte[]>> sorted = new EnumMap<>(Family.class);
+  /** Ids folded by this batch; read by duplicate checks until the batch is written. */
+  final Set<String> eventIds = new HashSet<>(1024);
 
-  /** Committed values read ahead by {@link #prefetch}; a null value means "absent". */
-  private final EnumMap<Family, HashMap<ByteKey, byte[]>> fetched = new EnumMap<>(Family.class);
+  private final Map<Integer, Long> offsets = new TreeMap<>();
+  private final List<byte[][]> quarantined = new ArrayList<>();
 
   StoreBatch(StateStore store) {
     this.store = store;
   }
 
-  /** Keys written (or deleted) by this batch. */
-  int size() {
-    int entries = 0;
-    for (HashMap<ByteKey, byte[]> o : overlay.values()) {
-      entries += o.size();
-    }
-    return entries;
+  StateStore store() {
+    return store;
   }
 
-  /**
-   * Appends the batch's final writes in RocksDB's serialized form: one record per key, so a key
-   * written several times in the batch (an instance started and destroyed, an offset moved) costs
-   * the memtable one insert.
-   */
-  void encodeInto(WriteBatchEncoder encoder) {
-    for (Map.Entry<Family, HashMap<ByteKey, byte[]>> f : overlay.entrySet()) {
-      int cf = store.handle(f.getKey()).getID();
-      for (Map.Entry<ByteKey, byte[]> e : f.getValue().entrySet()) {
-        if (e.getValue() == TOMBSTONE) {
-          encoder.delete(cf, e.getKey().bytes);
-        } else {
-          encoder.put(cf, e.getKey().bytes, e.getValue());
-        }
-      }
-    }
-  }
-
-  private HashMap<ByteKey, byte[]> overlay(Family family) {
-    return overlay.computeIfAbsent(family, f -> new HashMap<>());
-  }
-
-  public byte[] get(Family family, byte[] key) {
-    ByteKey k = new ByteKey(key);
-    HashMap<ByteKey, byte[]> o = overlay.get(family);
-    if (o != null) {
-      byte[] v = o.get(k);
-      if (v != null) {
-        return v == TOMBSTONE ? null : v;
-      }
-    }
-    HashMap<ByteKey, byte[]> f = fetched.get(family);
-    if (f != null && f.containsKey(k)) {
-      return f.get(k);
-    }
-    try {
-      return store.db().get(store.handle(family), readOptions, key);
-    } catch (RocksDBException e) {
-      throw store.failure("read " + family.cfName(), e);
+  private static <K, V> void touch(Map<K, Touched<V>> rows, K key, boolean existed, V value) {
+    Touched<V> t = rows.get(key);
+    if (t == null) {
+      rows.put(key, new Touched<>(existed, value));
+    } else {
+      t.value = value;
     }
   }
 
   /**
-   * Reads the committed values of {@code keys} in one {@code MultiGet}, so the fold's point reads
-   * that follow cost a hash lookup instead of a JNI call each. Call before the batch writes them.
+   * @param existed whether the row existed before this change (only the batch's first touch counts)
+   * @param now the instance now, or null if it was removed
    */
-  public void prefetch(Family family, List<byte[]> keys) {
-    if (keys.isEmpty()) {
-      return;
-    }
-    List<org.rocksdb.ColumnFamilyHandle> handles =
-        java.util.Collections.nCopies(keys.size(), store.handle(family));
-    List<byte[]> values;
-    try {
-      values = store.db().multiGetAsList(readOptions, handles, keys);
-    } catch (RocksDBException e) {
-      throw store.failure("multiGet " + family.cfName(), e);
-    }
-    HashMap<ByteKey, byte[]> f =
-        fetched.computeIfAbsent(family, x -> new HashMap<>(keys.size() * 2));
-    for (int i = 0; i < keys.size(); i++) {
-      f.put(new ByteKey(keys.get(i)), values.get(i));
-    }
+  void touchInstance(InstanceRef ref, boolean existed, Instance now) {
+    touch(instances, ref, existed, now);
   }
 
-  public void put(Family family, byte[] key, byte[] value) {
-    byte[] v = value.length == 0 ? new byte[0] : value;
-    overlay(family).put(new ByteKey(key), v);
-    TreeMap<byte[], byte[]> s = sorted.get(family);
-    if (s != null) {
-      s.put(key, v);
-    }
+  void touchApp(long network, String app, boolean existed, Boolean created) {
+    touch(apps, new InstanceRef(network, app, ""), existed, created);
   }
 
-  public void delete(Family family, byte[] key) {
-    overlay(family).put(new ByteKey(key), TOMBSTONE);
-    TreeMap<byte[], byte[]> s = sorted.get(family);
-    if (s != null) {
-      s.put(key, TOMBSTONE);
-    }
+  void touchNetwork(long network, boolean existed, String name) {
+    touch(networks, network, existed, name);
   }
 
-  /** Every (key, value) under {@code prefix}, in key order, seeing this batch's writes. */
-  public List<Map.Entry<byte[], byte[]>> scan(Family family, byte[] prefix) {
-    TreeMap<byte[], byte[]> merged = new TreeMap<>(Arrays::compareUnsigned);
-    try (RocksIterator it = store.db().newIterator(store.handle(family), readOptions)) {
-      for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
-        merged.put(it.key(), it.value());
-      }
-    }
-    HashMap<ByteKey, byte[]> o = overlay.get(family);
-    if (o != null) {
-      TreeMap<byte[], byte[]> s = sorted.get(family);
-      if (s == null) {
-        s = new TreeMap<>(Arrays::compareUnsigned);
-        for (Map.Entry<ByteKey, byte[]> e : o.entrySet()) {
-          s.put(e.getKey().bytes, e.getValue());
-        }
-        sorted.put(family, s);
-      }
-      for (Map.Entry<byte[], byte[]> e : s.tailMap(prefix, true).entrySet()) {
-        if (!Keys.startsWith(e.getKey(), prefix)) {
-          break;
-        }
-        if (e.getValue() == TOMBSTONE) {
-          merged.remove(e.getKey());
-        } else {
-          merged.put(e.getKey(), e.getValue());
-        }
-      }
-    }
-    return new ArrayList<>(merged.entrySet());
+  void touchHost(long host, boolean existed, Host now) {
+    touch(hosts, host, existed, now);
+  }
+
+  void quarantine(byte[] key, byte[] json) {
+    quarantined.add(new byte[][] {key, json});
   }
 
   public void putOffset(int partition, long nextOffset) {
-    put(
-        Family.META,
-        Keys.offset(partition),
-        java.nio.ByteBuffer.allocate(8).putLong(nextOffset).array());
+    offsets.merge(partition, nextOffset, Math::max);
   }
 
-  @Override
-  public void close() {
-    readOptions.close();
+  int estimatedBytes() {
+    return 64 + instances.size() * 160 + eventIds.size() * 48 + quarantined.size() * 512;
+  }
+
+  /** Appends every touched row's final value (or its removal) and the offsets. */
+  void encodeInto(WriteBatchEncoder out) {
+    int cf = store.handle(Family.INSTANCES).getID();
+    for (Map.Entry<InstanceRef, Touched<Instance>> e : instances.entrySet()) {
+      InstanceRef ref = e.getKey();
+      Touched<Instance> t = e.getValue();
+      if (t.value != null) {
+        out.put(
+            cf,
+            Keys.instance(ref.network(), ref.app(), ref.instanceId()),
+            ValueCodec.encodeInstance(t.value));
+      } else if (t.existed) {
+        out.delete(cf, Keys.instance(ref.network(), ref.app(), ref.instanceId()));
+      }
+    }
+    cf = store.handle(Family.APPS).getID();
+    for (Map.Entry<InstanceRef, Touched<Boolean>> e : apps.entrySet()) {
+      byte[] key = Keys.appRow(e.getKey().network(), e.getKey().app());
+      Touched<Boolean> t = e.getValue();
+      if (t.value != null) {
+        out.put(cf, key, new byte[] {(byte) (t.value ? 1 : 0)});
+      } else if (t.existed) {
+        out.delete(cf, key);
+      }
+    }
+    cf = store.handle(Family.NETWORKS).getID();
+    for (Map.Entry<Long, Touched<String>> e : networks.entrySet()) {
+      byte[] key = Keys.network(e.getKey());
+      Touched<String> t = e.getValue();
+      if (t.value != null) {
+        out.put(cf, key, t.value.getBytes(StandardCharsets.UTF_8));
+      } else if (t.existed) {
+        out.delete(cf, key);
+      }
+    }
+    cf = store.handle(Family.HOSTS).getID();
+    for (Map.Entry<Long, Touched<Host>> e : hosts.entrySet()) {
+      byte[] key = Keys.u32(e.getKey());
+      Touched<Host> t = e.getValue();
+      if (t.value != null) {
+        out.put(cf, key, ValueCodec.encodeHost(t.value));
+      } else if (t.existed) {
+        out.delete(cf, key);
+      }
+    }
+    cf = store.handle(Family.EVENT_IDS).getID();
+    for (String id : eventIds) {
+      out.put(cf, id.getBytes(StandardCharsets.UTF_8), Keys.EMPTY);
+    }
+    cf = store.handle(Family.QUARANTINE).getID();
+    for (byte[][] q : quarantined) {
+      out.put(cf, q[0], q[1]);
+    }
+    cf = store.handle(Family.META).getID();
+    for (Map.Entry<Integer, Long> e : offsets.entrySet()) {
+      out.put(cf, Keys.offset(e.getKey()), ByteBuffer.allocate(8).putLong(e.getValue()).array());
+    }
   }
 }

@@ -159,13 +159,12 @@ class LifecycleProjectorIT {
   /** The state the good events give when folded straight into a fresh store, in order. */
   private String directFold(List<LifecycleEvent> events) throws Exception {
     try (StateStore store = StateStore.open(dir.resolve("direct"))) {
-      try (StoreBatch batch = store.newBatch()) {
-        ChangeCollector changes = new ChangeCollector();
-        for (LifecycleEvent e : events) {
-          EventFolder.fold(batch, EventCodec.decode(EventCodec.encode(e)), changes);
-        }
-        store.commit(batch);
+      StoreBatch batch = store.newBatch();
+      ChangeCollector changes = new ChangeCollector();
+      for (LifecycleEvent e : events) {
+        EventFolder.fold(batch, EventCodec.decode(EventCodec.encode(e)), changes);
       }
+      store.commit(batch);
       return store.stateDigest();
     }
   }

@@ -23,7 +23,7 @@ public final class ProjectorProcess {
             args[1],
             Integer.parseInt(args[3]),
             Duration.ofMillis(50),
-            ProjectorConfig.DEFAULT_FOLD_PARALLELISM);
+            ProjectorConfig.DEFAULT_DECODE_PARALLELISM);
     boolean stay = Boolean.parseBoolean(args[4]);
     try (StateStore store = StateStore.open(Path.of(args[2]));
         LifecycleProjector projector =

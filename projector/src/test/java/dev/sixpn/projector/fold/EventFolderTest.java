@@ -54,12 +54,11 @@ class EventFolderTest {
 
   StateChange fold(LifecycleEvent... events) throws RuleViolation {
     ChangeCollector changes = new ChangeCollector();
-    try (StoreBatch batch = store.newBatch()) {
-      for (LifecycleEvent e : events) {
-        EventFolder.fold(batch, e, changes);
-      }
-      store.commit(batch);
+    StoreBatch batch = store.newBatch();
+    for (LifecycleEvent e : events) {
+      EventFolder.fold(batch, e, changes);
     }
+    store.commit(batch);
     return changes.toChange();
   }
 

@@ -1,0 +1,196 @@
+package dev.sixpn.projector.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.LifecycleEvent;
+import dev.sixpn.events.synthetic.SyntheticFleet;
+import dev.sixpn.projector.fold.ChangeCollector;
+import dev.sixpn.projector.fold.EventFolder;
+import dev.sixpn.projector.fold.RuleViolation;
+import dev.sixpn.state.Instance;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+
+/** The memory state against its durable copy: what a reopen rebuilds, and what it refuses. */
+class StateStoreTest {
+
+  static final Instant T = Instant.parse("2026-11-25T00:00:00Z");
+
+  @TempDir Path dir;
+
+  static void foldAll(StateStore store, List<LifecycleEvent> events, int batchSize) {
+    for (int from = 0; from < events.size(); from += batchSize) {
+      StoreBatch batch = store.newBatch();
+      for (LifecycleEvent e : events.subList(from, Math.min(events.size(), from + batchSize))) {
+        try {
+          EventFolder.fold(batch, e, new ChangeCollector());
+        } catch (RuleViolation ignored) {
+          // the projector quarantines these; here only the state matters
+        }
+      }
+      store.commit(batch);
+    }
+  }
+
+  /** Everything the read API answers, including the derived indexes, as one comparable map. */
+  static Map<String, Object> view(StateStore store) {
+    Map<String, Object> v = new TreeMap<>();
+    v.put("dump", StateDump.toJson(store, null));
+    for (long n : store.networks()) {
+      for (Instance i : store.instancesOfNetwork(n, true)) {
+        v.put("address " + i.address(), store.instanceByAddress(i.address()).orElseThrow());
+        v.put("host " + i.host(), store.instancesOnHost(i.host()));
+        for (String r : store.regionsOfApp(n, i.app(), true)) {
+          v.put("region " + n + i.app() + r, store.instancesOfAppInRegion(n, i.app(), r));
+        }
+        v.put(
+            "group " + n + i.app() + i.processGroup(),
+            store.instancesOfProcessGroup(n, i.app(), i.processGroup()));
+      }
+    }
+    return v;
+  }
+
+  @Test
+  void open_rebuildsFromDiskTheStateTheFoldBuiltInMemory() {
+    List<LifecycleEvent> events = new SyntheticFleet(3, 12, 4, 6).generate(20_000);
+    Map<String, Object> folded;
+    String digest;
+    try (StateStore store = StateStore.open(dir)) {
+      foldAll(store, events, 997);
+      folded = view(store);
+      digest = store.digest();
+      assertTrue(store.networks().size() > 5, "the fleet left networks behind");
+    }
+    try (StateStore store = StateStore.open(dir)) {
+      assertEquals(digest, store.digest());
+      assertEquals(folded, view(store));
+    }
+    try (StateStore store = StateStore.openReadOnly(dir)) {
+      assertEquals(folded, view(store));
+    }
+  }
+
+  @Test
+  void duplicate_afterReopen_isNoOp() throws Exception {
+    LifecycleEvent.InstanceStarted s = started("e1", "i1", 1);
+    try (StateStore store = StateStore.open(dir)) {
+      foldAll(store, List.of(s, new LifecycleEvent.InstanceStopped("e2", T, "i1", 1, "web")), 10);
+    }
+    try (StateStore store = StateStore.open(dir)) {
+      StoreBatch batch = store.newBatch();
+      assertEquals(
+          EventFolder.Outcome.DUPLICATE, EventFolder.fold(batch, s, new ChangeCollector()));
+      store.commit(batch);
+      assertFalse(store.instance(1, "web", "i1").orElseThrow().started());
+    }
+  }
+
+  @Test
+  void duplicate_ofABatchStillInFlight_isFound() throws Exception {
+    LifecycleEvent.InstanceStarted s = started("e1", "i1", 1);
+    try (StateStore store = StateStore.open(dir)) {
+      StoreBatch first = store.newBatch();
+      EventFolder.fold(first, s, new ChangeCollector());
+      store.seal(first);
+      StoreBatch second = store.newBatch();
+      EventFolder.fold(
+          second,
+          new LifecycleEvent.InstanceStopped("e2", T, "i1", 1, "web"),
+          new ChangeCollector());
+      assertEquals(
+          EventFolder.Outcome.DUPLICATE, EventFolder.fold(second, s, new ChangeCollector()));
+      store.write(first);
+      store.commit(second);
+      assertFalse(store.instance(1, "web", "i1").orElseThrow().started());
+    }
+  }
+
+  @Test
+  void startThenDestroyInOneBatch_writesNoInstanceRow() throws Exception {
+    try (StateStore store = StateStore.open(dir)) {
+      StoreBatch batch = store.newBatch();
+      EventFolder.fold(batch, started("e1", "i1", 1), new ChangeCollector());
+      EventFolder.fold(
+          batch,
+          new LifecycleEvent.InstanceDestroyed("e2", T, "i1", 1, "web"),
+          new ChangeCollector());
+      store.commit(batch);
+      List<String> keys = new ArrayList<>();
+      store.scan(
+          Family.INSTANCES, Keys.EMPTY, (k, v) -> keys.add(new String(k, StandardCharsets.UTF_8)));
+      assertEquals(List.of(), keys);
+      assertTrue(store.appExists(1, "web"));
+    }
+  }
+
+  @Test
+  void open_storeOfAnOlderSchema_saysToRebuild() throws Exception {
+    RocksDB.loadLibrary();
+    try (DBOptions o =
+        new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)) {
+      List<ColumnFamilyHandle> handles = new ArrayList<>();
+      try (RocksDB db =
+          RocksDB.open(
+              o,
+              dir.toString(),
+              List.of(
+                  new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+                  new ColumnFamilyDescriptor("meta".getBytes(StandardCharsets.US_ASCII)),
+                  new ColumnFamilyDescriptor("by_address".getBytes(StandardCharsets.US_ASCII))),
+              handles)) {
+        db.put(handles.get(1), Keys.SCHEMA, new byte[] {0, 0, 0, 1});
+        handles.forEach(ColumnFamilyHandle::close);
+      }
+    }
+    StoreException e = assertThrows(StoreException.class, () -> StateStore.open(dir));
+    assertTrue(e.getMessage().contains("has schema 1"), e.getMessage());
+    assertTrue(e.getMessage().contains("sixpn state rebuild"), e.getMessage());
+  }
+
+  @Test
+  void eventIdSet_findsEveryAddedHash() {
+    EventIdSet set = new EventIdSet();
+    for (int i = 0; i < 200_000; i++) {
+      set.add(EventIdSet.hash("ev-" + i));
+    }
+    assertEquals(200_000, set.size());
+    for (int i = 0; i < 200_000; i++) {
+      assertTrue(set.mightContain(EventIdSet.hash("ev-" + i)));
+    }
+    int hits = 0;
+    for (int i = 200_000; i < 400_000; i++) {
+      hits += set.mightContain(EventIdSet.hash("ev-" + i)) ? 1 : 0;
+    }
+    assertEquals(0, hits, "64-bit hashes of distinct short ids do not collide");
+  }
+
+  static LifecycleEvent.InstanceStarted started(String eventId, String instanceId, long n) {
+    return new LifecycleEvent.InstanceStarted(
+        eventId,
+        T,
+        instanceId,
+        1,
+        "web",
+        "app",
+        7,
+        "nrt",
+        SixpnAddress.ofInstance(1, 7, n),
+        Map.of());
+  }
+}
