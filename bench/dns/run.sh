@@ -6,6 +6,10 @@
 # Writes the table into docs/benchmarks.md (DNS section) and prints it.
 # Needs: dnsperf knot nsd unbound bind9 dnsutils (Debian), Java 25, Maven.
 set -euo pipefail
+# One lock for the whole run (build and measurement): other builds and benchmarks on this machine
+# take the same lock, so none of them overlaps the measurement.
+exec 9>/tmp/sixpn-build.lock
+flock 9
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here="$root/bench/dns"
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -24,11 +28,11 @@ for bin in dnsperf knotd nsd unbound named dig taskset; do
   command -v "$bin" >/dev/null || { echo "missing $bin: apt-get install --no-install-recommends dnsperf knot nsd unbound bind9 dnsutils" >&2; exit 1; }
 done
 
-lock=(flock /tmp/sixpn-build.lock)
-(cd "$root" && "${lock[@]}" mvn -B -q -o -pl dns-edge -am install -DskipTests \
-  && "${lock[@]}" mvn -B -q -o -pl dns-edge test-compile dependency:build-classpath -Dmdep.outputFile="$work/cp.txt") >&2
+(cd "$root" && mvn -B -q -o -pl dns-edge -am install -DskipTests -Dspotless.check.skip=true \
+  && mvn -B -q -o -pl dns-edge test-compile dependency:build-classpath -Dmdep.outputFile="$work/cp.txt") >&2
 cp="$root/dns-edge/target/test-classes:$root/dns-edge/target/classes:$(cat "$work/cp.txt")"
-java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx512m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp")
+# The JVM flags ./sixpn runs the agent with (JVM_FLAGS there), nothing tuned for the benchmark.
+java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp")
 
 "${java[@]}" dev.sixpn.dns.bench.BenchMain zone "$work/internal.zone"
 "${java[@]}" dev.sixpn.dns.bench.BenchMain queries "$work/queries.txt" 100000

@@ -183,12 +183,12 @@ public final class DnsEdgeServer implements AutoCloseable {
       DatagramDnsResponseEncoder encoder,
       QueryHandler handler)
       throws InterruptedException {
-    UdpFastPath fastPath = new UdpFastPath(handler);
     ChannelInitializer<DatagramChannel> init =
         new ChannelInitializer<>() {
           @Override
           protected void initChannel(DatagramChannel ch) {
-            ch.pipeline().addLast(fastPath, decoder, encoder, handler);
+            // one fast path per channel: it keeps per-socket buffers
+            ch.pipeline().addLast(new UdpFastPath(handler), decoder, encoder, handler);
           }
         };
     int sockets = epoll ? config.eventLoops() : 1;

@@ -91,9 +91,31 @@ final class EncodedAnswer {
    * that a UDP answer can go straight into the direct buffer the socket sends from.
    */
   void renderInto(ByteBuf out, byte[] query, SimpleQuery q, int rotation) {
-    if (q.questionEnd() != questionEnd) {
+    renderInto(out, query, q.questionEnd(), rotation);
+  }
+
+  /**
+   * True if the question of {@code query} (ending at {@code queryQuestionEnd}) is this template's,
+   * ignoring ASCII case: the template holds the lowercased question.
+   */
+  boolean answers(byte[] query, int queryQuestionEnd) {
+    if (queryQuestionEnd != questionEnd) {
+      return false;
+    }
+    for (int i = 12; i < questionEnd; i++) {
+      byte b = query[i];
+      if ((b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b) != template[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Like {@link #renderInto(ByteBuf, byte[], SimpleQuery, int)}, given where the question ends. */
+  void renderInto(ByteBuf out, byte[] query, int queryQuestionEnd, int rotation) {
+    if (queryQuestionEnd != questionEnd) {
       throw new IllegalArgumentException(
-          "query's question is " + q.questionEnd() + " bytes, template's " + questionEnd);
+          "query's question is " + queryQuestionEnd + " bytes, template's " + questionEnd);
     }
     out.writeByte(query[0]);
     out.writeByte(query[1]);

@@ -188,8 +188,27 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     return true;
   }
 
-  /** A cached answer's template and the rotation for this response. */
-  record Stamp(EncodedAnswer template, int rotation) {}
+  /**
+   * A cached answer's template and the rotation for this response, with the cache lookup it came
+   * from and the caller it was answered for (so that the UDP fast path can keep it).
+   */
+  record Stamp(EncodedAnswer template, int rotation, ZoneCache.Lookup lookup, Caller caller) {}
+
+  /** The view {@code sender} gets, or empty if it is refused. */
+  Optional<Caller> caller(java.net.InetSocketAddress sender) {
+    return callers.resolve(sender.getAddress());
+  }
+
+  /** The largest UDP response a query may get (512 without EDNS, else its size capped). */
+  int udpLimit(boolean hasOpt, int ednsPayload) {
+    return udpLimit(hasOpt, ednsPayload, maxUdpPayload);
+  }
+
+  /** Counts a query answered by the fast path from a kept template. */
+  void countFast(int qtype, EncodedAnswer template, long start) {
+    metrics.query(qtype, template.rcode(), Transport.UDP.name());
+    metrics.latency("zone", System.nanoTime() - start);
+  }
 
   /**
    * The template to answer a simple query from, or null if the query needs the general path (not in
@@ -224,20 +243,21 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
         return null;
       }
     }
-    int limit = transport == Transport.UDP ? udpLimit(s, maxUdpPayload) : 0xffff;
+    int limit =
+        transport == Transport.UDP ? udpLimit(s.hasOpt(), s.ednsPayload(), maxUdpPayload) : 0xffff;
     if (template.length() > limit) {
       return null;
     }
     metrics.query(qtype, template.rcode(), transport.name());
     metrics.latency("zone", System.nanoTime() - start);
-    return new Stamp(template, lookup.rotation());
+    return new Stamp(template, lookup.rotation(), lookup, caller.get());
   }
 
   private static final Object NO_TEMPLATE = new Object();
 
-  static int udpLimit(SimpleQuery s, int maxUdpPayload) {
-    return s.hasOpt()
-        ? Math.max(DnsWire.CLASSIC_UDP_PAYLOAD, Math.min(s.ednsPayload(), maxUdpPayload))
+  static int udpLimit(boolean hasOpt, int ednsPayload, int maxUdpPayload) {
+    return hasOpt
+        ? Math.max(DnsWire.CLASSIC_UDP_PAYLOAD, Math.min(ednsPayload, maxUdpPayload))
         : DnsWire.CLASSIC_UDP_PAYLOAD;
   }
 

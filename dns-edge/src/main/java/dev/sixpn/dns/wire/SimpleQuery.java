@@ -49,107 +49,179 @@ public record SimpleQuery(
 
   /** The simple reading of {@code wire}, or null if it is not of the simple shape. */
   public static SimpleQuery read(byte[] wire) {
-    int n = wire.length;
-    if (n < DnsWire.HEADER_LENGTH + 5) {
+    Scan scan = new Scan();
+    if (!scan.read(wire, wire.length)) {
       return null;
     }
-    int flags = u16(wire, 2);
-    if ((flags & 0xf800) != 0 // QR set or opcode other than QUERY
-        || u16(wire, 4) != 1
-        || u16(wire, 6) != 0
-        || u16(wire, 8) != 0) {
-      return null;
-    }
-    int arcount = u16(wire, 10);
-    if (arcount > 1) {
-      return null;
-    }
-    int p = DnsWire.HEADER_LENGTH;
-    boolean internalAligned = false;
-    boolean reverseAligned = false;
-    int nameEnd; // offset just past the root label
-    while (true) {
-      if (p >= n) {
-        return null;
-      }
-      int len = wire[p] & 0xff;
-      if (len > 63) { // pointers and reserved label types: leave to the full parser
-        return null;
-      }
-      if (p + len + 1 - DnsWire.HEADER_LENGTH > 255) {
-        return null;
-      }
-      if (len == 0) {
-        nameEnd = p + 1;
-        break;
-      }
-      // remember whether a label starts where our zones' suffixes would start
-      internalAligned |= len == 8 && endsAt(wire, p, INTERNAL);
-      reverseAligned |= len == 1 && endsAt(wire, p, REVERSE);
-      p += len + 1;
-    }
-    if (nameEnd + 4 > n) {
-      return null;
-    }
-    int qtype = u16(wire, nameEnd);
-    int qclass = u16(wire, nameEnd + 2);
-    int questionEnd = nameEnd + 4;
-    int payload = -1;
-    int version = -1;
-    if (arcount == 1) {
-      // OPT: root name (0), type 41, class = payload, ttl = ext-rcode|version|flags, rdlength,
-      // rdata
-      int o = questionEnd;
-      if (o + 11 > n || wire[o] != 0 || u16(wire, o + 1) != 41) {
-        return null;
-      }
-      payload = u16(wire, o + 3);
-      version = wire[o + 6] & 0xff;
-      int rdlength = u16(wire, o + 9);
-      if (o + 11 + rdlength != n) {
-        return null;
-      }
-      // options must tile the data exactly: code, length, value (RFC 6891 §6.1.2)
-      int opt = o + 11;
-      while (opt < n) {
-        if (opt + 4 > n) {
-          return null;
-        }
-        opt += 4 + u16(wire, opt + 2);
-      }
-      if (opt != n) {
-        return null;
-      }
-    } else if (questionEnd != n) {
-      return null;
-    }
+    int nameEnd = scan.nameEnd;
     byte[] key = new byte[nameEnd - DnsWire.HEADER_LENGTH];
     for (int i = 0; i < key.length; i++) {
-      byte b = wire[DnsWire.HEADER_LENGTH + i];
-      key[i] = b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b; // length bytes are < 64, never letters
+      key[i] = lower(wire[DnsWire.HEADER_LENGTH + i]); // length bytes are < 64, never letters
     }
     Zone zone =
-        internalAligned && suffixIs(key, INTERNAL)
+        scan.internalAligned && suffixIs(key, INTERNAL)
             ? Zone.INTERNAL
-            : reverseAligned && suffixIs(key, REVERSE) ? Zone.REVERSE : Zone.OTHER;
+            : scan.reverseAligned && suffixIs(key, REVERSE) ? Zone.REVERSE : Zone.OTHER;
     return new SimpleQuery(
         u16(wire, 0),
-        flags,
+        scan.flags,
         new String(key, StandardCharsets.ISO_8859_1),
         zone,
-        questionEnd,
-        qtype,
-        qclass,
-        payload,
-        version);
+        scan.questionEnd,
+        scan.qtype,
+        scan.qclass,
+        scan.ednsPayload,
+        scan.ednsVersion);
+  }
+
+  /**
+   * The shape check of {@link #read} without building anything: one instance is reused for every
+   * datagram of a socket by the UDP hot path, which then only needs the offsets, the EDNS fields
+   * and a hash of the question.
+   */
+  public static final class Scan {
+    int flags;
+    int nameEnd;
+    int questionEnd;
+    int qtype;
+    int qclass;
+    int ednsPayload;
+    int ednsVersion;
+    int questionHash;
+    boolean internalAligned;
+    boolean reverseAligned;
+
+    /**
+     * Reads the first {@code n} bytes of {@code wire}.
+     *
+     * @return false if they are not of the simple shape (the other fields are then meaningless)
+     */
+    public boolean read(byte[] wire, int n) {
+      if (n < DnsWire.HEADER_LENGTH + 5) {
+        return false;
+      }
+      flags = u16(wire, 2);
+      if ((flags & 0xf800) != 0 // QR set or opcode other than QUERY
+          || u16(wire, 4) != 1
+          || u16(wire, 6) != 0
+          || u16(wire, 8) != 0) {
+        return false;
+      }
+      int arcount = u16(wire, 10);
+      if (arcount > 1) {
+        return false;
+      }
+      int p = DnsWire.HEADER_LENGTH;
+      boolean internal = false;
+      boolean reverse = false;
+      int h = 0;
+      while (true) {
+        if (p >= n) {
+          return false;
+        }
+        int len = wire[p] & 0xff;
+        if (len > 63) { // pointers and reserved label types: leave to the full parser
+          return false;
+        }
+        if (p + len + 1 - DnsWire.HEADER_LENGTH > 255) {
+          return false;
+        }
+        if (len == 0) {
+          nameEnd = p + 1;
+          break;
+        }
+        // remember whether a label starts where our zones' suffixes would start
+        internal |= len == 8 && endsAt(wire, p, n, INTERNAL);
+        reverse |= len == 1 && endsAt(wire, p, n, REVERSE);
+        int end = Math.min(p + len + 1, n);
+        for (int i = p; i < end; i++) {
+          h = 31 * h + lower(wire[i]);
+        }
+        p += len + 1;
+      }
+      internalAligned = internal;
+      reverseAligned = reverse;
+      if (nameEnd + 4 > n) {
+        return false;
+      }
+      qtype = u16(wire, nameEnd);
+      qclass = u16(wire, nameEnd + 2);
+      questionHash = (h * 31 + qtype) * 31 + qclass;
+      questionEnd = nameEnd + 4;
+      ednsPayload = -1;
+      ednsVersion = -1;
+      if (arcount == 1) {
+        // OPT: root name (0), type 41, class = payload, ttl = ext-rcode|version|flags, rdlength,
+        // rdata
+        int o = questionEnd;
+        if (o + 11 > n || wire[o] != 0 || u16(wire, o + 1) != 41) {
+          return false;
+        }
+        int payload = u16(wire, o + 3);
+        int version = wire[o + 6] & 0xff;
+        int rdlength = u16(wire, o + 9);
+        if (o + 11 + rdlength != n) {
+          return false;
+        }
+        // options must tile the data exactly: code, length, value (RFC 6891 §6.1.2)
+        int opt = o + 11;
+        while (opt < n) {
+          if (opt + 4 > n) {
+            return false;
+          }
+          opt += 4 + u16(wire, opt + 2);
+        }
+        if (opt != n) {
+          return false;
+        }
+        ednsPayload = payload;
+        ednsVersion = version;
+      } else if (questionEnd != n) {
+        return false;
+      }
+      return true;
+    }
+
+    /** Offset just past the question (name, type, class). */
+    public int questionEnd() {
+      return questionEnd;
+    }
+
+    public int qtype() {
+      return qtype;
+    }
+
+    public boolean hasOpt() {
+      return ednsPayload >= 0;
+    }
+
+    public int ednsPayload() {
+      return ednsPayload;
+    }
+
+    public int ednsVersion() {
+      return ednsVersion;
+    }
+
+    /**
+     * A hash of the question (name ASCII-lowercased, type, class): equal for questions that DNS
+     * considers equal.
+     */
+    public int questionHash() {
+      return questionHash;
+    }
+  }
+
+  private static byte lower(byte b) {
+    return b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b;
   }
 
   /**
    * True if the bytes from {@code p} to the end of the name are {@code suffix}
    * (case-insensitively).
    */
-  private static boolean endsAt(byte[] wire, int p, byte[] suffix) {
-    if (p + suffix.length > wire.length) {
+  private static boolean endsAt(byte[] wire, int p, int n, byte[] suffix) {
+    if (p + suffix.length > n) {
       return false;
     }
     for (int i = 0; i < suffix.length; i++) {

@@ -60,10 +60,26 @@ public final class ZoneCache implements AutoCloseable {
   public static final class Lookup {
     private final Entry entry;
     private final int rotation;
+    private final Invalidation invalidation;
 
-    private Lookup(Entry entry, int rotation) {
+    private Lookup(Entry entry, int rotation, Invalidation invalidation) {
       this.entry = entry;
       this.rotation = rotation;
+      this.invalidation = invalidation;
+    }
+
+    /**
+     * True while the answer is still what the zone says (no change to its network, or to region
+     * locations for a distance-ordered answer, since it was computed): a caller that keeps this
+     * lookup may answer from it again without asking the cache.
+     */
+    public boolean isCurrent() {
+      return invalidation.valid(entry.stamp, entry.clock, entry.nearest);
+    }
+
+    /** The rotation for the next response from this answer (as a new lookup would take it). */
+    public int nextRotation() {
+      return rotationOf(entry);
     }
 
     /** The answer as stored (not rotated). */
@@ -102,8 +118,12 @@ public final class ZoneCache implements AutoCloseable {
     final AtomicInteger next = new AtomicInteger();
     final AtomicReferenceArray<Object> attachments = new AtomicReferenceArray<>(ATTACHMENT_SLOTS);
 
+    /** Records the answer rotates over, or 0 if it does not rotate. */
+    final int rotations;
+
     Entry(ZoneAnswer answer, long stamp, boolean nearest, Invalidation.Clock clock) {
       this.answer = answer;
+      this.rotations = answer.rotate() && answer.answers().size() > 1 ? answer.answers().size() : 0;
       this.stamp = stamp;
       this.nearest = nearest;
       this.clock = clock;
@@ -191,11 +211,12 @@ public final class ZoneCache implements AutoCloseable {
       entries.put(key, created);
       e = created;
     }
-    ZoneAnswer a = e.answer;
-    if (!a.rotate() || a.answers().size() < 2) {
-      return new Lookup(e, 0);
-    }
-    return new Lookup(e, Math.floorMod(e.next.getAndIncrement(), a.answers().size()));
+    return new Lookup(e, rotationOf(e), invalidation);
+  }
+
+  private static int rotationOf(Entry e) {
+    int n = e.rotations;
+    return n == 0 ? 0 : Math.floorMod(e.next.getAndIncrement(), n);
   }
 
   private static Name nameOf(String nameKey) {

@@ -110,6 +110,105 @@ class PipelineTest {
     assertEquals("IAD.fearsome-bagel-43.internal.", good.getQuestion().getName().toString());
   }
 
+  /** The reply the pipeline sends for {@code query} from {@code from}, as bytes. */
+  private static byte[] reply(EmbeddedChannel channel, byte[] query, InetSocketAddress from) {
+    channel.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(query), SERVER, from));
+    channel.runPendingTasks();
+    channel.flushOutbound();
+    DatagramPacket p = channel.readOutbound();
+    assertNotNull(p, "no reply");
+    try {
+      assertEquals(from, p.recipient());
+      return ByteBufUtil.getBytes(p.content());
+    } finally {
+      p.release();
+    }
+  }
+
+  /**
+   * Templates kept by the fast path answer repeated questions exactly as the general path would:
+   * case echoed, rotation continued, per caller view, and never after the state changed.
+   */
+  @Test
+  void keptTemplates_sameBytesAsGeneralPath_perView_untilStateChanges() throws Exception {
+    QueryHandler h =
+        new QueryHandler(
+            new CallerResolver(state, state, OptionalLong.empty()),
+            new ZoneCache(new InternalZone(state), state, 1000),
+            null,
+            new DnsMetrics(new PrometheusRegistry()),
+            1232);
+    // the fast path alone, and the general path alone, as references
+    EmbeddedChannel fast =
+        new EmbeddedChannel(
+            new UdpFastPath(h),
+            new DatagramDnsQueryDecoder(WireErrors.IGNORE),
+            new DatagramDnsResponseEncoder(),
+            h);
+    InetSocketAddress one =
+        new InetSocketAddress(state.get("a1nrt").address().toInetAddress(), 5300);
+    InetSocketAddress two =
+        new InetSocketAddress(state.get("x9fra").address().toInetAddress(), 5300);
+    String[] names = {
+      "fearsome-bagel-43.internal.", "FearSome-Bagel-43.INTERNAL.", "fearsome-bagel-43.internal."
+    };
+    java.util.Set<String> firstRecords = new java.util.HashSet<>();
+    for (int round = 0; round < 4; round++) {
+      for (String name : names) {
+        for (boolean edns : new boolean[] {false, true}) {
+          Message q =
+              edns
+                  ? Packets.ednsQuery(100 + round, name, Type.AAAA, 1232)
+                  : Packets.query(100 + round, name, Type.AAAA);
+          Message m1 = new Message(reply(fast, q.toWire(), one));
+          assertEquals(name, m1.getQuestion().getName().toString());
+          assertEquals(100 + round, m1.getHeader().getID());
+          assertEquals(4, m1.getSection(Section.ANSWER).size(), "network 1 sees its 4 started");
+          assertEquals(edns, m1.getOPT() != null);
+          firstRecords.add(m1.getSection(Section.ANSWER).getFirst().rdataToString());
+          Message m2 = new Message(reply(fast, q.toWire(), two));
+          assertEquals(1, m2.getSection(Section.ANSWER).size(), "network 2 sees only its own");
+          assertEquals(
+              state.get("x9fra").address().toInetAddress().getHostAddress(),
+              java.net.InetAddress.getByName(
+                      m2.getSection(Section.ANSWER).getFirst().rdataToString())
+                  .getHostAddress());
+        }
+      }
+    }
+    assertEquals(4, firstRecords.size(), "answers rotate through every record");
+    // every kept answer, byte for byte, is what the general path would send for the same
+    // rotation: compare against a fresh handler whose cache is at the same rotation step
+    byte[] wire = Packets.query(7, "IAD.fearsome-bagel-43.internal.", Type.AAAA).toWire();
+    byte[] first = reply(fast, wire, one);
+    byte[] second = reply(fast, wire, one);
+    Message a = new Message(first);
+    Message b = new Message(second);
+    assertEquals(2, a.getSection(Section.ANSWER).size());
+    assertEquals(
+        a.getSection(Section.ANSWER).get(0).rdataToString(),
+        b.getSection(Section.ANSWER).get(1).rdataToString(),
+        "the second answer is the first rotated");
+    byte[] slow =
+        QueryHandler.zoneResponse(
+                new Message(wire),
+                new dev.sixpn.dns.zone.ZoneAnswer(
+                    a.getRcode(),
+                    a.getSection(Section.ANSWER).reversed(),
+                    java.util.List.of(),
+                    true),
+                1232)
+            .toWire();
+    assertEquals(java.util.Arrays.toString(slow), java.util.Arrays.toString(second));
+    // a started instance is in the very next answer (the change feed invalidates the kept one)
+    state.start(1, "fearsome-bagel-43", "f6nrt", "web", "nrt");
+    Message after =
+        new Message(
+            reply(fast, Packets.query(8, "fearsome-bagel-43.internal.", Type.AAAA).toWire(), one));
+    assertEquals(5, after.getSection(Section.ANSWER).size());
+    fast.finishAndReleaseAll();
+  }
+
   @Test
   void forwardingOff_outsideNameIsRefused() throws Exception {
     assertEquals(
