@@ -58,7 +58,7 @@ public final class HostAgent implements AutoCloseable {
   }
 
   private void startParts() throws Exception {
-    store = StateStore.open(config.stateDir());
+    store = StateStore.openOrRebuild(config.stateDir());
     projector =
         new LifecycleProjector(
             ProjectorConfig.of(config.bootstrapServers(), config.topic()),

@@ -143,7 +143,7 @@ public final class EventFolder {
               + h.app());
     }
     Instance now =
-        new Instance(
+        rows.newInstance(
             e.instanceId(),
             e.network(),
             e.app(),

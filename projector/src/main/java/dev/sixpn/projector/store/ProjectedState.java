@@ -62,7 +62,11 @@ public final class ProjectedState implements StateReader {
   // ---- writes (the fold thread only) ----
 
   String canonical(String s) {
-    String c = names.putIfAbsent(s, s);
+    String c = names.get(s);
+    if (c != null) {
+      return c;
+    }
+    c = names.putIfAbsent(s, s);
     return c == null ? s : c;
   }
 

@@ -3,7 +3,9 @@ package dev.sixpn.projector.store;
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
+import dev.sixpn.state.InstanceStatus;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,13 +27,11 @@ public final class StateRows {
 
   /** True if this event id was folded before (in this batch, one in flight, or committed). */
   public boolean seenEvent(String eventId) {
-    long hash = EventIdSet.hash(eventId);
-    if (!state.eventIds().mightContain(hash)) {
-      return false;
-    }
-    return batch.eventIds.contains(eventId) || store.hasEvent(eventId);
+    return state.eventIds().mightContain(EventIdSet.hash(eventId))
+        && (batch.eventIds.contains(eventId) || store.hasEvent(eventId));
   }
 
+  /** Marks the id folded; after the rules passed, so a rejected event leaves no trace. */
   public void markEvent(String eventId) {
     state.eventIds().add(EventIdSet.hash(eventId));
     batch.eventIds.add(eventId);
@@ -107,30 +107,43 @@ public final class StateRows {
     return state.instancesOfNetwork(network, true);
   }
 
-  /** Adds a new instance; its app must exist. */
+  /** An instance value whose repeated strings (app, group, region) are the state's own copies. */
+  public Instance newInstance(
+      String instanceId,
+      long network,
+      String app,
+      String processGroup,
+      long host,
+      String region,
+      SixpnAddress address,
+      InstanceStatus status,
+      Map<String, String> metadata) {
+    return new Instance(
+        instanceId,
+        network,
+        state.canonical(app),
+        state.canonical(processGroup),
+        host,
+        state.canonical(region),
+        address,
+        status,
+        metadata);
+  }
+
+  /** Adds a new instance (made by {@link #newInstance}); its app must exist. */
   public void putInstance(Instance i) {
     replaceInstance(null, i);
   }
 
   /**
    * Writes {@code now} over {@code old} (same network, app and id; null if new): the indexes move
-   * only where the host or address changed.
+   * only where the host or address changed. {@code now} comes from {@link #newInstance} or is a
+   * copy of {@code old}.
    */
   public void replaceInstance(Instance old, Instance now) {
-    Instance canonical =
-        new Instance(
-            now.instanceId(),
-            now.network(),
-            state.canonical(now.app()),
-            state.canonical(now.processGroup()),
-            now.host(),
-            state.canonical(now.region()),
-            now.address(),
-            now.status(),
-            now.metadata());
-    InstanceRef ref = new InstanceRef(now.network(), canonical.app(), now.instanceId());
-    batch.touchInstance(ref, old != null, canonical);
-    state.putInstance(ref, old, canonical);
+    InstanceRef ref = new InstanceRef(now.network(), now.app(), now.instanceId());
+    batch.touchInstance(ref, old != null, now);
+    state.putInstance(ref, old, now);
   }
 
   public void deleteInstance(Instance i) {

@@ -214,6 +214,21 @@ public final class StateStore implements StateReader, AutoCloseable {
     return new StateStore(path, false);
   }
 
+  /**
+   * Opens the store; one an older build wrote is deleted first, so the projector replays the log
+   * into a new one (as Kafka Streams does with a local store it cannot use: it only ever held a
+   * projection). What the agent uses.
+   */
+  public static StateStore openOrRebuild(Path path) {
+    try {
+      return open(path);
+    } catch (IncompatibleStoreException e) {
+      LOG.warn("state store incompatible, deleting it to replay the log: {}", e.getMessage());
+      destroy(path);
+      return open(path);
+    }
+  }
+
   /** Opens an existing store read-only; works while the agent has it open. */
   public static StateStore openReadOnly(Path path) {
     if (!Files.isDirectory(path)) {
@@ -248,15 +263,14 @@ public final class StateStore implements StateReader, AutoCloseable {
             Keys.SCHEMA,
             ByteBuffer.allocate(4).putInt(SCHEMA_VERSION).array());
       } else if (v != null && ByteBuffer.wrap(v).getInt() != SCHEMA_VERSION) {
-        throw new StoreException(
+        throw new IncompatibleStoreException(
             "state store at "
                 + path
                 + " has schema "
                 + ByteBuffer.wrap(v).getInt()
                 + ", this build writes "
                 + SCHEMA_VERSION
-                + "; run `sixpn state rebuild`",
-            null);
+                + "; run `sixpn state rebuild`");
       }
     } catch (RocksDBException e) {
       throw failure("check schema", e);

@@ -1,7 +1,7 @@
 package dev.sixpn.projector.store;
 
 /** A RocksDB operation failed; the message names the store, its path and the operation. */
-public final class StoreException extends RuntimeException {
+public class StoreException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 

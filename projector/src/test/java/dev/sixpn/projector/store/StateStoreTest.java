@@ -141,6 +141,25 @@ class StateStoreTest {
 
   @Test
   void open_storeOfAnOlderSchema_saysToRebuild() throws Exception {
+    writeSchema1Store();
+    StoreException e = assertThrows(IncompatibleStoreException.class, () -> StateStore.open(dir));
+    assertTrue(e.getMessage().contains("has schema 1"), e.getMessage());
+    assertTrue(e.getMessage().contains("sixpn state rebuild"), e.getMessage());
+  }
+
+  @Test
+  void openOrRebuild_storeOfAnOlderSchema_startsEmpty() throws Exception {
+    writeSchema1Store();
+    try (StateStore store = StateStore.openOrRebuild(dir)) {
+      assertEquals(Map.of(), store.offsets());
+      assertEquals(List.of(), store.networks());
+    }
+    try (StateStore store = StateStore.open(dir)) {
+      assertEquals(List.of(), store.networks(), "the new store has the current schema");
+    }
+  }
+
+  private void writeSchema1Store() throws Exception {
     RocksDB.loadLibrary();
     try (DBOptions o =
         new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)) {
@@ -155,12 +174,10 @@ class StateStoreTest {
                   new ColumnFamilyDescriptor("by_address".getBytes(StandardCharsets.US_ASCII))),
               handles)) {
         db.put(handles.get(1), Keys.SCHEMA, new byte[] {0, 0, 0, 1});
+        db.put(handles.get(2), new byte[16], new byte[] {1});
         handles.forEach(ColumnFamilyHandle::close);
       }
     }
-    StoreException e = assertThrows(StoreException.class, () -> StateStore.open(dir));
-    assertTrue(e.getMessage().contains("has schema 1"), e.getMessage());
-    assertTrue(e.getMessage().contains("sixpn state rebuild"), e.getMessage());
   }
 
   @Test
