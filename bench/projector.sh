@@ -10,7 +10,10 @@ port=${SIXPN_BENCH_PORT:-29092}
 work=$(mktemp -d /tmp/sixpn-bench.XXXXXX)
 (cd "$root" && mvn -B -q install -DskipTests -pl bench,agent -am) >&2
 cp="$root/bench/target/classes:$(cat "$root/bench/target/classpath.txt")"
+. "$root/scripts/jvm-flags.sh"
+# Publishers get their own heap; the projector runs with exactly the agent's flags.
 java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+agent_java=("$JAVA_HOME/bin/java" "${SIXPN_JVM_FLAGS[@]}")
 
 "$root/sixpn" kafka --port "$port" --data-dir "$work/kafka" >"$work/kafka.log" 2>&1 &
 kafka_pid=$!
@@ -21,11 +24,11 @@ bootstrap=localhost:$port
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
 "${java[@]}" -Xmx2g -cp "$cp" dev.sixpn.bench.PublishBench "$bootstrap" bench.mix "$events" 12 mix
-"${java[@]}" -Xmx1g -cp "$cp" dev.sixpn.bench.ProjectorBench "$bootstrap" bench.mix "$work/state-mix" 5000
+"${agent_java[@]}" -cp "$cp" dev.sixpn.bench.ProjectorBench "$bootstrap" bench.mix "$work/state-mix" 5000
 "${java[@]}" -Xmx2g -cp "$cp" dev.sixpn.bench.PublishBench "$bootstrap" bench.starts "$events" 12 starts
-echo "# projector over $events live instances (-Xmx1g):"
-"${java[@]}" -Xmx1g -cp "$cp" dev.sixpn.bench.ProjectorBench "$bootstrap" bench.starts "$work/state-starts" 0
-du -sh "$work/state-starts" | awk '{print "state store on disk: " $1}'
+echo "# projector over $events live instances:"
+"${agent_java[@]}" -cp "$cp" dev.sixpn.bench.ProjectorBench "$bootstrap" bench.starts "$work/state-starts" 0
+du -sh "$work/state-starts/cold" | awk '{print "state store on disk: " $1}'
 echo "# fold without Kafka, one thread, 300,000 events in batches of 10,000:"
 "${java[@]}" -Xmx2g -cp "$cp" dev.sixpn.bench.FoldBench "$work/fold" 300000 10000
 echo "# publish -> AAAA visible (broker and agent in one JVM, no dataplane):"

@@ -2,6 +2,7 @@ package dev.sixpn.cli;
 
 import dev.sixpn.demo.Demo;
 import dev.sixpn.demo.Shell;
+import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,17 +90,16 @@ final class DemoCommand implements Callable<Integer> {
     return code;
   }
 
-  /** This JVM with its flags, running this jar. */
+  /** This JVM with its flags (./sixpn's, see scripts/jvm-flags.sh), running this jar. */
   static List<String> javaCommand() throws URISyntaxException {
     String java = ProcessHandle.current().info().command().orElse("java");
     Path jar =
         Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    return List.of(
-        java,
-        "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow",
-        "-Xmx512m",
-        "-jar",
-        jar.toString());
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.add("-jar");
+    command.add(jar.toString());
+    return command;
   }
 }

@@ -21,8 +21,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <topic> <dataDir> <followEvents>}.
  *
  * <ol>
- *   <li>cold bootstrap: a fresh store folds the whole topic; events/s and seconds;
+ *   <li>cold bootstrap: a fresh store in a fresh JVM folds the whole topic; events/s and seconds;
  *   <li>RSS of this JVM after the bootstrap (the broker runs in another process);
+ *   <li>restart: the time to reopen that store (the memory state rebuilt from RocksDB);
+ *   <li>warm fold: the same log into another fresh store, JIT warm: the steady fold rate;
  *   <li>follow: {@code followEvents} instance events published at ~2,000/s while the projector
  *       runs; latency commit → change-feed listener and publish → listener, p50/p99/max.
  * </ol>
@@ -36,38 +38,64 @@ public final class ProjectorBench {
     String topic = args[1];
     Path dataDir = Path.of(args[2]);
     int follow = Integer.parseInt(args[3]);
+    Path cold = dataDir.resolve("cold");
     StateStore.destroy(dataDir);
-    ProjectorMetrics metrics = new ProjectorMetrics(new PrometheusRegistry());
-    try (StateStore store = StateStore.open(dataDir);
-        LifecycleProjector projector =
-            new LifecycleProjector(
-                ProjectorConfig.of(bootstrap, topic)
-                    .withDecodeParallelism(
-                        Integer.getInteger(
-                            "decode.parallelism", ProjectorConfig.DEFAULT_DECODE_PARALLELISM)),
-                store,
-                metrics)) {
-      long start = System.nanoTime();
-      if (!projector.catchUp(Duration.ofMinutes(10))) {
-        throw new IllegalStateException("bootstrap did not finish");
-      }
-      double seconds = (System.nanoTime() - start) / 1e9;
-      long records = metrics.foldedTotal() + metrics.quarantinedTotal();
-      double cpu = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos() / 1e9;
-      System.out.printf(
-          "bootstrap: %d events folded in %.2f s = %.0f events/s (process cpu %.2f s, incl. JVM start and JIT)%n",
-          records, seconds, records / seconds, cpu);
-      System.out.println("cpu seconds by thread: " + Rss.cpuByThread());
+    try (StateStore store = StateStore.open(cold)) {
+      fold("cold bootstrap (JVM just started: includes JIT warm-up)", bootstrap, topic, store);
       System.gc();
       System.out.printf(
           "rss after bootstrap: %.0f MiB (heap used %.0f MiB)%n",
           Rss.kib() / 1024.0,
           (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1048576.0);
-
-      if (follow > 0) {
-        follow(bootstrap, topic, projector, follow);
+    }
+    long t0 = System.nanoTime();
+    try (StateStore store = StateStore.open(cold)) {
+      System.out.printf(
+          "restart: state loaded from RocksDB in %.2f s (%d networks)%n",
+          (System.nanoTime() - t0) / 1e9, store.networks().size());
+    }
+    // The steady rate of a running agent: same log, fresh store, JIT already warm.
+    try (StateStore store = StateStore.open(dataDir.resolve("warm"))) {
+      LifecycleProjector projector =
+          fold("warm fold (fresh store, same JVM)", bootstrap, topic, store);
+      try (projector) {
+        if (follow > 0) {
+          follow(bootstrap, topic, projector, follow);
+        }
       }
     }
+  }
+
+  private static LifecycleProjector fold(
+      String what, String bootstrap, String topic, StateStore store) {
+    ProjectorMetrics metrics = new ProjectorMetrics(new PrometheusRegistry());
+    LifecycleProjector projector =
+        new LifecycleProjector(
+            ProjectorConfig.of(bootstrap, topic)
+                .withDecodeParallelism(
+                    Integer.getInteger(
+                        "decode.parallelism", ProjectorConfig.DEFAULT_DECODE_PARALLELISM)),
+            store,
+            metrics);
+    double cpu0 = cpuSeconds();
+    java.util.Map<String, Double> threads0 = Rss.cpuByThread();
+    long start = System.nanoTime();
+    if (!projector.catchUp(Duration.ofMinutes(10))) {
+      throw new IllegalStateException(what + " did not finish");
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long records = metrics.foldedTotal() + metrics.quarantinedTotal();
+    System.out.printf(
+        "%s: %d events folded in %.2f s = %.0f events/s (process cpu %.2f s)%n",
+        what, records, seconds, records / seconds, cpuSeconds() - cpu0);
+    java.util.Map<String, Double> threads = Rss.cpuByThread();
+    threads0.forEach((k, v) -> threads.computeIfPresent(k, (x, now) -> now - v));
+    System.out.println("  cpu seconds by thread: " + Rss.format(threads));
+    return projector;
+  }
+
+  private static double cpuSeconds() {
+    return ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos() / 1e9;
   }
 
   private static void follow(String bootstrap, String topic, LifecycleProjector projector, int n)

@@ -9,10 +9,8 @@ final class Rss {
 
   private Rss() {}
 
-  /**
-   * CPU seconds of this process's threads, grouped by thread name (digits dropped), largest first.
-   */
-  static String cpuByThread() {
+  /** CPU seconds of this process's live threads, grouped by name with digits dropped. */
+  static java.util.Map<String, Double> cpuByThread() {
     java.util.Map<String, Double> byName = new java.util.TreeMap<>();
     try (var tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path t : tasks.toList()) {
@@ -27,8 +25,13 @@ final class Rss {
         }
       }
     } catch (IOException e) {
-      return "?";
+      // no /proc: nothing to report
     }
+    return byName;
+  }
+
+  /** The groups above 0.05 s, largest first. */
+  static String format(java.util.Map<String, Double> byName) {
     return byName.entrySet().stream()
         .filter(e -> e.getValue() >= 0.05)
         .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
