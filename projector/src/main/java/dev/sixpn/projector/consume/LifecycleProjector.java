@@ -197,7 +197,8 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     store.write(batch);
     long committedAt = System.nanoTime();
     // Listeners first: the DNS edge and the dataplane wait on this; metrics can wait on them.
-    if (!fold.changes.isEmpty()) {
+    // A change set of a bootstrap batch holds tens of thousands of ids: build it only for someone.
+    if (!fold.changes.isEmpty() && !listeners.isEmpty()) {
       publish(fold.changes.toChange(committedAt));
     }
     metrics.committed(committedAt - start);
