@@ -1,5 +1,6 @@
 package dev.sixpn.projector.consume;
 
+import dev.sixpn.projector.fold.ChangeCollector;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.projector.store.StoreBatch;
@@ -180,7 +181,10 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     long start = System.nanoTime();
     List<ConsumerRecord<String, byte[]>> list = new ArrayList<>(records.count());
     records.forEach(list::add);
-    PollFold fold = new PollFold(list);
+    // Listeners subscribed later learn nothing of this batch, as with any batch before they came.
+    PollFold fold =
+        new PollFold(
+            list, listeners.isEmpty() ? ChangeCollector.discarding() : new ChangeCollector());
     StoreBatch batch = store.newBatch();
     fold.foldInto(batch, config.decodeParallelism());
     // The previous batch must be written before this one is sealed: writes keep their order, and
@@ -197,8 +201,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     store.write(batch);
     long committedAt = System.nanoTime();
     // Listeners first: the DNS edge and the dataplane wait on this; metrics can wait on them.
-    // A change set of a bootstrap batch holds tens of thousands of ids: build it only for someone.
-    if (!fold.changes.isEmpty() && !listeners.isEmpty()) {
+    if (!fold.changes.isEmpty()) {
       publish(fold.changes.toChange(committedAt));
     }
     metrics.committed(committedAt - start);

@@ -31,13 +31,14 @@ final class PollFold {
   static final int MIN_RECORDS_PER_SLICE = 1_000;
 
   private final List<ConsumerRecord<String, byte[]>> records;
-  final ChangeCollector changes = new ChangeCollector();
+  final ChangeCollector changes;
   final Map<String, Integer> folded = new HashMap<>();
   final Map<String, Integer> quarantined = new HashMap<>();
   int duplicates;
 
-  PollFold(List<ConsumerRecord<String, byte[]>> records) {
+  PollFold(List<ConsumerRecord<String, byte[]>> records, ChangeCollector changes) {
     this.records = records;
+    this.changes = changes;
   }
 
   /** Each record's event, or the {@link MalformedEventException} that rejected it. */
