@@ -2,17 +2,13 @@
 # what users run. Sourced by ./sixpn, bench/projector.sh and bench/dns/run.sh.
 #
 # - native access and Unsafe: RocksDB, Netty and the dataplane's bpf(2) calls (FFM).
-# - -Xmn512m -XX:MaxTenuringThreshold=0: the projector's state lives as long as the process, and
-#   what a poll allocates dies within one batch; copying survivors between survivor spaces was a
-#   third of G1's work while folding. Measured with bench/projector.sh (docs/benchmarks.md):
-#   cold bootstrap of 1M events 7.1 s -> 6.3 s, warm fold 204k -> 216k events/s against -Xmx1g
-#   alone.
-# - -Xmx2g: a ceiling, not a reservation; 1M live instances use ~200 MiB of heap.
-# Override or add with SIXPN_JAVA_OPTS.
+# - -Xmx2g: a ceiling, not a reservation; 1M live instances use ~350 MiB of heap.
+# Young-generation tuning was measured and left out: -Xmn512m -XX:MaxTenuringThreshold=0 saved
+# the projector's bootstrap some GC work before its allocations were cut, and now gains nothing
+# (bench/projector.sh), while a large fixed eden cost the DNS edge ~10 µs of average latency at
+# 20k q/s (its writes walk cold memory). Override or add with SIXPN_JAVA_OPTS.
 SIXPN_JVM_FLAGS=(
   --enable-native-access=ALL-UNNAMED
   --sun-misc-unsafe-memory-access=allow
   -Xmx2g
-  -Xmn512m
-  -XX:MaxTenuringThreshold=0
 )
