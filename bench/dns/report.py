@@ -19,7 +19,7 @@ lines = [
     '100,000 queries cycled by dnsperf (`-T 1 -c 10 -q 500`)',
     f'- Each server pinned to CPU 0 with one worker (sixpn: 1 event loop; knot udp-workers 1; nsd server-count 1; '
     f'unbound num-threads 1; named -n 1), dnsperf pinned to CPU 1. Throughput run {secs} s after a 5 s warm-up; '
-    f'latency: three runs at a fixed {rate} q/s for 10 s each (`-Q {rate}`), the median of their averages (worst max, summed losses).',
+    f'latency: three rounds over all servers, each a restart, 5 s warm-up and 10 s at a fixed {rate} q/s (`-Q {rate}`); the median of the three averages (worst max, summed losses).',
     '- Server CPU = user+sys of the server process tree during the throughput run (JVM: all threads incl. JIT and GC).',
     '',
     '| rank | server | q/s per server core | raw q/s | server CPU s | lost | avg latency at fixed rate | max latency | lost at fixed rate | vs Knot per core | answers digest |',
