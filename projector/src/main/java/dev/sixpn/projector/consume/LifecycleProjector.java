@@ -313,8 +313,17 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       return;
     }
     closed = true;
-    // The polling thread waits for its last batch before it returns; then nothing is queued.
+    // The polling thread waits for its last batch before it returns, so nothing should be queued;
+    // still wait for a write in flight: the caller closes the store next, and RocksDB must not be
+    // written after it is closed.
     committer.shutdown();
+    try {
+      if (!committer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        LOG.warn("state store write still running after 30 s; closing anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
   }
 }
