@@ -21,9 +21,9 @@ public record ProjectorConfig(
     int decodeParallelism) {
 
   /**
-   * Records per poll, so per write batch when catching up. Large batches collapse repeated keys
-   * (measured here: commit cost per event 11 µs at 2k, 7.4 µs at 10k, 5.3 µs at 50k); when caught
-   * up a poll returns what has arrived at once, so latency does not depend on this.
+   * Records per poll, so per write batch when catching up. Large batches collapse repeated rows (a
+   * start and a destroy in one batch write nothing) and amortize each RocksDB write; when caught up
+   * a poll returns what has arrived at once, so latency does not depend on this.
    */
   public static final int DEFAULT_MAX_POLL_RECORDS = 50_000;
 
