@@ -3,16 +3,16 @@
 #
 # - native access and Unsafe: RocksDB, Netty and the dataplane's bpf(2) calls (FFM).
 # - -Xmx2g: a ceiling, not a reservation; 1M live instances use ~350 MiB of heap.
-# - -XX:MaxTenuringThreshold=0: the projector's state lives as long as the process and a poll's
-#   garbage dies within its batch, so copying survivors back and forth is wasted work. Measured
-#   with ProjectorBench over 1M distinct starts: cold 8.54 -> 7.74 s, warm 154k -> 170k events/s;
-#   DNS latency at 20k q/s unchanged (three paired runs each).
-# Not used: a fixed young generation (-Xmn512m) cost the DNS edge ~10 µs of average latency at
-# 20k q/s (its writes walk cold memory) and no longer helps the projector.
+# Tried and left out (docs/benchmarks.md):
+# - a fixed young generation (-Xmn512m): cost the DNS edge ~10 µs of average latency at 20k q/s
+#   (its writes walk cold memory) and no longer helps the projector;
+# - -XX:MaxTenuringThreshold=0: the projector's bootstrap of 1M distinct starts gained ~10 %, but
+#   everything the DNS edge holds at a young GC went straight to the old generation, and on one
+#   CPU (Serial GC) that brought full collections: a 21 ms stall and a 93 µs average in one
+#   latency round.
 # Override or add with SIXPN_JAVA_OPTS.
 SIXPN_JVM_FLAGS=(
   --enable-native-access=ALL-UNNAMED
   --sun-misc-unsafe-memory-access=allow
   -Xmx2g
-  -XX:MaxTenuringThreshold=0
 )
