@@ -6,10 +6,10 @@
 # Tried and left out (docs/benchmarks.md):
 # - a fixed young generation (-Xmn512m): cost the DNS edge ~10 µs of average latency at 20k q/s
 #   (its writes walk cold memory) and no longer helps the projector;
-# - -XX:MaxTenuringThreshold=0: the projector's bootstrap of 1M distinct starts gained ~10 %, but
-#   everything the DNS edge holds at a young GC went straight to the old generation, and on one
-#   CPU (Serial GC) that brought full collections: a 21 ms stall and a 93 µs average in one
-#   latency round.
+# - -XX:MaxTenuringThreshold=0: the projector's bootstrap of 1M distinct starts gained ~10 %, the
+#   mix (the throughput target) nothing measurable; the DNS run with it had a round with a 21 ms
+#   stall, which a GC log later did not pin on it (no full GC, 0.3 ms young pauses). Left out as
+#   a flag that buys little.
 # Override or add with SIXPN_JAVA_OPTS.
 SIXPN_JVM_FLAGS=(
   --enable-native-access=ALL-UNNAMED
