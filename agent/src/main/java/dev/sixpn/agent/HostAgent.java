@@ -74,14 +74,14 @@ public final class HostAgent implements AutoCloseable {
     if (config.dataplane().isPresent()) {
       dataplane =
           Dataplane.start(
-              config.dataplane().get(), store, projector, new DataplaneMetrics(registry));
+              config.dataplane().get(), store.state(), projector, new DataplaneMetrics(registry));
     }
     if (config.announce().isPresent()) {
       announce();
     }
     if (config.dns().isPresent()) {
       LocalAddresses.ensureOnLoopback(config.dns().get().listen());
-      dns = new DnsEdgeServer(config.dns().get(), store, projector, registry);
+      dns = new DnsEdgeServer(config.dns().get(), store.state(), projector, registry);
       dns.start();
       LOG.info("dns edge listening udp={} tcp={}", dns.udpAddresses(), dns.tcpAddresses());
     }

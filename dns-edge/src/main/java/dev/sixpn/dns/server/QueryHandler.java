@@ -107,14 +107,7 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     Optional<Caller> caller = callers.resolve(q.sender().getAddress());
     if (caller.isEmpty()) {
       metrics.refused();
-      finish(
-          ctx,
-          q,
-          qtype,
-          withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload),
-          limit,
-          start,
-          "zone");
+      finish(ctx, q, qtype, refused(query), limit, start, "zone");
       return;
     }
     if (InternalZone.isAuthoritativeFor(question.getName())) {
@@ -123,7 +116,7 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
           || qtype == Type.AXFR
           || qtype == Type.IXFR) {
         // no other classes here, and zone transfers are not offered: they would leak every network
-        r = withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload);
+        r = refused(query);
       } else {
         r =
             zoneResponse(
@@ -134,14 +127,7 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     }
     if (forwarder == null) {
       // forwarding is off (no upstreams): counted under rcode REFUSED, not as a refused source
-      finish(
-          ctx,
-          q,
-          qtype,
-          withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload),
-          limit,
-          start,
-          "zone");
+      finish(ctx, q, qtype, refused(query), limit, start, "zone");
       return;
     }
     forwarder
@@ -323,6 +309,11 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
       response.addRecord(new OPTRecord(maxUdpPayload, 0, 0, 0), Section.ADDITIONAL);
     }
     return response;
+  }
+
+  /** REFUSED to {@code query}, with an OPT record if it had one. */
+  private Message refused(Message query) {
+    return withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload);
   }
 
   private void finish(

@@ -92,12 +92,6 @@ public final class ProjectedState implements StateReader {
     return node == null ? Optional.empty() : Optional.of(node.name);
   }
 
-  /** The app's created flag, or null if the app does not exist. */
-  Boolean appCreated(long network, String app) {
-    AppNode a = appNode(network, app);
-    return a == null ? null : a.created;
-  }
-
   /** Creates or updates the app row; the network must exist. */
   void putApp(long network, String app, boolean created) {
     NetworkNode n = networks.get(network);
@@ -169,7 +163,7 @@ public final class ProjectedState implements StateReader {
     hosts.remove(host);
   }
 
-  Instance instance(InstanceRef ref) {
+  private Instance instance(InstanceRef ref) {
     AppNode a = appNode(ref.network(), ref.app());
     return a == null ? null : a.instances.get(ref.instanceId());
   }
@@ -224,42 +218,36 @@ public final class ProjectedState implements StateReader {
 
   @Override
   public List<Instance> instancesOfApp(long network, String app, boolean includeStopped) {
-    AppNode a = appNode(network, app);
-    if (a == null) {
-      return List.of();
-    }
-    List<Instance> out = new ArrayList<>(a.instances.size());
-    for (Instance i : a.instances.values()) {
-      if (includeStopped || i.started()) {
-        out.add(i);
-      }
-    }
-    out.sort(BY_ID);
-    return out;
+    return instancesOfApp(network, app, i -> includeStopped || i.started());
   }
 
   @Override
   public List<Instance> instancesOfAppInRegion(long network, String app, String region) {
-    return startedWhere(network, app, i -> i.region().equals(region));
+    return instancesOfApp(network, app, i -> i.started() && i.region().equals(region));
   }
 
   @Override
   public List<Instance> instancesOfProcessGroup(long network, String app, String processGroup) {
-    return startedWhere(network, app, i -> i.processGroup().equals(processGroup));
+    return instancesOfApp(network, app, i -> i.started() && i.processGroup().equals(processGroup));
   }
 
   /**
-   * Filters the app's instances: no region or group index to keep in step, since an app's instances
-   * are few and the DNS edge caches every answer until the app changes.
+   * The app's instances that pass {@code test}, sorted. No region or group index to keep in step:
+   * an app's instances are few, and the DNS edge caches every answer until the app changes.
    */
-  private List<Instance> startedWhere(
+  private List<Instance> instancesOfApp(
       long network, String app, java.util.function.Predicate<Instance> test) {
+    AppNode a = appNode(network, app);
+    if (a == null) {
+      return List.of();
+    }
     List<Instance> out = new ArrayList<>();
-    for (Instance i : instancesOfApp(network, app, false)) {
+    for (Instance i : a.instances.values()) {
       if (test.test(i)) {
         out.add(i);
       }
     }
+    out.sort(BY_ID);
     return out;
   }
 

@@ -33,11 +33,11 @@ public final class StateDump {
       net.put("exists", name.isPresent());
       name.ifPresent(x -> net.put("name", x));
       ArrayNode apps = net.putArray("apps");
-      for (String app : store.appsOfNetwork(n)) {
+      for (String app : store.state().appsOfNetwork(n)) {
         ObjectNode a = apps.addObject();
         a.put("app", app);
         ArrayNode instances = a.putArray("instances");
-        for (Instance i : store.instancesOfApp(n, app, true)) {
+        for (Instance i : store.state().instancesOfApp(n, app, true)) {
           ObjectNode o = instances.addObject();
           o.put("id", i.instanceId());
           o.put("status", i.status().name().toLowerCase(java.util.Locale.ROOT));
@@ -53,7 +53,7 @@ public final class StateDump {
       }
     }
     ArrayNode hosts = root.putArray("hosts");
-    for (Host h : store.hosts()) {
+    for (Host h : store.state().hosts()) {
       hosts.add(JSON.valueToTree(h));
     }
     root.put("quarantined", store.quarantined().size());

@@ -1,10 +1,6 @@
 package dev.sixpn.projector.store;
 
-import dev.sixpn.address.SixpnAddress;
-import dev.sixpn.state.GeoPoint;
-import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
-import dev.sixpn.state.StateReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -46,7 +42,7 @@ import org.rocksdb.WriteOptions;
  * crash the store holds an older but consistent state with its offsets, and the projector replays
  * the rest. Every {@link RocksDBException} is wrapped with the store's path.
  */
-public final class StateStore implements StateReader, AutoCloseable {
+public final class StateStore implements AutoCloseable {
 
   /** Shared block cache for all column families. */
   public static final long BLOCK_CACHE_BYTES = 64L << 20;
@@ -180,21 +176,8 @@ public final class StateStore implements StateReader, AutoCloseable {
         Family.INSTANCES,
         Keys.EMPTY,
         (k, v) -> {
-          Instance i = ValueCodec.decodeInstance(v);
-          String app = state.canonical(i.app());
-          state.putInstance(
-              new InstanceRef(i.network(), app, i.instanceId()),
-              null,
-              new Instance(
-                  i.instanceId(),
-                  i.network(),
-                  app,
-                  state.canonical(i.processGroup()),
-                  i.host(),
-                  state.canonical(i.region()),
-                  i.address(),
-                  i.status(),
-                  i.metadata()));
+          Instance i = ValueCodec.decodeInstance(v, state::canonical);
+          state.putInstance(new InstanceRef(i.network(), i.app(), i.instanceId()), null, i);
         });
     scan(Family.HOSTS, Keys.EMPTY, (k, v) -> state.putHost(ValueCodec.decodeHost(v)));
     scan(Family.EVENT_IDS, Keys.EMPTY, (k, v) -> state.eventIds().add(EventIdSet.hash(utf8(k))));
@@ -294,7 +277,7 @@ public final class StateStore implements StateReader, AutoCloseable {
         "state store " + path + ": " + operation + " failed: " + e.getMessage(), e);
   }
 
-  /** The state every read and fold sees. */
+  /** The state every read and fold sees: the {@link dev.sixpn.state.StateReader} to hand out. */
   public ProjectedState state() {
     return state;
   }
@@ -381,63 +364,6 @@ public final class StateStore implements StateReader, AutoCloseable {
     }
   }
 
-  // ---- StateReader, from memory ----
-
-  @Override
-  public Optional<Instance> instanceByAddress(SixpnAddress address) {
-    return state.instanceByAddress(address);
-  }
-
-  @Override
-  public Optional<Instance> instance(long network, String app, String instanceId) {
-    return state.instance(network, app, instanceId);
-  }
-
-  @Override
-  public List<Instance> instancesOfApp(long network, String app, boolean includeStopped) {
-    return state.instancesOfApp(network, app, includeStopped);
-  }
-
-  @Override
-  public List<Instance> instancesOfAppInRegion(long network, String app, String region) {
-    return state.instancesOfAppInRegion(network, app, region);
-  }
-
-  @Override
-  public List<Instance> instancesOfProcessGroup(long network, String app, String processGroup) {
-    return state.instancesOfProcessGroup(network, app, processGroup);
-  }
-
-  @Override
-  public List<Instance> instancesOfNetwork(long network, boolean includeStopped) {
-    return state.instancesOfNetwork(network, includeStopped);
-  }
-
-  @Override
-  public List<Instance> instancesOnHost(long host) {
-    return state.instancesOnHost(host);
-  }
-
-  @Override
-  public boolean appExists(long network, String app) {
-    return state.appExists(network, app);
-  }
-
-  @Override
-  public List<String> appsOfNetwork(long network) {
-    return state.appsOfNetwork(network);
-  }
-
-  @Override
-  public List<String> regionsOfApp(long network, String app, boolean includeStopped) {
-    return state.regionsOfApp(network, app, includeStopped);
-  }
-
-  @Override
-  public boolean networkExists(long network) {
-    return state.networkExists(network);
-  }
-
   /** Networks that exist, ascending. */
   public List<Long> networks() {
     return state.networkIds();
@@ -446,21 +372,6 @@ public final class StateStore implements StateReader, AutoCloseable {
   /** The network's name ("" if it was implied by an app or instance), if it exists. */
   public Optional<String> networkName(long network) {
     return state.networkName(network);
-  }
-
-  @Override
-  public Optional<Host> host(long host) {
-    return state.host(host);
-  }
-
-  @Override
-  public List<Host> hosts() {
-    return state.hosts();
-  }
-
-  @Override
-  public Optional<GeoPoint> regionLocation(String region) {
-    return state.regionLocation(region);
   }
 
   /** Quarantined records as stored (JSON each), in partition/offset order. */

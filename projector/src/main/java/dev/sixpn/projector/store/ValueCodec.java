@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Compact binary values: a version byte, then fixed fields, then length-prefixed strings. Binary,
@@ -56,6 +57,14 @@ public final class ValueCodec {
   }
 
   public static Instance decodeInstance(byte[] v) {
+    return decodeInstance(v, UnaryOperator.identity());
+  }
+
+  /**
+   * Decodes with {@code names} applied to the strings many instances share (app, process group,
+   * region), so a state of a million instances keeps one copy of each.
+   */
+  static Instance decodeInstance(byte[] v, UnaryOperator<String> names) {
     ByteBuffer b = ByteBuffer.wrap(v);
     byte version = b.get();
     if (version != INSTANCE_V1) {
@@ -67,9 +76,9 @@ public final class ValueCodec {
     byte[] addr = new byte[16];
     b.get(addr);
     String id = getString(b);
-    String app = getString(b);
-    String group = getString(b);
-    String region = getString(b);
+    String app = names.apply(getString(b));
+    String group = names.apply(getString(b));
+    String region = names.apply(getString(b));
     int n = b.getShort();
     Map<String, String> meta;
     if (n == 0) {

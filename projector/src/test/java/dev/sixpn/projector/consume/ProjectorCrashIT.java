@@ -96,7 +96,7 @@ class ProjectorCrashIT {
             fresh.digest(),
             killedDigest,
             "state and offsets after " + CHUNKS + " kills (seed " + seed + ")");
-        assertTrue(fresh.instancesOfNetwork(1, true).size() > 0);
+        assertTrue(fresh.state().instancesOfNetwork(1, true).size() > 0);
       }
     }
     assertTrue(midFoldKills >= 10, "only " + midFoldKills + " kills landed while folding");

@@ -22,6 +22,7 @@ import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.InstanceStatus;
 import dev.sixpn.state.StateChange;
+import dev.sixpn.state.StateReader;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -40,11 +41,13 @@ class EventFolderTest {
 
   @TempDir Path dir;
   StateStore store;
+  StateReader state;
   final AtomicInteger ids = new AtomicInteger();
 
   @BeforeEach
   void open() {
     store = StateStore.open(dir.resolve("state"));
+    state = store.state();
   }
 
   @AfterEach
@@ -87,16 +90,16 @@ class EventFolderTest {
         new NetworkCreated(id(), T, 1, "org"),
         new AppCreated(id(), T, 1, "web"),
         start(1, "web", "i1", 7, "nrt", 1));
-    Instance i = store.instance(1, "web", "i1").orElseThrow();
+    Instance i = state.instance(1, "web", "i1").orElseThrow();
     assertEquals(InstanceStatus.STARTED, i.status());
-    assertEquals(List.of(i), store.instancesOfApp(1, "web", false));
-    assertEquals(List.of(i), store.instancesOfAppInRegion(1, "web", "nrt"));
-    assertEquals(List.of(i), store.instancesOfProcessGroup(1, "web", "app"));
-    assertEquals(List.of(i), store.instancesOnHost(7));
-    assertEquals(i, store.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).orElseThrow());
-    assertEquals(List.of("web"), store.appsOfNetwork(1));
-    assertEquals(List.of("nrt"), store.regionsOfApp(1, "web", false));
-    assertTrue(store.networkExists(1));
+    assertEquals(List.of(i), state.instancesOfApp(1, "web", false));
+    assertEquals(List.of(i), state.instancesOfAppInRegion(1, "web", "nrt"));
+    assertEquals(List.of(i), state.instancesOfProcessGroup(1, "web", "app"));
+    assertEquals(List.of(i), state.instancesOnHost(7));
+    assertEquals(i, state.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).orElseThrow());
+    assertEquals(List.of("web"), state.appsOfNetwork(1));
+    assertEquals(List.of("nrt"), state.regionsOfApp(1, "web", false));
+    assertTrue(state.networkExists(1));
   }
 
   @Test
@@ -105,17 +108,17 @@ class EventFolderTest {
     StateChange change = fold(new InstanceStopped(id(), T, "i1", 1, "web"));
     assertEquals(
         List.of("i2"),
-        store.instancesOfApp(1, "web", false).stream().map(Instance::instanceId).toList());
+        state.instancesOfApp(1, "web", false).stream().map(Instance::instanceId).toList());
     assertEquals(
         List.of("i1", "i2"),
-        store.instancesOfApp(1, "web", true).stream().map(Instance::instanceId).toList());
-    assertEquals(List.of(), store.instancesOfAppInRegion(1, "web", "nrt"));
-    assertEquals(List.of("ams"), store.regionsOfApp(1, "web", false));
-    assertEquals(List.of("ams", "nrt"), store.regionsOfApp(1, "web", true));
+        state.instancesOfApp(1, "web", true).stream().map(Instance::instanceId).toList());
+    assertEquals(List.of(), state.instancesOfAppInRegion(1, "web", "nrt"));
+    assertEquals(List.of("ams"), state.regionsOfApp(1, "web", false));
+    assertEquals(List.of("ams", "nrt"), state.regionsOfApp(1, "web", true));
     assertEquals(
         InstanceStatus.STOPPED,
-        store.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).orElseThrow().status());
-    assertEquals(1, store.instancesOnHost(7).size());
+        state.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).orElseThrow().status());
+    assertEquals(1, state.instancesOnHost(7).size());
     assertEquals(java.util.Set.of("i1"), change.instanceIds());
     assertEquals(java.util.Set.of(7L), change.hosts());
   }
@@ -124,21 +127,21 @@ class EventFolderTest {
   void instanceDestroyed_isGoneEverywhere() throws Exception {
     fold(start(1, "web", "i1", 7, "nrt", 1));
     fold(new InstanceDestroyed(id(), T, "i1", 1, "web"));
-    assertTrue(store.instance(1, "web", "i1").isEmpty());
-    assertTrue(store.instancesOfApp(1, "web", true).isEmpty());
-    assertTrue(store.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).isEmpty());
-    assertTrue(store.instancesOnHost(7).isEmpty());
-    assertTrue(store.appExists(1, "web"), "the app outlives its instances");
+    assertTrue(state.instance(1, "web", "i1").isEmpty());
+    assertTrue(state.instancesOfApp(1, "web", true).isEmpty());
+    assertTrue(state.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).isEmpty());
+    assertTrue(state.instancesOnHost(7).isEmpty());
+    assertTrue(state.appExists(1, "web"), "the app outlives its instances");
   }
 
   @Test
   void instanceRestarted_onAnotherHostMovesEveryIndex() throws Exception {
     fold(start(1, "web", "i1", 7, "nrt", 1));
     fold(new InstanceStopped(id(), T, "i1", 1, "web"), start(1, "web", "i1", 8, "ams", 5));
-    assertTrue(store.instancesOnHost(7).isEmpty());
-    assertEquals(1, store.instancesOnHost(8).size());
-    assertTrue(store.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).isEmpty());
-    assertEquals(List.of("ams"), store.regionsOfApp(1, "web", true));
+    assertTrue(state.instancesOnHost(7).isEmpty());
+    assertEquals(1, state.instancesOnHost(8).size());
+    assertTrue(state.instanceByAddress(SixpnAddress.ofInstance(1, 7, 1)).isEmpty());
+    assertEquals(List.of("ams"), state.regionsOfApp(1, "web", true));
   }
 
   @Test
@@ -148,10 +151,10 @@ class EventFolderTest {
         start(1, "web", "i1", 7, "nrt", 1),
         start(1, "db", "i2", 7, "nrt", 2));
     fold(new AppDeleted(id(), T, 1, "web"));
-    assertFalse(store.appExists(1, "web"));
-    assertTrue(store.instancesOfApp(1, "web", true).isEmpty());
-    assertEquals(List.of("db"), store.appsOfNetwork(1));
-    assertEquals(1, store.instancesOnHost(7).size());
+    assertFalse(state.appExists(1, "web"));
+    assertTrue(state.instancesOfApp(1, "web", true).isEmpty());
+    assertEquals(List.of("db"), state.appsOfNetwork(1));
+    assertEquals(1, state.instancesOnHost(7).size());
   }
 
   @Test
@@ -162,20 +165,20 @@ class EventFolderTest {
         start(1, "web", "i1", 7, "nrt", 1),
         start(2, "web", "i1", 7, "nrt", 1));
     fold(new NetworkDeleted(id(), T, 1));
-    assertFalse(store.networkExists(1));
-    assertEquals(List.of(), store.appsOfNetwork(1));
-    assertEquals(List.of(), store.instancesOfNetwork(1, true));
-    assertEquals(1, store.instancesOfNetwork(2, true).size());
+    assertFalse(state.networkExists(1));
+    assertEquals(List.of(), state.appsOfNetwork(1));
+    assertEquals(List.of(), state.instancesOfNetwork(1, true));
+    assertEquals(1, state.instancesOfNetwork(2, true).size());
     assertEquals(List.of(2L), store.networks());
   }
 
   @Test
   void networksAreIsolated() throws Exception {
     fold(start(1, "web", "i1", 7, "nrt", 1), start(2, "api", "i2", 7, "nrt", 1));
-    assertEquals(List.of("web"), store.appsOfNetwork(1));
-    assertEquals(List.of("api"), store.appsOfNetwork(2));
-    assertFalse(store.appExists(2, "web"));
-    assertTrue(store.instance(2, "web", "i1").isEmpty());
+    assertEquals(List.of("web"), state.appsOfNetwork(1));
+    assertEquals(List.of("api"), state.appsOfNetwork(2));
+    assertFalse(state.appExists(2, "web"));
+    assertTrue(state.instance(2, "web", "i1").isEmpty());
   }
 
   @Test
@@ -186,21 +189,21 @@ class EventFolderTest {
     String before = store.digest();
     fold(s); // re-delivered start must not restart the stopped instance
     assertEquals(before, store.digest());
-    assertEquals(InstanceStatus.STOPPED, store.instance(1, "web", "i1").orElseThrow().status());
+    assertEquals(InstanceStatus.STOPPED, state.instance(1, "web", "i1").orElseThrow().status());
   }
 
   @Test
   void instanceBeforeHostJoined_becomesCompleteWhenHostArrives() throws Exception {
     fold(start(1, "web", "i1", 9, "syd", 1));
-    assertTrue(store.host(9).isEmpty());
-    assertEquals(1, store.instancesOnHost(9).size());
+    assertTrue(state.host(9).isEmpty());
+    assertEquals(1, state.instancesOnHost(9).size());
     StateChange change =
         fold(new HostJoined(id(), T, 9, "syd", -33.9, 151.2, KEY, "192.0.2.9:51820"));
     assertEquals(java.util.Set.of(9L), change.hosts());
-    assertEquals("192.0.2.9:51820", store.host(9).orElseThrow().endpoint());
-    assertEquals(new GeoPoint(-33.9, 151.2), store.regionLocation("syd").orElseThrow());
+    assertEquals("192.0.2.9:51820", state.host(9).orElseThrow().endpoint());
+    assertEquals(new GeoPoint(-33.9, 151.2), state.regionLocation("syd").orElseThrow());
     fold(new HostLeft(id(), T, 9));
-    assertTrue(store.hosts().isEmpty());
+    assertTrue(state.hosts().isEmpty());
   }
 
   @Test
@@ -209,7 +212,7 @@ class EventFolderTest {
         start(1, "web", "i1", 7, "nrt", 1),
         new InstanceStopped(id(), T, "i1", 1, "web"),
         new InstanceDestroyed(id(), T, "i1", 1, "web"));
-    assertTrue(store.instancesOfApp(1, "web", true).isEmpty());
+    assertTrue(state.instancesOfApp(1, "web", true).isEmpty());
   }
 
   @Test

@@ -51,16 +51,17 @@ class StateStoreTest {
   static Map<String, Object> view(StateStore store) {
     Map<String, Object> v = new TreeMap<>();
     v.put("dump", StateDump.toJson(store, null));
+    ProjectedState state = store.state();
     for (long n : store.networks()) {
-      for (Instance i : store.instancesOfNetwork(n, true)) {
-        v.put("address " + i.address(), store.instanceByAddress(i.address()).orElseThrow());
-        v.put("host " + i.host(), store.instancesOnHost(i.host()));
-        for (String r : store.regionsOfApp(n, i.app(), true)) {
-          v.put("region " + n + i.app() + r, store.instancesOfAppInRegion(n, i.app(), r));
+      for (Instance i : state.instancesOfNetwork(n, true)) {
+        v.put("address " + i.address(), state.instanceByAddress(i.address()).orElseThrow());
+        v.put("host " + i.host(), state.instancesOnHost(i.host()));
+        for (String r : state.regionsOfApp(n, i.app(), true)) {
+          v.put("region " + n + i.app() + r, state.instancesOfAppInRegion(n, i.app(), r));
         }
         v.put(
             "group " + n + i.app() + i.processGroup(),
-            store.instancesOfProcessGroup(n, i.app(), i.processGroup()));
+            state.instancesOfProcessGroup(n, i.app(), i.processGroup()));
       }
     }
     return v;
@@ -97,7 +98,7 @@ class StateStoreTest {
       assertEquals(
           EventFolder.Outcome.DUPLICATE, EventFolder.fold(batch, s, new ChangeCollector()));
       store.commit(batch);
-      assertFalse(store.instance(1, "web", "i1").orElseThrow().started());
+      assertFalse(store.state().instance(1, "web", "i1").orElseThrow().started());
     }
   }
 
@@ -117,7 +118,7 @@ class StateStoreTest {
           EventFolder.Outcome.DUPLICATE, EventFolder.fold(second, s, new ChangeCollector()));
       store.write(first);
       store.commit(second);
-      assertFalse(store.instance(1, "web", "i1").orElseThrow().started());
+      assertFalse(store.state().instance(1, "web", "i1").orElseThrow().started());
     }
   }
 
@@ -135,7 +136,7 @@ class StateStoreTest {
       store.scan(
           Family.INSTANCES, Keys.EMPTY, (k, v) -> keys.add(new String(k, StandardCharsets.UTF_8)));
       assertEquals(List.of(), keys);
-      assertTrue(store.appExists(1, "web"));
+      assertTrue(store.state().appExists(1, "web"));
     }
   }
 
