@@ -11,6 +11,7 @@ declare -A NEED=(
   [bpftool]=/usr/sbin/bpftool
   [libbpf-dev]=/usr/include/bpf/bpf_helpers.h
   [linux-libc-dev]=/usr/include/linux/bpf.h
+  [libc6-dev]=/usr/include/stdio.h
   [wireguard-go]=/usr/bin/wireguard-go
   [wireguard-tools]=/usr/bin/wg
   [dnsutils]=/usr/bin/dig

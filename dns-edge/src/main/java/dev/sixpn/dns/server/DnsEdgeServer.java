@@ -2,6 +2,8 @@ package dev.sixpn.dns.server;
 
 import dev.sixpn.dns.forward.UpstreamForwarder;
 import dev.sixpn.dns.metrics.DnsMetrics;
+import dev.sixpn.dns.unix.UdpSocket;
+import dev.sixpn.dns.unix.UnixException;
 import dev.sixpn.dns.wire.DatagramDnsQueryDecoder;
 import dev.sixpn.dns.wire.DatagramDnsResponseEncoder;
 import dev.sixpn.dns.wire.TcpDnsCodec;
@@ -53,10 +55,13 @@ import org.slf4j.LoggerFactory;
  * The DNS edge: UDP and TCP on the configured addresses, answering {@code internal.} for the
  * caller's network and forwarding the rest.
  *
- * <p>With epoll (Linux), each UDP address gets one socket per event loop with SO_REUSEPORT, so the
- * kernel hashes clients over the loops and every core answers; without epoll, NIO with one socket
- * per address. {@link #start()} binds or fails with nothing left bound; {@link #close()} may be
- * called any number of times.
+ * <p>UDP on Linux ({@link DnsEdgeConfig.UdpEngine#RECVMMSG}): each address gets one SO_REUSEPORT
+ * socket per event loop's worth of cores, each served by a {@link UdpReceiveLoop} thread that
+ * blocks in recvmmsg(2) and answers with sendmmsg(2), so the kernel hashes clients over the cores.
+ * With {@link DnsEdgeConfig.UdpEngine#NETTY}, Netty's datagram channels do the same on the event
+ * loops (epoll), or one NIO channel per address elsewhere. TCP, and the forwarder's sockets, are
+ * Netty's in every case. {@link #start()} binds or fails with nothing left bound; {@link #close()}
+ * may be called any number of times.
  */
 public final class DnsEdgeServer implements AutoCloseable {
 
@@ -73,7 +78,10 @@ public final class DnsEdgeServer implements AutoCloseable {
    * Datagrams per recvmmsg(2): measured here, 4 → 16 → 64 gave ≈225k → 275k → 305k answers per
    * core; 128 no better.
    */
-  private static final int RECV_BATCH = 64;
+  static final int RECV_BATCH = 64;
+
+  /** SO_RCVBUF and SO_SNDBUF of UDP sockets: a burst of queries waits in the kernel, not lost. */
+  private static final int UDP_BUFFER_BYTES = 4 << 20;
 
   private final DnsEdgeConfig config;
   private final StateReader state;
@@ -86,6 +94,7 @@ public final class DnsEdgeServer implements AutoCloseable {
   private volatile ZoneCache cache;
   private CallerResolver callers;
   private final List<Channel> channels = new ArrayList<>();
+  private final List<UdpReceiveLoop> udpLoops = new ArrayList<>();
   private final List<InetSocketAddress> udpBound = new ArrayList<>();
   private final List<InetSocketAddress> tcpBound = new ArrayList<>();
   private boolean started;
@@ -124,6 +133,10 @@ public final class DnsEdgeServer implements AutoCloseable {
       throw new IllegalStateException("server is already started");
     }
     started = true;
+    if (config.udpEngine() == DnsEdgeConfig.UdpEngine.RECVMMSG && !UdpSocket.isAvailable()) {
+      throw new IllegalStateException(
+          "udpEngine RECVMMSG needs Linux and its libc (recvmmsg, sendmmsg); use NETTY here");
+    }
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     group =
         new MultiThreadIoEventLoopGroup(
@@ -168,7 +181,9 @@ public final class DnsEdgeServer implements AutoCloseable {
           "dns-edge listening udp={} tcp={} transport={} loops={} upstreams={}",
           udpBound,
           tcpBound,
-          epoll ? "epoll" : "nio",
+          config.udpEngine() == DnsEdgeConfig.UdpEngine.RECVMMSG
+              ? "recvmmsg+" + (epoll ? "epoll" : "nio")
+              : epoll ? "epoll" : "nio",
           config.eventLoops(),
           config.upstreams());
     } catch (Exception | Error e) {
@@ -183,7 +198,11 @@ public final class DnsEdgeServer implements AutoCloseable {
       DatagramDnsQueryDecoder decoder,
       DatagramDnsResponseEncoder encoder,
       QueryHandler handler)
-      throws InterruptedException {
+      throws InterruptedException, UnixException {
+    if (config.udpEngine() == DnsEdgeConfig.UdpEngine.RECVMMSG) {
+      bindUdpLoops(address, decoder, handler);
+      return;
+    }
     ChannelInitializer<DatagramChannel> init =
         new ChannelInitializer<>() {
           @Override
@@ -200,8 +219,8 @@ public final class DnsEdgeServer implements AutoCloseable {
           new Bootstrap()
               .group((EventLoop) loops.next())
               .handler(init)
-              .option(ChannelOption.SO_RCVBUF, 4 << 20)
-              .option(ChannelOption.SO_SNDBUF, 4 << 20);
+              .option(ChannelOption.SO_RCVBUF, UDP_BUFFER_BYTES)
+              .option(ChannelOption.SO_SNDBUF, UDP_BUFFER_BYTES);
       if (epoll && address.getAddress() instanceof java.net.Inet4Address) {
         // an IPv4 address gets an IPv4 socket, not a dual-stack one bound to ::ffff:a.b.c.d (the
         // kernel's v4-mapped path costs a little on every datagram)
@@ -224,6 +243,24 @@ public final class DnsEdgeServer implements AutoCloseable {
       if (i == 0) {
         udpBound.add(local);
         target = local; // with port 0, the other sockets join the port the first one got
+      }
+    }
+  }
+
+  /** One SO_REUSEPORT socket and receive loop per event loop's worth of cores. */
+  private void bindUdpLoops(
+      InetSocketAddress address, DatagramDnsQueryDecoder decoder, QueryHandler handler)
+      throws UnixException {
+    InetSocketAddress target = address;
+    for (int i = 0; i < config.eventLoops(); i++) {
+      UdpSocket socket = UdpSocket.bind(target, true, UDP_BUFFER_BYTES);
+      UdpReceiveLoop loop =
+          new UdpReceiveLoop(socket, handler, decoder, "dns-edge-udp-" + udpLoops.size());
+      udpLoops.add(loop);
+      loop.start();
+      if (i == 0) {
+        udpBound.add(socket.localAddress());
+        target = socket.localAddress(); // with port 0, the other sockets join the port it got
       }
     }
   }
@@ -292,6 +329,11 @@ public final class DnsEdgeServer implements AutoCloseable {
   }
 
   private void release() {
+    // UDP loops first: a forwarded answer still in flight then finds its socket closed, not reused
+    for (UdpReceiveLoop loop : udpLoops) {
+      loop.close();
+    }
+    udpLoops.clear();
     for (Channel ch : channels) {
       ch.close().awaitUninterruptibly();
     }

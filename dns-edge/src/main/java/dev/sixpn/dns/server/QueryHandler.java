@@ -19,6 +19,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -71,18 +72,23 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, DnsRequest request) {
+    answer(request, new ChannelReplies(ctx));
+  }
+
+  /** Answers {@code request} through {@code replies}; called on the thread that read it. */
+  void answer(DnsRequest request, Replies replies) {
     long start = System.nanoTime();
     switch (request) {
       case DnsRequest.Unanswerable u -> {
-        send(ctx, request, DnsWire.headerOnlyResponse(u.id(), u.flags(), u.rcode()), false);
+        replies.send(request, DnsWire.headerOnlyResponse(u.id(), u.flags(), u.rcode()));
         metrics.query(0, u.rcode(), u.transport().name());
       }
-      case DnsRequest.Query q -> query(ctx, q, start);
+      case DnsRequest.Query q -> query(replies, q, start);
     }
   }
 
-  private void query(ChannelHandlerContext ctx, DnsRequest.Query q, long start) {
-    if (q.simple() != null && fast(ctx, q, q.simple(), start)) {
+  private void query(Replies replies, DnsRequest.Query q, long start) {
+    if (q.simple() != null && fast(replies, q, q.simple(), start)) {
       return;
     }
     Message query;
@@ -90,7 +96,7 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
       query = q.message();
     } catch (MalformedDnsException e) {
       metrics.malformed(e.reason(), true);
-      send(ctx, q, DnsWire.headerOnlyResponse(e.id(), e.flags(), Rcode.FORMERR), false);
+      replies.send(q, DnsWire.headerOnlyResponse(e.id(), e.flags(), Rcode.FORMERR));
       metrics.query(0, Rcode.FORMERR, q.transport().name());
       return;
     }
@@ -101,13 +107,13 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     if (opt != null && opt.getVersion() > 0) {
       Message r = response(query, Rcode.NOERROR, false);
       r.addRecord(new OPTRecord(maxUdpPayload, BADVERS_UPPER, 0, 0), Section.ADDITIONAL);
-      finish(ctx, q, qtype, r, limit, start, "zone");
+      finish(replies, false, q, qtype, r, limit, start, "zone");
       return;
     }
     Optional<Caller> caller = callers.resolve(q.sender().getAddress());
     if (caller.isEmpty()) {
       metrics.refused();
-      finish(ctx, q, qtype, refused(query), limit, start, "zone");
+      finish(replies, false, q, qtype, refused(query), limit, start, "zone");
       return;
     }
     if (InternalZone.isAuthoritativeFor(question.getName())) {
@@ -122,12 +128,12 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
             zoneResponse(
                 query, zone.answer(question.getName(), qtype, caller.get()), maxUdpPayload);
       }
-      finish(ctx, q, qtype, r, limit, start, "zone");
+      finish(replies, false, q, qtype, r, limit, start, "zone");
       return;
     }
     if (forwarder == null) {
       // forwarding is off (no upstreams): counted under rcode REFUSED, not as a refused source
-      finish(ctx, q, qtype, refused(query), limit, start, "zone");
+      finish(replies, false, q, qtype, refused(query), limit, start, "zone");
       return;
     }
     forwarder
@@ -136,7 +142,7 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
             (answer, error) -> {
               if (error == null) {
                 metrics.forwarded("answered");
-                send(ctx, q, answer, true);
+                replies.sendNow(q, answer);
                 metrics.query(qtype, answer[3] & 0xf, q.transport().name());
                 metrics.latency("forward", System.nanoTime() - start);
                 return;
@@ -150,14 +156,14 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
                 problems.warn("forwarding failed", cause.toString());
               }
               finish(
-                  ctx,
+                  replies,
+                  true,
                   q,
                   qtype,
                   withOpt(query, response(query, Rcode.SERVFAIL, false), maxUdpPayload),
                   limit,
                   start,
                   "forward");
-              ctx.flush();
             });
   }
 
@@ -165,12 +171,12 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
    * The hot path: a simple query for a name in the zone whose answer is cached with its encoding.
    * Returns false to let the general path answer (and build the encoding for next time).
    */
-  private boolean fast(ChannelHandlerContext ctx, DnsRequest.Query q, SimpleQuery s, long start) {
-    Stamp stamp = fastAnswer(s, q.sender(), q.transport(), start);
+  private boolean fast(Replies replies, DnsRequest.Query q, SimpleQuery s, long start) {
+    Stamp stamp = fastAnswer(s, q.sender().getAddress(), q.transport(), start);
     if (stamp == null) {
       return false;
     }
-    send(ctx, q, stamp.template().render(q.wire(), s, stamp.rotation()), false);
+    replies.send(q, stamp.template().render(q.wire(), s, stamp.rotation()));
     return true;
   }
 
@@ -181,8 +187,13 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
   record Stamp(EncodedAnswer template, int rotation, ZoneCache.Lookup lookup, Caller caller) {}
 
   /** The view {@code sender} gets, or empty if it is refused. */
-  Optional<Caller> caller(java.net.InetSocketAddress sender) {
-    return callers.resolve(sender.getAddress());
+  Optional<Caller> caller(InetAddress sender) {
+    return callers.resolve(sender);
+  }
+
+  /** The largest UDP answer this server sends (and advertises). */
+  int maxUdpPayload() {
+    return maxUdpPayload;
   }
 
   /** The largest UDP response a query may get (512 without EDNS, else its size capped). */
@@ -201,8 +212,7 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
    * the zone, unknown source, EDNS version, class, truncation, or an answer shape without a
    * template). Takes the answer's rotation step and counts the query when it answers.
    */
-  Stamp fastAnswer(
-      SimpleQuery s, java.net.InetSocketAddress sender, Transport transport, long start) {
+  Stamp fastAnswer(SimpleQuery s, InetAddress sender, Transport transport, long start) {
     int qtype = s.qtype();
     if (s.qclass() != DClass.IN
         || s.ednsVersion() > 0
@@ -211,7 +221,7 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
         || s.zone() == SimpleQuery.Zone.OTHER) {
       return null;
     }
-    Optional<Caller> caller = callers.resolve(sender.getAddress());
+    Optional<Caller> caller = callers.resolve(sender);
     if (caller.isEmpty()) {
       return null;
     }
@@ -316,8 +326,10 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     return withOpt(query, response(query, Rcode.REFUSED, false), maxUdpPayload);
   }
 
+  /** Encodes and sends {@code response}; {@code now} when off the reading thread. */
   private void finish(
-      ChannelHandlerContext ctx,
+      Replies replies,
+      boolean now,
       DnsRequest.Query q,
       int qtype,
       Message response,
@@ -328,22 +340,30 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     if ((wire[2] & 0x02) != 0) {
       metrics.truncated();
     }
-    send(ctx, q, wire, false);
+    if (now) {
+      replies.sendNow(q, wire);
+    } else {
+      replies.send(q, wire);
+    }
     metrics.query(qtype, response.getRcode(), q.transport().name());
     metrics.latency(source, System.nanoTime() - start);
   }
 
   /**
-   * Answers found while reading are only written; {@link #channelReadComplete} flushes them
-   * together, which lets epoll send a batch with one sendmmsg(2) instead of a syscall each.
+   * Replies through a Netty channel. Answers found while reading are only written; {@link
+   * #channelReadComplete} flushes them together, which lets epoll send a batch with one sendmmsg(2)
+   * instead of a syscall each.
    */
-  private static void send(ChannelHandlerContext ctx, DnsRequest to, byte[] wire, boolean flush) {
-    // UDP replies leave from the socket's own (specific) address; see DnsEdgeConfig.listen
-    DnsResponse response = new DnsResponse(wire, to.sender(), null);
-    if (flush) {
-      ctx.writeAndFlush(response, ctx.voidPromise());
-    } else {
-      ctx.write(response, ctx.voidPromise());
+  private record ChannelReplies(ChannelHandlerContext ctx) implements Replies {
+    @Override
+    public void send(DnsRequest to, byte[] wire) {
+      // UDP replies leave from the socket's own (specific) address; see DnsEdgeConfig.listen
+      ctx.write(new DnsResponse(wire, to.sender(), null), ctx.voidPromise());
+    }
+
+    @Override
+    public void sendNow(DnsRequest to, byte[] wire) {
+      ctx.writeAndFlush(new DnsResponse(wire, to.sender(), null), ctx.voidPromise());
     }
   }
 

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.MessageToMessageDecoder;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,7 +26,15 @@ public final class DatagramDnsQueryDecoder extends MessageToMessageDecoder<Datag
 
   @Override
   protected void decode(ChannelHandlerContext ctx, DatagramPacket packet, List<Object> out) {
-    byte[] wire = ByteBufUtil.getBytes(packet.content());
-    QueryDecoding.decode(wire, packet.sender(), packet.recipient(), Transport.UDP, errors, out);
+    decode(ByteBufUtil.getBytes(packet.content()), packet.sender(), packet.recipient(), out);
+  }
+
+  /**
+   * Decodes one datagram's bytes into {@code out} (nothing if it is dropped); for transports that
+   * read datagrams without Netty.
+   */
+  public void decode(
+      byte[] wire, InetSocketAddress sender, InetSocketAddress recipient, List<Object> out) {
+    QueryDecoding.decode(wire, sender, recipient, Transport.UDP, errors, out);
   }
 }

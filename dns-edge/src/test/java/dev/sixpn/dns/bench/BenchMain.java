@@ -115,6 +115,10 @@ public final class BenchMain {
             .withEventLoops(loops)
             .withUpstreams(List.of(), java.time.Duration.ofSeconds(1))
             .withDevLoopbackNetwork(OptionalLong.of(NETWORK));
+    String engine = System.getProperty("bench.udpEngine");
+    if (engine != null) {
+      config = config.withUdpEngine(DnsEdgeConfig.UdpEngine.valueOf(engine));
+    }
     PrometheusRegistry registry = new PrometheusRegistry();
     DnsEdgeServer server = new DnsEdgeServer(config, s, s, registry);
     server.start();
