@@ -39,6 +39,13 @@ final class AgentCommand implements Callable<Integer> {
       description = "DNS listen address, repeatable (default: [fdaa::3]:53).")
   List<String> dnsListen = new ArrayList<>();
 
+  @Option(
+      names = "--dns-udp-engine",
+      description =
+          "What serves DNS over UDP: RECVMMSG (per-core threads blocking in recvmmsg(2), the"
+              + " default on Linux) or NETTY (Netty's datagram channels).")
+  DnsEdgeConfig.UdpEngine dnsUdpEngine;
+
   @Option(names = "--no-dns", description = "Run without the DNS edge.")
   boolean noDns;
 
@@ -130,6 +137,9 @@ final class AgentCommand implements Callable<Integer> {
           c.withListen(listen)
               .withUpstreams(
                   up.stream().filter(u -> !listen.contains(u)).toList(), Duration.ofSeconds(1));
+      if (dnsUdpEngine != null) {
+        c = c.withUdpEngine(dnsUdpEngine);
+      }
       if (devLoopbackNetwork != null) {
         c = c.withDevLoopbackNetwork(OptionalLong.of(devLoopbackNetwork));
       }

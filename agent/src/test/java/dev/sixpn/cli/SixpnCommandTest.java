@@ -191,6 +191,7 @@ class SixpnCommandTest {
         "--host 0 | --host must be in 1..4294967295",
         "--host 1 --region nrt | --region, --lat, --lon and --endpoint go together",
         "--host 1 --dns-listen nonsense | --dns-listen",
+        "--host 1 --dns-udp-engine fast | --dns-udp-engine",
         "--host x | '--host'",
       })
   void agent_badArgument_oneLineExit2(String args, String expected) {

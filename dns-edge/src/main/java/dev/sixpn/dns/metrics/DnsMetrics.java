@@ -37,6 +37,8 @@ public final class DnsMetrics {
   private final Counter forwarded;
   private final Counter malformed;
   private final Counter truncated;
+  private final Counter tcpRejected;
+  private final Counter sendFailed;
   private final Histogram latency;
   private final DistributionDataPoint zoneLatency;
   private final DistributionDataPoint forwardLatency;
@@ -84,6 +86,16 @@ public final class DnsMetrics {
         Counter.builder()
             .name("sixpn_dns_truncated")
             .help("UDP answers sent with the TC bit because they did not fit")
+            .register(registry);
+    tcpRejected =
+        Counter.builder()
+            .name("sixpn_dns_tcp_rejected")
+            .help("TCP connections closed on arrival because maxTcpConnections were open")
+            .register(registry);
+    sendFailed =
+        Counter.builder()
+            .name("sixpn_dns_send_failed")
+            .help("UDP answers the kernel refused to send (lost like a dropped datagram)")
             .register(registry);
     latency =
         Histogram.builder()
@@ -150,6 +162,14 @@ public final class DnsMetrics {
 
   public void truncated() {
     truncated.inc();
+  }
+
+  public void tcpRejected() {
+    tcpRejected.inc();
+  }
+
+  public void sendFailed(int n) {
+    sendFailed.inc(n);
   }
 
   /**

@@ -28,6 +28,8 @@ import java.util.OptionalLong;
  *     (default 1232, the DNS Flag Day 2020 value that avoids IP fragmentation)
  * @param cacheEntries bound on cached zone answers
  * @param tcpIdleTimeout an idle TCP connection is closed after this (RFC 7766 §6.2.3)
+ * @param maxTcpConnections TCP connections open at once; one more is closed as it arrives and
+ *     counted (RFC 7766 §6.2.2: servers limit what a client can hold open), 1..1,000,000
  * @param udpEngine what serves UDP: {@link UdpEngine#RECVMMSG} (default on Linux) or {@link
  *     UdpEngine#NETTY}
  */
@@ -40,9 +42,16 @@ public record DnsEdgeConfig(
     int maxUdpPayload,
     int cacheEntries,
     Duration tcpIdleTimeout,
+    int maxTcpConnections,
     UdpEngine udpEngine) {
 
   public static final int DEFAULT_MAX_UDP_PAYLOAD = 1232;
+
+  /**
+   * TCP connections at once: instances mostly ask over UDP and fall back to TCP for one truncated
+   * answer, so a thousand is far above normal use and far below the fd limit.
+   */
+  public static final int DEFAULT_MAX_TCP_CONNECTIONS = 1024;
 
   /** What reads UDP queries and sends the answers; TCP is Netty's in both cases. */
   public enum UdpEngine {
@@ -110,6 +119,10 @@ public record DnsEdgeConfig(
     if (tcpIdleTimeout == null || tcpIdleTimeout.isNegative() || tcpIdleTimeout.isZero()) {
       throw new IllegalArgumentException("tcpIdleTimeout must be positive, got " + tcpIdleTimeout);
     }
+    if (maxTcpConnections < 1 || maxTcpConnections > 1_000_000) {
+      throw new IllegalArgumentException(
+          "maxTcpConnections must be in 1..1000000, got " + maxTcpConnections);
+    }
     if (udpEngine == null) {
       throw new IllegalArgumentException("udpEngine must not be null (RECVMMSG or NETTY)");
     }
@@ -132,6 +145,7 @@ public record DnsEdgeConfig(
         DEFAULT_MAX_UDP_PAYLOAD,
         100_000,
         Duration.ofSeconds(10),
+        DEFAULT_MAX_TCP_CONNECTIONS,
         UdpEngine.preferred());
   }
 
@@ -156,6 +170,7 @@ public record DnsEdgeConfig(
         maxUdpPayload,
         cacheEntries,
         tcpIdleTimeout,
+        maxTcpConnections,
         udpEngine);
   }
 
@@ -169,6 +184,7 @@ public record DnsEdgeConfig(
         maxUdpPayload,
         cacheEntries,
         tcpIdleTimeout,
+        maxTcpConnections,
         udpEngine);
   }
 
@@ -182,6 +198,7 @@ public record DnsEdgeConfig(
         maxUdpPayload,
         cacheEntries,
         tcpIdleTimeout,
+        maxTcpConnections,
         udpEngine);
   }
 
@@ -196,6 +213,7 @@ public record DnsEdgeConfig(
         maxUdpPayload,
         cacheEntries,
         tcpIdleTimeout,
+        maxTcpConnections,
         udpEngine);
   }
 
@@ -209,6 +227,21 @@ public record DnsEdgeConfig(
         maxUdpPayload,
         cacheEntries,
         tcpIdleTimeout,
+        maxTcpConnections,
+        udpEngine);
+  }
+
+  public DnsEdgeConfig withMaxTcpConnections(int maxTcpConnections) {
+    return new DnsEdgeConfig(
+        listen,
+        eventLoops,
+        upstreams,
+        forwardAttemptTimeout,
+        devLoopbackNetwork,
+        maxUdpPayload,
+        cacheEntries,
+        tcpIdleTimeout,
+        maxTcpConnections,
         udpEngine);
   }
 
@@ -222,6 +255,7 @@ public record DnsEdgeConfig(
         maxUdpPayload,
         cacheEntries,
         tcpIdleTimeout,
+        maxTcpConnections,
         udpEngine);
   }
 

@@ -48,6 +48,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,6 +96,10 @@ public final class DnsEdgeServer implements AutoCloseable {
   private CallerResolver callers;
   private final List<Channel> channels = new ArrayList<>();
   private final List<UdpReceiveLoop> udpLoops = new ArrayList<>();
+
+  /** TCP connections open now, over every listen address (bounded by maxTcpConnections). */
+  private final AtomicInteger tcpOpen = new AtomicInteger();
+
   private final List<InetSocketAddress> udpBound = new ArrayList<>();
   private final List<InetSocketAddress> tcpBound = new ArrayList<>();
   private boolean started;
@@ -255,7 +260,7 @@ public final class DnsEdgeServer implements AutoCloseable {
     for (int i = 0; i < config.eventLoops(); i++) {
       UdpSocket socket = UdpSocket.bind(target, true, UDP_BUFFER_BYTES);
       UdpReceiveLoop loop =
-          new UdpReceiveLoop(socket, handler, decoder, "dns-edge-udp-" + udpLoops.size());
+          new UdpReceiveLoop(socket, handler, decoder, metrics, "dns-edge-udp-" + udpLoops.size());
       udpLoops.add(loop);
       loop.start();
       if (i == 0) {
@@ -285,6 +290,13 @@ public final class DnsEdgeServer implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    if (tcpOpen.incrementAndGet() > config.maxTcpConnections()) {
+                      tcpOpen.decrementAndGet();
+                      metrics.tcpRejected();
+                      ch.close();
+                      return;
+                    }
+                    ch.closeFuture().addListener(f -> tcpOpen.decrementAndGet());
                     ch.pipeline()
                         .addLast(new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
                     TcpDnsCodec.install(ch.pipeline(), errors);

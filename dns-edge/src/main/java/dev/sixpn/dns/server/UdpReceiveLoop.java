@@ -1,5 +1,6 @@
 package dev.sixpn.dns.server;
 
+import dev.sixpn.dns.metrics.DnsMetrics;
 import dev.sixpn.dns.unix.DatagramVector;
 import dev.sixpn.dns.unix.UdpSocket;
 import dev.sixpn.dns.wire.DatagramDnsQueryDecoder;
@@ -41,6 +42,7 @@ final class UdpReceiveLoop implements Replies, AutoCloseable {
   private final UdpSocket socket;
   private final QueryHandler handler;
   private final DatagramDnsQueryDecoder decoder;
+  private final DnsMetrics metrics;
   private final KeptTemplates kept;
   private final Thread thread;
   private final RateLimitedLog problems = new RateLimitedLog(LOG, 10_000_000_000L);
@@ -56,8 +58,13 @@ final class UdpReceiveLoop implements Replies, AutoCloseable {
   private final SenderCache senders = new SenderCache();
 
   UdpReceiveLoop(
-      UdpSocket socket, QueryHandler handler, DatagramDnsQueryDecoder decoder, String name) {
+      UdpSocket socket,
+      QueryHandler handler,
+      DatagramDnsQueryDecoder decoder,
+      DnsMetrics metrics,
+      String name) {
     this.socket = Objects.requireNonNull(socket, "socket");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.handler = Objects.requireNonNull(handler, "handler");
     this.decoder = Objects.requireNonNull(decoder, "decoder");
     this.kept = new KeptTemplates(handler);
@@ -150,6 +157,7 @@ final class UdpReceiveLoop implements Replies, AutoCloseable {
     if (out.count() > 0) {
       int refused = socket.send(out, capture);
       if (refused > 0) {
+        metrics.sendFailed(refused);
         problems.warn("sendmmsg refused answers on " + socket, refused + " datagrams");
       }
     }
@@ -177,6 +185,7 @@ final class UdpReceiveLoop implements Replies, AutoCloseable {
   @Override
   public void sendNow(DnsRequest to, byte[] wire) {
     if (!socket.sendTo(wire, to.sender()) && !closing) {
+      metrics.sendFailed(1);
       problems.warn("sendto refused an answer on " + socket, to.sender().toString());
     }
   }

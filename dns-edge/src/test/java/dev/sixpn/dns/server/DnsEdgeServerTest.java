@@ -424,6 +424,7 @@ class DnsEdgeServerTest {
             base.maxUdpPayload(),
             base.cacheEntries(),
             Duration.ofMillis(200),
+            base.maxTcpConnections(),
             base.udpEngine());
     try (DnsEdgeServer s = new DnsEdgeServer(quick, state, state, new PrometheusRegistry());
         java.net.Socket c = new java.net.Socket()) {
@@ -434,6 +435,54 @@ class DnsEdgeServerTest {
       assertEquals(-1, c.getInputStream().read(), "server closes an idle connection");
       assertTrue(System.nanoTime() - t0 < 2_500_000_000L);
     }
+  }
+
+  @Test
+  void tcp_connectionsBeyondTheCapAreClosed_andCounted() throws Exception {
+    DnsEdgeConfig capped = testConfig(OptionalLong.of(1), List.of()).withMaxTcpConnections(2);
+    PrometheusRegistry registry = new PrometheusRegistry();
+    try (DnsEdgeServer s = new DnsEdgeServer(capped, state, state, registry);
+        java.net.Socket a = new java.net.Socket();
+        java.net.Socket b = new java.net.Socket()) {
+      s.start();
+      InetSocketAddress tcp = s.tcpAddresses().getFirst();
+      byte[] query = Packets.query(7, "fearsome-bagel-43.internal.", Type.AAAA).toWire();
+      a.connect(tcp, 2000);
+      b.connect(tcp, 2000);
+      // both held open and answering, so the server has counted them before the third arrives
+      assertEquals(Rcode.NOERROR, tcpExchange(a, query).getRcode());
+      assertEquals(Rcode.NOERROR, tcpExchange(b, query).getRcode());
+      try (java.net.Socket c = new java.net.Socket()) {
+        c.connect(tcp, 2000);
+        c.setSoTimeout(3000);
+        assertEquals(-1, c.getInputStream().read(), "the third connection is closed at once");
+      }
+      assertEquals(1.0, counterTotal(registry, "sixpn_dns_tcp_rejected"));
+      a.close();
+      long deadline = System.nanoTime() + 3_000_000_000L;
+      Message answered = null;
+      while (answered == null && System.nanoTime() < deadline) {
+        try {
+          answered = new Message(RawDns.tcp(tcp, query, 1000));
+        } catch (java.io.IOException e) {
+          Thread.sleep(20); // the close of a is still on its way to the server
+        }
+      }
+      assertNotNull(answered, "a slot freed by a closed connection is usable again");
+      assertEquals(Rcode.NOERROR, answered.getRcode());
+    }
+  }
+
+  private static Message tcpExchange(java.net.Socket s, byte[] query) throws Exception {
+    s.setSoTimeout(3000);
+    java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+    out.writeShort(query.length);
+    out.write(query);
+    out.flush();
+    java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+    byte[] answer = new byte[in.readUnsignedShort()];
+    in.readFully(answer);
+    return new Message(answer);
   }
 
   @Test
@@ -483,8 +532,12 @@ class DnsEdgeServerTest {
   }
 
   static double counterTotal(String name) {
+    return counterTotal(registry, name);
+  }
+
+  static double counterTotal(PrometheusRegistry in, String name) {
     double sum = 0;
-    for (MetricSnapshot ms : registry.scrape()) {
+    for (MetricSnapshot ms : in.scrape()) {
       if (ms.getMetadata().getName().equals(name) && ms instanceof CounterSnapshot c) {
         for (var d : c.getDataPoints()) {
           sum += d.getValue();
