@@ -161,102 +161,88 @@ public record DnsEdgeConfig(
   }
 
   public DnsEdgeConfig withListen(List<InetSocketAddress> listen) {
-    return new DnsEdgeConfig(
-        listen,
-        eventLoops,
-        upstreams,
-        forwardAttemptTimeout,
-        devLoopbackNetwork,
-        maxUdpPayload,
-        cacheEntries,
-        tcpIdleTimeout,
-        maxTcpConnections,
-        udpEngine);
+    return copy(c -> c.listen = listen);
   }
 
   public DnsEdgeConfig withEventLoops(int eventLoops) {
-    return new DnsEdgeConfig(
-        listen,
-        eventLoops,
-        upstreams,
-        forwardAttemptTimeout,
-        devLoopbackNetwork,
-        maxUdpPayload,
-        cacheEntries,
-        tcpIdleTimeout,
-        maxTcpConnections,
-        udpEngine);
+    return copy(c -> c.eventLoops = eventLoops);
   }
 
   public DnsEdgeConfig withUpstreams(List<InetSocketAddress> upstreams, Duration attemptTimeout) {
-    return new DnsEdgeConfig(
-        listen,
-        eventLoops,
-        upstreams,
-        attemptTimeout,
-        devLoopbackNetwork,
-        maxUdpPayload,
-        cacheEntries,
-        tcpIdleTimeout,
-        maxTcpConnections,
-        udpEngine);
+    return copy(
+        c -> {
+          c.upstreams = upstreams;
+          c.forwardAttemptTimeout = attemptTimeout;
+        });
   }
 
   /** DEVELOPMENT ONLY: see {@link #devLoopbackNetwork()}. */
   public DnsEdgeConfig withDevLoopbackNetwork(OptionalLong network) {
-    return new DnsEdgeConfig(
-        listen,
-        eventLoops,
-        upstreams,
-        forwardAttemptTimeout,
-        network,
-        maxUdpPayload,
-        cacheEntries,
-        tcpIdleTimeout,
-        maxTcpConnections,
-        udpEngine);
+    return copy(c -> c.devLoopbackNetwork = network);
   }
 
   public DnsEdgeConfig withMaxUdpPayload(int maxUdpPayload) {
-    return new DnsEdgeConfig(
-        listen,
-        eventLoops,
-        upstreams,
-        forwardAttemptTimeout,
-        devLoopbackNetwork,
-        maxUdpPayload,
-        cacheEntries,
-        tcpIdleTimeout,
-        maxTcpConnections,
-        udpEngine);
+    return copy(c -> c.maxUdpPayload = maxUdpPayload);
+  }
+
+  public DnsEdgeConfig withTcpIdleTimeout(Duration tcpIdleTimeout) {
+    return copy(c -> c.tcpIdleTimeout = tcpIdleTimeout);
   }
 
   public DnsEdgeConfig withMaxTcpConnections(int maxTcpConnections) {
-    return new DnsEdgeConfig(
-        listen,
-        eventLoops,
-        upstreams,
-        forwardAttemptTimeout,
-        devLoopbackNetwork,
-        maxUdpPayload,
-        cacheEntries,
-        tcpIdleTimeout,
-        maxTcpConnections,
-        udpEngine);
+    return copy(c -> c.maxTcpConnections = maxTcpConnections);
   }
 
   public DnsEdgeConfig withUdpEngine(UdpEngine udpEngine) {
-    return new DnsEdgeConfig(
-        listen,
-        eventLoops,
-        upstreams,
-        forwardAttemptTimeout,
-        devLoopbackNetwork,
-        maxUdpPayload,
-        cacheEntries,
-        tcpIdleTimeout,
-        maxTcpConnections,
-        udpEngine);
+    return copy(c -> c.udpEngine = udpEngine);
+  }
+
+  /** This config with {@code change} applied; the constructor validates the result. */
+  private DnsEdgeConfig copy(java.util.function.Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
+    return d.build();
+  }
+
+  /** The components as mutable fields, so that each wither names only what it changes. */
+  private static final class Draft {
+    List<InetSocketAddress> listen;
+    int eventLoops;
+    List<InetSocketAddress> upstreams;
+    Duration forwardAttemptTimeout;
+    OptionalLong devLoopbackNetwork;
+    int maxUdpPayload;
+    int cacheEntries;
+    Duration tcpIdleTimeout;
+    int maxTcpConnections;
+    UdpEngine udpEngine;
+
+    Draft(DnsEdgeConfig c) {
+      listen = c.listen;
+      eventLoops = c.eventLoops;
+      upstreams = c.upstreams;
+      forwardAttemptTimeout = c.forwardAttemptTimeout;
+      devLoopbackNetwork = c.devLoopbackNetwork;
+      maxUdpPayload = c.maxUdpPayload;
+      cacheEntries = c.cacheEntries;
+      tcpIdleTimeout = c.tcpIdleTimeout;
+      maxTcpConnections = c.maxTcpConnections;
+      udpEngine = c.udpEngine;
+    }
+
+    DnsEdgeConfig build() {
+      return new DnsEdgeConfig(
+          listen,
+          eventLoops,
+          upstreams,
+          forwardAttemptTimeout,
+          devLoopbackNetwork,
+          maxUdpPayload,
+          cacheEntries,
+          tcpIdleTimeout,
+          maxTcpConnections,
+          udpEngine);
+    }
   }
 
   /**

@@ -414,18 +414,7 @@ class DnsEdgeServerTest {
   @Test
   void tcp_idleConnectionIsClosed() throws Exception {
     DnsEdgeConfig base = testConfig(OptionalLong.of(1), List.of());
-    DnsEdgeConfig quick =
-        new DnsEdgeConfig(
-            base.listen(),
-            1,
-            base.upstreams(),
-            base.forwardAttemptTimeout(),
-            base.devLoopbackNetwork(),
-            base.maxUdpPayload(),
-            base.cacheEntries(),
-            Duration.ofMillis(200),
-            base.maxTcpConnections(),
-            base.udpEngine());
+    DnsEdgeConfig quick = base.withEventLoops(1).withTcpIdleTimeout(Duration.ofMillis(200));
     try (DnsEdgeServer s = new DnsEdgeServer(quick, state, state, new PrometheusRegistry());
         java.net.Socket c = new java.net.Socket()) {
       s.start();
@@ -571,7 +560,23 @@ class DnsEdgeServerTest {
     assertThrows(IllegalArgumentException.class, () -> ok.withUpstreams(List.of(), Duration.ZERO));
     assertThrows(
         IllegalArgumentException.class, () -> ok.withDevLoopbackNetwork(OptionalLong.of(-1)));
+    assertThrows(IllegalArgumentException.class, () -> ok.withMaxTcpConnections(0));
+    assertThrows(IllegalArgumentException.class, () -> ok.withTcpIdleTimeout(Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> ok.withUdpEngine(null));
     assertNotEquals(ok, ok.withEventLoops(3));
+  }
+
+  @Test
+  void config_withChangesOnlyItsField() {
+    DnsEdgeConfig ok = testConfig(OptionalLong.of(7), List.of());
+    DnsEdgeConfig other = ok.withMaxTcpConnections(5).withUdpEngine(DnsEdgeConfig.UdpEngine.NETTY);
+    assertEquals(5, other.maxTcpConnections());
+    assertEquals(DnsEdgeConfig.UdpEngine.NETTY, other.udpEngine());
+    assertEquals(ok.listen(), other.listen());
+    assertEquals(ok.devLoopbackNetwork(), other.devLoopbackNetwork());
+    assertEquals(ok.tcpIdleTimeout(), other.tcpIdleTimeout());
+    assertEquals(
+        ok, other.withMaxTcpConnections(ok.maxTcpConnections()).withUdpEngine(ok.udpEngine()));
   }
 
   @Test
