@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sixpn's build, tests and demo need, once: only what is missing,
 # always with --no-install-recommends (wireguard-tools would otherwise pull a kernel image).
+#   scripts/install-deps.sh          what the build, tests and demo need
+#   scripts/install-deps.sh bench    also the DNS benchmark's peers and load generator
 set -euo pipefail
 
 # package -> a file that proves it is installed
@@ -20,6 +22,16 @@ declare -A NEED=(
   [iperf3]=/usr/bin/iperf3
   [util-linux]=/usr/bin/nsenter
 )
+if [ "${1:-}" = bench ]; then
+  # bench/dns/run.sh: dnsperf and the servers sixpn is measured against
+  NEED+=(
+    [dnsperf]=/usr/bin/dnsperf
+    [knot]=/usr/sbin/knotd
+    [nsd]=/usr/sbin/nsd
+    [unbound]=/usr/sbin/unbound
+    [bind9]=/usr/sbin/named
+  )
+fi
 missing=()
 for pkg in "${!NEED[@]}"; do
   [ -e "${NEED[$pkg]}" ] || missing+=("$pkg")
@@ -34,4 +46,12 @@ fi
 echo "sixpn: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
+# The DNS servers would start as system services on install and take port 53 on every address
+# (the demo's fdaa::3 included): tell invoke-rc.d not to start anything (policy-rc.d, exit 101).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod +x "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

@@ -4,7 +4,7 @@
 # Each server: pinned to CPU 0 with one worker; dnsperf pinned to CPU 1. Ranked by queries per
 # second per core of the server's own CPU time (user+sys of its process tree during the run).
 # Writes the table into docs/benchmarks.md (DNS section) and prints it.
-# Needs: dnsperf knot nsd unbound bind9 dnsutils (Debian), Java 25, Maven.
+# Needs: dnsperf knot nsd unbound bind9 dnsutils (Debian; installed by scripts/install-deps.sh bench), Java 25, Maven.
 set -euo pipefail
 # One lock for the whole run (build and measurement): other builds and benchmarks on this machine
 # take the same lock, so none of them overlaps the measurement.
@@ -24,8 +24,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+"$root/scripts/install-deps.sh" bench
 for bin in dnsperf knotd nsd unbound named dig taskset; do
-  command -v "$bin" >/dev/null || { echo "missing $bin: apt-get install --no-install-recommends dnsperf knot nsd unbound bind9 dnsutils" >&2; exit 1; }
+  command -v "$bin" >/dev/null || { echo "missing $bin: run scripts/install-deps.sh bench as root" >&2; exit 1; }
 done
 
 (cd "$root" && mvn -B -q -o -pl dns-edge -am install -DskipTests -Dspotless.check.skip=true \

@@ -93,26 +93,39 @@ final class UdpReceiveLoop implements Replies, AutoCloseable {
               Math.max(DnsEdgeServer.RECV_BATCH * slotBytes, handler.maxUdpPayload()));
       outBytes = Unpooled.wrappedBuffer(out.area().asByteBuffer()).clear();
       while (!closing) {
-        int n = socket.receive(in, capture);
-        if (n < 0) {
-          problems.warn("recvmmsg failed on " + socket, "errno " + -n);
+        try {
+          serveBatch();
+        } catch (RuntimeException e) {
+          // a failed downcall or a bug: this socket keeps getting its share of the clients
+          // (SO_REUSEPORT), so the loop must go on serving them
+          problems.warn("UDP receive loop on " + socket + " failed a batch", e.toString());
+          out.clear();
           LockSupport.parkNanos(ERROR_PAUSE_NANOS);
-          continue;
         }
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-          try {
-            answer(i, start);
-          } catch (RuntimeException e) {
-            problems.warn("error while answering", e.toString());
-          }
-        }
-        flush();
       }
     } catch (Throwable t) {
       LOG.error("UDP receive loop on {} stopped", socket, t);
       throw t;
     }
+  }
+
+  /** Waits for a batch of queries, answers them, sends the answers. */
+  private void serveBatch() {
+    int n = socket.receive(in, capture);
+    if (n < 0) {
+      problems.warn("recvmmsg failed on " + socket, "errno " + -n);
+      LockSupport.parkNanos(ERROR_PAUSE_NANOS);
+      return;
+    }
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      try {
+        answer(i, start);
+      } catch (RuntimeException e) {
+        problems.warn("error while answering", e.toString());
+      }
+    }
+    flush();
   }
 
   private void answer(int i, long start) {
