@@ -15,8 +15,10 @@ import java.util.OptionalLong;
  * @param listen addresses served over both UDP and TCP; on a host {@code [fdaa::3]:53}. Bind
  *     specific addresses, not the wildcard: a UDP answer leaves from the socket's address, and a
  *     client drops an answer from an address it did not ask.
- * @param eventLoops event loop threads; UDP gets one SO_REUSEPORT socket per loop and address (with
- *     epoll) so the kernel spreads queries over cores
+ * @param eventLoops threads per kind of work, normally one per core: Netty event loops (TCP,
+ *     forwarding) and, per address, as many SO_REUSEPORT UDP sockets (each with its own receive
+ *     thread under {@link UdpEngine#RECVMMSG}, on the event loops under {@link UdpEngine#NETTY}
+ *     with epoll), so the kernel spreads queries over cores
  * @param upstreams resolvers for names outside {@code internal.}, tried in order; empty turns
  *     forwarding off (such queries are REFUSED)
  * @param forwardAttemptTimeout how long to wait for one upstream before the next; after the last,
