@@ -75,10 +75,6 @@ final class UdpReceiveLoop implements Replies, AutoCloseable {
     thread.start();
   }
 
-  InetSocketAddress localAddress() {
-    return socket.localAddress();
-  }
-
   private void run() {
     int slotBytes = Math.min(handler.maxUdpPayload(), SLOT_ANSWER_BYTES);
     try (Arena arena = Arena.ofConfined()) {

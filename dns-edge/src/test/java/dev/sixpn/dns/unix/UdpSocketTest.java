@@ -125,6 +125,29 @@ class UdpSocketTest {
   }
 
   @Test
+  void senderKey_sameAddressAnyPort_equal_otherAddress_not() throws Exception {
+    try (UdpSocket server = UdpSocket.bind(new InetSocketAddress("127.0.0.1", 0), false, 1 << 20);
+        DatagramSocket a = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        DatagramSocket b = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        DatagramSocket c = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0));
+        Arena arena = Arena.ofConfined()) {
+      for (DatagramSocket s : new DatagramSocket[] {a, b, c}) {
+        s.send(new DatagramPacket(new byte[1], 1, server.localAddress()));
+      }
+      DatagramVector in = DatagramVector.forReceiving(arena, 4, 64);
+      MemorySegment capture = UdpSocket.errnoCapture(arena);
+      // loopback delivers at send: all three are queued, and one call takes them all
+      assertEquals(3, server.receive(in, capture));
+      byte[] key = new byte[DatagramVector.SENDER_KEY_BYTES];
+      int length = in.senderKey(0, key);
+      assertEquals(2 + 4, length, "family and IPv4 address");
+      assertTrue(in.senderKeyEquals(0, key, length));
+      assertTrue(in.senderKeyEquals(1, key, length), "same address, other port");
+      assertFalse(in.senderKeyEquals(2, key, length), "127.0.0.2");
+    }
+  }
+
+  @Test
   void receive_longerDatagramIsCutAndMarked() throws Exception {
     try (UdpSocket server = UdpSocket.bind(V4_ANY_PORT, false, 1 << 20);
         DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
