@@ -52,6 +52,16 @@ public final class UpstreamForwarder implements AutoCloseable {
   private final long attemptNanos;
   private final Channel udp;
   private final ConcurrentHashMap<Integer, Pending> pending = new ConcurrentHashMap<>();
+  private final int maxInFlight;
+
+  /**
+   * Queries waiting for an upstream at once. Ids are drawn at random from 65,536 until a free one
+   * turns up: at half full that takes two draws on average, and a full table would never find one.
+   * Past this bound a query fails at once ({@link ForwardOverloadException}, SERVFAIL): an upstream
+   * that slow is not answering anyway, and a flood from one instance must not stall the thread that
+   * forwards.
+   */
+  public static final int MAX_IN_FLIGHT = 1 << 15;
 
   /**
    * @param upstreams at least one resolver
@@ -64,6 +74,22 @@ public final class UpstreamForwarder implements AutoCloseable {
       List<InetSocketAddress> upstreams,
       Duration attemptTimeout)
       throws InterruptedException {
+    this(group, udpChannel, tcpChannel, upstreams, attemptTimeout, MAX_IN_FLIGHT);
+  }
+
+  UpstreamForwarder(
+      EventLoopGroup group,
+      Class<? extends DatagramChannel> udpChannel,
+      Class<? extends SocketChannel> tcpChannel,
+      List<InetSocketAddress> upstreams,
+      Duration attemptTimeout,
+      int maxInFlight)
+      throws InterruptedException {
+    if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT) {
+      throw new IllegalArgumentException(
+          "maxInFlight must be in 1.." + MAX_IN_FLIGHT + ", got " + maxInFlight);
+    }
+    this.maxInFlight = maxInFlight;
     this.group = Objects.requireNonNull(group, "group");
     this.tcpChannel = Objects.requireNonNull(tcpChannel, "tcpChannel");
     if (upstreams == null || upstreams.isEmpty()) {
@@ -94,8 +120,8 @@ public final class UpstreamForwarder implements AutoCloseable {
    * @param query the client's query as received (its id is restored in the answer)
    * @param question the query's question, for matching the answer
    * @param clientUdpLimit the client's UDP size limit, or 65535 for a TCP client
-   * @return the answer's bytes, or a failure with {@link ForwardTimeoutException} or {@link
-   *     IOException}
+   * @return the answer's bytes, or a failure with {@link ForwardTimeoutException}, {@link
+   *     ForwardOverloadException} or another {@link IOException}
    */
   public CompletableFuture<byte[]> forward(byte[] query, Record question, int clientUdpLimit) {
     Objects.requireNonNull(query, "query");
@@ -117,6 +143,12 @@ public final class UpstreamForwarder implements AutoCloseable {
   }
 
   private void send(Pending p, int attempt) {
+    if (pending.size() >= maxInFlight) {
+      p.result.completeExceptionally(
+          new ForwardOverloadException(
+              maxInFlight + " queries already wait for " + upstreams + "; not forwarding more"));
+      return;
+    }
     int id;
     do {
       id = ThreadLocalRandom.current().nextInt(0x10000);

@@ -150,7 +150,7 @@ public final class DnsMetrics {
   }
 
   /**
-   * @param outcome {@code answered}, {@code timeout}, {@code error}
+   * @param outcome {@code answered}, {@code timeout}, {@code overload}, {@code error}
    */
   public void forwarded(String outcome) {
     forwarded.labelValues(outcome).inc();

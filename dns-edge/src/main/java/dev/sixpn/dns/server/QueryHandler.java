@@ -1,5 +1,6 @@
 package dev.sixpn.dns.server;
 
+import dev.sixpn.dns.forward.ForwardOverloadException;
 import dev.sixpn.dns.forward.ForwardTimeoutException;
 import dev.sixpn.dns.forward.UpstreamForwarder;
 import dev.sixpn.dns.metrics.DnsMetrics;
@@ -151,8 +152,16 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
                   error instanceof CompletionException && error.getCause() != null
                       ? error.getCause()
                       : error;
-              metrics.forwarded(cause instanceof ForwardTimeoutException ? "timeout" : "error");
-              if (!(cause instanceof ForwardTimeoutException) && !(cause instanceof IOException)) {
+              metrics.forwarded(
+                  switch (cause) {
+                    case ForwardTimeoutException t -> "timeout";
+                    case ForwardOverloadException o -> "overload";
+                    default -> "error";
+                  });
+              if (cause instanceof ForwardOverloadException) {
+                problems.warn("forwarding overloaded", cause.getMessage());
+              } else if (!(cause instanceof ForwardTimeoutException)
+                  && !(cause instanceof IOException)) {
                 problems.warn("forwarding failed", cause.toString());
               }
               finish(

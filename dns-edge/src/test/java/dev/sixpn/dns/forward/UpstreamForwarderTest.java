@@ -79,6 +79,37 @@ class UpstreamForwarderTest {
   }
 
   @Test
+  void forward_pastMaxInFlight_failsAtOnce_andRecoversWhenTheyEnd() throws Exception {
+    try (FakeUpstream up = new FakeUpstream();
+        UpstreamForwarder f =
+            new UpstreamForwarder(
+                group,
+                NioDatagramChannel.class,
+                NioSocketChannel.class,
+                List.of(up.address()),
+                Duration.ofMillis(300),
+                4)) {
+      List<java.util.concurrent.CompletableFuture<byte[]>> waiting = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        Message q = Packets.query(10 + i, "silent" + i + ".example.", Type.A);
+        waiting.add(f.forward(q.toWire(), q.getQuestion(), 512));
+      }
+      Message fifth = Packets.query(20, "www.example.", Type.A);
+      java.util.concurrent.CompletableFuture<byte[]> over =
+          f.forward(fifth.toWire(), fifth.getQuestion(), 512);
+      assertTrue(over.isDone(), "refused without waiting");
+      ExecutionException e = assertThrows(ExecutionException.class, over::get);
+      assertInstanceOf(ForwardOverloadException.class, e.getCause());
+      for (var w : waiting) {
+        ExecutionException t =
+            assertThrows(ExecutionException.class, () -> w.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(ForwardTimeoutException.class, t.getCause());
+      }
+      assertEquals(20, new Message(ask(f, 20, "www.example.")).getHeader().getID());
+    }
+  }
+
+  @Test
   void forward_truncatedAnswerRetriedOverTcpForTcpClient() throws Exception {
     try (FakeUpstream up = new FakeUpstream();
         UpstreamForwarder f = forwarder(List.of(up.address()))) {
