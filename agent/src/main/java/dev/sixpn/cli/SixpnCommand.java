@@ -38,7 +38,7 @@ public final class SixpnCommand implements Runnable {
 
   /** Runs the command line; for tests, with the given output streams. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new SixpnCommand());
+    CommandLine cl = commandLine();
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(SixpnCommand::usageError);
@@ -51,6 +51,13 @@ public final class SixpnCommand implements Runnable {
           return 1;
         });
     return cl.execute(args);
+  }
+
+  /** The command tree with its parsing rules (no output streams or handlers). */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new SixpnCommand());
+    cl.setCaseInsensitiveEnumValuesAllowed(true); // --dns-udp-engine netty as well as NETTY
+    return cl;
   }
 
   /** One line naming the problem, and where help is; no usage dump. */

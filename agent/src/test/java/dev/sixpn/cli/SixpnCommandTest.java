@@ -205,6 +205,20 @@ class SixpnCommandTest {
   }
 
   @Test
+  void agent_dnsUdpEngine_anyCase() {
+    for (String value : new String[] {"netty", "NETTY", "Netty"}) {
+      var parsed =
+          SixpnCommand.commandLine()
+              .parseArgs("agent", "--host", "1", "--no-dataplane", "--dns-udp-engine", value);
+      AgentCommand agent = (AgentCommand) parsed.subcommand().commandSpec().userObject();
+      assertEquals(
+          dev.sixpn.dns.server.DnsEdgeConfig.UdpEngine.NETTY,
+          agent.config().dns().orElseThrow().udpEngine(),
+          value);
+    }
+  }
+
+  @Test
   void help_everyCommandAnswers() {
     for (String[] args :
         new String[][] {
