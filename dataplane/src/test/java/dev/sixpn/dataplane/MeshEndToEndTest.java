@@ -8,13 +8,13 @@ import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.dataplane.link.Exec;
 import dev.sixpn.dataplane.link.LinkNames;
 import dev.sixpn.dataplane.link.Netns;
+import dev.sixpn.dataplane.link.NetnsExecutor;
 import dev.sixpn.dataplane.link.Prefixes;
 import dev.sixpn.dataplane.maps.DropReason;
 import dev.sixpn.dataplane.maps.LinkInfo;
 import dev.sixpn.dataplane.maps.LocalInstance;
 import dev.sixpn.dataplane.reconcile.Desired;
 import dev.sixpn.dataplane.testing.FakeState;
-import dev.sixpn.dataplane.testing.NetnsThread;
 import dev.sixpn.dataplane.testing.Privileges;
 import dev.sixpn.dataplane.testing.Sh;
 import dev.sixpn.dataplane.testing.Topology;
@@ -265,8 +265,8 @@ class MeshEndToEndTest {
 
   /** A TCP connection from one instance namespace to a listener in another, with an echo. */
   boolean tcpEcho(Instance from, Instance to, Duration timeout) throws Exception {
-    try (NetnsThread server = new NetnsThread(to.instanceId());
-        NetnsThread client = new NetnsThread(from.instanceId())) {
+    try (NetnsExecutor server = new NetnsExecutor(Netns.named(to.instanceId()));
+        NetnsExecutor client = new NetnsExecutor(Netns.named(from.instanceId()))) {
       ServerSocket ss =
           server
               .submit(

@@ -22,4 +22,10 @@ public record Instance(
   public boolean started() {
     return status == InstanceStatus.STARTED;
   }
+
+  /** This instance with another status, everything else the same. */
+  public Instance withStatus(InstanceStatus status) {
+    return new Instance(
+        instanceId, network, app, processGroup, host, region, address, status, metadata);
+  }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * One platform thread that has entered a network namespace with setns(2) (the namespace is a
@@ -119,6 +120,14 @@ public final class NetnsExecutor implements AutoCloseable {
           ? re
           : new IllegalStateException(e.getCause());
     }
+  }
+
+  /**
+   * Runs {@code task} on the namespace's thread without waiting (so that, say, a server and a
+   * client in two namespaces can run at once).
+   */
+  public <T> Future<T> submit(Callable<T> task) {
+    return executor.submit(task);
   }
 
   /** Interfaces of the namespace, name to ifindex, by if_nameindex(3): no process, microseconds. */

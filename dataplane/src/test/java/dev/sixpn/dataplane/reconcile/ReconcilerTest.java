@@ -60,17 +60,7 @@ class ReconcilerTest {
   @Test
   void underlayDevicesGetFromUnderlayOnceAndAMissingOneIsAnError() {
     plumbing.links.put("eth0", 2);
-    Reconciler r =
-        new Reconciler(
-            new Reconciler.Settings(HOST, "wg0", 51820, 25, keys, List.of("eth0", "eth1")),
-            state,
-            links,
-            locals,
-            device,
-            plumbing,
-            new InstanceFiles(etc, HOST),
-            namespaces::contains,
-            ReconcileObserver.NONE);
+    Reconciler r = newReconciler(List.of("eth0", "eth1"));
     ReconcileResult first = r.reconcile();
     assertTrue(plumbing.writes.contains("attach-underlay eth0"));
     assertTrue(
@@ -120,8 +110,12 @@ class ReconcilerTest {
   }
 
   Reconciler newReconciler() {
+    return newReconciler(List.of());
+  }
+
+  Reconciler newReconciler(List<String> underlay) {
     return new Reconciler(
-        new Reconciler.Settings(HOST, "wg0", 51820, 25, keys, List.of()),
+        new Reconciler.Settings(HOST, "wg0", 51820, 25, keys, underlay),
         state,
         links,
         locals,

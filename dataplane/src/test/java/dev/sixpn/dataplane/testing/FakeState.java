@@ -33,18 +33,7 @@ public final class FakeState implements StateReader, ChangeFeed {
   }
 
   public void stop(String instanceId) {
-    Instance i = instances.get(instanceId);
-    put(
-        new Instance(
-            i.instanceId(),
-            i.network(),
-            i.app(),
-            i.processGroup(),
-            i.host(),
-            i.region(),
-            i.address(),
-            InstanceStatus.STOPPED,
-            i.metadata()));
+    put(instances.get(instanceId).withStatus(InstanceStatus.STOPPED));
   }
 
   public void putQuietly(Instance i) {

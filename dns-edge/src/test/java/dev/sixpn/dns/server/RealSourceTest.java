@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.dns.testing.Dig;
 import dev.sixpn.dns.testing.FakeState;
+import dev.sixpn.dns.testing.Requires;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.InstanceStatus;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -18,8 +19,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -48,14 +47,7 @@ class RealSourceTest {
   @BeforeAll
   static void setUp() throws Exception {
     Dig.requireDig();
-    if (!isRoot()) {
-      String reason = "adding 6PN source addresses to lo needs root";
-      System.out.println("SKIP: " + reason);
-      if (Dig.isCi()) {
-        Assertions.fail(reason + "; CI=true requires it");
-      }
-      Assumptions.abort(reason);
-    }
+    Requires.that(isRoot(), "adding 6PN source addresses to lo needs root");
     state =
         new FakeState()
             .withRegion("nrt", 35.76, 140.38)

@@ -87,18 +87,7 @@ public final class FakeState implements StateReader, ChangeFeed {
   public void stop(String id) {
     Instance i;
     synchronized (this) {
-      Instance old = instances.get(id);
-      i =
-          new Instance(
-              old.instanceId(),
-              old.network(),
-              old.app(),
-              old.processGroup(),
-              old.host(),
-              old.region(),
-              old.address(),
-              InstanceStatus.STOPPED,
-              old.metadata());
+      i = instances.get(id).withStatus(InstanceStatus.STOPPED);
       instances.put(id, i);
     }
     fireInstance(i);

@@ -102,7 +102,7 @@ public final class EventFolder {
                                 + " in network "
                                 + e.network()));
         if (old.started()) {
-          rows.replaceInstance(old, withStatus(old, InstanceStatus.STOPPED));
+          rows.replaceInstance(old, old.withStatus(InstanceStatus.STOPPED));
         }
         changes.instance(old.network(), old.app(), old.host(), old.instanceId());
       }
@@ -166,18 +166,5 @@ public final class EventFolder {
       rows.putInstance(now);
     }
     changes.instance(e.network(), e.app(), e.host(), e.instanceId());
-  }
-
-  private static Instance withStatus(Instance i, InstanceStatus status) {
-    return new Instance(
-        i.instanceId(),
-        i.network(),
-        i.app(),
-        i.processGroup(),
-        i.host(),
-        i.region(),
-        i.address(),
-        status,
-        i.metadata());
   }
 }
