@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sixpn dataplane: tc (clsact) programs that keep organizations apart.
+ * sixpn dataplane: tc programs (attached as tcx links, Linux 6.6+) that keep organizations apart.
  *
  *   from_instance  ingress of an instance's host-side link (Ethernet framing)
  *   from_mesh      ingress of the WireGuard device (L3 tun, no link-layer header)
- *   from_underlay  ingress of the host's underlay interfaces: 6PN and mesh-form destinations
- *                  may only arrive through WireGuard (where from_mesh checks them), never bare
+ *   from_underlay  ingress of every other interface of the host (underlay, bridges, tunnels; not
+ *                  lo): 6PN and mesh-form destinations may only arrive through WireGuard (where
+ *                  from_mesh checks them) or an instance link, never bare. Fail closed: the
+ *                  dataplane attaches it to each interface it finds, not to a configured list.
  *
  * Forwarding is left to the kernel: from_instance rewrites a remote destination to the mesh form
  * and returns TC_ACT_OK; the host's route fdab::/16 dev <wg> then hands the packet to WireGuard,
@@ -320,16 +322,20 @@ int from_mesh(struct __sk_buff *skb)
 SEC("tc")
 int from_underlay(struct __sk_buff *skb)
 {
-	const __u32 l3_off = sizeof(struct ethhdr);
 	__u8 prefix[2];
 
+	/* Attached to every interface of the host that is neither an instance link nor the mesh
+	 * device, whatever its framing (Ethernet, a tun, an IP tunnel): the offset is taken from the
+	 * network header. Anything that is not ours goes on to the next program (TCX_NEXT, or the next
+	 * classic tc filter), so other tc users on the interface keep working. */
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
-		return TC_ACT_OK;
-	if (bpf_skb_load_bytes(skb, l3_off + offsetof(struct ipv6hdr, daddr), prefix, sizeof(prefix)) < 0)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
+	if (bpf_skb_load_bytes_relative(skb, offsetof(struct ipv6hdr, daddr), prefix, sizeof(prefix),
+					BPF_HDR_START_NET) < 0)
+		return TC_ACT_UNSPEC;
 	if (prefix[0] == 0xfd && (prefix[1] == 0xaa || prefix[1] == 0xab))
 		return drop(DROP_UNDERLAY_6PN);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "GPL";

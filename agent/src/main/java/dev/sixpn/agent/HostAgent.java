@@ -74,7 +74,11 @@ public final class HostAgent implements AutoCloseable {
     if (config.dataplane().isPresent()) {
       dataplane =
           Dataplane.start(
-              config.dataplane().get(), store.state(), projector, new DataplaneMetrics(registry));
+              config.dataplane().get(),
+              store.state(),
+              projector,
+              new DataplaneMetrics(registry),
+              () -> true); // start waits for the catch-up above
     }
     if (config.announce().isPresent()) {
       announce();
@@ -143,7 +147,7 @@ public final class HostAgent implements AutoCloseable {
         .dataplane()
         .orElse(
             dev.sixpn.dataplane.DataplaneConfig.defaults(
-                config.host(), config.dataDir(), java.util.List.of()));
+                config.host(), config.dataDir()));
   }
 
   public PrometheusRegistry registry() {

@@ -81,12 +81,6 @@ final class AgentCommand implements Callable<Integer> {
   int wgPort;
 
   @Option(
-      names = "--underlay",
-      description =
-          "Underlay interface where WireGuard's UDP arrives, repeatable; 6PN and mesh-form packets arriving there outside WireGuard are dropped.")
-  List<String> underlay = new ArrayList<>();
-
-  @Option(
       names = "--region",
       description =
           "Announce this host with host.joined: its region (needs --lat, --lon, --endpoint).")
@@ -147,7 +141,7 @@ final class AgentCommand implements Callable<Integer> {
     }
     Optional<DataplaneConfig> dataplane = Optional.empty();
     if (!noDataplane) {
-      DataplaneConfig d = DataplaneConfig.defaults(host, dir, underlay);
+      DataplaneConfig d = DataplaneConfig.defaults(host, dir);
       dataplane =
           Optional.of(
               new DataplaneConfig(
@@ -160,8 +154,7 @@ final class AgentCommand implements Callable<Integer> {
                   d.keepaliveSeconds(),
                   d.mtu(),
                   d.netnsEtc(),
-                  d.resync(),
-                  d.underlayDevices()));
+                  d.resync()));
     }
     Optional<HostAgentConfig.Announcement> announce = Optional.empty();
     if (region != null || latitude != null || longitude != null || endpoint != null) {

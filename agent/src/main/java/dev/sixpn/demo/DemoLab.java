@@ -103,8 +103,6 @@ final class DemoLab implements AutoCloseable {
             wgDevice(h.id()),
             "--wg-port",
             "51820",
-            "--underlay",
-            "u0",
             "--region",
             h.region(),
             "--lat",

@@ -16,6 +16,8 @@ import dev.sixpn.dataplane.wireguard.WgKey;
 import dev.sixpn.dataplane.wireguard.WireGuardGoDevice;
 import dev.sixpn.state.ChangeFeed;
 import dev.sixpn.state.StateReader;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,7 @@ public final class Dataplane implements AutoCloseable {
   private final ReconcileLoop plumbingLoop;
   private final IpPlumbing plumbing;
   private final LinkWatcher linkWatcher;
+  private final BooleanSupplier lastPassSucceeded;
 
   private Dataplane(
       DataplaneConfig config,
@@ -46,7 +49,9 @@ public final class Dataplane implements AutoCloseable {
       ReconcileLoop mapsLoop,
       ReconcileLoop plumbingLoop,
       IpPlumbing plumbing,
-      LinkWatcher linkWatcher) {
+      LinkWatcher linkWatcher,
+      BooleanSupplier lastPassSucceeded) {
+    this.lastPassSucceeded = lastPassSucceeded;
     this.linkWatcher = linkWatcher;
     this.plumbing = plumbing;
     this.mapsLoop = mapsLoop;
@@ -66,8 +71,16 @@ public final class Dataplane implements AutoCloseable {
     return config.stateDir().resolve("wireguard").resolve("private.key");
   }
 
+  /**
+   * @param stateComplete whether the state has caught up with the log since start; until it does,
+   *     passes add and update but remove nothing
+   */
   public static Dataplane start(
-      DataplaneConfig config, StateReader state, ChangeFeed feed, DataplaneMetrics metrics) {
+      DataplaneConfig config,
+      StateReader state,
+      ChangeFeed feed,
+      DataplaneMetrics metrics,
+      BooleanSupplier stateComplete) {
     if (!config.netns().exists()) {
       throw new IllegalStateException(
           "network namespace " + config.netns().path() + " does not exist");
@@ -80,6 +93,8 @@ public final class Dataplane implements AutoCloseable {
     ReconcileLoop mapsLoop = null;
     ReconcileLoop plumbingLoop = null;
     IpPlumbing plumbing = null;
+    AtomicBoolean lastMaps = new AtomicBoolean();
+    AtomicBoolean lastPlumbing = new AtomicBoolean();
     LinkWatcher watcher = null;
     try {
       maps.config().set(new HostConfig(config.host(), 0));
@@ -90,12 +105,7 @@ public final class Dataplane implements AutoCloseable {
               config.netns(),
               config.stateDir().resolve("wireguard-go-" + config.wgDevice() + ".log"),
               config.mtu());
-      plumbing =
-          new IpPlumbing(
-              config.netns(),
-              pins.program(ProgramLoader.FROM_INSTANCE),
-              pins.program(ProgramLoader.FROM_MESH),
-              pins.program(ProgramLoader.FROM_UNDERLAY));
+      plumbing = new IpPlumbing(config.netns(), pins);
       plumbing.enableForwarding(); // from_mesh is attached by the first plumbing pass
       Reconciler reconciler =
           new Reconciler(
@@ -104,8 +114,7 @@ public final class Dataplane implements AutoCloseable {
                   config.wgDevice(),
                   config.listenPort(),
                   config.keepaliveSeconds(),
-                  keys,
-                  config.underlayDevices()),
+                  keys),
               state,
               maps.links(),
               maps.locals(),
@@ -113,7 +122,8 @@ public final class Dataplane implements AutoCloseable {
               plumbing,
               new InstanceFiles(config.netnsEtc(), config.host()),
               name -> Netns.named(name).exists(),
-              metrics.reconcileObserver());
+              metrics.reconcileObserver(),
+              stateComplete);
       // Two loops: map entries never wait behind tc/ip processes or the UAPI (see
       // Reconciler.Scope).
       // The maps loop's thread lives in the host netns: if_nameindex answers there directly,
@@ -121,14 +131,20 @@ public final class Dataplane implements AutoCloseable {
       mapsLoop =
           new ReconcileLoop(
               () -> reconciler.reconcile(Reconciler.Scope.MAPS),
-              r -> metrics.pass("maps", r),
+              r -> {
+                metrics.pass("maps", r);
+                lastMaps.set(r.result().ok());
+              },
               "sixpn-dataplane-maps-" + config.host(),
               () -> NetnsExecutor.enterOnThisThread(config.netns()));
       plumbingLoop =
           new ReconcileLoop(
               reconciler,
               Reconciler.Scope.PLUMBING,
-              r -> metrics.pass("plumbing", r),
+              r -> {
+                metrics.pass("plumbing", r);
+                lastPlumbing.set(r.result().ok());
+              },
               "sixpn-dataplane-plumbing-" + config.host());
       ReconcileResult first =
           merge(mapsLoop.start(feed, config.resync()), plumbingLoop.start(feed, config.resync()));
@@ -155,7 +171,16 @@ public final class Dataplane implements AutoCloseable {
           config.wgDevice(),
           first.changes(),
           first.errors());
-      return new Dataplane(config, keys, maps, device, mapsLoop, plumbingLoop, plumbing, watcher);
+      return new Dataplane(
+          config,
+          keys,
+          maps,
+          device,
+          mapsLoop,
+          plumbingLoop,
+          plumbing,
+          watcher,
+          () -> lastMaps.get() && lastPlumbing.get());
     } catch (RuntimeException e) {
       if (watcher != null) {
         watcher.close();
@@ -179,6 +204,11 @@ public final class Dataplane implements AutoCloseable {
 
   public WgKey publicKey() {
     return keys.publicKey();
+  }
+
+  /** Whether the last pass of both loops reconciled every item (for readiness). */
+  public boolean lastPassSucceeded() {
+    return lastPassSucceeded.getAsBoolean();
   }
 
   public DataplaneConfig config() {

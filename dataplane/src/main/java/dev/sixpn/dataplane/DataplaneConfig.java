@@ -18,8 +18,9 @@ import java.time.Duration;
  * @param mtu MTU of the WireGuard device (instances use the same, 1420)
  * @param netnsEtc where namespace instances' resolver files go, normally /etc/netns
  * @param resync period of the safety-net reconcile
- * @param underlayDevices the host's underlay interfaces (where WireGuard's UDP arrives); they get
- *     from_underlay, which drops 6PN and mesh-form destinations arriving outside the tunnel
+ *     <p>Every interface of the namespace but {@code lo}, the WireGuard device and instance links
+ *     gets from_underlay (6PN and mesh-form destinations arriving outside the tunnel are dropped):
+ *     found, not configured, so a forgotten or new interface is never a way in.
  */
 public record DataplaneConfig(
     long host,
@@ -31,14 +32,24 @@ public record DataplaneConfig(
     int keepaliveSeconds,
     int mtu,
     Path netnsEtc,
-    Duration resync,
-    java.util.List<String> underlayDevices) {
+    Duration resync) {
 
   public static final int DEFAULT_MTU = 1420;
   public static final int DEFAULT_PORT = 51820;
 
   public DataplaneConfig {
-    underlayDevices = java.util.List.copyOf(underlayDevices);
+    if (wgDevice == null
+        || wgDevice.isEmpty()
+        || wgDevice.length() > 15
+        || wgDevice.equals("lo")
+        || wgDevice.contains("/")
+        || dev.sixpn.dataplane.link.LinkNames.isInstanceLink(wgDevice)) {
+      throw new IllegalArgumentException(
+          "wgDevice must be an interface name of 1-15 characters that is neither lo nor of the"
+              + " instance form 6p<13 hex>, got '"
+              + wgDevice
+              + "'");
+    }
     if (host < 1 || host > 0xffff_ffffL) {
       throw new IllegalArgumentException("host must be in 1..4294967295, got " + host);
     }
@@ -56,8 +67,7 @@ public record DataplaneConfig(
   }
 
   /** Production defaults for host {@code host} in the agent's own namespace. */
-  public static DataplaneConfig defaults(
-      long host, Path stateDir, java.util.List<String> underlayDevices) {
+  public static DataplaneConfig defaults(long host, Path stateDir) {
     return new DataplaneConfig(
         host,
         Netns.CURRENT,
@@ -68,7 +78,6 @@ public record DataplaneConfig(
         25,
         DEFAULT_MTU,
         Path.of("/etc/netns"),
-        Duration.ofSeconds(30),
-        underlayDevices);
+        Duration.ofSeconds(30));
   }
 }

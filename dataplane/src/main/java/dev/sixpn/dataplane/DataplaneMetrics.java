@@ -25,6 +25,7 @@ public final class DataplaneMetrics {
   private final Counter mapOps;
   private final Counter reconcileRuns;
   private final Counter reconcileChanges;
+  private final Counter reconcileFailures;
   private final Histogram reconcileDuration;
   private final Histogram changeToApplied;
   private final AtomicReference<DropsMap> drops = new AtomicReference<>();
@@ -48,6 +49,14 @@ public final class DataplaneMetrics {
             .name("sixpn_dataplane_reconcile_changes")
             .help("objects changed by reconcile passes")
             .labelNames("object", "action")
+            .register(registry);
+    reconcileFailures =
+        Counter.builder()
+            .name("sixpn_dataplane_reconcile_failures")
+            .help(
+                "items a reconcile pass could not apply (skipped, retried with backoff), by object"
+                    + " and reason")
+            .labelNames("object", "reason")
             .register(registry);
     reconcileDuration =
         Histogram.builder()
@@ -102,7 +111,17 @@ public final class DataplaneMetrics {
   }
 
   public ReconcileObserver reconcileObserver() {
-    return (object, action, count) -> reconcileChanges.labelValues(object, action).inc(count);
+    return new ReconcileObserver() {
+      @Override
+      public void changed(String object, String action, int count) {
+        reconcileChanges.labelValues(object, action).inc(count);
+      }
+
+      @Override
+      public void failed(String object, String reason) {
+        reconcileFailures.labelValues(object, reason).inc();
+      }
+    };
   }
 
   public void pass(String scope, ReconcileLoop.PassReport report) {

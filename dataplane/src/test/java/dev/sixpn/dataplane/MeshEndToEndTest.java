@@ -53,7 +53,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Two hosts x two networks x two instances, all real: network namespaces, veths, the BPF programs
- * attached with tc, wireguard-go over a veth underlay, the reconciler fed by a fake projected
+ * attached as tcx links, wireguard-go over a veth underlay, the reconciler fed by a fake projected
  * state. Hosts are namespaces {@code sx<run>h1/h2} joined by a veth with IPv4 and IPv6 underlay
  * addresses (h1 publishes its IPv4 endpoint, h2 its IPv6 one); every instance is its own namespace
  * behind a veth into its host.
@@ -186,14 +186,14 @@ class MeshEndToEndTest {
         5,
         1420,
         Path.of("/etc/netns"),
-        Duration.ofSeconds(30),
-        List.of("ul" + run));
+        Duration.ofSeconds(30));
   }
 
   void start(long h) {
     PrometheusRegistry registry = new PrometheusRegistry();
     registries.put(h, registry);
-    Dataplane dp = Dataplane.start(configs.get(h), state, state, new DataplaneMetrics(registry));
+    Dataplane dp = Dataplane.start(
+            configs.get(h), state, state, new DataplaneMetrics(registry), () -> true);
     dataplanes.put(h, dp);
     dp.device().process().ifPresent(topo::process);
     String wg = configs.get(h).wgDevice();

@@ -16,17 +16,26 @@ import java.io.UncheckedIOException;
 /**
  * JSON wire format of lifecycle events.
  *
- * <pre>{"schema":1,"type":"instance.started","id":"…","time":"2026-11-25T18:00:00Z","data":{…}}
+ * <pre>{"schema":2,"type":"instance.started","id":"…","time":"2026-11-25T18:00:00Z","data":{…}}
  * </pre>
  *
  * <p>The envelope carries the schema version, type, event id and time; {@code data} carries the
  * record's other fields. Unknown fields inside {@code data} are ignored (additive changes need no
- * new schema version); a schema version other than {@value #SCHEMA_VERSION} is rejected.
- * Thread-safe.
+ * new schema version); a schema version outside {@value #OLDEST_SCHEMA_VERSION}..{@value
+ * #SCHEMA_VERSION} is rejected. Thread-safe.
+ *
+ * <p>Versions: 1, the first. 2: {@code instance.started} carries {@code hostAccess} (a typed field
+ * set by orchestration), and its {@code metadata} is the user's data only — keys such as {@code
+ * sixpn.link}, {@code sixpn.netns} or {@code sixpn.allow-host}, which schema 1 readers once took as
+ * dataplane controls, mean nothing. A schema 1 event reads as {@code hostAccess=false}.
  */
 public final class EventCodec {
 
-  public static final int SCHEMA_VERSION = 1;
+  /** The version this build writes. */
+  public static final int SCHEMA_VERSION = 2;
+
+  /** The oldest version this build reads. */
+  public static final int OLDEST_SCHEMA_VERSION = 1;
 
   private static final ObjectMapper MAPPER =
       JsonMapper.builder()

@@ -46,6 +46,7 @@ final class EventDecoder {
   private static final int PROCESS_GROUP = 10;
   private static final int ADDRESS = 11;
   private static final int METADATA = 12;
+  private static final int HOST_ACCESS = 13;
   private static final String[] FIELDS = {
     "network",
     "name",
@@ -59,7 +60,8 @@ final class EventDecoder {
     "instanceId",
     "processGroup",
     "address",
-    "metadata"
+    "metadata",
+    "hostAccess"
   };
 
   private EventDecoder() {}
@@ -79,6 +81,7 @@ final class EventDecoder {
       case "processGroup" -> PROCESS_GROUP;
       case "address" -> ADDRESS;
       case "metadata" -> METADATA;
+      case "hostAccess" -> HOST_ACCESS;
       default -> -1;
     };
   }
@@ -131,12 +134,15 @@ final class EventDecoder {
       throw new MalformedEventException(
           Reason.UNKNOWN_SCHEMA_VERSION, "schema version is missing or not a number");
     }
-    if ((Long) schema != EventCodec.SCHEMA_VERSION) {
+    if ((Long) schema < EventCodec.OLDEST_SCHEMA_VERSION
+        || (Long) schema > EventCodec.SCHEMA_VERSION) {
       throw new MalformedEventException(
           Reason.UNKNOWN_SCHEMA_VERSION,
           "unknown schema version "
               + schema
               + " (this build reads "
+              + EventCodec.OLDEST_SCHEMA_VERSION
+              + " to "
               + EventCodec.SCHEMA_VERSION
               + ")");
     }
@@ -169,6 +175,8 @@ final class EventDecoder {
               ? new Other(t)
               : (Object) p.getLongValue();
       case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+      case VALUE_TRUE -> Boolean.TRUE;
+      case VALUE_FALSE -> Boolean.FALSE;
       default -> {
         p.skipChildren();
         yield new Other(t);
@@ -245,7 +253,8 @@ final class EventDecoder {
             u32(d, HOST),
             text(d, REGION),
             address == null ? null : SixpnAddress.parse(address),
-            metadata(d));
+            metadata(d),
+            flag(d, HOST_ACCESS));
       }
       case INSTANCE_STOPPED ->
           new LifecycleEvent.InstanceStopped(
@@ -277,6 +286,18 @@ final class EventDecoder {
       return l;
     }
     throw new IllegalArgumentException("field '" + FIELDS[slot] + "' must be an integer");
+  }
+
+  /** Booleans: missing reads as false. */
+  private static boolean flag(Object[] d, int slot) {
+    Object v = d[slot];
+    if (v == null) {
+      return false;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    throw new IllegalArgumentException("field '" + FIELDS[slot] + "' must be true or false");
   }
 
   private static Double number(Object[] d, int slot) {

@@ -169,7 +169,12 @@ public sealed interface LifecycleEvent {
    * @param processGroup the process group ({@code <group>.process.<app>.internal}), e.g. {@code
    *     app}
    * @param address its 6PN address; must be in {@code network} on {@code host}
-   * @param metadata free-form labels, at most 32 entries of at most 255 characters
+   * @param metadata the user's free-form labels, at most 32 entries of at most 255 characters; data
+   *     only, never read by the dataplane (schema 2)
+   * @param hostAccess whether the instance may reach its host's own address (network 0); set by
+   *     orchestration, false unless it says so. The instance's link ({@code 6p} + 13 hex digits of
+   *     SHA-256 of the instance id) and network namespace (the instance id) are derived from the id,
+   *     never carried by the event, so no event can name an interface or a path
    */
   record InstanceStarted(
       String eventId,
@@ -181,8 +186,36 @@ public sealed interface LifecycleEvent {
       long host,
       String region,
       SixpnAddress address,
-      Map<String, String> metadata)
+      Map<String, String> metadata,
+      boolean hostAccess)
       implements NetworkScoped {
+
+    /** An instance without host access. */
+    public InstanceStarted(
+        String eventId,
+        Instant time,
+        String instanceId,
+        long network,
+        String app,
+        String processGroup,
+        long host,
+        String region,
+        SixpnAddress address,
+        Map<String, String> metadata) {
+      this(
+          eventId,
+          time,
+          instanceId,
+          network,
+          app,
+          processGroup,
+          host,
+          region,
+          address,
+          metadata,
+          false);
+    }
+
     public InstanceStarted {
       Validate.eventId(eventId);
       Validate.notNull("time", time);

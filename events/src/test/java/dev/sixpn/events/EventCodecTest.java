@@ -1,6 +1,7 @@
 package dev.sixpn.events;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,9 +31,37 @@ class EventCodecTest {
     String json = new String(EventCodec.encode(SampleEvents.started()), StandardCharsets.UTF_8);
     assertTrue(
         json.startsWith(
-            "{\"schema\":1,\"type\":\"instance.started\",\"id\":\"e7\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{"),
+            "{\"schema\":2,\"type\":\"instance.started\",\"id\":\"e7\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{"),
         json);
     assertTrue(json.contains("\"address\":\"fdaa:0:1:0:7:0:2a:2\""), json);
+    assertTrue(json.contains("\"hostAccess\":false"), json);
+  }
+
+  @Test
+  void decode_schema1Started_hasNoHostAccessWhateverItsMetadataSays() throws Exception {
+    String v1 =
+        "{\"schema\":1,\"type\":\"instance.started\",\"id\":\"e1\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"instanceId\":\"a1\",\"network\":1,\"app\":\"web\",\"processGroup\":\"app\",\"host\":7,\"region\":\"nrt\",\"address\":\"fdaa:0:1:0:7:0:2a:2\",\"metadata\":{\"sixpn.allow-host\":\"true\",\"sixpn.link\":\"eth0\"}}}";
+    var e = (LifecycleEvent.InstanceStarted) EventCodec.decode(v1.getBytes(StandardCharsets.UTF_8));
+    assertFalse(e.hostAccess());
+    assertEquals("eth0", e.metadata().get("sixpn.link"), "kept as the user's data");
+  }
+
+  @Test
+  void decode_hostAccess_roundTripsAndRejectsNonBooleans() throws Exception {
+    var s = SampleEvents.started();
+    var withAccess =
+        new LifecycleEvent.InstanceStarted(
+            s.eventId(), s.time(), s.instanceId(), s.network(), s.app(), s.processGroup(),
+            s.host(), s.region(), s.address(), s.metadata(), true);
+    assertEquals(withAccess, EventCodec.decode(EventCodec.encode(withAccess)));
+    String bad =
+        new String(EventCodec.encode(withAccess), StandardCharsets.UTF_8)
+            .replace("\"hostAccess\":true", "\"hostAccess\":\"yes\"");
+    MalformedEventException ex =
+        assertThrows(
+            MalformedEventException.class,
+            () -> EventCodec.decode(bad.getBytes(StandardCharsets.UTF_8)));
+    assertTrue(ex.getMessage().contains("hostAccess"), ex.getMessage());
   }
 
   @Test
@@ -72,7 +101,7 @@ class EventCodecTest {
         "[1,2] | MALFORMED_JSON | JSON object",
         "{\"schema\":1,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3} | MALFORMED_JSON | malformed JSON",
         "{\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3}} | UNKNOWN_SCHEMA_VERSION | missing",
-        "{\"schema\":2,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3}} | UNKNOWN_SCHEMA_VERSION | unknown schema version 2",
+        "{\"schema\":3,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{\"host\":3}} | UNKNOWN_SCHEMA_VERSION | unknown schema version 3",
         "{\"schema\":1,\"type\":\"host.exploded\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\",\"data\":{}} | UNKNOWN_TYPE | 'host.exploded'",
         "{\"schema\":1,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"2026-11-25T18:00:00Z\"} | MALFORMED_JSON | data must be",
         "{\"schema\":1,\"type\":\"host.left\",\"id\":\"x\",\"time\":\"yesterday\",\"data\":{\"host\":3}} | INVALID_FIELD | host.left",

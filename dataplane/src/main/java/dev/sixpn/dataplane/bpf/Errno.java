@@ -35,7 +35,7 @@ public final class Errno {
   }
 
   /** A hint that applies to any bpf(2) call, or "" if the errno has no generic fix. */
-  static String genericHint(int errno) {
+  public static String genericHint(int errno) {
     return switch (errno) {
       case EPERM, EACCES ->
           "bpf(2) needs root (or CAP_BPF and CAP_NET_ADMIN): run the agent as root";

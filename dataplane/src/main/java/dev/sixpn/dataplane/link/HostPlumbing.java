@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * The kernel-side objects of one host the reconciler manages, behind a narrow interface so the diff
- * logic is testable without a kernel. Every method is idempotent.
+ * logic is testable without a kernel. Every method is idempotent; every read asks the kernel.
  */
 public interface HostPlumbing {
 
@@ -17,17 +17,21 @@ public interface HostPlumbing {
    */
   default void invalidateLinks() {}
 
-  /** Attaches from_instance to the link's tc ingress and gives the link the gateway address. */
-  void attachFromInstance(String link);
+  /**
+   * This host's programs on the host namespace's interfaces, read back from the kernel: ifindex to
+   * program name ({@code from_instance}, {@code from_mesh}, {@code from_underlay}, or {@code
+   * stale} for a program of an earlier load).
+   */
+  Map<Integer, String> attachments();
 
-  /** Removes from_instance from the link if the link still exists; a missing link is fine. */
-  void detachFromInstance(String link);
+  /** Attaches {@code program} to the ingress of {@code ifindex}, replacing ours if one is there. */
+  void attach(int ifindex, String program);
 
-  /** Attaches from_mesh to the WireGuard device's tc ingress. */
-  void attachFromMesh(String wgLink);
+  /** Removes our program from {@code ifindex}; nothing attached (or no such link) is fine. */
+  void detach(int ifindex);
 
-  /** Attaches from_underlay to an underlay interface's tc ingress. */
-  void attachFromUnderlay(String device);
+  /** Gives an instance link the link-local gateway address its instance routes through. */
+  void assignGateway(String link);
 
   /** A route "device" meaning a route of type unreachable (no device). */
   String UNREACHABLE = "unreachable";

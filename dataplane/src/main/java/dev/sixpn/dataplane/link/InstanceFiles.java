@@ -53,7 +53,9 @@ public final class InstanceFiles {
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
       for (Path dir : dirs) {
         Path resolv = dir.resolve("resolv.conf");
-        if (Files.isRegularFile(resolv) && Files.readString(resolv).startsWith(marker)) {
+        if (LinkNames.isNetnsName(dir.getFileName().toString())
+            && Files.isRegularFile(resolv, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            && Files.readString(resolv).startsWith(marker)) {
           out.add(dir.getFileName().toString());
         }
       }
@@ -63,9 +65,26 @@ public final class InstanceFiles {
     return out;
   }
 
+  /**
+   * The directory of one namespace's files: {@code <root>/<netns>}, never anywhere else, whatever
+   * the name (a name that is not a plain DNS label is refused, so {@code ..} or a slash cannot
+   * reach outside the root).
+   */
+  private Path dirOf(String netns) {
+    if (!LinkNames.isNetnsName(netns)) {
+      throw new IllegalArgumentException(
+          "netns name must be a DNS label (a-z, 0-9, '-'), got '" + netns + "'");
+    }
+    Path dir = root.resolve(netns).normalize();
+    if (!root.normalize().equals(dir.getParent())) {
+      throw new IllegalArgumentException("netns name '" + netns + "' leaves " + root);
+    }
+    return dir;
+  }
+
   /** Writes both files if their content differs; returns true if anything was written. */
   public boolean write(String netns, SixpnAddress address, String instanceId) {
-    Path dir = root.resolve(netns);
+    Path dir = dirOf(netns);
     try {
       Files.createDirectories(dir);
       boolean a = writeIfChanged(dir.resolve("resolv.conf"), resolvConf());
@@ -79,7 +98,7 @@ public final class InstanceFiles {
 
   /** Removes our files and the directory if it is then empty. */
   public void remove(String netns) {
-    Path dir = root.resolve(netns);
+    Path dir = dirOf(netns);
     if (!Files.isDirectory(dir)) {
       return;
     }

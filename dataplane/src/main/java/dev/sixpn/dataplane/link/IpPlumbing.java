@@ -1,6 +1,6 @@
 package dev.sixpn.dataplane.link;
 
-import java.nio.file.Path;
+import dev.sixpn.dataplane.bpf.ProgramLoader;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,11 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link HostPlumbing} with iproute2 ({@code ip}, {@code tc}) inside the host's namespace.
- *
- * <p>Programs are attached from their bpffs pins ({@code tc filter ... bpf da object-pinned}) so
- * every link shares the one loaded program and its maps; {@code pref 1 handle 1} makes the attach a
- * replace, never a second filter.
+ * {@link HostPlumbing} inside the host's namespace: programs as tcx links through bpf(2) ({@link
+ * TcxAttachments}), addresses and routes with iproute2 ({@code ip}).
  */
 public final class IpPlumbing implements HostPlumbing, AutoCloseable {
 
@@ -28,24 +25,22 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IpPlumbing.class);
 
   private final Netns netns;
-  private final Path fromInstance;
-  private final Path fromMesh;
-  private final Path fromUnderlay;
   private final NetnsExecutor interfaces;
+  private final TcxAttachments tcx;
   private volatile Map<String, Integer> linkCache;
   private volatile java.util.function.BooleanSupplier watching = () -> false;
   private long linkGeneration;
 
-  public IpPlumbing(Netns netns, Path fromInstance, Path fromMesh, Path fromUnderlay) {
+  public IpPlumbing(Netns netns, ProgramLoader.Pins pins) {
     this.netns = netns;
-    this.fromInstance = fromInstance;
-    this.fromMesh = fromMesh;
-    this.fromUnderlay = fromUnderlay;
     this.interfaces = new NetnsExecutor(netns);
+    this.tcx = new TcxAttachments(pins);
   }
 
+  /** Closes the program fds and the namespace thread; attached links stay (they are pinned). */
   @Override
   public void close() {
+    tcx.close();
     interfaces.close();
   }
 
@@ -87,54 +82,34 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   }
 
   @Override
-  public void attachFromInstance(String link) {
-    attach(link, fromInstance);
+  public Map<Integer, String> attachments() {
+    return interfaces.call(tcx::read);
+  }
+
+  @Override
+  public void attach(int ifindex, String program) {
+    interfaces.call(
+        () -> {
+          tcx.attach(ifindex, program);
+          return null;
+        });
+    log.debug("attached program={} ifindex={} netns={}", program, ifindex, netns);
+  }
+
+  @Override
+  public void detach(int ifindex) {
+    interfaces.call(
+        () -> {
+          tcx.detach(ifindex);
+          return null;
+        });
+  }
+
+  @Override
+  public void assignGateway(String link) {
     netns
         .run("ip", "-6", "addr", "replace", GATEWAY, "dev", link, "nodad")
         .orThrow("cannot give " + link + " the gateway address");
-  }
-
-  @Override
-  public void attachFromMesh(String wgLink) {
-    attach(wgLink, fromMesh);
-  }
-
-  @Override
-  public void attachFromUnderlay(String device) {
-    attach(device, fromUnderlay);
-  }
-
-  private void attach(String link, Path program) {
-    netns
-        .run("tc", "qdisc", "replace", "dev", link, "clsact")
-        .orThrow("is the link " + link + " there?");
-    netns
-        .run(
-            "tc",
-            "filter",
-            "replace",
-            "dev",
-            link,
-            "ingress",
-            "pref",
-            "1",
-            "handle",
-            "1",
-            "bpf",
-            "da",
-            "object-pinned",
-            program.toString())
-        .orThrow("is the program pinned at " + program + "? the dataplane loads it at start");
-    log.debug("attached program={} link={} netns={}", program.getFileName(), link, netns);
-  }
-
-  @Override
-  public void detachFromInstance(String link) {
-    Exec.Result r =
-        netns.run("tc", "filter", "del", "dev", link, "ingress", "pref", "1", "handle", "1", "bpf");
-    if (!r.ok()) {
-      log.debug("detach skipped link={} reason={}", link, r.stderr().strip());
-    }
   }
 
   @Override

@@ -5,39 +5,39 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The naming convention between whatever starts instances (the runtime) and the dataplane:
+ * The naming convention between whatever starts instances (the runtime) and the dataplane. Every
+ * name is derived from the instance id alone, which the event validates as a DNS label; no field of
+ * an event, and nothing in its metadata, can name an interface or a path.
  *
  * <ul>
- *   <li>An instance's host-side link is named by metadata {@value #LINK_KEY} if present, else
- *       {@code 6p} + the first 13 hex digits of SHA-256(instance id): 15 characters, the kernel's
- *       IFNAMSIZ limit, stable across restarts and derivable by the runtime without any call.
- *   <li>A namespace instance runs in the network namespace named by metadata {@value #NETNS_KEY},
- *       else the one named after the instance id (a DNS label, so a valid file name). Its resolver
- *       and hosts files go to {@code /etc/netns/<name>/} (bind-mounted by {@code ip netns exec});
- *       an instance without such a namespace (a VM) gets none.
- *   <li>Metadata {@value #ALLOW_HOST_KEY}{@code =true} lets the instance reach its host's own
- *       address (network 0); by default it cannot.
+ *   <li>An instance's host-side link is {@value #PREFIX} + the first 13 hex digits of
+ *       SHA-256(instance id): 15 characters, the kernel's IFNAMSIZ limit, stable across restarts and
+ *       derivable by the runtime without any call. The prefix is reserved: the dataplane puts
+ *       from_instance, the gateway address and instance routes on such links only, and never treats
+ *       a link of another name (the underlay, the WireGuard device, {@code lo}) as an instance's.
+ *   <li>A namespace instance runs in the network namespace named after its instance id. Its
+ *       resolver and hosts files go to {@code /etc/netns/<id>/} (bind-mounted by {@code ip netns
+ *       exec}); an instance without such a namespace (a VM) gets none.
  * </ul>
  */
 public final class LinkNames {
 
-  public static final String LINK_KEY = "sixpn.link";
-  public static final String NETNS_KEY = "sixpn.netns";
-  public static final String ALLOW_HOST_KEY = "sixpn.allow-host";
+  /** The runtime's reserved prefix of instance links. */
+  public static final String PREFIX = "6p";
+
+  private static final int HASH_DIGITS = 13;
 
   private LinkNames() {}
 
   public static String hostSideLink(Instance instance) {
-    String explicit = instance.metadata().get(LINK_KEY);
-    return explicit != null ? explicit : hostSideLink(instance.instanceId());
+    return hostSideLink(instance.instanceId());
   }
 
   /** Memo of the derived names (they never change for an id); reset when it grows large. */
-  private static final java.util.concurrent.ConcurrentHashMap<String, String> DERIVED =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<String, String> DERIVED = new ConcurrentHashMap<>();
 
   public static String hostSideLink(String instanceId) {
     String known = DERIVED.get(instanceId);
@@ -56,28 +56,49 @@ public final class LinkNames {
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256").digest(instanceId.getBytes(StandardCharsets.UTF_8));
-      return "6p" + HexFormat.of().formatHex(digest).substring(0, 13);
+      return PREFIX + HexFormat.of().formatHex(digest).substring(0, HASH_DIGITS);
     } catch (NoSuchAlgorithmException e) {
       throw new AssertionError("SHA-256 is in every JDK", e);
     }
   }
 
-  private static final java.util.regex.Pattern CONVENTION =
-      java.util.regex.Pattern.compile("6p[0-9a-f]{13}");
-
   /**
    * True for names of the {@code 6p<13 hex>} form: instance links, filtered even before their
    * instance starts.
    */
-  public static boolean isConventionName(String link) {
-    return CONVENTION.matcher(link).matches();
+  public static boolean isInstanceLink(String link) {
+    if (link.length() != PREFIX.length() + HASH_DIGITS || !link.startsWith(PREFIX)) {
+      return false;
+    }
+    for (int i = PREFIX.length(); i < link.length(); i++) {
+      char c = link.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
+  /** The instance's network namespace: its id (a DNS label, so a plain file name). */
   public static String netnsName(Instance instance) {
-    return Optional.ofNullable(instance.metadata().get(NETNS_KEY)).orElse(instance.instanceId());
+    return instance.instanceId();
   }
 
-  public static boolean allowHost(Instance instance) {
-    return "true".equalsIgnoreCase(instance.metadata().get(ALLOW_HOST_KEY));
+  /**
+   * True for names a namespace of ours can have: a DNS label ({@code [a-z0-9-]}, 1-63, no leading
+   * or trailing hyphen), so never {@code ..}, a slash or anything a path could be made of.
+   */
+  public static boolean isNetnsName(String name) {
+    int n = name.length();
+    if (n == 0 || n > 63 || name.charAt(0) == '-' || name.charAt(n - 1) == '-') {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = name.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -1,6 +1,7 @@
 package dev.sixpn.dataplane.reconcile;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.dataplane.bpf.ProgramLoader;
 import dev.sixpn.dataplane.link.LinkNames;
 import dev.sixpn.dataplane.link.Prefixes;
 import dev.sixpn.dataplane.maps.LinkInfo;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * What one host's dataplane should hold, computed from the projected state and the links that
  * exist. A pure function of its inputs.
  *
- * @param attach ifindex to link name of every instance link that gets from_instance
+ * @param instances started local instances whose link exists
  * @param routes canonical prefix to device: a /128 per local instance and fdab::/16 to the mesh
  * @param files namespace name to the instance whose resolver files it gets
  * @param missingLinks instances that are started here but whose link does not exist (yet)
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
 public record Desired(
     Map<Integer, LinkInfo> links,
     Map<SixpnAddress, LocalInstance> locals,
-    Map<Integer, String> attach,
+    List<InstancePlumbing> instances,
     Map<String, String> routes,
     Map<String, InstancePlumbing> files,
     Map<WgKey, PeerConfig> peers,
@@ -64,20 +65,12 @@ public record Desired(
       int keepaliveSeconds) {
     Map<Integer, LinkInfo> linkMap = new HashMap<>();
     Map<SixpnAddress, LocalInstance> locals = new HashMap<>();
-    Map<Integer, String> attach = new HashMap<>();
+    List<InstancePlumbing> instances = new ArrayList<>();
     Map<String, String> routes = new HashMap<>();
     Map<String, InstancePlumbing> files = new HashMap<>();
     List<String> missing = new ArrayList<>();
     routes.put(MESH_ROUTE, wgDevice);
     routes.put(SIXPN_UNREACHABLE, dev.sixpn.dataplane.link.HostPlumbing.UNREACHABLE);
-    // Links named by the convention get the program as soon as they exist: with no entry in
-    // sixpn_links everything from them is dropped until their instance starts.
-    links.forEach(
-        (name, ifindex) -> {
-          if (LinkNames.isConventionName(name)) {
-            attach.put(ifindex, name);
-          }
-        });
     for (Instance i : localInstances) {
       if (!i.started() || i.host() != host) {
         continue;
@@ -92,15 +85,15 @@ public record Desired(
         log.warn("two instances claim one link link={} instance={}", link, i.instanceId());
         continue;
       }
-      int flags = LinkNames.allowHost(i) ? LinkInfo.ALLOW_HOST : 0;
+      int flags = i.hostAccess() ? LinkInfo.ALLOW_HOST : 0;
       linkMap.put(ifindex, new LinkInfo(i.address(), flags));
       locals.put(i.address(), new LocalInstance(ifindex, 0));
-      attach.put(ifindex, link);
       routes.put(Prefixes.host(i.address()), link);
       String netns = LinkNames.netnsName(i);
       InstancePlumbing p =
           new InstancePlumbing(
               i.instanceId(), i.address(), link, ifindex, netnsExists.test(netns) ? netns : null);
+      instances.add(p);
       if (p.netns() != null) {
         files.put(netns, p);
       }
@@ -124,6 +117,34 @@ public record Desired(
           new PeerConfig(
               key, endpoint, List.of(SixpnAddress.meshPrefixOfHost(h.host())), keepaliveSeconds));
     }
-    return new Desired(linkMap, locals, attach, routes, files, peers, missing);
+    return new Desired(linkMap, locals, instances, routes, files, peers, missing);
+  }
+
+  /** The loopback device: traffic on it is the host's own, never filtered. */
+  public static final String LOOPBACK = "lo";
+
+  /**
+   * Which of our programs each interface of the host namespace gets, from its name alone: instance
+   * links ({@code 6p} + 13 hex) from_instance, whether or not their instance has started (with no
+   * sixpn_links entry, everything from them is dropped); the WireGuard device from_mesh; every other
+   * interface but {@code lo} from_underlay, so a 6PN or mesh-form destination that arrives anywhere
+   * but the tunnel or an instance link is dropped (fail closed, with no list to forget).
+   */
+  public static Map<Integer, String> programs(Map<String, Integer> links, String wgDevice) {
+    Map<Integer, String> out = new HashMap<>();
+    links.forEach(
+        (name, ifindex) -> {
+          if (name.equals(LOOPBACK)) {
+            return;
+          }
+          out.put(
+              ifindex,
+              name.equals(wgDevice)
+                  ? ProgramLoader.FROM_MESH
+                  : LinkNames.isInstanceLink(name)
+                      ? ProgramLoader.FROM_INSTANCE
+                      : ProgramLoader.FROM_UNDERLAY);
+        });
+    return out;
   }
 }

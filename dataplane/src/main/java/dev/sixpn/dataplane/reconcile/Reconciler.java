@@ -11,30 +11,40 @@ import dev.sixpn.dataplane.wireguard.HostKeys;
 import dev.sixpn.dataplane.wireguard.PeerConfig;
 import dev.sixpn.dataplane.wireguard.WgKey;
 import dev.sixpn.dataplane.wireguard.WireGuardDevice;
+import dev.sixpn.events.Endpoint;
 import dev.sixpn.state.StateReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes one host's dataplane match the projected state: reads desired state from the {@link
- * StateReader} and actual state from the maps, the routes, the resolver files and the WireGuard
- * device, then adds, updates and prunes. Idempotent; a pass with nothing to do changes nothing. One
- * thread per {@link Scope} at a time (each ReconcileLoop owns one scope).
+ * Makes one host's dataplane match the projected state, level-triggered: every pass reads the
+ * desired state from the {@link StateReader} and the actual state back from the kernel (map
+ * entries, tcx attachments on every interface of the host namespace, routes, resolver files,
+ * WireGuard peers), then adds, updates and prunes. Idempotent; a pass with nothing to do changes
+ * nothing. One thread per {@link Scope} at a time (each ReconcileLoop owns one scope).
+ *
+ * <p>Each item (a map entry, an attachment, a route, a file, a peer) is applied on its own: one
+ * that fails is logged with its id and reason, counted, and retried with backoff ({@link
+ * ItemFailures}), while every other item is reconciled in the same pass.
+ *
+ * <p>Nothing is removed while {@code stateComplete} answers false (the projector has not caught up
+ * with the log since start): a partial state must not prune what a complete one still wants.
  *
  * <p>Map entries come first in every pass: they are what an event changes most often and they need
- * no process (bpf(2) only), so "event to map applied" stays in the sub-millisecond range; tc
- * attach, routes and files (iproute2 processes) follow. Writing a link's entry before its program
- * is attached opens nothing: until the attach nothing filters the link anyway (the runtime created
- * it), and afterwards the entry is already there. For a removed instance the entries go first too,
- * cutting its traffic at once; the route and the program follow.
+ * no process (bpf(2) only), so "event to map applied" stays in the sub-millisecond range; tcx,
+ * routes and files follow. Writing a link's entry before its program is attached opens nothing:
+ * every {@code 6p} link carries from_instance as soon as it exists, which drops all of it while the
+ * link has no entry.
  */
 public final class Reconciler {
 
@@ -44,16 +54,7 @@ public final class Reconciler {
    * @param listenPort the WireGuard UDP port (the port of the endpoint published in host.joined)
    */
   public record Settings(
-      long host,
-      String wgDevice,
-      int listenPort,
-      int keepaliveSeconds,
-      HostKeys keys,
-      List<String> underlayDevices) {
-    public Settings {
-      underlayDevices = List.copyOf(underlayDevices);
-    }
-  }
+      long host, String wgDevice, int listenPort, int keepaliveSeconds, HostKeys keys) {}
 
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
@@ -66,22 +67,27 @@ public final class Reconciler {
   private final InstanceFiles files;
   private final Predicate<String> netnsExists;
   private final ReconcileObserver observer;
-
-  /**
-   * Links this process attached from_instance to (ifindex to name); empty after a restart, so all
-   * are re-attached once.
-   */
-  private final Map<Integer, String> attached = new HashMap<>();
+  private final BooleanSupplier stateComplete;
+  private final ItemFailures mapFailures;
+  private final ItemFailures plumbingFailures;
 
   /** object:action to count, of the current pass on this thread (for its log line). */
   private final ThreadLocal<Map<String, Integer>> passChanges =
-      ThreadLocal.withInitial(java.util.TreeMap::new);
+      ThreadLocal.withInitial(TreeMap::new);
+
+  /** Instance links given the gateway address by this process (name to ifindex). */
+  private final Map<String, Integer> gateways = new HashMap<>();
+
+  /**
+   * The endpoint this process last set per peer: a different live endpoint is WireGuard roaming.
+   */
+  private final Map<WgKey, Endpoint> configuredEndpoints = new HashMap<>();
 
   /**
    * What a pass covers. The map part needs only bpf(2) and if_nameindex (microseconds); the
    * plumbing part runs iproute2 processes and talks to wireguard-go (milliseconds). The {@link
-   * ReconcileLoop}s run them on separate threads so a map update never queues behind a tc attach.
-   * The two parts touch disjoint objects.
+   * ReconcileLoop}s run them on separate threads so a map update never queues behind a route. The
+   * two parts touch disjoint objects.
    */
   public enum Scope {
     MAPS,
@@ -98,7 +104,8 @@ public final class Reconciler {
       HostPlumbing plumbing,
       InstanceFiles files,
       Predicate<String> netnsExists,
-      ReconcileObserver observer) {
+      ReconcileObserver observer,
+      BooleanSupplier stateComplete) {
     this.settings = settings;
     this.state = state;
     this.linkTable = linkTable;
@@ -108,6 +115,9 @@ public final class Reconciler {
     this.files = files;
     this.netnsExists = netnsExists;
     this.observer = observer;
+    this.stateComplete = stateComplete;
+    this.mapFailures = new ItemFailures(observer, System::nanoTime);
+    this.plumbingFailures = new ItemFailures(observer, System::nanoTime);
   }
 
   /** A full pass (both parts, one after the other, on the calling thread). */
@@ -119,10 +129,10 @@ public final class Reconciler {
     long start = System.nanoTime();
     passChanges.get().clear();
     List<String> errors = new ArrayList<>();
-    int changes = 0;
+    // Read once per pass: a pass either prunes or it does not.
+    boolean prune = stateComplete.getAsBoolean();
     if (scope != Scope.MAPS) {
-      plumbing
-          .invalidateLinks(); // the slow pass always reads the kernel: a safety net for the cache
+      plumbing.invalidateLinks(); // the slow pass always reads the kernel: a safety net
     }
     Map<String, Integer> links = plumbing.links();
     Desired desired =
@@ -131,221 +141,247 @@ public final class Reconciler {
             state.instancesOnHost(settings.host()),
             state.hosts(),
             links,
-            scope == Scope.MAPS
-                ? name -> false
-                : netnsExists, // files are plumbing's; skip the stat calls
+            scope == Scope.MAPS ? name -> false : netnsExists, // files are plumbing's
             settings.wgDevice(),
             settings.keepaliveSeconds());
-
+    int changes = 0;
     if (scope != Scope.PLUMBING) {
-      changes +=
-          step(
-              "link_map",
-              errors,
-              () ->
-                  apply("link_map", Diff.between(desired.links(), linkTable.entries()), linkTable));
-      changes +=
-          step(
-              "locals_map",
-              errors,
-              () ->
-                  apply(
-                      "locals_map",
-                      Diff.between(desired.locals(), localsTable.entries()),
-                      localsTable));
+      mapFailures.beginPass();
+      changes += table("link_map", desired.links(), linkTable, prune, errors);
+      changes += table("locals_map", desired.locals(), localsTable, prune, errors);
+      mapFailures.endPass();
     }
     if (scope != Scope.MAPS) {
-      changes += step("device", errors, () -> ensureDevice(links));
-      changes += step("underlay", errors, () -> ensureUnderlay(links));
-      changes += step("attach", errors, () -> attachNew(desired));
-      changes += step("route", errors, () -> routes(desired));
-      changes += step("detach", errors, () -> detachGone(desired, links));
-      changes += step("file", errors, () -> files(desired));
-      changes += step("peer", errors, () -> device(desired));
+      plumbingFailures.beginPass();
+      changes += ensureDevice(errors);
+      links = plumbing.links(); // a restarted device is a new ifindex
+      changes += attachments(Desired.programs(links, settings.wgDevice()), errors);
+      changes += gateways(desired, errors);
+      changes += routes(desired, prune, errors);
+      changes += files(desired, prune, errors);
+      changes += peers(desired, prune, errors);
+      plumbingFailures.endPass();
     }
-
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     if (changes > 0 || !errors.isEmpty()) {
       log.info(
-          "reconciled host={} scope={} changes={} detail={} errors={} missingLinks={} tookMs={}",
+          "reconciled host={} scope={} changes={} detail={} errors={} missingLinks={} prune={}"
+              + " tookMs={}",
           settings.host(),
           scope,
           changes,
           passChanges.get(),
-          errors,
+          errors.size(),
           desired.missingLinks(),
+          prune,
           took.toMillis());
     }
     return new ReconcileResult(changes, errors, desired.missingLinks(), took);
   }
 
-  private interface Step {
-    int run();
-  }
-
-  private static int step(String name, List<String> errors, Step step) {
-    try {
-      return step.run();
-    } catch (RuntimeException e) {
-      log.warn("reconcile step failed step={} error={}", name, e.getMessage());
-      errors.add(name + ": " + e.getMessage());
+  /** A map's entries: each put and delete on its own. */
+  private <K, V> int table(
+      String object, Map<K, V> want, Table<K, V> table, boolean prune, List<String> errors) {
+    Map<K, V> actual = mapFailures.read(object, errors, table::entries);
+    if (actual == null) {
       return 0;
     }
+    Diff<K, V> diff = Diff.between(want, actual);
+    int removed = 0;
+    if (prune) {
+      for (K k : diff.removals()) {
+        if (mapFailures.attempt(object, String.valueOf(k), errors, () -> table.delete(k))) {
+          removed++;
+        }
+      }
+    }
+    int added = put(object, diff.adds(), table, errors);
+    int updated = put(object, diff.updates(), table, errors);
+    record(object, added, updated, removed);
+    return added + updated + removed;
   }
 
-  private <K, V> int apply(String object, Diff<K, V> diff, Table<K, V> table) {
-    diff.applyTo(table);
-    record(object, diff.adds().size(), diff.updates().size(), diff.removals().size());
-    return diff.size();
+  private <K, V> int put(String object, Map<K, V> entries, Table<K, V> table, List<String> errors) {
+    int n = 0;
+    for (Map.Entry<K, V> e : entries.entrySet()) {
+      if (mapFailures.attempt(
+          object, String.valueOf(e.getKey()), errors, () -> table.put(e.getKey(), e.getValue()))) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private void record(String object, int adds, int updates, int removals) {
     Map<String, Integer> pass = passChanges.get();
     if (adds > 0) {
       pass.merge(object + ":add", adds, Integer::sum);
-    }
-    if (updates > 0) {
-      pass.merge(object + ":update", updates, Integer::sum);
-    }
-    if (removals > 0) {
-      pass.merge(object + ":remove", removals, Integer::sum);
-    }
-    if (adds > 0) {
       observer.changed(object, "add", adds);
     }
     if (updates > 0) {
+      pass.merge(object + ":update", updates, Integer::sum);
       observer.changed(object, "update", updates);
     }
     if (removals > 0) {
+      pass.merge(object + ":remove", removals, Integer::sum);
       observer.changed(object, "remove", removals);
     }
   }
 
-  /** ifindex of the WireGuard device from_mesh was attached to by this process, 0 if none. */
-  private int meshAttached;
+  /** The WireGuard device runs (restarted if it died) with this host's key and port. */
+  private int ensureDevice(List<String> errors) {
+    int[] n = {0};
+    plumbingFailures.attempt(
+        "device",
+        settings.wgDevice(),
+        errors,
+        () -> {
+          if (device.ensureRunning()) {
+            plumbing.invalidateLinks();
+            record("device", 1, 0, 0);
+            n[0]++;
+          }
+          DeviceState s = device.state();
+          if (!s.privateKey().equals(Optional.of(settings.keys().privateKey()))
+              || s.listenPort() != settings.listenPort()) {
+            device.configure(settings.keys().privateKey(), settings.listenPort());
+            record("device", 0, 1, 0);
+            n[0]++;
+          }
+        });
+    return n[0];
+  }
 
   /**
-   * The device exists (restarted if it died) and carries from_mesh; a new device is a new ifindex.
+   * Our program on every interface where it belongs and nowhere else, compared with what the kernel
+   * reports: a program found where it does not belong is removed, one removed from outside is put
+   * back. Not gated by {@code prune}: which program an interface gets depends on its name only.
    */
-  private int ensureDevice(Map<String, Integer> links) {
-    int n = 0;
-    if (device.ensureRunning()) {
-      plumbing.invalidateLinks();
-      links = plumbing.links();
-      record("device", 1, 0, 0);
-      n++;
+  private int attachments(Map<Integer, String> want, List<String> errors) {
+    Map<Integer, String> actual = plumbingFailures.read("attach", errors, plumbing::attachments);
+    if (actual == null) {
+      return 0;
     }
-    Integer ifindex = links.get(settings.wgDevice());
-    if (ifindex == null) {
-      throw new IllegalStateException(
-          "WireGuard device " + settings.wgDevice() + " is not in the host namespace");
-    }
-    if (ifindex != meshAttached) {
-      plumbing.attachFromMesh(settings.wgDevice());
-      meshAttached = ifindex;
-      record("attach", 1, 0, 0);
-      n++;
-    }
-    return n;
-  }
-
-  /** Underlay device to the ifindex from_underlay was attached to by this process. */
-  private final Map<String, Integer> underlayAttached = new HashMap<>();
-
-  private int ensureUnderlay(Map<String, Integer> links) {
-    int n = 0;
-    for (String dev : settings.underlayDevices()) {
-      Integer ifindex = links.get(dev);
-      if (ifindex == null) {
-        throw new IllegalStateException(
-            "underlay device "
-                + dev
-                + " is not in the host namespace (check the agent's configuration)");
-      }
-      if (!ifindex.equals(underlayAttached.get(dev))) {
-        plumbing.attachFromUnderlay(dev);
-        underlayAttached.put(dev, ifindex);
-        record("attach", 1, 0, 0);
-        n++;
-      }
-    }
-    return n;
-  }
-
-  private int attachNew(Desired desired) {
-    int n = 0;
-    for (Map.Entry<Integer, String> e : desired.attach().entrySet()) {
-      if (!e.getValue().equals(attached.get(e.getKey()))) {
-        plumbing.attachFromInstance(e.getValue());
-        attached.put(e.getKey(), e.getValue());
-        n++;
-      }
-    }
-    record("attach", n, 0, 0);
-    return n;
-  }
-
-  private int detachGone(Desired desired, Map<String, Integer> links) {
-    int n = 0;
-    for (Integer ifindex : new HashSet<>(attached.keySet())) {
-      if (!desired.attach().containsKey(ifindex)) {
-        String name = attached.remove(ifindex);
-        if (ifindex.equals(links.get(name))) {
-          plumbing.detachFromInstance(name);
-        }
-        n++;
-      }
-    }
-    record("attach", 0, 0, n);
-    return n;
-  }
-
-  private int routes(Desired desired) {
-    Diff<String, String> diff = Diff.between(desired.routes(), plumbing.routes());
-    diff.removals().forEach(plumbing::deleteRoute);
-    diff.adds().forEach(plumbing::replaceRoute);
-    diff.updates().forEach(plumbing::replaceRoute);
-    record("route", diff.adds().size(), diff.updates().size(), diff.removals().size());
-    return diff.size();
-  }
-
-  private int files(Desired desired) {
-    int n = 0;
-    Set<String> managed = files.managed();
-    for (Map.Entry<String, InstancePlumbing> e : desired.files().entrySet()) {
-      if (files.write(e.getKey(), e.getValue().address(), e.getValue().instanceId())) {
-        n++;
-      }
-    }
+    Diff<Integer, String> diff = Diff.between(want, actual);
     int removed = 0;
-    for (String netns : managed) {
-      if (!desired.files().containsKey(netns)) {
-        files.remove(netns);
+    for (Integer ifindex : diff.removals()) {
+      if (plumbingFailures.attempt(
+          "attach", "ifindex " + ifindex, errors, () -> plumbing.detach(ifindex))) {
         removed++;
       }
     }
-    record("file", n, 0, removed);
-    return n + removed;
-  }
-
-  private int device(Desired desired) {
-    DeviceState s = device.state();
-    int n = 0;
-    if (!s.privateKey().equals(java.util.Optional.of(settings.keys().privateKey()))
-        || s.listenPort() != settings.listenPort()) {
-      device.configure(settings.keys().privateKey(), settings.listenPort());
-      record("device", 0, 1, 0);
-      n++;
+    int added = 0;
+    for (Map.Entry<Integer, String> e : diff.adds().entrySet()) {
+      if (plumbingFailures.attempt(
+          "attach",
+          "ifindex " + e.getKey(),
+          errors,
+          () -> plumbing.attach(e.getKey(), e.getValue()))) {
+        added++;
+      }
     }
-    return n + peers(desired, s);
+    int updated = 0;
+    for (Map.Entry<Integer, String> e : diff.updates().entrySet()) {
+      if (plumbingFailures.attempt(
+          "attach",
+          "ifindex " + e.getKey(),
+          errors,
+          () -> plumbing.attach(e.getKey(), e.getValue()))) {
+        updated++;
+      }
+    }
+    record("attach", added, updated, removed);
+    return added + updated + removed;
   }
 
-  /**
-   * The endpoint this process last set per peer: a different live endpoint is WireGuard roaming.
-   */
-  private final Map<WgKey, dev.sixpn.events.Endpoint> configuredEndpoints = new HashMap<>();
+  /** The gateway address on the link of each started instance (once per link and ifindex). */
+  private int gateways(Desired desired, List<String> errors) {
+    int n = 0;
+    Map<String, Integer> wanted = new HashMap<>();
+    for (InstancePlumbing p : desired.instances()) {
+      wanted.put(p.link(), p.ifindex());
+      if (Integer.valueOf(p.ifindex()).equals(gateways.get(p.link()))) {
+        continue;
+      }
+      if (plumbingFailures.attempt(
+          "gateway", p.instanceId(), errors, () -> plumbing.assignGateway(p.link()))) {
+        gateways.put(p.link(), p.ifindex());
+        n++;
+      }
+    }
+    gateways.keySet().retainAll(wanted.keySet());
+    record("gateway", n, 0, 0);
+    return n;
+  }
 
-  private int peers(Desired desired, DeviceState actual) {
+  private int routes(Desired desired, boolean prune, List<String> errors) {
+    Map<String, String> actual = plumbingFailures.read("route", errors, plumbing::routes);
+    if (actual == null) {
+      return 0;
+    }
+    Diff<String, String> diff = Diff.between(desired.routes(), actual);
+    int removed = 0;
+    if (prune) {
+      for (String prefix : diff.removals()) {
+        if (plumbingFailures.attempt(
+            "route", prefix, errors, () -> plumbing.deleteRoute(prefix))) {
+          removed++;
+        }
+      }
+    }
+    int added = replaceRoutes(diff.adds(), errors);
+    int updated = replaceRoutes(diff.updates(), errors);
+    record("route", added, updated, removed);
+    return added + updated + removed;
+  }
+
+  private int replaceRoutes(Map<String, String> routes, List<String> errors) {
+    int n = 0;
+    for (Map.Entry<String, String> e : routes.entrySet()) {
+      if (plumbingFailures.attempt(
+          "route",
+          e.getKey(),
+          errors,
+          () -> plumbing.replaceRoute(e.getKey(), e.getValue()))) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private int files(Desired desired, boolean prune, List<String> errors) {
+    int written = 0;
+    for (Map.Entry<String, InstancePlumbing> e : desired.files().entrySet()) {
+      boolean[] changed = {false};
+      InstancePlumbing p = e.getValue();
+      if (plumbingFailures.attempt(
+              "file",
+              p.instanceId(),
+              errors,
+              () -> changed[0] = files.write(e.getKey(), p.address(), p.instanceId()))
+          && changed[0]) {
+        written++;
+      }
+    }
+    int removed = 0;
+    if (prune) {
+      Set<String> managed = plumbingFailures.read("file", errors, files::managed);
+      for (String netns : managed == null ? Set.<String>of() : managed) {
+        if (!desired.files().containsKey(netns)
+            && plumbingFailures.attempt("file", netns, errors, () -> files.remove(netns))) {
+          removed++;
+        }
+      }
+    }
+    record("file", written, 0, removed);
+    return written + removed;
+  }
+
+  private int peers(Desired desired, boolean prune, List<String> errors) {
+    DeviceState actual = plumbingFailures.read("peer", errors, device::state);
+    if (actual == null) {
+      return 0;
+    }
     // WireGuard learns a peer's endpoint from where its packets come from (roaming, NAT, another
     // address family). Setting the published endpoint back on every pass would fight that: the
     // endpoint is set when a peer is added or its published endpoint changes, not when it roamed.
@@ -367,21 +403,41 @@ public final class Reconciler {
                       : peer);
             });
     Diff<WgKey, PeerConfig> diff = Diff.between(desired.peers(), seen);
-    diff.removals()
-        .forEach(
-            k -> {
+    int removed = 0;
+    if (prune) {
+      for (WgKey k : diff.removals()) {
+        if (plumbingFailures.attempt(
+            "peer",
+            k.base64(),
+            errors,
+            () -> {
               device.removePeer(k);
               configuredEndpoints.remove(k);
-            });
-    for (PeerConfig p : diff.adds().values()) {
-      device.upsertPeer(p);
-      configuredEndpoints.put(p.publicKey(), p.endpoint());
+            })) {
+          removed++;
+        }
+      }
     }
-    for (PeerConfig p : diff.updates().values()) {
-      device.upsertPeer(p);
-      configuredEndpoints.put(p.publicKey(), p.endpoint());
+    int added = upsertPeers(diff.adds(), errors);
+    int updated = upsertPeers(diff.updates(), errors);
+    record("peer", added, updated, removed);
+    return added + updated + removed;
+  }
+
+  private int upsertPeers(Map<WgKey, PeerConfig> peers, List<String> errors) {
+    int n = 0;
+    for (PeerConfig p : peers.values()) {
+      if (plumbingFailures.attempt(
+          "peer",
+          p.publicKey().base64(),
+          errors,
+          () -> {
+            device.upsertPeer(p);
+            configuredEndpoints.put(p.publicKey(), p.endpoint());
+          })) {
+        n++;
+      }
     }
-    record("peer", diff.adds().size(), diff.updates().size(), diff.removals().size());
-    return diff.size();
+    return n;
   }
 }

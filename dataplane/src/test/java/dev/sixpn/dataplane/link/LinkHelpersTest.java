@@ -22,12 +22,28 @@ class LinkHelpersTest {
   }
 
   @Test
-  void conventionNamesAreStableFifteenCharacters() {
+  void hostSideLink_anyId_isAStableFifteenCharacterInstanceLink() {
     String name = LinkNames.hostSideLink("web-1");
     assertEquals(15, name.length());
     assertEquals(name, LinkNames.hostSideLink("web-1"));
-    assertTrue(LinkNames.isConventionName(name));
-    assertFalse(LinkNames.isConventionName("eth0"));
+    assertTrue(LinkNames.isInstanceLink(name));
+  }
+
+  @Test
+  void isInstanceLink_otherNames_areNotInstanceLinks() {
+    for (String other :
+        new String[] {"eth0", "lo", "wg0", "6p", "6pXYZ0123456789", "6p0123456789abcd", "u0"}) {
+      assertFalse(LinkNames.isInstanceLink(other), other);
+    }
+  }
+
+  @Test
+  void isNetnsName_pathsAndUnicode_areRefused() {
+    assertTrue(LinkNames.isNetnsName("5683d0e2b41e8e"));
+    for (String bad :
+        new String[] {"", "..", "../../tmp/x", "a/b", "é", "x".repeat(64), "-a", "a-", "A"}) {
+      assertFalse(LinkNames.isNetnsName(bad), bad);
+    }
   }
 
   @Test

@@ -99,7 +99,11 @@ final class Fakes {
   static final class FakePlumbing implements HostPlumbing {
     final Map<String, Integer> links = new HashMap<>();
     final Map<String, String> routes = new HashMap<>();
+    final Map<Integer, String> attached = new HashMap<>();
     final List<String> writes = new ArrayList<>();
+
+    /** Links whose gateway address cannot be set (a tc or ip error for that item only). */
+    final java.util.Set<String> brokenLinks = new java.util.HashSet<>();
 
     @Override
     public Map<String, Integer> links() {
@@ -107,23 +111,31 @@ final class Fakes {
     }
 
     @Override
-    public void attachFromInstance(String link) {
-      writes.add("attach " + link);
+    public Map<Integer, String> attachments() {
+      // As the kernel would: a link that is gone takes its attachment with it.
+      attached.keySet().retainAll(links.values());
+      return new HashMap<>(attached);
     }
 
     @Override
-    public void detachFromInstance(String link) {
-      writes.add("detach " + link);
+    public void attach(int ifindex, String program) {
+      writes.add("attach " + program + " " + ifindex);
+      attached.put(ifindex, program);
     }
 
     @Override
-    public void attachFromMesh(String wgLink) {
-      writes.add("attach-mesh " + wgLink);
+    public void detach(int ifindex) {
+      writes.add("detach " + ifindex);
+      attached.remove(ifindex);
     }
 
     @Override
-    public void attachFromUnderlay(String device) {
-      writes.add("attach-underlay " + device);
+    public void assignGateway(String link) {
+      if (brokenLinks.contains(link)) {
+        throw new dev.sixpn.dataplane.link.Exec.CommandException(
+            "'ip -6 addr replace fe80::1/64 dev " + link + "' exited 1: Cannot find device");
+      }
+      writes.add("gateway " + link);
     }
 
     @Override

@@ -38,8 +38,7 @@ class ReconcileLoopTest {
                 "wg0",
                 51820,
                 25,
-                new HostKeys(WgKey.ofBytes(new byte[32]), WgKey.ofBytes(new byte[32])),
-                List.of()),
+                new HostKeys(WgKey.ofBytes(new byte[32]), WgKey.ofBytes(new byte[32]))),
             state,
             links,
             locals,
@@ -47,7 +46,8 @@ class ReconcileLoopTest {
             plumbing,
             new InstanceFiles(etc, 1),
             n -> false,
-            ReconcileObserver.NONE);
+            ReconcileObserver.NONE,
+            () -> true);
     List<ReconcileLoop.PassReport> reports = new CopyOnWriteArrayList<>();
     try (ReconcileLoop loop =
         new ReconcileLoop(reconciler, Reconciler.Scope.ALL, reports::add, "test-loop")) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.dataplane.bpf.ProgramLoader;
 import dev.sixpn.dataplane.link.InstanceFiles;
 import dev.sixpn.dataplane.link.LinkNames;
 import dev.sixpn.dataplane.link.Prefixes;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,20 +60,160 @@ class ReconcilerTest {
   }
 
   @Test
-  void underlayDevicesGetFromUnderlayOnceAndAMissingOneIsAnError() {
-    plumbing.links.put("eth0", 2);
-    Reconciler r = newReconciler(List.of("eth0", "eth1"));
-    ReconcileResult first = r.reconcile();
-    assertTrue(plumbing.writes.contains("attach-underlay eth0"));
-    assertTrue(
-        first.errors().stream().anyMatch(e -> e.contains("eth1")), first.errors().toString());
-    plumbing.writes.clear();
-    r.reconcile();
-    assertFalse(plumbing.writes.contains("attach-underlay eth0"), "attached once");
+  void reconcile_everyInterface_getsItsProgramByNameAndLoNone() {
+    String instanceLink = LinkNames.hostSideLink("x");
+    plumbing.links.putAll(Map.of("lo", 1, "eth0", 2, "docker0", 4, instanceLink, 5));
+    reconciler.reconcile();
+    assertEquals(
+        Map.of(
+            2, ProgramLoader.FROM_UNDERLAY,
+            3, ProgramLoader.FROM_MESH,
+            4, ProgramLoader.FROM_UNDERLAY,
+            5, ProgramLoader.FROM_INSTANCE),
+        plumbing.attached);
   }
 
   @Test
-  void aPeerThatRoamedIsLeftAloneButANewPublishedEndpointIsSet() {
+  void reconcile_programWhereItDoesNotBelong_isReplacedAndARemovedOneRestored() {
+    plumbing.links.putAll(Map.of("eth0", 2));
+    plumbing.attached.put(2, ProgramLoader.FROM_INSTANCE); // e.g. left by an older version
+    plumbing.attached.put(3, "stale");
+    reconciler.reconcile();
+    assertEquals(
+        Map.of(2, ProgramLoader.FROM_UNDERLAY, 3, ProgramLoader.FROM_MESH), plumbing.attached);
+    plumbing.attached.remove(3); // someone detached it
+    plumbing.writes.clear();
+    reconciler.reconcile();
+    assertEquals(List.of("attach " + ProgramLoader.FROM_MESH + " 3"), plumbing.writes);
+  }
+
+  @Test
+  void reconcile_ourProgramOnLo_isRemoved() {
+    plumbing.links.put("lo", 1);
+    plumbing.attached.put(1, ProgramLoader.FROM_INSTANCE);
+    reconciler.reconcile();
+    assertFalse(plumbing.attached.containsKey(1));
+    assertTrue(plumbing.writes.contains("detach 1"));
+  }
+
+  @Test
+  void reconcile_metadataNamingHostInterfacesAndPaths_meansNothing() throws Exception {
+    plumbing.links.putAll(Map.of("eth0", 2, "lo", 1));
+    Instance hostile =
+        FakeState.started(
+            "hostile",
+            1,
+            HOST,
+            1,
+            Map.of(
+                "sixpn.link", "eth0",
+                "sixpn.netns", "../../tmp/x",
+                "sixpn.allow-host", "true"));
+    state.putQuietly(hostile);
+    ReconcileResult r = reconciler.reconcile();
+    assertTrue(r.ok(), r.errors().toString());
+    assertEquals(List.of("hostile"), r.missingLinks(), "its own link does not exist");
+    assertEquals(ProgramLoader.FROM_UNDERLAY, plumbing.attached.get(2));
+    assertFalse(plumbing.attached.containsKey(1), "lo is never filtered");
+    assertTrue(links.map.isEmpty());
+    assertFalse(plumbing.routes.containsValue("eth0"));
+    assertTrue(plumbing.writes.stream().noneMatch(w -> w.startsWith("gateway")));
+    try (var files = Files.list(etc)) {
+      assertEquals(List.of(), files.toList(), "no file written anywhere");
+    }
+  }
+
+  @Test
+  void reconcile_hostAccessField_setsTheLinkFlag() {
+    Instance plain = FakeState.started("h", 1, HOST, 1, Map.of());
+    Instance a =
+        new Instance(
+            plain.instanceId(),
+            plain.network(),
+            plain.app(),
+            plain.processGroup(),
+            plain.host(),
+            plain.region(),
+            plain.address(),
+            plain.status(),
+            Map.of(),
+            true);
+    plumbing.links.put(LinkNames.hostSideLink(a), 12);
+    state.putQuietly(a);
+    reconciler.reconcile();
+    assertEquals(new LinkInfo(a.address(), LinkInfo.ALLOW_HOST), links.map.get(12));
+  }
+
+  @Test
+  void reconcile_oneBrokenInstance_isSkippedCountedAndRetriedWhileOthersAreReconciled()
+      throws Exception {
+    Instance a = addInstance("a", 1, 1, 10);
+    Instance b = addInstance("b", 1, 2, 11);
+    plumbing.brokenLinks.add(LinkNames.hostSideLink(a));
+    List<String> failures = new java.util.ArrayList<>();
+    Reconciler r = newReconciler(observerCounting(failures), () -> true);
+    ReconcileResult first = r.reconcile();
+    assertFalse(first.ok());
+    assertTrue(first.errors().stream().anyMatch(e -> e.contains("gateway a")), first.errors().toString());
+    assertEquals(List.of("gateway:command"), failures);
+    assertTrue(plumbing.writes.contains("gateway " + LinkNames.hostSideLink(b)));
+    assertTrue(plumbing.routes.containsKey(Prefixes.host(b.address())));
+    assertTrue(Files.exists(etc.resolve("b/hosts")));
+    assertTrue(plumbing.routes.containsKey(Prefixes.host(a.address())), "a's other items too");
+
+    r.reconcile(); // within the backoff: not tried again
+    assertEquals(List.of("gateway:command"), failures);
+
+    plumbing.brokenLinks.clear();
+    Thread.sleep(ItemFailures.FIRST_RETRY.toMillis() + 100);
+    assertTrue(r.reconcile().ok(), "retried after the backoff and recovered");
+    assertTrue(plumbing.writes.contains("gateway " + LinkNames.hostSideLink(a)));
+  }
+
+  @Test
+  void reconcile_partialState_addsAndUpdatesButRemovesNothing() throws Exception {
+    Instance a = addInstance("a", 1, 1, 10);
+    links.map.put(99, new LinkInfo(SixpnAddress.ofInstance(1, HOST, 99), 0));
+    locals.map.put(SixpnAddress.ofInstance(3, HOST, 3), new LocalInstance(99, 0));
+    WgKey stranger = WgKey.ofBytes(filled(8));
+    device.peers.put(stranger, new PeerConfig(stranger, null, List.of("fdab:0:8::/48"), 0));
+    String staleRoute = Prefixes.canonical("fdaa:0:3:0:7:0:3:2");
+    plumbing.routes.put(staleRoute, "gone0");
+    new InstanceFiles(etc, HOST).write("old", SixpnAddress.ofInstance(3, HOST, 3), "old");
+    boolean[] complete = {false};
+    Reconciler r = newReconciler(ReconcileObserver.NONE, () -> complete[0]);
+
+    r.reconcile();
+    assertEquals(new LinkInfo(a.address(), 0), links.map.get(10), "added");
+    assertTrue(links.map.containsKey(99), "not pruned on a partial state");
+    assertEquals(2, locals.map.size());
+    assertTrue(device.peers.containsKey(stranger));
+    assertTrue(plumbing.routes.containsKey(staleRoute));
+    assertTrue(Files.exists(etc.resolve("old/hosts")));
+
+    complete[0] = true;
+    r.reconcile();
+    assertEquals(Set.of(10), links.map.keySet());
+    assertEquals(Set.of(a.address()), locals.map.keySet());
+    assertEquals(Set.of(otherKey), device.peers.keySet());
+    assertFalse(plumbing.routes.containsKey(staleRoute));
+    assertFalse(Files.exists(etc.resolve("old")));
+  }
+
+  static ReconcileObserver observerCounting(List<String> failures) {
+    return new ReconcileObserver() {
+      @Override
+      public void changed(String object, String action, int count) {}
+
+      @Override
+      public void failed(String object, String reason) {
+        failures.add(object + ":" + reason);
+      }
+    };
+  }
+
+  @Test
+  void reconcile_roamedPeer_isLeftAloneButANewPublishedEndpointIsSet() {
     reconciler.reconcile();
     PeerConfig set = device.peers.get(otherKey);
     device.peers.put(
@@ -93,29 +235,34 @@ class ReconcilerTest {
   }
 
   @Test
-  void aDeadDeviceIsRestartedAndFullyReconfigured() {
+  void reconcile_deadDevice_isRestartedAndFullyReconfigured() {
     plumbing.links.put("wg0", 5);
     reconciler.reconcile();
-    assertTrue(plumbing.writes.contains("attach-mesh wg0"));
+    assertEquals(ProgramLoader.FROM_MESH, plumbing.attached.get(5));
     device.running = false;
     plumbing.links.put("wg0", 6); // a new TUN device
     plumbing.writes.clear();
     reconciler.reconcile();
     assertTrue(device.writes.contains("restart"));
     assertEquals(
-        List.of("attach-mesh wg0"),
-        plumbing.writes.stream().filter(w -> w.startsWith("attach-mesh")).toList());
+        List.of("attach " + ProgramLoader.FROM_MESH + " 6"),
+        plumbing.writes.stream().filter(w -> w.startsWith("attach")).toList());
     assertEquals(keys.privateKey(), device.privateKey.orElseThrow());
     assertEquals(Set.of(otherKey), device.peers.keySet());
   }
 
   Reconciler newReconciler() {
-    return newReconciler(List.of());
+    return newReconciler(ReconcileObserver.NONE, () -> true);
   }
 
-  Reconciler newReconciler(List<String> underlay) {
+  Reconciler newReconciler(ReconcileObserver observer, BooleanSupplier stateComplete) {
+    return newReconciler(device, observer, stateComplete);
+  }
+
+  Reconciler newReconciler(
+      Fakes.FakeDevice device, ReconcileObserver observer, BooleanSupplier stateComplete) {
     return new Reconciler(
-        new Reconciler.Settings(HOST, "wg0", 51820, 25, keys, underlay),
+        new Reconciler.Settings(HOST, "wg0", 51820, 25, keys),
         state,
         links,
         locals,
@@ -123,7 +270,8 @@ class ReconcilerTest {
         plumbing,
         new InstanceFiles(etc, HOST),
         namespaces::contains,
-        ReconcileObserver.NONE);
+        observer,
+        stateComplete);
   }
 
   Instance addInstance(String id, long network, long instance, int ifindex) {
@@ -135,7 +283,7 @@ class ReconcilerTest {
   }
 
   @Test
-  void startedInstancesGetMapEntriesRoutesFilesAndPeers() throws Exception {
+  void reconcile_startedInstances_getMapEntriesRoutesFilesAndPeers() throws Exception {
     Instance a = addInstance("a", 1, 1, 10);
     Instance b = addInstance("b", 2, 1, 11);
     ReconcileResult r = reconciler.reconcile();
@@ -168,7 +316,7 @@ class ReconcilerTest {
   }
 
   @Test
-  void aSecondPassChangesNothing() {
+  void reconcile_secondPass_changesNothing() {
     addInstance("a", 1, 1, 10);
     reconciler.reconcile();
     links.writes.clear();
@@ -184,7 +332,7 @@ class ReconcilerTest {
   }
 
   @Test
-  void stoppedInstancesAndLeftHostsArePruned() {
+  void reconcile_stoppedInstancesAndLeftHosts_arePruned() {
     Instance a = addInstance("a", 1, 1, 10);
     Instance b = addInstance("b", 1, 2, 11);
     reconciler.reconcile();
@@ -195,8 +343,9 @@ class ReconcilerTest {
     assertEquals(Set.of(10), links.map.keySet());
     assertEquals(Set.of(a.address()), locals.map.keySet());
     assertFalse(plumbing.routes.containsKey(Prefixes.host(b.address())));
-    assertFalse(
-        plumbing.writes.contains("detach " + LinkNames.hostSideLink(b)),
+    assertEquals(
+        ProgramLoader.FROM_INSTANCE,
+        plumbing.attached.get(11),
         "its link stays filtered, with no entry");
     assertFalse(Files.exists(etc.resolve("b")));
     assertEquals(
@@ -204,7 +353,7 @@ class ReconcilerTest {
   }
 
   @Test
-  void staleEntriesLeftByAPreviousRunArePrunedAndWrongOnesCorrected() {
+  void reconcile_staleEntriesOfAPreviousRun_arePrunedAndWrongOnesCorrected() {
     Instance a = addInstance("a", 1, 1, 10);
     // What a crashed agent might leave: an entry for a link that is gone, a wrong value, a
     // foreign peer, a stale route, a stale resolver file of ours.
@@ -232,23 +381,12 @@ class ReconcilerTest {
         Files.exists(etc.resolve("foreign/resolv.conf")),
         "another host's files are not ours to prune");
     assertTrue(
-        plumbing.writes.contains("attach " + LinkNames.hostSideLink(a)),
-        "a fresh process re-attaches once");
+        plumbing.writes.contains("gateway " + LinkNames.hostSideLink(a)),
+        "a fresh process sets the gateway once");
   }
 
   @Test
-  void aLinkOutsideTheConventionIsDetachedWhenItsInstanceStops() {
-    Instance a = FakeState.started("named", 1, HOST, 1, Map.of(LinkNames.LINK_KEY, "veth-named"));
-    plumbing.links.put("veth-named", 30);
-    state.putQuietly(a);
-    reconciler.reconcile();
-    state.stop("named");
-    reconciler.reconcile();
-    assertTrue(plumbing.writes.contains("detach veth-named"));
-  }
-
-  @Test
-  void anInstanceWhoseLinkIsMissingIsReportedAndAddedOnceTheLinkAppears() {
+  void reconcile_missingLink_isReportedAndAddedOnceTheLinkAppears() {
     Instance a = FakeState.started("late", 1, HOST, 1, Map.of());
     state.putQuietly(a);
     ReconcileResult r = reconciler.reconcile();
@@ -260,33 +398,17 @@ class ReconcilerTest {
   }
 
   @Test
-  void conventionNamedLinksAreFilteredBeforeTheirInstanceStarts() {
+  void reconcile_instanceLinkBeforeItsInstanceStarts_isFilteredWithNoEntry() {
     String early = LinkNames.hostSideLink("not-started-yet");
     plumbing.links.put(early, 77);
-    plumbing.links.put("eth9", 78);
     reconciler.reconcile();
-    assertTrue(plumbing.writes.contains("attach " + early));
-    assertFalse(plumbing.writes.contains("attach eth9"), "other links are not ours");
+    assertEquals(ProgramLoader.FROM_INSTANCE, plumbing.attached.get(77));
     assertTrue(links.map.isEmpty(), "no entry: everything from the link is dropped");
+    assertTrue(plumbing.writes.stream().noneMatch(w -> w.startsWith("gateway")));
   }
 
   @Test
-  void allowHostMetadataSetsTheLinkFlag() {
-    Instance a =
-        FakeState.started(
-            "h",
-            1,
-            HOST,
-            1,
-            Map.of(LinkNames.ALLOW_HOST_KEY, "true", LinkNames.LINK_KEY, "veth-h"));
-    plumbing.links.put("veth-h", 12);
-    state.putQuietly(a);
-    reconciler.reconcile();
-    assertEquals(new LinkInfo(a.address(), LinkInfo.ALLOW_HOST), links.map.get(12));
-  }
-
-  @Test
-  void instancesOfOtherHostsAndStoppedOnesAreIgnored() {
+  void reconcile_instancesOfOtherHostsAndStoppedOnes_areIgnored() {
     state.putQuietly(FakeState.started("elsewhere", 1, OTHER, 1, Map.of()));
     Instance stopped = addInstance("s", 1, 2, 13);
     state.stop(stopped.instanceId());
@@ -296,7 +418,7 @@ class ReconcilerTest {
   }
 
   @Test
-  void aFailingStepDoesNotStopTheOthers() {
+  void reconcile_unreadableDevice_otherObjectsStillReconciled() {
     addInstance("a", 1, 1, 10);
     Fakes.FakeDevice broken =
         new Fakes.FakeDevice() {
@@ -305,24 +427,15 @@ class ReconcilerTest {
             throw new IllegalStateException("socket gone");
           }
         };
-    Reconciler r =
-        new Reconciler(
-            new Reconciler.Settings(HOST, "wg0", 51820, 25, keys, List.of()),
-            state,
-            links,
-            locals,
-            broken,
-            plumbing,
-            new InstanceFiles(etc, HOST),
-            namespaces::contains,
-            ReconcileObserver.NONE);
+    Reconciler r = newReconciler(broken, ReconcileObserver.NONE, () -> true);
     ReconcileResult result = r.reconcile();
     assertFalse(result.ok());
     assertEquals(1, links.map.size(), "maps still reconciled");
+    assertEquals(1, plumbing.routes.keySet().stream().filter(p -> p.endsWith("/128")).count());
   }
 
   @Test
-  void diffSeparatesAddsUpdatesAndRemovals() {
+  void between_mixedMaps_separatesAddsUpdatesAndRemovals() {
     Diff<String, Integer> d =
         Diff.between(Map.of("a", 1, "b", 2, "c", 3), Map.of("b", 2, "c", 4, "d", 5));
     assertEquals(Map.of("a", 1), d.adds());

@@ -142,6 +142,21 @@ public final class EventFolder {
               + " of app "
               + h.app());
     }
+    Optional<Instance> sameId = rows.instanceOnHost(e.host(), e.instanceId());
+    if (sameId.isPresent()
+        && !(sameId.get().network() == e.network() && sameId.get().app().equals(e.app()))) {
+      // The host's link (6p + hash of the id) and namespace (the id) would be shared: the later
+      // event is refused, never the running instance displaced.
+      throw new RuleViolation(
+          "instance id "
+              + e.instanceId()
+              + " already belongs to app "
+              + sameId.get().app()
+              + " of network "
+              + sameId.get().network()
+              + " on host "
+              + e.host());
+    }
     Instance now =
         rows.newInstance(
             e.instanceId(),
@@ -152,7 +167,8 @@ public final class EventFolder {
             e.region(),
             e.address(),
             InstanceStatus.STARTED,
-            e.metadata());
+            e.metadata(),
+            e.hostAccess());
     Optional<Instance> old = rows.instance(e.network(), e.app(), e.instanceId());
     if (old.isPresent()) {
       // A restart may move the instance (new host, region or address): only changed entries move.

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -34,7 +34,12 @@ public final class ProjectedState implements StateReader {
 
   private final ConcurrentHashMap<Long, NetworkNode> networks = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<SixpnAddress, InstanceRef> byAddress = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Long, Set<InstanceRef>> byHost = new ConcurrentHashMap<>();
+  /**
+   * Host to instance id to instance: an id names one instance per host (the fold rejects a second
+   * instance with a live id on a host), since the host's link and namespace are derived from it.
+   */
+  private final ConcurrentHashMap<Long, ConcurrentHashMap<String, InstanceRef>> byHost =
+      new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, Host> hosts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
   private final EventIdSet eventIds = new EventIdSet();
@@ -135,7 +140,7 @@ public final class ProjectedState implements StateReader {
       if (old != null) {
         removeFromHost(old.host(), ref);
       }
-      byHost.computeIfAbsent(now.host(), h -> ConcurrentHashMap.newKeySet()).add(ref);
+      byHost.computeIfAbsent(now.host(), h -> new ConcurrentHashMap<>()).put(ref.instanceId(), ref);
     }
   }
 
@@ -149,10 +154,16 @@ public final class ProjectedState implements StateReader {
   }
 
   private void removeFromHost(long host, InstanceRef ref) {
-    Set<InstanceRef> on = byHost.get(host);
+    Map<String, InstanceRef> on = byHost.get(host);
     if (on != null) {
-      on.remove(ref);
+      on.remove(ref.instanceId(), ref);
     }
+  }
+
+  /** The instance with id {@code instanceId} on {@code host}, of any app or network. */
+  Optional<InstanceRef> onHost(long host, String instanceId) {
+    Map<String, InstanceRef> on = byHost.get(host);
+    return on == null ? Optional.empty() : Optional.ofNullable(on.get(instanceId));
   }
 
   void putHost(Host h) {
@@ -163,7 +174,7 @@ public final class ProjectedState implements StateReader {
     hosts.remove(host);
   }
 
-  private Instance instance(InstanceRef ref) {
+  Instance instance(InstanceRef ref) {
     AppNode a = appNode(ref.network(), ref.app());
     return a == null ? null : a.instances.get(ref.instanceId());
   }
@@ -271,12 +282,12 @@ public final class ProjectedState implements StateReader {
 
   @Override
   public List<Instance> instancesOnHost(long host) {
-    Set<InstanceRef> on = byHost.get(host);
+    Map<String, InstanceRef> on = byHost.get(host);
     if (on == null) {
       return List.of();
     }
     List<Instance> out = new ArrayList<>(on.size());
-    for (InstanceRef ref : on) {
+    for (InstanceRef ref : on.values()) {
       Instance i = instance(ref);
       if (i != null && i.host() == host) {
         out.add(i);

@@ -45,6 +45,7 @@ public final class StateDump {
           o.put("host", i.host());
           o.put("region", i.region());
           o.put("processGroup", i.processGroup());
+          o.put("hostAccess", i.hostAccess());
           ObjectNode meta = o.putObject("metadata");
           for (Map.Entry<String, String> e : i.metadata().entrySet()) {
             meta.put(e.getKey(), e.getValue());

@@ -97,6 +97,14 @@ public final class StateRows {
     return state.instanceByAddress(address);
   }
 
+  /**
+   * The instance with id {@code instanceId} on {@code host}, of any network: at most one, since
+   * the host's link and namespace names are derived from the id.
+   */
+  public Optional<Instance> instanceOnHost(long host, String instanceId) {
+    return state.onHost(host, instanceId).map(state::instance);
+  }
+
   /** Every instance of the app, started or stopped. */
   public List<Instance> instancesOfApp(long network, String app) {
     return state.instancesOfApp(network, app, true);
@@ -117,7 +125,8 @@ public final class StateRows {
       String region,
       SixpnAddress address,
       InstanceStatus status,
-      Map<String, String> metadata) {
+      Map<String, String> metadata,
+      boolean hostAccess) {
     return new Instance(
         instanceId,
         network,
@@ -127,7 +136,8 @@ public final class StateRows {
         state.canonical(region),
         address,
         status,
-        metadata);
+        metadata,
+        hostAccess);
   }
 
   /** Adds a new instance (made by {@link #newInstance}); its app must exist. */

@@ -16,15 +16,22 @@ import java.util.function.UnaryOperator;
  */
 public final class ValueCodec {
 
+  /** Version 1 had no flags byte (read as no flags). */
   static final byte INSTANCE_V1 = 1;
+
+  /** Version 2: a flags byte after the status ({@link #FLAG_HOST_ACCESS}). */
+  static final byte INSTANCE_V2 = 2;
+
+  static final int FLAG_HOST_ACCESS = 0x1;
   static final byte HOST_V1 = 1;
 
   private ValueCodec() {}
 
   public static byte[] encodeInstance(Instance i) {
-    ByteBuffer b = ByteBuffer.allocate(34 + strings(i));
-    b.put(INSTANCE_V1);
+    ByteBuffer b = ByteBuffer.allocate(35 + strings(i));
+    b.put(INSTANCE_V2);
     b.put((byte) i.status().ordinal());
+    b.put((byte) (i.hostAccess() ? FLAG_HOST_ACCESS : 0));
     b.putInt((int) i.network());
     b.putInt((int) i.host());
     b.put(i.address().toBytes());
@@ -67,10 +74,11 @@ public final class ValueCodec {
   static Instance decodeInstance(byte[] v, UnaryOperator<String> names) {
     ByteBuffer b = ByteBuffer.wrap(v);
     byte version = b.get();
-    if (version != INSTANCE_V1) {
+    if (version != INSTANCE_V1 && version != INSTANCE_V2) {
       throw new IllegalStateException("unknown instance value version " + version);
     }
     InstanceStatus status = InstanceStatus.values()[b.get()];
+    int flags = version == INSTANCE_V1 ? 0 : b.get();
     long network = b.getInt() & 0xffff_ffffL;
     long host = b.getInt() & 0xffff_ffffL;
     byte[] addr = new byte[16];
@@ -90,7 +98,16 @@ public final class ValueCodec {
       }
     }
     return new Instance(
-        id, network, app, group, host, region, SixpnAddress.fromBytes(addr), status, meta);
+        id,
+        network,
+        app,
+        group,
+        host,
+        region,
+        SixpnAddress.fromBytes(addr),
+        status,
+        meta,
+        (flags & FLAG_HOST_ACCESS) != 0);
   }
 
   public static byte[] encodeHost(Host h) {

@@ -158,12 +158,26 @@ class EventFolderTest {
   }
 
   @Test
+  void instanceStarted_liveIdOfAnotherAppOnTheSameHost_isRefusedAndTheRunningOneKept()
+      throws Exception {
+    fold(start(1, "web", "i1", 7, "nrt", 1));
+    RuleViolation v =
+        assertThrows(
+            RuleViolation.class, () -> fold(start(2, "evil", "i1", 7, "nrt", 1)));
+    assertTrue(v.getMessage().contains("already belongs to app web of network 1"), v.getMessage());
+    assertEquals(1, state.instancesOnHost(7).size());
+    assertEquals("web", state.instancesOnHost(7).getFirst().app());
+    fold(start(2, "other", "i1", 8, "nrt", 1)); // on another host the id names nothing shared
+    fold(start(1, "web", "i1", 7, "nrt", 2)); // its own restart is fine
+  }
+
+  @Test
   void networkDeleted_removesEverythingUnderIt() throws Exception {
     fold(
         new NetworkCreated(id(), T, 1, "a"),
         new NetworkCreated(id(), T, 2, "b"),
         start(1, "web", "i1", 7, "nrt", 1),
-        start(2, "web", "i1", 7, "nrt", 1));
+        start(2, "web", "i1", 8, "nrt", 1));
     fold(new NetworkDeleted(id(), T, 1));
     assertFalse(state.networkExists(1));
     assertEquals(List.of(), state.appsOfNetwork(1));
