@@ -145,9 +145,7 @@ public final class HostAgent implements AutoCloseable {
   private dev.sixpn.dataplane.DataplaneConfig dataplaneOrDefault() {
     return config
         .dataplane()
-        .orElse(
-            dev.sixpn.dataplane.DataplaneConfig.defaults(
-                config.host(), config.dataDir()));
+        .orElse(dev.sixpn.dataplane.DataplaneConfig.defaults(config.host(), config.dataDir()));
   }
 
   public PrometheusRegistry registry() {

@@ -30,6 +30,14 @@ final class DemoCommand implements Callable<Integer> {
   boolean exitAfterChecks;
 
   @Option(
+      names = "--hostile",
+      description =
+          "Also publish hostile events for host 1 (metadata naming the underlay, the WireGuard"
+              + " device, lo and another instance's link; ids with '..', unicode, over-long ids;"
+              + " a live instance id in another organization) and check the host is unharmed.")
+  boolean hostile;
+
+  @Option(
       names = "--inside",
       hidden = true,
       description = "Internal: already in the core namespace.")
@@ -58,7 +66,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     List<String> jvm = javaCommand();
     if (inside) {
-      return new Demo(tag, workDir, jvm, System.out).run(exitAfterChecks) == 0 ? 0 : 1;
+      return new Demo(tag, workDir, jvm, System.out, hostile).run(exitAfterChecks) == 0 ? 0 : 1;
     }
     String t = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(2));
     Path work = workDir != null ? workDir : Files.createTempDirectory("sixpn-demo-");
@@ -69,6 +77,9 @@ final class DemoCommand implements Callable<Integer> {
     cmd.addAll(List.of("demo", "--inside", "--tag", t, "--work-dir", work.toString()));
     if (exitAfterChecks) {
       cmd.add("--exit");
+    }
+    if (hostile) {
+      cmd.add("--hostile");
     }
     Process child = new ProcessBuilder(cmd).inheritIO().start();
     Thread forward =

@@ -27,13 +27,19 @@ public final class Demo {
   private final Path work;
   private final List<String> javaCommand;
   private final PrintStream out;
+  private final boolean hostile;
   private int failures;
 
-  public Demo(String tag, Path work, List<String> javaCommand, PrintStream out) {
+  /**
+   * @param hostile also publish hostile events for host 1 at the end and check that the host is
+   *     unharmed
+   */
+  public Demo(String tag, Path work, List<String> javaCommand, PrintStream out, boolean hostile) {
     this.tag = tag;
     this.work = work;
     this.javaCommand = javaCommand;
     this.out = out;
+    this.hostile = hostile;
   }
 
   /**
@@ -196,6 +202,10 @@ public final class Demo {
       ping(
           "...and unreachable (its map entries pruned)", web1, web2, false, Duration.ofSeconds(10));
       ping("...while the rest of host 2 still answers", web1, redis, true, Duration.ofSeconds(10));
+      if (hostile) {
+        new HostileEvents(this, lab, broker.bootstrapServers(), publisher, tag)
+            .run(NRT, web1, redis, secret1, lab.wgDevice(NRT.id()));
+      }
 
       out.println();
       if (failures == 0) {
@@ -228,13 +238,12 @@ public final class Demo {
     }
   }
 
-  private void say(String text) {
+  void say(String text) {
     out.println("demo: " + text);
   }
 
   /** Checks that {@code from} reaches {@code to} over ICMPv6, or that every ping is lost. */
-  private void ping(
-      String what, DemoLab.Inst from, DemoLab.Inst to, boolean reaches, Duration patience)
+  void ping(String what, DemoLab.Inst from, DemoLab.Inst to, boolean reaches, Duration patience)
       throws InterruptedException {
     String expected = reaches ? " 0% packet loss" : "100% packet loss";
     check(
@@ -253,7 +262,7 @@ public final class Demo {
         to.address().toString());
   }
 
-  private void check(
+  void check(
       String what, DemoLab.Inst from, Duration patience, Predicate<String> ok, String... command)
       throws InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", from.id()));
@@ -280,6 +289,22 @@ public final class Demo {
       }
     }
     if (!passed) {
+      failures++;
+    }
+  }
+
+  /** A check of the host itself rather than of an instance: polled until it holds or times out. */
+  void checkHost(String what, Duration patience, java.util.function.Supplier<String> problem)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + patience.toNanos();
+    String p;
+    while ((p = problem.get()) != null && System.nanoTime() < deadline) {
+      Thread.sleep(300);
+    }
+    out.println();
+    out.println((p == null ? "[ok]   " : "[FAIL] ") + what);
+    if (p != null) {
+      p.lines().forEach(l -> out.println("    " + l));
       failures++;
     }
   }

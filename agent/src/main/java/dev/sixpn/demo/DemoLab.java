@@ -180,6 +180,11 @@ final class DemoLab implements AutoCloseable {
         "\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 15), lines.length));
   }
 
+  /** A fresh address in {@code network} on {@code host}, as orchestration would allocate it. */
+  SixpnAddress allocate(long network, long host) {
+    return allocator.allocate(network, host);
+  }
+
   /**
    * Creates the instance's namespace and veth (as a runtime would), then publishes its
    * instance.started. The host-side link is named by the dataplane's convention.

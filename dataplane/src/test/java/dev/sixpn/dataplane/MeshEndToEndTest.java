@@ -192,8 +192,8 @@ class MeshEndToEndTest {
   void start(long h) {
     PrometheusRegistry registry = new PrometheusRegistry();
     registries.put(h, registry);
-    Dataplane dp = Dataplane.start(
-            configs.get(h), state, state, new DataplaneMetrics(registry), () -> true);
+    Dataplane dp =
+        Dataplane.start(configs.get(h), state, state, new DataplaneMetrics(registry), () -> true);
     dataplanes.put(h, dp);
     dp.device().process().ifPresent(topo::process);
     String wg = configs.get(h).wgDevice();

@@ -173,8 +173,8 @@ public sealed interface LifecycleEvent {
    *     only, never read by the dataplane (schema 2)
    * @param hostAccess whether the instance may reach its host's own address (network 0); set by
    *     orchestration, false unless it says so. The instance's link ({@code 6p} + 13 hex digits of
-   *     SHA-256 of the instance id) and network namespace (the instance id) are derived from the id,
-   *     never carried by the event, so no event can name an interface or a path
+   *     SHA-256 of the instance id) and network namespace (the instance id) are derived from the
+   *     id, never carried by the event, so no event can name an interface or a path
    */
   record InstanceStarted(
       String eventId,

@@ -51,8 +51,17 @@ class EventCodecTest {
     var s = SampleEvents.started();
     var withAccess =
         new LifecycleEvent.InstanceStarted(
-            s.eventId(), s.time(), s.instanceId(), s.network(), s.app(), s.processGroup(),
-            s.host(), s.region(), s.address(), s.metadata(), true);
+            s.eventId(),
+            s.time(),
+            s.instanceId(),
+            s.network(),
+            s.app(),
+            s.processGroup(),
+            s.host(),
+            s.region(),
+            s.address(),
+            s.metadata(),
+            true);
     assertEquals(withAccess, EventCodec.decode(EventCodec.encode(withAccess)));
     String bad =
         new String(EventCodec.encode(withAccess), StandardCharsets.UTF_8)

@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code sixpn demo --exit}, the README's one command, as a user runs it: the assembled jar, a
- * broker, two host agents in network namespaces with BPF and wireguard-go, five instances, and the
- * seed's examples run from inside them. Needs root; under CI=true a missing capability fails.
+ * {@code sixpn demo --exit --hostile}, the README's one command, as a user runs it: the assembled
+ * jar, a broker, two host agents in network namespaces with BPF and wireguard-go, five instances,
+ * the seed's examples run from inside them; then hostile events for host 1 and the checks that it
+ * is unharmed. Needs root; under CI=true a missing capability fails.
  */
 class DemoIT {
 
@@ -39,7 +40,8 @@ class DemoIT {
                 "-jar",
                 jar.toString(),
                 "demo",
-                "--exit")
+                "--exit",
+                "--hostile")
             .redirectErrorStream(true)
             .start();
     byte[] out = p.getInputStream().readAllBytes();
@@ -49,6 +51,11 @@ class DemoIT {
     assertEquals(0, p.exitValue(), text);
     assertTrue(text.contains("sixpn demo: all checks passed."), text);
     assertFalse(text.contains("[FAIL]"), text);
+    assertTrue(text.contains("[ok]   ...and host 1 is exactly as before"), text);
+    assertTrue(
+        text.contains(
+            "[ok]   a legitimate instance started afterwards resolves from the other host"),
+        text);
     String namespaces = run("ip", "netns", "list");
     assertFalse(
         namespaces.lines().anyMatch(l -> l.startsWith("spn")),

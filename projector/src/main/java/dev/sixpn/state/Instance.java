@@ -46,6 +46,15 @@ public record Instance(
   /** This instance with another status, everything else the same. */
   public Instance withStatus(InstanceStatus status) {
     return new Instance(
-        instanceId, network, app, processGroup, host, region, address, status, metadata, hostAccess);
+        instanceId,
+        network,
+        app,
+        processGroup,
+        host,
+        region,
+        address,
+        status,
+        metadata,
+        hostAccess);
   }
 }

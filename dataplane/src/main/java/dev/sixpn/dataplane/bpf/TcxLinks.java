@@ -12,9 +12,9 @@ import java.util.List;
 /**
  * tcx attachments (kernel 6.6+) through bpf(2): BPF_LINK_CREATE with {@code BPF_TCX_INGRESS}, read
  * back with BPF_LINK_GET_NEXT_ID / BPF_OBJ_GET_INFO_BY_FD, replaced atomically with
- * BPF_LINK_UPDATE, removed with BPF_LINK_DETACH. No tc process, and the kernel is the record of what
- * is attached: a link survives only while something holds it, so the dataplane pins each one in
- * bpffs, and an agent that is away leaves its programs running.
+ * BPF_LINK_UPDATE, removed with BPF_LINK_DETACH. No tc process, and the kernel is the record of
+ * what is attached: a link survives only while something holds it, so the dataplane pins each one
+ * in bpffs, and an agent that is away leaves its programs running.
  *
  * <p>Links co-exist with other tcx users (Cilium, other agents): each program is one entry in the
  * interface's chain, appended last, and a program that has nothing to say returns TCX_NEXT.
@@ -72,7 +72,9 @@ public final class TcxLinks {
             errno,
             errno == Errno.EINVAL
                 ? "tcx needs Linux 6.6 or newer and a sched_cls program"
-                : errno == Errno.ENOENT || errno == 19 ? "the interface is gone" : Errno.genericHint(errno));
+                : errno == Errno.ENOENT || errno == 19
+                    ? "the interface is gone"
+                    : Errno.genericHint(errno));
       }
       return (int) r;
     }
@@ -135,7 +137,10 @@ public final class TcxLinks {
         return null;
       }
       return new Link(
-          info.get(JAVA_INT, 4), info.get(JAVA_INT, 8), info.get(JAVA_INT, 16), info.get(JAVA_INT, 20));
+          info.get(JAVA_INT, 4),
+          info.get(JAVA_INT, 8),
+          info.get(JAVA_INT, 16),
+          info.get(JAVA_INT, 20));
     }
   }
 

@@ -19,8 +19,8 @@ public interface HostPlumbing {
 
   /**
    * This host's programs on the host namespace's interfaces, read back from the kernel: ifindex to
-   * program name ({@code from_instance}, {@code from_mesh}, {@code from_underlay}, or {@code
-   * stale} for a program of an earlier load).
+   * program name ({@code from_instance}, {@code from_mesh}, {@code from_underlay}, or {@code stale}
+   * for a program of an earlier load).
    */
   Map<Integer, String> attachments();
 

@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <ul>
  *   <li>An instance's host-side link is {@value #PREFIX} + the first 13 hex digits of
- *       SHA-256(instance id): 15 characters, the kernel's IFNAMSIZ limit, stable across restarts and
- *       derivable by the runtime without any call. The prefix is reserved: the dataplane puts
+ *       SHA-256(instance id): 15 characters, the kernel's IFNAMSIZ limit, stable across restarts
+ *       and derivable by the runtime without any call. The prefix is reserved: the dataplane puts
  *       from_instance, the gateway address and instance routes on such links only, and never treats
  *       a link of another name (the underlay, the WireGuard device, {@code lo}) as an instance's.
  *   <li>A namespace instance runs in the network namespace named after its instance id. Its

@@ -54,7 +54,9 @@ final class TcxAttachments {
     Map<Integer, String> out = new HashMap<>();
     for (Path pin : pins()) {
       TcxLinks.Link l = pinned(pin);
-      if (l == null || l.ifindex() == 0 || !pin.getFileName().toString().equals(Integer.toString(l.ifindex()))) {
+      if (l == null
+          || l.ifindex() == 0
+          || !pin.getFileName().toString().equals(Integer.toString(l.ifindex()))) {
         // The interface went away (the kernel detached the link) or the link was detached from
         // outside: the pin holds a dead link.
         delete(pin);

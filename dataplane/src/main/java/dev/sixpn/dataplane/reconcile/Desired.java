@@ -126,9 +126,9 @@ public record Desired(
   /**
    * Which of our programs each interface of the host namespace gets, from its name alone: instance
    * links ({@code 6p} + 13 hex) from_instance, whether or not their instance has started (with no
-   * sixpn_links entry, everything from them is dropped); the WireGuard device from_mesh; every other
-   * interface but {@code lo} from_underlay, so a 6PN or mesh-form destination that arrives anywhere
-   * but the tunnel or an instance link is dropped (fail closed, with no list to forget).
+   * sixpn_links entry, everything from them is dropped); the WireGuard device from_mesh; every
+   * other interface but {@code lo} from_underlay, so a 6PN or mesh-form destination that arrives
+   * anywhere but the tunnel or an instance link is dropped (fail closed, with no list to forget).
    */
   public static Map<Integer, String> programs(Map<String, Integer> links, String wgDevice) {
     Map<Integer, String> out = new HashMap<>();

@@ -323,8 +323,7 @@ public final class Reconciler {
     int removed = 0;
     if (prune) {
       for (String prefix : diff.removals()) {
-        if (plumbingFailures.attempt(
-            "route", prefix, errors, () -> plumbing.deleteRoute(prefix))) {
+        if (plumbingFailures.attempt("route", prefix, errors, () -> plumbing.deleteRoute(prefix))) {
           removed++;
         }
       }
@@ -339,10 +338,7 @@ public final class Reconciler {
     int n = 0;
     for (Map.Entry<String, String> e : routes.entrySet()) {
       if (plumbingFailures.attempt(
-          "route",
-          e.getKey(),
-          errors,
-          () -> plumbing.replaceRoute(e.getKey(), e.getValue()))) {
+          "route", e.getKey(), errors, () -> plumbing.replaceRoute(e.getKey(), e.getValue()))) {
         n++;
       }
     }

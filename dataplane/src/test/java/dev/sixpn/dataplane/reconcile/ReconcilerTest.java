@@ -154,7 +154,8 @@ class ReconcilerTest {
     Reconciler r = newReconciler(observerCounting(failures), () -> true);
     ReconcileResult first = r.reconcile();
     assertFalse(first.ok());
-    assertTrue(first.errors().stream().anyMatch(e -> e.contains("gateway a")), first.errors().toString());
+    assertTrue(
+        first.errors().stream().anyMatch(e -> e.contains("gateway a")), first.errors().toString());
     assertEquals(List.of("gateway:command"), failures);
     assertTrue(plumbing.writes.contains("gateway " + LinkNames.hostSideLink(b)));
     assertTrue(plumbing.routes.containsKey(Prefixes.host(b.address())));

@@ -8,8 +8,8 @@ import dev.sixpn.state.StateReader;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -34,12 +34,14 @@ public final class ProjectedState implements StateReader {
 
   private final ConcurrentHashMap<Long, NetworkNode> networks = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<SixpnAddress, InstanceRef> byAddress = new ConcurrentHashMap<>();
+
   /**
    * Host to instance id to instance: an id names one instance per host (the fold rejects a second
    * instance with a live id on a host), since the host's link and namespace are derived from it.
    */
   private final ConcurrentHashMap<Long, ConcurrentHashMap<String, InstanceRef>> byHost =
       new ConcurrentHashMap<>();
+
   private final ConcurrentHashMap<Long, Host> hosts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
   private final EventIdSet eventIds = new EventIdSet();

@@ -98,8 +98,8 @@ public final class StateRows {
   }
 
   /**
-   * The instance with id {@code instanceId} on {@code host}, of any network: at most one, since
-   * the host's link and namespace names are derived from the id.
+   * The instance with id {@code instanceId} on {@code host}, of any network: at most one, since the
+   * host's link and namespace names are derived from the id.
    */
   public Optional<Instance> instanceOnHost(long host, String instanceId) {
     return state.onHost(host, instanceId).map(state::instance);

@@ -162,8 +162,7 @@ class EventFolderTest {
       throws Exception {
     fold(start(1, "web", "i1", 7, "nrt", 1));
     RuleViolation v =
-        assertThrows(
-            RuleViolation.class, () -> fold(start(2, "evil", "i1", 7, "nrt", 1)));
+        assertThrows(RuleViolation.class, () -> fold(start(2, "evil", "i1", 7, "nrt", 1)));
     assertTrue(v.getMessage().contains("already belongs to app web of network 1"), v.getMessage());
     assertEquals(1, state.instancesOnHost(7).size());
     assertEquals("web", state.instancesOnHost(7).getFirst().app());
