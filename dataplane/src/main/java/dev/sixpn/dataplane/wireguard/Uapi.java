@@ -80,7 +80,7 @@ final class Uapi {
     }
     // Not the response itself: a get response holds the private key.
     throw new WireGuardException(
-        "UAPI response without an errno line ("
+        "the response has no errno line ("
             + response.length()
             + " characters; is the socket a wireguard-go UAPI socket?)");
   }
