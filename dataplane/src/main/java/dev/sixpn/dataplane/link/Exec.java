@@ -18,8 +18,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * The one way sixpn starts a process: a system tool run to completion with a timeout ({@link
  * Command#run()}), or a long-running one the caller owns ({@link Command#start()}). Both enter a
- * network namespace the same way ({@link Netns#wrap}), never inherit the caller's stdin unless told,
- * and fail with a {@link CommandException} naming the command and how to fix it.
+ * network namespace the same way ({@link Netns#wrap}), never inherit the caller's stdin unless
+ * told, and fail with a {@link CommandException} naming the command and how to fix it.
  *
  * <p>{@code run} reads stdout and stderr on their own virtual threads while it waits, so the
  * timeout fires even when a hung child keeps its output open; on timeout the process and its
@@ -241,7 +241,8 @@ public final class Exec {
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         killTree(p);
-        throw new CommandException("interrupted while running '" + String.join(" ", argv) + "'", ex);
+        throw new CommandException(
+            "interrupted while running '" + String.join(" ", argv) + "'", ex);
       }
     }
 

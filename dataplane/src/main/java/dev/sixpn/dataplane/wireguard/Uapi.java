@@ -13,9 +13,9 @@ import java.util.regex.Pattern;
  * lines, a request ends with an empty line, every response ends with {@code errno=N} and an empty
  * line. Pure text in and out, so it is tested without a device.
  *
- * <p>Requests and {@code get} responses carry the private key (and preshared keys, where used):
- * no error message built here quotes a request or a response, and any UAPI text that may reach a
- * log (wireguard-go's own log included) goes through {@link #redact} first.
+ * <p>Requests and {@code get} responses carry the private key (and preshared keys, where used): no
+ * error message built here quotes a request or a response, and any UAPI text that may reach a log
+ * (wireguard-go's own log included) goes through {@link #redact} first.
  */
 final class Uapi {
 
@@ -25,7 +25,9 @@ final class Uapi {
 
   private Uapi() {}
 
-  /** {@code text} with the value of every {@code private_key=} and {@code preshared_key=} hidden. */
+  /**
+   * {@code text} with the value of every {@code private_key=} and {@code preshared_key=} hidden.
+   */
   static String redact(String text) {
     return SECRET.matcher(text).replaceAll("$1$2<redacted>");
   }

@@ -15,15 +15,20 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One UAPI request and its response over a device's unix socket. Errors name the device, the
- * operation and the errno with a hint, never the request or the response: both can hold the
- * private key.
+ * operation and the errno with a hint, never the request or the response: both can hold the private
+ * key.
  *
  * @param device the interface name, for messages
+ * @param timeout how long one exchange may take before the connection is closed
  */
-record UapiSocket(String device, Path socket) {
+record UapiSocket(String device, Path socket, Duration timeout) {
 
-  /** How long one exchange may take; wireguard-go answers in well under a millisecond. */
+  /** wireguard-go answers in well under a millisecond; a hung one must not hang the pass. */
   static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  UapiSocket(String device, Path socket) {
+    this(device, socket, TIMEOUT);
+  }
 
   /** Whether something accepts connections on the socket (wireguard-go is up). */
   boolean reachable() {
@@ -52,7 +57,7 @@ record UapiSocket(String device, Path socket) {
       watchdog =
           CompletableFuture.runAsync(
               () -> closeQuietly(ch),
-              CompletableFuture.delayedExecutor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+              CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS));
       ch.connect(UnixDomainSocketAddress.of(socket));
       ByteBuffer out = ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII));
       while (out.hasRemaining()) {
@@ -66,8 +71,8 @@ record UapiSocket(String device, Path socket) {
               + " on "
               + device
               + " got no answer in "
-              + TIMEOUT.toSeconds()
-              + " s (wireguard-go hung? its socket is "
+              + timeout.toMillis()
+              + " ms (wireguard-go hung? its socket is "
               + socket
               + ")",
           e);

@@ -19,6 +19,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * UAPI errors never carry a private or preshared key: not in the exception (message, causes,
- * stack trace), not in what gets logged of it, against a fake socket that answers with keys in its
- * body and against a real wireguard-go.
+ * UAPI errors never carry a private or preshared key: not in the exception (message, causes, stack
+ * trace), not in what gets logged of it, against a fake socket that answers with keys in its body
+ * and against a real wireguard-go.
  */
 class UapiRedactionTest {
 
@@ -75,15 +76,16 @@ class UapiRedactionTest {
 
   @Test
   void exchange_responseWithoutErrnoLine_errorHasNoKey() throws Exception {
-    UapiSocket uapi =
-        fakeDevice("private_key=" + privateKey.hex() + "\nlisten_port=1\n\n").uapi();
+    UapiSocket uapi = fakeDevice("private_key=" + privateKey.hex() + "\nlisten_port=1\n\n").uapi();
     String logged =
         captureStderr(
             () -> {
               WireGuardException e =
                   assertThrows(
                       WireGuardException.class, () -> uapi.exchange("get", Uapi.getRequest()));
-              assertTrue(e.getMessage().contains("UAPI get on spnfake0: the response has no errno line"), e.getMessage());
+              assertTrue(
+                  e.getMessage().contains("UAPI get on spnfake0: the response has no errno line"),
+                  e.getMessage());
               logLikeTheReconcileLoop(e);
             });
     assertNoSecret(logged);
@@ -95,9 +97,30 @@ class UapiRedactionTest {
     WireGuardException e =
         assertThrows(
             WireGuardException.class,
-            () -> uapi.exchange("set private_key/listen_port", Uapi.configureRequest(privateKey, 1)));
+            () ->
+                uapi.exchange("set private_key/listen_port", Uapi.configureRequest(privateKey, 1)));
     assertTrue(e.getMessage().contains("is wireguard-go running?"), e.getMessage());
     assertNoSecret(everything(e));
+  }
+
+  @Test
+  void exchange_deviceThatNeverAnswers_failsAfterTheTimeout() throws Exception {
+    Path path = dir.resolve("silent.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(path));
+      UapiSocket uapi = new UapiSocket("spnfake0", path, Duration.ofMillis(300));
+      long start = System.nanoTime();
+      // Connected (the backlog accepts it) but never answered: a hung wireguard-go.
+      WireGuardException e =
+          assertThrows(WireGuardException.class, () -> uapi.exchange("get", Uapi.getRequest()));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(ms < 2_000, "took " + ms + " ms");
+      assertEquals(
+          "UAPI get on spnfake0 got no answer in 300 ms (wireguard-go hung? its socket is "
+              + path
+              + ")",
+          e.getMessage());
+    }
   }
 
   @Test
@@ -107,7 +130,8 @@ class UapiRedactionTest {
         assertThrows(
             WireGuardException.class,
             () -> Uapi.parseGet("private_key=" + hex.substring(0, 40) + "zz\nerrno=0\n\n"));
-    assertEquals("UAPI get response has an unusable private_key line (42 characters)", e.getMessage());
+    assertEquals(
+        "UAPI get response has an unusable private_key line (42 characters)", e.getMessage());
     assertEquals(null, e.getCause());
     assertFalse(everything(e).contains(hex.substring(0, 40)));
   }
@@ -125,7 +149,8 @@ class UapiRedactionTest {
                 + "\npublic_key=ab\n"));
     assertEquals(
         "a | private_key=<redacted> | failed to parse \"preshared_key: <redacted>\"",
-        Uapi.redact("a | private_key=" + hex + " | failed to parse \"preshared_key: " + hex + "\""));
+        Uapi.redact(
+            "a | private_key=" + hex + " | failed to parse \"preshared_key: " + hex + "\""));
   }
 
   @Test
@@ -135,8 +160,7 @@ class UapiRedactionTest {
     assertNoSecret(keys.toString() + state);
     assertTrue(keys.toString().contains(keys.publicKey().base64()));
     IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class, () -> new WgKey(privateKey.base64() + "!"));
+        assertThrows(IllegalArgumentException.class, () -> new WgKey(privateKey.base64() + "!"));
     assertNoSecret(e.getMessage());
   }
 
@@ -167,7 +191,8 @@ class UapiRedactionTest {
                 logLikeTheReconcileLoop(port);
 
                 // A line wireguard-go cannot parse, after the key: EPROTO.
-                UapiSocket raw = new UapiSocket(name, WireGuardGoDevice.SOCKET_DIR.resolve(name + ".sock"));
+                UapiSocket raw =
+                    new UapiSocket(name, WireGuardGoDevice.SOCKET_DIR.resolve(name + ".sock"));
                 WireGuardException line =
                     assertThrows(
                         WireGuardException.class,
