@@ -22,12 +22,26 @@ class ExecTest {
 
   @TempDir Path dir;
 
-  /** Processes a test made that the runner cannot reach (they left its process tree). */
-  private final List<Long> strays = new ArrayList<>();
+  /**
+   * Files where a test's shell wrote the pid of a background child, killed after the test whatever
+   * its outcome (the runner cannot reach a child that left its process tree).
+   */
+  private final List<Path> pidFiles = new ArrayList<>();
 
   @AfterEach
-  void killStrays() {
-    strays.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+  void killStrays() throws IOException {
+    for (Path f : pidFiles) {
+      if (Files.exists(f)) {
+        ProcessHandle.of(Long.parseLong(Files.readString(f).strip()))
+            .ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+  }
+
+  private Path pidFile() {
+    Path f = dir.resolve("bg" + pidFiles.size() + ".pid");
+    pidFiles.add(f);
+    return f;
   }
 
   @Test
@@ -44,7 +58,7 @@ class ExecTest {
 
   @Test
   void run_childWhoseChildHoldsStdoutFailsInTimeAndBothAreKilled() throws Exception {
-    Path pidFile = dir.resolve("bg.pid");
+    Path pidFile = pidFile();
     long start = System.nanoTime();
     Exec.CommandException e =
         assertThrows(
@@ -57,7 +71,6 @@ class ExecTest {
     assertTrue(ms < 2_500, "took " + ms + " ms");
     assertTrue(e.getMessage().contains("did not finish in 1 s"), e.getMessage());
     long pid = Long.parseLong(Files.readString(pidFile).strip());
-    strays.add(pid);
     assertTrue(gone(pid, Duration.ofSeconds(2)), "background child " + pid + " still runs");
   }
 
@@ -69,7 +82,7 @@ class ExecTest {
    */
   @Test
   void run_exitedChildWhoseChildKeepsStdoutOpenReturnsOrFailsInTime() throws Exception {
-    Path pidFile = dir.resolve("bg.pid");
+    Path pidFile = pidFile();
     long start = System.nanoTime();
     try {
       Exec.Result r =
@@ -83,7 +96,6 @@ class ExecTest {
           e.getMessage());
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
-    strays.add(Long.parseLong(Files.readString(pidFile).strip()));
     assertTrue(ms < 2_500, "took " + ms + " ms");
   }
 
