@@ -1,12 +1,12 @@
 package dev.sixpn.agent;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.dataplane.link.Exec;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The DNS edge listens on {@code fdaa::3}, which must be an address of this host (network
@@ -17,8 +17,7 @@ final class LocalAddresses {
 
   private LocalAddresses() {}
 
-  static void ensureOnLoopback(List<InetSocketAddress> listen)
-      throws IOException, InterruptedException {
+  static void ensureOnLoopback(List<InetSocketAddress> listen) throws IOException {
     for (InetSocketAddress a : listen) {
       if (a.getAddress() instanceof Inet6Address v6 && SixpnAddress.isSixpn(v6.getAddress())) {
         add(SixpnAddress.fromBytes(v6.getAddress()).toString());
@@ -26,19 +25,26 @@ final class LocalAddresses {
     }
   }
 
-  private static void add(String address) throws IOException, InterruptedException {
-    Process p =
-        new ProcessBuilder("ip", "-6", "addr", "replace", address + "/128", "dev", "lo", "nodad")
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IOException(
-          "cannot add "
-              + address
-              + "/128 to lo ("
-              + out
-              + "); the agent needs CAP_NET_ADMIN (run as root) to listen on it");
+  private static void add(String address) throws IOException {
+    String why;
+    try {
+      Exec.Result r =
+          Exec.command("ip", "-6", "addr", "replace", address + "/128", "dev", "lo", "nodad")
+              .mergeStderr()
+              .timeout(Duration.ofSeconds(10))
+              .run();
+      if (r.ok()) {
+        return;
+      }
+      why = r.stdout().strip();
+    } catch (Exec.CommandException e) {
+      why = e.getMessage();
     }
+    throw new IOException(
+        "cannot add "
+            + address
+            + "/128 to lo ("
+            + why
+            + "); the agent needs CAP_NET_ADMIN (run as root) to listen on it");
   }
 }

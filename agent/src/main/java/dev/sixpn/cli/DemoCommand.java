@@ -1,5 +1,7 @@
 package dev.sixpn.cli;
 
+import dev.sixpn.dataplane.link.Exec;
+import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.demo.Demo;
 import dev.sixpn.demo.Shell;
 import java.lang.management.ManagementFactory;
@@ -72,8 +74,7 @@ final class DemoCommand implements Callable<Integer> {
     Path work = workDir != null ? workDir : Files.createTempDirectory("sixpn-demo-");
     String core = "spn" + t + "c";
     Shell.must("ip", "netns", "add", core);
-    List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + core, "--"));
-    cmd.addAll(jvm);
+    List<String> cmd = new ArrayList<>(jvm);
     cmd.addAll(List.of("demo", "--inside", "--tag", t, "--work-dir", work.toString()));
     if (exitAfterChecks) {
       cmd.add("--exit");
@@ -81,7 +82,8 @@ final class DemoCommand implements Callable<Integer> {
     if (hostile) {
       cmd.add("--hostile");
     }
-    Process child = new ProcessBuilder(cmd).inheritIO().start();
+    // Long-running and interactive: no timeout, this terminal's stdin/stdout/stderr.
+    Process child = Exec.command(cmd).in(Netns.named(core)).inheritIo().start();
     Thread forward =
         new Thread(
             () -> {

@@ -2,7 +2,9 @@ package dev.sixpn.demo;
 
 import dev.sixpn.address.InstanceAllocator;
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.dataplane.link.Exec;
 import dev.sixpn.dataplane.link.LinkNames;
+import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.publish.LifecyclePublisher;
@@ -84,10 +86,8 @@ final class DemoLab implements AutoCloseable {
   }
 
   /** Starts {@code sixpn agent} for the host inside its namespace; its log goes to work/hN.log. */
-  Process agent(HostSpec h, List<String> javaCommand) throws IOException {
-    List<String> cmd =
-        new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + hostNs(h.id()), "--"));
-    cmd.addAll(javaCommand);
+  Process agent(HostSpec h, List<String> javaCommand) {
+    List<String> cmd = new ArrayList<>(javaCommand);
     cmd.addAll(
         List.of(
             "agent",
@@ -116,8 +116,13 @@ final class DemoLab implements AutoCloseable {
             "--metrics",
             "127.0.0.1:9464"));
     Path log = work.resolve("h" + h.id() + ".log");
+    // Long-running: no timeout; stop(p) ends it.
     Process p =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Exec.command(cmd)
+            .in(Netns.named(hostNs(h.id())))
+            .mergeStderr()
+            .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+            .start();
     // wireguard-go outlives its agent by design (traffic flows across agent restarts): stop it
     // last.
     undo.push(() -> stopWireGuard(wgDevice(h.id())));

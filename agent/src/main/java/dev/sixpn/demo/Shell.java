@@ -1,13 +1,17 @@
 package dev.sixpn.demo;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import dev.sixpn.dataplane.link.Exec;
+import dev.sixpn.dataplane.link.Netns;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-/** Runs a command to completion with a timeout; output and exit code come back together. */
+/**
+ * The demo's commands, run by the dataplane's {@link Exec} with stderr merged into the output and a
+ * minute's timeout; a failure to run is a result, not an exception, so checks can print it.
+ */
 public final class Shell {
+
+  static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   public record Result(int code, String output) {
     public boolean ok() {
@@ -19,18 +23,10 @@ public final class Shell {
 
   public static Result run(String... command) {
     try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return new Result(-1, "timed out: " + String.join(" ", command));
-      }
-      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-    } catch (IOException e) {
+      Exec.Result r = Exec.command(command).mergeStderr().timeout(TIMEOUT).run();
+      return new Result(r.exit(), r.stdout());
+    } catch (Exec.CommandException e) {
       return new Result(-1, e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Result(-1, "interrupted");
     }
   }
 
@@ -51,12 +47,8 @@ public final class Shell {
     return run("sh", "-c", "command -v " + tool).ok();
   }
 
-  /**
-   * The command run inside network namespace {@code netns}; nsenter keeps /sys (and bpffs pins).
-   */
+  /** The command run inside network namespace {@code netns} ({@link Netns#wrap}). */
   static String[] in(String netns, String... command) {
-    List<String> c = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + netns, "--"));
-    c.addAll(List.of(command));
-    return c.toArray(String[]::new);
+    return Netns.named(netns).wrap(List.of(command)).toArray(String[]::new);
   }
 }

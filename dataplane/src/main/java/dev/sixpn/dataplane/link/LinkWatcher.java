@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,16 +23,12 @@ public final class LinkWatcher implements AutoCloseable {
   }
 
   public static LinkWatcher start(Netns netns, Runnable onChange) {
-    Process p;
-    try {
-      p =
-          new ProcessBuilder(netns.wrap(List.of("ip", "-o", "monitor", "link")))
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-              .redirectError(ProcessBuilder.Redirect.DISCARD)
-              .start();
-    } catch (IOException e) {
-      throw new Exec.CommandException("cannot run 'ip monitor link' (install iproute2)", e);
-    }
+    // Long-running: no timeout; it ends with close() or with the namespace.
+    Process p =
+        netns
+            .command("ip", "-o", "monitor", "link")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
     Thread.ofVirtual()
         .name("sixpn-linkwatch-" + netns)
         .start(

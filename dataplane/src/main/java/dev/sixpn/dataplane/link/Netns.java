@@ -12,7 +12,7 @@ import java.util.Optional;
  *
  * <p>Commands enter a named namespace with {@code nsenter --net=/run/netns/NAME}, not {@code ip
  * netns exec} or {@code tc -n}: those also remount {@code /sys} in a private mount namespace, so
- * bpffs pins under {@code /sys/fs/bpf} would vanish for the command (DESIGN.md, pitfalls).
+ * bpffs pins under {@code /sys/fs/bpf} would vanish for the command.
  *
  * @param name the namespace name, or empty for the current one
  */
@@ -41,20 +41,30 @@ public record Netns(Optional<String> name) {
     return name.isEmpty() || Files.exists(path());
   }
 
-  /** {@code command}, run inside this namespace. */
+  /**
+   * {@code command}, run inside this namespace: the one place a command is wrapped in {@code
+   * nsenter} (every process sixpn starts goes through {@link Exec.Command#in}).
+   */
   public List<String> wrap(List<String> command) {
     if (name.isEmpty()) {
       return command;
     }
-    List<String> out = new ArrayList<>(command.size() + 2);
+    List<String> out = new ArrayList<>(command.size() + 3);
     out.add("nsenter");
     out.add("--net=" + path());
+    out.add("--"); // a command starting with '-' stays the command
     out.addAll(command);
     return out;
   }
 
+  /** {@code command} to run in this namespace, with {@link Exec}'s options. */
+  public Exec.Command command(String... command) {
+    return Exec.command(command).in(this);
+  }
+
+  /** Runs {@code command} in this namespace with {@link Exec#DEFAULT_TIMEOUT}. */
   public Exec.Result run(String... command) {
-    return Exec.run(wrap(List.of(command)));
+    return command(command).run();
   }
 
   @Override

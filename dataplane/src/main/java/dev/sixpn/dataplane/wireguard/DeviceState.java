@@ -10,4 +10,16 @@ public record DeviceState(
   public DeviceState {
     peers = Map.copyOf(peers);
   }
+
+  /** Without the private key (a record would print it). */
+  @Override
+  public String toString() {
+    return "DeviceState[privateKey="
+        + (privateKey.isPresent() ? "<set>" : "<none>")
+        + ", listenPort="
+        + listenPort
+        + ", peers="
+        + peers
+        + "]";
+  }
 }

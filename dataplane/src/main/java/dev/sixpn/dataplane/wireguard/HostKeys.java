@@ -67,6 +67,12 @@ public record HostKeys(WgKey privateKey, WgKey publicKey) {
     }
   }
 
+  /** Only the public key (a record would print the private one). */
+  @Override
+  public String toString() {
+    return "HostKeys[publicKey=" + publicKey.base64() + "]";
+  }
+
   /**
    * RFC 7748 §5 clamping, as {@code wg genkey} does. X25519 clamps internally anyway (same public
    * key), but wireguard-go stores and reports the clamped form: an unclamped key would never

@@ -6,15 +6,46 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The cross-platform WireGuard configuration protocol (wireguard.com/xplatform): {@code key=value}
  * lines, a request ends with an empty line, every response ends with {@code errno=N} and an empty
  * line. Pure text in and out, so it is tested without a device.
+ *
+ * <p>Requests and {@code get} responses carry the private key (and preshared keys, where used): no
+ * error message built here quotes a request or a response, and any UAPI text that may reach a log
+ * (wireguard-go's own log included) goes through {@link #redact} first.
  */
 final class Uapi {
 
+  /** A secret's key and value, wherever it stands in a line or a joined log excerpt. */
+  private static final Pattern SECRET =
+      Pattern.compile("(private_key|preshared_key)(\\s*[=:]\\s*)[^\\s|,;\"']*");
+
   private Uapi() {}
+
+  /**
+   * {@code text} with the value of every {@code private_key=} and {@code preshared_key=} hidden.
+   */
+  static String redact(String text) {
+    return SECRET.matcher(text).replaceAll("$1$2<redacted>");
+  }
+
+  /**
+   * What a UAPI errno means, for error messages: wireguard-go answers the negated Linux errno of
+   * the first line it could not apply.
+   */
+  static String meaning(int errno) {
+    return switch (Math.abs(errno)) {
+      case 22 -> "EINVAL: a value was rejected (key, port, endpoint or allowed IP)";
+      case 71 -> "EPROTO: a line the device does not understand";
+      case 98 -> "EADDRINUSE: the listen port is taken";
+      case 5 -> "EIO: the device failed to apply it";
+      case 2 -> "ENOENT: no such device";
+      default -> "errno " + errno;
+    };
+  }
 
   static String getRequest() {
     return "get=1\n\n";
@@ -49,7 +80,11 @@ final class Uapi {
         return Integer.parseInt(line.substring("errno=".length()).trim());
       }
     }
-    throw new WireGuardException("UAPI response without errno line: '" + response.strip() + "'");
+    // Not the response itself: a get response holds the private key.
+    throw new WireGuardException(
+        "the response has no errno line ("
+            + response.length()
+            + " characters; is the socket a wireguard-go UAPI socket?)");
   }
 
   static DeviceState parseGet(String response) {
@@ -67,22 +102,28 @@ final class Uapi {
       }
       String k = line.substring(0, eq);
       String v = line.substring(eq + 1);
-      switch (k) {
-        case "private_key" -> privateKey = Optional.of(WgKey.ofHex(v));
-        case "listen_port" -> listenPort = Integer.parseInt(v);
-        case "public_key" -> {
-          if (peerKey != null) {
-            peers.put(peerKey, new PeerConfig(peerKey, endpoint, allowed, keepalive));
+      try {
+        switch (k) {
+          case "private_key" -> privateKey = Optional.of(WgKey.ofHex(v));
+          case "listen_port" -> listenPort = Integer.parseInt(v);
+          case "public_key" -> {
+            if (peerKey != null) {
+              peers.put(peerKey, new PeerConfig(peerKey, endpoint, allowed, keepalive));
+            }
+            peerKey = WgKey.ofHex(v);
+            endpoint = null;
+            allowed = new ArrayList<>();
+            keepalive = 0;
           }
-          peerKey = WgKey.ofHex(v);
-          endpoint = null;
-          allowed = new ArrayList<>();
-          keepalive = 0;
+          case "endpoint" -> endpoint = Endpoint.parse(v);
+          case "allowed_ip" -> allowed.add(v);
+          case "persistent_keepalive_interval" -> keepalive = Integer.parseInt(v);
+          default -> {}
         }
-        case "endpoint" -> endpoint = Endpoint.parse(v);
-        case "allowed_ip" -> allowed.add(v);
-        case "persistent_keepalive_interval" -> keepalive = Integer.parseInt(v);
-        default -> {}
+      } catch (RuntimeException e) {
+        // No cause and no value: the parse errors of a key (hex, length) quote parts of it.
+        throw new WireGuardException(
+            "UAPI get response has an unusable " + k + " line (" + v.length() + " characters)");
       }
     }
     if (peerKey != null) {

@@ -19,7 +19,9 @@ public record WgKey(String base64) {
     try {
       raw = Base64.getDecoder().decode(base64);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("key must be base64, got '" + base64 + "'");
+      // Not the value: this may be a private key read from its file.
+      throw new IllegalArgumentException(
+          "key must be standard base64 of 32 bytes, got " + base64.length() + " characters");
     }
     if (raw.length != 32) {
       throw new IllegalArgumentException("key must be 32 bytes, got " + raw.length);
@@ -46,7 +48,10 @@ public record WgKey(String base64) {
     return HexFormat.of().formatHex(bytes());
   }
 
-  /** Private keys must not reach logs: shows only a prefix of the base64. */
+  /**
+   * A prefix of the base64, enough to tell public keys apart in logs; holders of private keys
+   * ({@link HostKeys}, {@link DeviceState}) print none of it.
+   */
   @Override
   public String toString() {
     return base64.substring(0, 8) + "…";

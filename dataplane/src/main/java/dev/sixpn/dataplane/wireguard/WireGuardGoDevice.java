@@ -1,12 +1,8 @@
 package dev.sixpn.dataplane.wireguard;
 
+import dev.sixpn.dataplane.link.Exec;
 import dev.sixpn.dataplane.link.Netns;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +34,7 @@ public final class WireGuardGoDevice implements WireGuardDevice {
 
   private final String name;
   private final Netns netns;
-  private final Path socket;
+  private final UapiSocket uapi;
   private final Path logFile;
   private final int mtu;
   private volatile Process started;
@@ -46,7 +42,7 @@ public final class WireGuardGoDevice implements WireGuardDevice {
   private WireGuardGoDevice(String name, Netns netns, Process started, Path logFile, int mtu) {
     this.name = name;
     this.netns = netns;
-    this.socket = SOCKET_DIR.resolve(name + ".sock");
+    this.uapi = new UapiSocket(name, SOCKET_DIR.resolve(name + ".sock"));
     this.started = started;
     this.logFile = logFile;
     this.mtu = mtu;
@@ -65,9 +61,9 @@ public final class WireGuardGoDevice implements WireGuardDevice {
               + name
               + "'");
     }
-    Path socket = SOCKET_DIR.resolve(name + ".sock");
+    UapiSocket socket = new UapiSocket(name, SOCKET_DIR.resolve(name + ".sock"));
     Process process = null;
-    if (reachable(socket)) {
+    if (socket.reachable()) {
       log.info("wireguard device adopted name={} netns={}", name, netns);
     } else {
       process = start(name, netns, socket, logFile);
@@ -91,31 +87,32 @@ public final class WireGuardGoDevice implements WireGuardDevice {
 
   @Override
   public boolean ensureRunning() {
-    if (reachable(socket)) {
+    if (uapi.reachable()) {
       return false;
     }
     log.warn(
         "wireguard-go not answering, restarting name={} netns={} log={}", name, netns, logFile);
-    started = start(name, netns, socket, logFile);
+    started = start(name, netns, uapi, logFile);
     linkUp();
     return true;
   }
 
-  private static Process start(String name, Netns netns, Path socket, Path logFile) {
+  private static Process start(String name, Netns netns, UapiSocket socket, Path logFile) {
     try {
-      Files.deleteIfExists(socket); // a stale socket of a dead wireguard-go
+      Files.deleteIfExists(socket.socket()); // a stale socket of a dead wireguard-go
       Files.createDirectories(logFile.toAbsolutePath().getParent());
-      List<String> cmd = netns.wrap(List.of("wireguard-go", "-f", name));
-      ProcessBuilder pb =
-          new ProcessBuilder(cmd)
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-      pb.environment().put("LOG_LEVEL", "error");
       Process p;
       try {
-        p = pb.start();
-      } catch (IOException e) {
+        // Long-running: no timeout; -f keeps it in the foreground, the log file (not a pipe)
+        // lets it outlive the agent.
+        p =
+            netns
+                .command("wireguard-go", "-f", name)
+                .env("LOG_LEVEL", "error")
+                .mergeStderr()
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
+      } catch (Exec.CommandException e) {
         throw new WireGuardException(
             "cannot start wireguard-go: "
                 + e.getMessage()
@@ -123,7 +120,7 @@ public final class WireGuardGoDevice implements WireGuardDevice {
             e);
       }
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (!reachable(socket)) {
+      while (!socket.reachable()) {
         if (!p.isAlive()) {
           throw new WireGuardException(
               "wireguard-go for "
@@ -140,7 +137,7 @@ public final class WireGuardGoDevice implements WireGuardDevice {
               "wireguard-go for "
                   + name
                   + " did not open "
-                  + socket
+                  + socket.socket()
                   + " in 10 s: "
                   + tail(logFile));
         }
@@ -156,24 +153,14 @@ public final class WireGuardGoDevice implements WireGuardDevice {
     }
   }
 
+  /** The log's last lines for an error message; wireguard-go's UAPI errors may quote a line. */
   private static String tail(Path logFile) {
     try {
       List<String> lines = Files.readAllLines(logFile);
-      return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+      return Uapi.redact(
+          String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
     } catch (IOException e) {
       return "(no log at " + logFile + ")";
-    }
-  }
-
-  private static boolean reachable(Path socket) {
-    if (!Files.exists(socket)) {
-      return false;
-    }
-    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      ch.connect(UnixDomainSocketAddress.of(socket));
-      return true;
-    } catch (IOException e) {
-      return false;
     }
   }
 
@@ -189,79 +176,22 @@ public final class WireGuardGoDevice implements WireGuardDevice {
 
   @Override
   public DeviceState state() {
-    return Uapi.parseGet(exchange("get", Uapi.getRequest()));
+    return Uapi.parseGet(uapi.exchange("get", Uapi.getRequest()));
   }
 
   @Override
   public void configure(WgKey privateKey, int listenPort) {
-    exchange("set private_key/listen_port", Uapi.configureRequest(privateKey, listenPort));
+    uapi.exchange("set private_key/listen_port", Uapi.configureRequest(privateKey, listenPort));
   }
 
   @Override
   public void upsertPeer(PeerConfig peer) {
-    exchange("set peer " + peer.publicKey(), Uapi.upsertPeerRequest(peer));
+    uapi.exchange("set peer " + peer.publicKey().base64(), Uapi.upsertPeerRequest(peer));
   }
 
   @Override
   public void removePeer(WgKey publicKey) {
-    exchange("remove peer " + publicKey, Uapi.removePeerRequest(publicKey));
-  }
-
-  private String exchange(String what, String request) {
-    String response;
-    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      ch.connect(UnixDomainSocketAddress.of(socket));
-      ByteBuffer out = ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII));
-      while (out.hasRemaining()) {
-        ch.write(out);
-      }
-      response = readResponse(ch);
-    } catch (IOException e) {
-      throw new WireGuardException(
-          "UAPI "
-              + what
-              + " on "
-              + name
-              + " failed: "
-              + e.getMessage()
-              + " (is wireguard-go running? its socket is "
-              + socket
-              + ")",
-          e);
-    }
-    int errno = Uapi.errno(response);
-    if (errno != 0) {
-      throw new WireGuardException(
-          "UAPI "
-              + what
-              + " on "
-              + name
-              + " returned errno="
-              + errno
-              + " (a set is not transactional: earlier lines may be applied; the next reconcile converges)");
-    }
-    return response;
-  }
-
-  private static String readResponse(SocketChannel ch) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(8192);
-    StringBuilder sb = new StringBuilder();
-    while (true) {
-      buf.clear();
-      int n = ch.read(buf);
-      if (n < 0) {
-        break;
-      }
-      byte[] chunk = new byte[n];
-      buf.flip().get(chunk);
-      sb.append(new String(chunk, StandardCharsets.US_ASCII));
-      if (sb.indexOf("\n\n") >= 0
-          && sb.lastIndexOf("errno=") >= 0
-          && sb.toString().endsWith("\n\n")) {
-        break;
-      }
-    }
-    return sb.toString();
+    uapi.exchange("remove peer " + publicKey.base64(), Uapi.removePeerRequest(publicKey));
   }
 
   @Override

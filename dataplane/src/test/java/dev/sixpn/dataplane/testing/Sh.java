@@ -1,18 +1,16 @@
 package dev.sixpn.dataplane.testing;
 
 import dev.sixpn.dataplane.link.Exec;
-import java.util.ArrayList;
+import dev.sixpn.dataplane.link.Netns;
 import java.util.List;
 
-/** Test shell helpers: commands in a namespace via nsenter (keeps the bpffs mount visible). */
+/** Test shell helpers over {@link Exec}: commands here or in a namespace ({@link Netns#wrap}). */
 public final class Sh {
 
   private Sh() {}
 
   public static Exec.Result in(String netns, String... cmd) {
-    List<String> c = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + netns));
-    c.addAll(List.of(cmd));
-    return Exec.run(c);
+    return Netns.named(netns).run(cmd);
   }
 
   public static void mustIn(String netns, String... cmd) {

@@ -175,16 +175,18 @@ public final class ThroughputBench {
 
   static double iperf(Instance a, Instance b, int seconds) throws Exception {
     Process server =
-        new ProcessBuilder("nsenter", "--net=/run/netns/" + b.instanceId(), "iperf3", "-s", "-1", "-B", b.address().toString())
-            .redirectErrorStream(true)
+        Netns.named(b.instanceId())
+            .command("iperf3", "-s", "-1", "-B", b.address().toString())
+            .mergeStderr()
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
     try {
       Thread.sleep(300);
       Exec.Result r =
-          Exec.run(List.of(
-              "nsenter", "--net=/run/netns/" + a.instanceId(), "timeout", String.valueOf(seconds + 15), "iperf3", "-c", b.address().toString(),
-              "-t", String.valueOf(seconds), "-O", "1", "-J"));
+          Netns.named(a.instanceId())
+              .command("iperf3", "-c", b.address().toString(), "-t", String.valueOf(seconds), "-O", "1", "-J")
+              .timeout(Duration.ofSeconds(seconds + 15))
+              .run();
       JsonNode json = new ObjectMapper().readTree(r.stdout());
       if (!r.ok() || json.has("error")) {
         throw new IllegalStateException("iperf3 failed: " + r.stdout() + r.stderr());
