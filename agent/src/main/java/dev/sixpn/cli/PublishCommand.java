@@ -247,8 +247,15 @@ final class PublishCommand implements Runnable {
     @Option(names = "--address", description = "6PN address (default: allocated).")
     String address;
 
-    @Option(names = "--meta", description = "Metadata key=value, repeatable.")
+    @Option(
+        names = "--meta",
+        description = "Metadata key=value, repeatable: the user's labels, no meaning to sixpn.")
     Map<String, String> metadata = new LinkedHashMap<>();
+
+    @Option(
+        names = "--host-access",
+        description = "Let the instance reach its host's own address (default: it cannot).")
+    boolean hostAccess;
 
     @Override
     LifecycleEvent event(String id, Instant now) {
@@ -261,7 +268,7 @@ final class PublishCommand implements Runnable {
                   1 + (RANDOM.nextLong() & 0x7fff_ffffL) % 0xffff_fffeL);
       String iid = instanceId != null ? instanceId : HexFormat.of().formatHex(randomBytes(7));
       return new LifecycleEvent.InstanceStarted(
-          id, now, iid, network, app, processGroup, host, region, a, metadata);
+          id, now, iid, network, app, processGroup, host, region, a, metadata, hostAccess);
     }
 
     private static byte[] randomBytes(int n) {
