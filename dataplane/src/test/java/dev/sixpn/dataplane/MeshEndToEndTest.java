@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.dataplane.bpf.Bpf;
+import dev.sixpn.dataplane.bpf.ProgramLoader;
+import dev.sixpn.dataplane.bpf.TcxLinks;
 import dev.sixpn.dataplane.link.Exec;
 import dev.sixpn.dataplane.link.LinkNames;
 import dev.sixpn.dataplane.link.Netns;
@@ -39,6 +42,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -642,6 +646,69 @@ class MeshEndToEndTest {
     assertFalse(
         ping(inst(H1, N2, 1), gone.address(), null),
         "instance stopped during the restart is unreachable");
+  }
+
+  @Test
+  @Order(10)
+  void reconcile_programsChangedFromOutside_areReadBackAndRestored() throws Exception {
+    Path pins = configs.get(H1).pinDir();
+    String ns = hostNs.get(H1);
+    Instance i = inst(H1, N1, 1);
+    Map<String, Integer> ifs;
+    try (var exec = new dev.sixpn.dataplane.link.NetnsExecutor(Netns.named(ns))) {
+      ifs = exec.interfaces();
+      int link = ifs.get(LinkNames.hostSideLink(i));
+      int underlay = ifs.get("ul" + run);
+      // Someone detaches the instance link's program and puts from_instance on the underlay (a
+      // link pinned outside our directory, so it outlives this call).
+      int pinned = Bpf.objGet(pins.resolve("links/" + link).toString());
+      TcxLinks.detach(pinned);
+      Bpf.close(pinned);
+      Path stray = Path.of("/sys/fs/bpf", "sixpn-test-stray-" + run);
+      topo.onClose(() -> Sh.run("rm", "-f", stray.toString()));
+      int prog = Bpf.objGet(pins.resolve("progs/" + ProgramLoader.FROM_INSTANCE).toString());
+      exec.call(
+          () -> {
+            int fd = TcxLinks.attachIngress(prog, underlay);
+            TcxLinks.pin(fd, stray.toString());
+            Bpf.close(fd);
+            return null;
+          });
+      Bpf.close(prog);
+      assertEquals(
+          Map.of(underlay, Set.of(ProgramLoader.FROM_INSTANCE, ProgramLoader.FROM_UNDERLAY)),
+          Map.of(underlay, programsOn(H1, underlay)),
+          "the stray is there");
+      assertEquals(Set.of(), programsOn(H1, link), "the instance link is bare");
+
+      var pass = dataplanes.get(H1).reconcileNow();
+      assertTrue(pass.ok(), pass.toString());
+      assertEquals(Set.of(ProgramLoader.FROM_INSTANCE), programsOn(H1, link), "restored");
+      assertEquals(
+          Set.of(ProgramLoader.FROM_UNDERLAY), programsOn(H1, underlay), "the stray is gone");
+      assertEquals(
+          Set.of(ProgramLoader.FROM_MESH), programsOn(H1, ifs.get(configs.get(H1).wgDevice())));
+      assertEquals(Set.of(), programsOn(H1, ifs.get("lo")));
+    }
+    assertReachable(i, inst(H2, N1, 1));
+    assertEquals(0, dataplanes.get(H1).reconcileNow().changes(), "converged");
+  }
+
+  /** Names of host {@code h}'s programs attached (tcx) on {@code ifindex}, read from the kernel. */
+  Set<String> programsOn(long h, int ifindex) {
+    Map<Integer, String> byId = new HashMap<>();
+    for (String p : ProgramLoader.PROGRAMS) {
+      int fd = Bpf.objGet(configs.get(h).pinDir().resolve("progs/" + p).toString());
+      byId.put(TcxLinks.programId(fd), p);
+      Bpf.close(fd);
+    }
+    Set<String> out = new java.util.HashSet<>();
+    for (TcxLinks.Link l : TcxLinks.all()) {
+      if (l.ifindex() == ifindex && byId.containsKey(l.progId())) {
+        out.add(byId.get(l.progId()));
+      }
+    }
+    return out;
   }
 
   static Map<WgKey, List<Object>> withoutEndpoints(Map<WgKey, PeerConfig> peers) {

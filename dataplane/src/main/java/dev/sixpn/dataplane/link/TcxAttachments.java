@@ -52,6 +52,7 @@ final class TcxAttachments {
   /** ifindex to the program attached there: one of {@link ProgramLoader#PROGRAMS} or STALE. */
   Map<Integer, String> read() {
     Map<Integer, String> out = new HashMap<>();
+    java.util.Set<Integer> pinnedIds = new java.util.HashSet<>();
     for (Path pin : pins()) {
       TcxLinks.Link l = pinned(pin);
       if (l == null
@@ -62,12 +63,14 @@ final class TcxAttachments {
         delete(pin);
         continue;
       }
+      pinnedIds.add(l.id());
       out.put(l.ifindex(), progNames.getOrDefault(l.progId(), STALE));
     }
+    // A link of ours the pins do not hold (a crash between create and pin, or one made by hand):
+    // STALE, so the reconciler re-attaches and attach() detaches the stray.
     for (TcxLinks.Link l : TcxLinks.all()) {
-      String name = progNames.get(l.progId());
-      if (name != null && l.ifindex() != 0 && !out.containsKey(l.ifindex())) {
-        out.put(l.ifindex(), STALE); // attach() replaces it with a pinned link
+      if (progNames.containsKey(l.progId()) && l.ifindex() != 0 && !pinnedIds.contains(l.id())) {
+        out.put(l.ifindex(), STALE);
       }
     }
     return out;
