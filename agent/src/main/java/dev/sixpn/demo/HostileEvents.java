@@ -128,13 +128,10 @@ final class HostileEvents {
         "aaaa",
         local.id() + ".vm." + otherOrg.app() + ".internal");
     Thread.sleep(1500); // a plumbing pass has run since (it follows every change batch)
-    demo.checkHost(
+    unchanged(
         "programs, addresses, routes and /etc/netns of host " + host.id() + " unchanged",
-        Duration.ofSeconds(5),
-        () -> {
-          HostSnapshot now = HostSnapshot.of(lab, host.id());
-          return now.equals(before) ? null : before.diff(now);
-        });
+        host,
+        before);
     demo.checkHost(
         "nothing written outside /etc/netns/<instance>/",
         Duration.ofSeconds(1),
@@ -179,13 +176,7 @@ final class HostileEvents {
         "aaaa",
         last + ".vm." + APP + ".internal");
     Thread.sleep(1500);
-    demo.checkHost(
-        "...and host " + host.id() + " is exactly as before",
-        Duration.ofSeconds(5),
-        () -> {
-          HostSnapshot now = HostSnapshot.of(lab, host.id());
-          return now.equals(before) ? null : before.diff(now);
-        });
+    unchanged("...and host " + host.id() + " is exactly as before", host, before);
 
     DemoLab.Inst legit = lab.instance(publisher, "d" + tag + "-legit", 1, APP, host);
     demo.check(
@@ -205,6 +196,17 @@ final class HostileEvents {
         s -> s.contains(legit.address() + "\tlocal-6pn"),
         "cat",
         "/etc/hosts");
+  }
+
+  private void unchanged(String what, DemoLab.HostSpec host, HostSnapshot before)
+      throws InterruptedException {
+    demo.checkHost(
+        what,
+        Duration.ofSeconds(5),
+        () -> {
+          HostSnapshot now = HostSnapshot.of(lab, host.id());
+          return now.equals(before) ? null : before.diff(now);
+        });
   }
 
   /** Records no valid event can express, sent as raw bytes on network 1's partition. */

@@ -46,7 +46,7 @@ public final class Validate {
    * [a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?}. A loop, not a regex: every event is checked on the hot
    * path of the projector, and the regex was a tenth of decoding.
    */
-  static boolean isLabel(String s) {
+  public static boolean isLabel(String s) {
     int n = s.length();
     if (n == 0 || n > 63 || s.charAt(0) == '-' || s.charAt(n - 1) == '-') {
       return false;

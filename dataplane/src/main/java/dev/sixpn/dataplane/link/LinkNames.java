@@ -89,16 +89,6 @@ public final class LinkNames {
    * or trailing hyphen), so never {@code ..}, a slash or anything a path could be made of.
    */
   public static boolean isNetnsName(String name) {
-    int n = name.length();
-    if (n == 0 || n > 63 || name.charAt(0) == '-' || name.charAt(n - 1) == '-') {
-      return false;
-    }
-    for (int i = 0; i < n; i++) {
-      char c = name.charAt(i);
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-        return false;
-      }
-    }
-    return true;
+    return dev.sixpn.events.Validate.isLabel(name);
   }
 }

@@ -270,28 +270,25 @@ public final class Reconciler {
         removed++;
       }
     }
-    int added = 0;
-    for (Map.Entry<Integer, String> e : diff.adds().entrySet()) {
-      if (plumbingFailures.attempt(
-          "attach",
-          "ifindex " + e.getKey(),
-          errors,
-          () -> plumbing.attach(e.getKey(), e.getValue()))) {
-        added++;
-      }
-    }
-    int updated = 0;
-    for (Map.Entry<Integer, String> e : diff.updates().entrySet()) {
-      if (plumbingFailures.attempt(
-          "attach",
-          "ifindex " + e.getKey(),
-          errors,
-          () -> plumbing.attach(e.getKey(), e.getValue()))) {
-        updated++;
-      }
-    }
+    int added = attach(diff.adds(), errors);
+    int updated = attach(diff.updates(), errors);
     record("attach", added, updated, removed);
     return added + updated + removed;
+  }
+
+  /** Attaches (or replaces in place) each program; returns how many succeeded. */
+  private int attach(Map<Integer, String> programs, List<String> errors) {
+    int n = 0;
+    for (Map.Entry<Integer, String> e : programs.entrySet()) {
+      if (plumbingFailures.attempt(
+          "attach",
+          "ifindex " + e.getKey(),
+          errors,
+          () -> plumbing.attach(e.getKey(), e.getValue()))) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** The gateway address on the link of each started instance (once per link and ifindex). */
