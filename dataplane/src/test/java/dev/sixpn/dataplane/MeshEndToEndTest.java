@@ -325,7 +325,7 @@ class MeshEndToEndTest {
 
   @Test
   @Order(1)
-  void sameNetworkReachesOnOneHostAndAcrossHosts() throws Exception {
+  void mesh_sameNetwork_reachesOnOneHostAndAcrossHosts() throws Exception {
     for (long n : List.of(N1, N2)) {
       assertReachable(inst(H1, n, 1), inst(H1, n, 2));
       assertReachable(inst(H2, n, 2), inst(H2, n, 1));
@@ -336,7 +336,7 @@ class MeshEndToEndTest {
 
   @Test
   @Order(2)
-  void resolverFilesAreWritten() throws Exception {
+  void reconcile_namespaceInstance_getsResolverFiles() throws Exception {
     Instance i = inst(H1, N1, 1);
     String resolv = Files.readString(Path.of("/etc/netns", i.instanceId(), "resolv.conf"));
     String hosts = Files.readString(Path.of("/etc/netns", i.instanceId(), "hosts"));
@@ -346,7 +346,7 @@ class MeshEndToEndTest {
 
   @Test
   @Order(3)
-  void everyCrossNetworkPairIsDropped() throws Exception {
+  void mesh_everyCrossNetworkPair_isDropped() throws Exception {
     long before1 = drops(H1, DropReason.CROSS_NETWORK);
     long before2 = drops(H2, DropReason.CROSS_NETWORK);
     List<CompletableFuture<String>> leaks = new ArrayList<>();
@@ -400,7 +400,7 @@ class MeshEndToEndTest {
 
   @Test
   @Order(4)
-  void aHostThatSkipsTheSourceCheckIsStillStoppedByTheReceiver() throws Exception {
+  void fromMesh_senderSkippingTheSourceCheck_isStoppedByTheReceiver() throws Exception {
     // h1's own stack (no from_instance on its path) sends a mesh-form packet from network N1 to
     // an N2 instance on h2: only h2's from_mesh stands in the way.
     Instance victim = inst(H2, N2, 1);
@@ -434,7 +434,7 @@ class MeshEndToEndTest {
 
   @Test
   @Order(4)
-  void sixpnPacketsArrivingOnTheUnderlayOutsideWireGuardAreDropped() throws Exception {
+  void fromUnderlay_6pnPacketsOutsideWireGuard_areDropped() throws Exception {
     // A machine on the underlay LAN (here: h1's own stack) routes a bare 6PN packet to h2's
     // underlay address. Without from_underlay, h2 would forward it to the instance (forwarding
     // is on), bypassing from_mesh.
@@ -504,7 +504,7 @@ class MeshEndToEndTest {
 
   @Test
   @Order(5)
-  void spoofedSourceIsDropped() throws Exception {
+  void fromInstance_spoofedSource_isDropped() throws Exception {
     Instance from = inst(H1, N1, 1);
     Instance to = inst(H1, N1, 2);
     SixpnAddress spoof = inst(H1, N1, 2).address(); // a neighbour's address, same network
@@ -528,7 +528,7 @@ class MeshEndToEndTest {
 
   @Test
   @Order(6)
-  void anInstanceWhoseLinkAppearsAfterItsStartEventIsPluggedInAtOnce() throws Exception {
+  void reconcile_linkAppearingAfterItsStartEvent_isPluggedInAtOnce() throws Exception {
     // The runtime may publish instance.started before it creates the link; the link watcher
     // (ip monitor link) must bring the pass forward instead of waiting for the 30 s resync.
     Instance late = FakeState.started("sx" + run + "-h2-n2-c", N2, H2, 3, Map.of());
@@ -545,7 +545,7 @@ class MeshEndToEndTest {
 
   @Test
   @Order(7)
-  void aKilledWireguardGoIsRestartedAndTheMeshHeals() throws Exception {
+  void reconcile_killedWireguardGo_isRestartedAndTheMeshHeals() throws Exception {
     Dataplane dp = dataplanes.get(H2);
     ProcessHandle wg = dp.device().process().orElseThrow();
     wg.destroyForcibly();
@@ -566,7 +566,7 @@ class MeshEndToEndTest {
 
   @Test
   @Order(8)
-  void aStoppedInstanceIsUnreachable() throws Exception {
+  void reconcile_stoppedInstance_isUnreachable() throws Exception {
     Instance stopped = inst(H2, N1, 2);
     assertReachable(inst(H1, N1, 1), stopped);
     state.stop(stopped.instanceId());
@@ -587,7 +587,7 @@ class MeshEndToEndTest {
 
   @Test
   @Order(9)
-  void afterARestartTheHostConvergesExactlyAndTrafficFlows() throws Exception {
+  void start_afterARestart_convergesExactlyAndTrafficFlows() throws Exception {
     Dataplane old = dataplanes.remove(H1);
     old.close();
     // While the agent is away: the programs keep forwarding, the state moves on, and someone

@@ -25,7 +25,7 @@ class ReconcileLoopTest {
   @TempDir Path etc;
 
   @Test
-  void changeBatchesTriggerPassesOffTheCallerThreadAndAreApplied() throws Exception {
+  void start_changeBatches_triggerPassesOffTheCallerThreadAndAreApplied() throws Exception {
     FakeState state = new FakeState();
     Fakes.FakeTable<Integer, LinkInfo> links = new Fakes.FakeTable<>();
     Fakes.FakeTable<SixpnAddress, LocalInstance> locals = new Fakes.FakeTable<>();
