@@ -40,6 +40,13 @@ final class DemoCommand implements Callable<Integer> {
   boolean hostile;
 
   @Option(
+      names = "--big-app",
+      description =
+          "Also start one app of 10,000 instances and resolve it from an instance over UDP (a"
+              + " subset with TC), EDNS, TCP and getent ahosts.")
+  boolean bigApp;
+
+  @Option(
       names = "--inside",
       hidden = true,
       description = "Internal: already in the core namespace.")
@@ -68,7 +75,9 @@ final class DemoCommand implements Callable<Integer> {
     }
     List<String> jvm = javaCommand();
     if (inside) {
-      return new Demo(tag, workDir, jvm, System.out, hostile).run(exitAfterChecks) == 0 ? 0 : 1;
+      return new Demo(tag, workDir, jvm, System.out, hostile, bigApp).run(exitAfterChecks) == 0
+          ? 0
+          : 1;
     }
     String t = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(2));
     Path work = workDir != null ? workDir : Files.createTempDirectory("sixpn-demo-");
@@ -81,6 +90,9 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (hostile) {
       cmd.add("--hostile");
+    }
+    if (bigApp) {
+      cmd.add("--big-app");
     }
     // Long-running and interactive: no timeout, this terminal's stdin/stdout/stderr.
     Process child = Exec.command(cmd).in(Netns.named(core)).inheritIo().start();

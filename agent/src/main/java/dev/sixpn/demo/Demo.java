@@ -28,18 +28,27 @@ public final class Demo {
   private final List<String> javaCommand;
   private final PrintStream out;
   private final boolean hostile;
+  private final boolean bigApp;
   private int failures;
 
   /**
    * @param hostile also publish hostile events for host 1 at the end and check that the host is
    *     unharmed
+   * @param bigApp also start an app of 10,000 instances and resolve it from an instance
    */
-  public Demo(String tag, Path work, List<String> javaCommand, PrintStream out, boolean hostile) {
+  public Demo(
+      String tag,
+      Path work,
+      List<String> javaCommand,
+      PrintStream out,
+      boolean hostile,
+      boolean bigApp) {
     this.tag = tag;
     this.work = work;
     this.javaCommand = javaCommand;
     this.out = out;
     this.hostile = hostile;
+    this.bigApp = bigApp;
   }
 
   /**
@@ -203,8 +212,11 @@ public final class Demo {
           "...and unreachable (its map entries pruned)", web1, web2, false, Duration.ofSeconds(10));
       ping("...while the rest of host 2 still answers", web1, redis, true, Duration.ofSeconds(10));
       if (hostile) {
-        new HostileEvents(this, lab, broker.bootstrapServers(), publisher, tag)
+        new HostileEvents(this, lab, publisher, tag)
             .run(NRT, web1, redis, secret1, lab.wgDevice(NRT.id()));
+      }
+      if (bigApp) {
+        new BigApp(this, lab, publisher).run(AMS, web1);
       }
 
       out.println();

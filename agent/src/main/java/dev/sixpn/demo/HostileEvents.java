@@ -5,7 +5,6 @@ import dev.sixpn.dataplane.link.LinkNames;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.publish.LifecyclePublisher;
-import dev.sixpn.publish.LifecycleTopic;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,12 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * {@code sixpn demo --hostile}: what anyone who can publish to the lifecycle topic might try
@@ -39,15 +32,12 @@ final class HostileEvents {
 
   private final Demo demo;
   private final DemoLab lab;
-  private final String bootstrap;
   private final LifecyclePublisher publisher;
   private final String tag;
 
-  HostileEvents(
-      Demo demo, DemoLab lab, String bootstrap, LifecyclePublisher publisher, String tag) {
+  HostileEvents(Demo demo, DemoLab lab, LifecyclePublisher publisher, String tag) {
     this.demo = demo;
     this.lab = lab;
-    this.bootstrap = bootstrap;
     this.publisher = publisher;
     this.tag = tag;
   }
@@ -213,33 +203,24 @@ final class HostileEvents {
   private void publishRaw(DemoLab.HostSpec host) throws Exception {
     SixpnAddress a = lab.allocate(1, host.id());
     String[] ids = {"../../tmp/x", "ínstance-é", "x".repeat(64), "a/b", "UPPER"};
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    try (KafkaProducer<String, byte[]> raw =
-        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      for (String id : ids) {
-        String json =
-            "{\"schema\":2,\"type\":\"instance.started\",\"id\":\""
-                + Events.newEventId()
-                + "\",\"time\":\""
-                + Instant.now()
-                + "\",\"data\":{\"instanceId\":\""
-                + id
-                + "\",\"network\":1,\"app\":\""
-                + APP
-                + "\",\"processGroup\":\"app\",\"host\":"
-                + host.id()
-                + ",\"region\":\""
-                + host.region()
-                + "\",\"address\":\""
-                + a
-                + "\",\"link\":\"u0\",\"netns\":\"../../tmp/x\",\"metadata\":{}}}";
-        raw.send(
-                new ProducerRecord<>(
-                    LifecycleTopic.NAME, "1", json.getBytes(StandardCharsets.UTF_8)))
-            .get();
-      }
+    for (String id : ids) {
+      String json =
+          "{\"schema\":2,\"type\":\"instance.started\",\"id\":\""
+              + Events.newEventId()
+              + "\",\"time\":\""
+              + Instant.now()
+              + "\",\"data\":{\"instanceId\":\""
+              + id
+              + "\",\"network\":1,\"app\":\""
+              + APP
+              + "\",\"processGroup\":\"app\",\"host\":"
+              + host.id()
+              + ",\"region\":\""
+              + host.region()
+              + "\",\"address\":\""
+              + a
+              + "\",\"link\":\"u0\",\"netns\":\"../../tmp/x\",\"metadata\":{}}}";
+      publisher.publishRaw("1", json.getBytes(StandardCharsets.UTF_8)).get();
     }
   }
 }

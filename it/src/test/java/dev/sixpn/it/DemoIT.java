@@ -41,7 +41,8 @@ class DemoIT {
                 jar.toString(),
                 "demo",
                 "--exit",
-                "--hostile")
+                "--hostile",
+                "--big-app")
             .redirectErrorStream(true)
             .start();
     byte[] out = p.getInputStream().readAllBytes();

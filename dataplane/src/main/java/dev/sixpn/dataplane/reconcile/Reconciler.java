@@ -172,7 +172,9 @@ public final class Reconciler {
           changes,
           passChanges.get(),
           errors.size(),
-          desired.missingLinks(),
+          desired.missingLinks().size() <= 5
+              ? desired.missingLinks()
+              : desired.missingLinks().subList(0, 5) + "+" + (desired.missingLinks().size() - 5),
           prune,
           took.toMillis());
     }
