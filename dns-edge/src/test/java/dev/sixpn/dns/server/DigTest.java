@@ -162,7 +162,7 @@ class DigTest {
   void truncation_udpGivesTcAndDigRetriesOverTcpForAll500() throws Exception {
     String udpOnly = dig("aaaa", "big.internal", "+ignore", "+noedns");
     assertTrue(flags(udpOnly).contains("tc"), udpOnly);
-    assertTrue(udpOnly.contains("ANSWER: 0,"), udpOnly);
+    assertTrue(answerCount(udpOnly) > 0, udpOnly);
     String retried = dig("aaaa", "big.internal");
     assertTrue(retried.contains("Truncated, retrying in TCP mode."), retried);
     assertTrue(retried.contains("ANSWER: 500,"), retried);
@@ -187,6 +187,11 @@ class DigTest {
       state.destroy("df1");
     }
     assertTrue(shortAnswer("aaaa", "dig-fresh.internal").isEmpty());
+  }
+
+  private static int answerCount(String out) {
+    Matcher m = Pattern.compile(", ANSWER: (\\d+),").matcher(out);
+    return m.find() ? Integer.parseInt(m.group(1)) : -1;
   }
 
   private static String flags(String out) {
