@@ -2,6 +2,7 @@ package dev.sixpn.dns.server;
 
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.dns.forward.ResolvConf;
+import dev.sixpn.dns.zone.ZoneCache;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -29,6 +30,9 @@ import java.util.OptionalLong;
  * @param maxUdpPayload the largest UDP answer we send, and the size we advertise in OPT: 512..65535
  *     (default 1232, the DNS Flag Day 2020 value that avoids IP fragmentation)
  * @param cacheEntries bound on cached zone answers
+ * @param cacheBytes bound on their estimated heap (default {@link ZoneCache#DEFAULT_MAX_BYTES},
+ *     which says why): every distinct name asked is an entry, so this is what a flood of names can
+ *     cost
  * @param tcpIdleTimeout an idle TCP connection is closed after this (RFC 7766 §6.2.3)
  * @param maxTcpConnections TCP connections open at once; one more is closed as it arrives and
  *     counted (RFC 7766 §6.2.2: servers limit what a client can hold open), 1..1,000,000
@@ -43,6 +47,7 @@ public record DnsEdgeConfig(
     OptionalLong devLoopbackNetwork,
     int maxUdpPayload,
     int cacheEntries,
+    long cacheBytes,
     Duration tcpIdleTimeout,
     int maxTcpConnections,
     UdpEngine udpEngine) {
@@ -118,6 +123,9 @@ public record DnsEdgeConfig(
     if (cacheEntries < 1) {
       throw new IllegalArgumentException("cacheEntries must be at least 1, got " + cacheEntries);
     }
+    if (cacheBytes < 1) {
+      throw new IllegalArgumentException("cacheBytes must be at least 1, got " + cacheBytes);
+    }
     if (tcpIdleTimeout == null || tcpIdleTimeout.isNegative() || tcpIdleTimeout.isZero()) {
       throw new IllegalArgumentException("tcpIdleTimeout must be positive, got " + tcpIdleTimeout);
     }
@@ -146,6 +154,7 @@ public record DnsEdgeConfig(
         OptionalLong.empty(),
         DEFAULT_MAX_UDP_PAYLOAD,
         100_000,
+        ZoneCache.DEFAULT_MAX_BYTES,
         Duration.ofSeconds(10),
         DEFAULT_MAX_TCP_CONNECTIONS,
         UdpEngine.preferred());
@@ -187,6 +196,14 @@ public record DnsEdgeConfig(
     return copy(c -> c.maxUdpPayload = maxUdpPayload);
   }
 
+  public DnsEdgeConfig withCache(int cacheEntries, long cacheBytes) {
+    return copy(
+        c -> {
+          c.cacheEntries = cacheEntries;
+          c.cacheBytes = cacheBytes;
+        });
+  }
+
   public DnsEdgeConfig withTcpIdleTimeout(Duration tcpIdleTimeout) {
     return copy(c -> c.tcpIdleTimeout = tcpIdleTimeout);
   }
@@ -215,6 +232,7 @@ public record DnsEdgeConfig(
     OptionalLong devLoopbackNetwork;
     int maxUdpPayload;
     int cacheEntries;
+    long cacheBytes;
     Duration tcpIdleTimeout;
     int maxTcpConnections;
     UdpEngine udpEngine;
@@ -227,6 +245,7 @@ public record DnsEdgeConfig(
       devLoopbackNetwork = c.devLoopbackNetwork;
       maxUdpPayload = c.maxUdpPayload;
       cacheEntries = c.cacheEntries;
+      cacheBytes = c.cacheBytes;
       tcpIdleTimeout = c.tcpIdleTimeout;
       maxTcpConnections = c.maxTcpConnections;
       udpEngine = c.udpEngine;
@@ -241,6 +260,7 @@ public record DnsEdgeConfig(
           devLoopbackNetwork,
           maxUdpPayload,
           cacheEntries,
+          cacheBytes,
           tcpIdleTimeout,
           maxTcpConnections,
           udpEngine);

@@ -41,6 +41,7 @@ import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -121,6 +122,33 @@ public final class DnsEdgeServer implements AutoCloseable {
               cb.call(c == null ? 0 : c.misses());
             })
         .register(registry);
+    CounterWithCallback.builder()
+        .name("sixpn_dns_answer_cache_evictions")
+        .help("Cached zone answers dropped to stay within the cache's entry and byte bounds")
+        .callback(
+            cb -> {
+              ZoneCache c = cache;
+              cb.call(c == null ? 0 : c.evictions());
+            })
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("sixpn_dns_answer_cache_entries")
+        .help("Zone answers cached now")
+        .callback(
+            cb -> {
+              ZoneCache c = cache;
+              cb.call(c == null ? 0 : c.size());
+            })
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("sixpn_dns_answer_cache_bytes")
+        .help("Estimated heap of the cached zone answers (bounded by cacheBytes)")
+        .callback(
+            cb -> {
+              ZoneCache c = cache;
+              cb.call(c == null ? 0 : c.bytes());
+            })
+        .register(registry);
     this.epoll = Epoll.isAvailable();
   }
 
@@ -154,7 +182,8 @@ public final class DnsEdgeServer implements AutoCloseable {
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     try {
       callers = new CallerResolver(state, feed, config.devLoopbackNetwork());
-      cache = new ZoneCache(new InternalZone(state), feed, config.cacheEntries());
+      cache =
+          new ZoneCache(new InternalZone(state), feed, config.cacheEntries(), config.cacheBytes());
       if (!config.upstreams().isEmpty()) {
         forwarder =
             new UpstreamForwarder(

@@ -19,7 +19,13 @@ import java.util.Optional;
  * datagram is copied into {@link #query()}, checked by a reused {@link SimpleQuery.Scan}, and found
  * in a small table of the templates this socket answered recently, keyed by the question and the
  * caller's view; an entry is used only while its zone answer {@link ZoneCache.Lookup#isCurrent is
- * current}.
+ * current}. An answer larger than the query's UDP limit is sent as a window of its records with TC
+ * ({@link EncodedAnswer#renderTruncatedInto}), from the table too.
+ *
+ * <p>Memory: the table holds at most {@link #TABLE_SLOTS} entries, and only templates of at most
+ * {@link QueryHandler#maxUdpPayload()} bytes (answers that can go whole over UDP, a few dozen
+ * records): an entry keeps its zone answer alive even after the {@link ZoneCache} evicted it, so
+ * the table must not keep large ones. Larger answers are looked up in the cache for each query.
  */
 final class KeptTemplates {
 
@@ -74,13 +80,15 @@ final class KeptTemplates {
     Kept k = find(home, hash, opt, caller);
     EncodedAnswer template;
     int rotation;
+    int limit;
     if (k != null && k.lookup().isCurrent()) {
       template = k.template();
-      if (template.length() > handler.udpLimit(opt, scan.ednsPayload())) {
-        return -1; // TC: the general path
-      }
+      limit = handler.udpLimit(opt, scan.ednsPayload());
       rotation = k.lookup().nextRotation();
-      handler.countFast(scan.qtype(), template, start);
+      if (template.length() > limit && template.truncatedLength(rotation, limit) < 0) {
+        return -1; // not one record fits: the general path
+      }
+      handler.countFast(scan.qtype(), template, limit, start);
     } else {
       SimpleQuery s = SimpleQuery.read(Arrays.copyOf(query, n));
       QueryHandler.Stamp stamp =
@@ -88,18 +96,24 @@ final class KeptTemplates {
       if (stamp == null) {
         return -1;
       }
-      keep(home, hash, opt, stamp);
+      if (stamp.template().length() <= handler.maxUdpPayload()) {
+        keep(home, hash, opt, stamp);
+      }
       template = stamp.template();
       rotation = stamp.rotation();
+      limit = stamp.limit();
     }
     int at = out.writerIndex();
     try {
-      template.renderInto(out, query, scan.questionEnd(), rotation);
+      if (template.length() <= limit) {
+        template.renderInto(out, query, scan.questionEnd(), rotation);
+        return template.length();
+      }
+      return template.renderTruncatedInto(out, query, scan.questionEnd(), rotation, limit, true);
     } catch (RuntimeException e) {
       out.writerIndex(at);
       throw e;
     }
-    return template.length();
   }
 
   private static int hash(int questionHash, boolean opt, Caller caller) {

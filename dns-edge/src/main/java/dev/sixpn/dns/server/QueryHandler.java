@@ -118,18 +118,15 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
       return;
     }
     if (InternalZone.isAuthoritativeFor(question.getName())) {
-      Message r;
       if ((question.getDClass() != DClass.IN && question.getDClass() != DClass.ANY)
           || qtype == Type.AXFR
           || qtype == Type.IXFR) {
         // no other classes here, and zone transfers are not offered: they would leak every network
-        r = refused(query);
+        finish(replies, false, q, qtype, refused(query), limit, start, "zone");
       } else {
-        r =
-            zoneResponse(
-                query, zone.answer(question.getName(), qtype, caller.get()), maxUdpPayload);
+        ZoneCache.Lookup lookup = zone.lookup(question.getName(), qtype, caller.get());
+        send(replies, false, q, qtype, zoneWire(q, query, lookup, limit), start, "zone");
       }
-      finish(replies, false, q, qtype, r, limit, start, "zone");
       return;
     }
     if (forwarder == null) {
@@ -185,15 +182,26 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     if (stamp == null) {
       return false;
     }
-    replies.send(q, stamp.template().render(q.wire(), s, stamp.rotation()));
+    replies.send(
+        q,
+        stamp
+            .template()
+            .render(
+                q.wire(),
+                s.questionEnd(),
+                stamp.rotation(),
+                stamp.limit(),
+                q.transport() == Transport.UDP));
     return true;
   }
 
   /**
-   * A cached answer's template and the rotation for this response, with the cache lookup it came
-   * from and the caller it was answered for (so that the UDP fast path can keep it).
+   * A cached answer's template, the rotation and size limit for this response, with the cache
+   * lookup it came from and the caller it was answered for (so that the UDP fast path can keep it).
+   * A template longer than {@code limit} is sent as a window of its records that fits.
    */
-  record Stamp(EncodedAnswer template, int rotation, ZoneCache.Lookup lookup, Caller caller) {}
+  record Stamp(
+      EncodedAnswer template, int rotation, ZoneCache.Lookup lookup, Caller caller, int limit) {}
 
   /** The view {@code sender} gets, or empty if it is refused. */
   Optional<Caller> caller(InetAddress sender) {
@@ -210,16 +218,20 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     return udpLimit(hasOpt, ednsPayload, maxUdpPayload);
   }
 
-  /** Counts a query answered by the fast path from a kept template. */
-  void countFast(int qtype, EncodedAnswer template, long start) {
+  /** Counts a UDP query answered by the fast path from a kept template within {@code limit}. */
+  void countFast(int qtype, EncodedAnswer template, int limit, long start) {
+    if (template.length() > limit) {
+      metrics.truncated();
+    }
     metrics.query(qtype, template.rcode(), Transport.UDP.name());
     metrics.latency("zone", System.nanoTime() - start);
   }
 
   /**
    * The template to answer a simple query from, or null if the query needs the general path (not in
-   * the zone, unknown source, EDNS version, class, truncation, or an answer shape without a
-   * template). Takes the answer's rotation step and counts the query when it answers.
+   * the zone, unknown source, EDNS version, class, an answer shape without a template, or one too
+   * large for the message whose first record alone does not fit). Takes the answer's rotation step
+   * and counts the query when it answers.
    */
   Stamp fastAnswer(SimpleQuery s, InetAddress sender, Transport transport, long start) {
     int qtype = s.qtype();
@@ -242,23 +254,73 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     }
     EncodedAnswer template = (EncodedAnswer) attached;
     if (template == null) {
-      template = template(s, lookup.base(), maxUdpPayload);
-      lookup.attach(slot, template == null ? NO_TEMPLATE : template);
+      template = attachTemplate(lookup, slot, s.name(), qtype, s.qclass());
       if (template == null) {
         return null;
       }
     }
     int limit =
-        transport == Transport.UDP ? udpLimit(s.hasOpt(), s.ednsPayload(), maxUdpPayload) : 0xffff;
+        transport == Transport.UDP
+            ? udpLimit(s.hasOpt(), s.ednsPayload(), maxUdpPayload)
+            : MAX_MESSAGE;
+    int rotation = lookup.rotation();
     if (template.length() > limit) {
-      return null;
+      if (template.truncatedLength(rotation, limit) < 0) {
+        return null; // not one record fits: the general path decides
+      }
+      if (transport == Transport.UDP) {
+        metrics.truncated();
+      }
     }
     metrics.query(qtype, template.rcode(), transport.name());
     metrics.latency("zone", System.nanoTime() - start);
-    return new Stamp(template, lookup.rotation(), lookup, caller.get());
+    return new Stamp(template, rotation, lookup, caller.get(), limit);
   }
 
+  /** The largest DNS message: TCP frames it with a 16-bit length (RFC 1035 §4.2.2). */
+  static final int MAX_MESSAGE = 0xffff;
+
   private static final Object NO_TEMPLATE = new Object();
+
+  /**
+   * Builds the template of {@code lookup}'s answer to {@code name} (any case) for slot 0 (no OPT)
+   * or 1 (OPT) and keeps it with the answer; null, also kept, if the answer cannot have one.
+   */
+  private EncodedAnswer attachTemplate(
+      ZoneCache.Lookup lookup, int slot, Name name, int qtype, int qclass) {
+    EncodedAnswer template = template(name, qtype, qclass, slot == 1, lookup.base(), maxUdpPayload);
+    lookup.attach(slot, template == null ? NO_TEMPLATE : template);
+    return template;
+  }
+
+  /**
+   * The encoded zone answer for a query the fast path did not take (its shape, or a first record
+   * that does not fit): stamped from the answer's template when the query's question is the
+   * template's, so that the bytes are the fast path's, else encoded by dnsjava; either way cut to
+   * what fits {@code limit} ({@link LargeAnswers}).
+   */
+  private byte[] zoneWire(DnsRequest.Query q, Message query, ZoneCache.Lookup lookup, int limit) {
+    boolean udp = q.transport() == Transport.UDP;
+    Record question = query.getQuestion();
+    if (question.getDClass() == DClass.IN) {
+      int slot = query.getOPT() != null ? 1 : 0;
+      Object attached = lookup.attachment(slot);
+      EncodedAnswer template =
+          attached instanceof EncodedAnswer t
+              ? t
+              : attached == NO_TEMPLATE
+                  ? null
+                  : attachTemplate(lookup, slot, question.getName(), question.getType(), DClass.IN);
+      int end = DnsWire.questionEnd(q.wire());
+      if (template != null && end > 0 && template.answers(q.wire(), end)) {
+        byte[] wire = template.render(q.wire(), end, lookup.rotation(), limit, udp);
+        if (wire != null) {
+          return wire;
+        }
+      }
+    }
+    return LargeAnswers.encode(query, lookup.rotated(), limit, udp, maxUdpPayload);
+  }
 
   static int udpLimit(boolean hasOpt, int ednsPayload, int maxUdpPayload) {
     return hasOpt
@@ -271,16 +333,24 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
    * one.
    */
   static EncodedAnswer template(SimpleQuery s, ZoneAnswer base, int maxUdpPayload) {
-    Name lower = s.name().canonicalize();
-    Message canonical = Message.newQuery(Record.newRecord(lower, s.qtype(), s.qclass()));
-    if (s.hasOpt()) {
-      canonical.addRecord(new OPTRecord(s.ednsPayload(), 0, 0, 0), Section.ADDITIONAL);
+    return template(s.name(), s.qtype(), s.qclass(), s.hasOpt(), base, maxUdpPayload);
+  }
+
+  /**
+   * The template for answering a question for {@code name} (any case), with or without OPT, from
+   * {@code base}; null if it cannot have one. It holds every record even when that is more than one
+   * message can carry: responses are windows of it.
+   */
+  static EncodedAnswer template(
+      Name name, int qtype, int qclass, boolean hasOpt, ZoneAnswer base, int maxUdpPayload) {
+    Name lower = name.canonicalize();
+    Message canonical = Message.newQuery(Record.newRecord(lower, qtype, qclass));
+    if (hasOpt) {
+      // the response's OPT carries our size, whatever the query's was
+      canonical.addRecord(new OPTRecord(DnsWire.CLASSIC_UDP_PAYLOAD, 0, 0, 0), Section.ADDITIONAL);
     }
     canonical.getHeader().unsetFlag(Flags.RD);
     byte[] encoded = zoneResponse(canonical, base, maxUdpPayload).toWire();
-    if (encoded.length > 0xffff) {
-      return null;
-    }
     return EncodedAnswer.of(
         encoded, base.answers().size(), base.rotate() && base.answers().size() > 1);
   }
@@ -346,6 +416,26 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
       long start,
       String source) {
     byte[] wire = DnsWire.encode(response, limit);
+    sent(replies, now, q, wire);
+    metrics.query(qtype, response.getRcode(), q.transport().name());
+    metrics.latency(source, System.nanoTime() - start);
+  }
+
+  /** Sends an encoded response whose rcode fits the header (no extended rcode). */
+  private void send(
+      Replies replies,
+      boolean now,
+      DnsRequest.Query q,
+      int qtype,
+      byte[] wire,
+      long start,
+      String source) {
+    sent(replies, now, q, wire);
+    metrics.query(qtype, wire[3] & 0xf, q.transport().name());
+    metrics.latency(source, System.nanoTime() - start);
+  }
+
+  private void sent(Replies replies, boolean now, DnsRequest.Query q, byte[] wire) {
     if ((wire[2] & 0x02) != 0) {
       metrics.truncated();
     }
@@ -354,8 +444,6 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     } else {
       replies.send(q, wire);
     }
-    metrics.query(qtype, response.getRcode(), q.transport().name());
-    metrics.latency(source, System.nanoTime() - start);
   }
 
   /**

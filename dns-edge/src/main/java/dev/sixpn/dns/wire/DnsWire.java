@@ -171,6 +171,25 @@ public final class DnsWire {
     return truncated.toWire();
   }
 
+  /**
+   * Offset just past the question (name, type, class) of {@code wire}, or -1 if its name holds a
+   * compression pointer or the message ends first.
+   */
+  public static int questionEnd(byte[] wire) {
+    int p = HEADER_LENGTH;
+    while (p < wire.length) {
+      int len = wire[p] & 0xff;
+      if (len == 0) {
+        return p + 5 <= wire.length ? p + 5 : -1;
+      }
+      if (len > 63) {
+        return -1;
+      }
+      p += len + 1;
+    }
+    return -1;
+  }
+
   /** True for the QUERY opcode, the only one served (others get NOTIMP, RFC 1035 §4.1.1). */
   public static boolean isStandardQuery(int flags) {
     return opcode(flags) == Opcode.QUERY;

@@ -37,7 +37,7 @@ import org.xbill.DNS.Type;
  *   <li>{@code <region>.<app>}: AAAA of started instances in the region
  *   <li>{@code top<N>.nearest.of.<app>}: AAAA of the N started instances nearest the caller's
  *       region (great-circle distance of region locations; ties by region name, then instance id;
- *       regions without a location last)
+ *       regions without a location last); N above {@link #MAX_TOP} is answered as {@link #MAX_TOP}
  *   <li>{@code <id>.vm.<app>}, {@code <group>.process.<app>}: AAAA
  *   <li>TXT {@code regions.<app>} (one record, comma-separated), {@code vms.<app>} (one record
  *       {@code "<id> <region>"} per instance), {@code _apps} (one record, comma-separated), {@code
@@ -71,8 +71,22 @@ public final class InternalZone {
    */
   private static final Name HOSTMASTER = Name.fromConstantString("hostmaster.internal.");
 
-  /** Upper bound for N in {@code top<N>}: larger asks get every instance anyway. */
-  static final int MAX_TOP = 100_000;
+  /**
+   * Upper bound for N in {@code top<N>}: {@code top1000} is answered like {@code top64} (at most N,
+   * as for an app with fewer instances), not NXDOMAIN, so that a name that resolved before keeps
+   * resolving. Why 64: N is for picking a few nearby instances; the answer of each distinct name is
+   * cached, and without a bound every {@code top<N>} up to the whole app (say 10,000 instances, 2
+   * MB cached) would be its own large entry, one name per N. 64 AAAA are 1.8 KB on the wire (the
+   * first ~40 in a 1232-byte UDP answer with TC, all 64 over TCP).
+   */
+  public static final int MAX_TOP = 64;
+
+  /**
+   * Records in one answer at most: the DNS header counts them in 16 bits. No message carries more
+   * than ~5,000 records anyway (65,535 bytes); beyond this the rotation covers the first ones in
+   * the name's order (a network's {@code _instances} past 65,535 instances).
+   */
+  static final int MAX_ANSWER_RECORDS = 0xffff;
 
   private static final int MAX_TXT_STRING = 255;
 
@@ -145,6 +159,9 @@ public final class InternalZone {
     }
     if (matching.isEmpty()) {
       return new ZoneAnswer(Rcode.NOERROR, List.of(), List.of(soa), false);
+    }
+    if (matching.size() > MAX_ANSWER_RECORDS) {
+      matching = matching.subList(0, MAX_ANSWER_RECORDS);
     }
     return new ZoneAnswer(Rcode.NOERROR, matching, List.of(), node.rotate);
   }
@@ -234,7 +251,7 @@ public final class InternalZone {
     };
   }
 
-  /** N of {@code top<N>}, or -1 if the label is not that form. */
+  /** N of {@code top<N>} capped at {@link #MAX_TOP}, or -1 if the label is not that form. */
   static int topN(String label) {
     if (!label.startsWith("top") || label.length() < 4 || label.length() > 9) {
       return -1;
@@ -253,31 +270,56 @@ public final class InternalZone {
   /**
    * The {@code n} instances nearest {@code callerRegion}. Distance is between region locations
    * (instances carry no coordinates of their own); the caller's own region is at distance 0 even
-   * without a location; regions without a location sort after every located one.
+   * without a location; regions without a location sort after every located one. Ties by region
+   * name, then instance id.
+   *
+   * <p>Linear in the instances: only the regions are sorted, and each region's instances keep the
+   * id order the state lists them in ({@link StateReader}: instances sorted by id).
    */
   List<Instance> nearest(List<Instance> instances, String callerRegion, int n) {
     GeoPoint origin = callerRegion == null ? null : state.regionLocation(callerRegion).orElse(null);
-    Map<String, Double> distance = new HashMap<>();
+    Map<String, List<Instance>> byRegion = new HashMap<>();
     for (Instance i : instances) {
-      distance.computeIfAbsent(
-          i.region(),
-          r -> {
-            if (r.equals(callerRegion)) {
-              return 0.0;
-            }
-            if (origin == null) {
-              return Double.POSITIVE_INFINITY;
-            }
-            return state.regionLocation(r).map(origin::distanceKm).orElse(Double.POSITIVE_INFINITY);
-          });
+      byRegion.computeIfAbsent(i.region(), r -> new ArrayList<>()).add(i);
     }
-    return instances.stream()
-        .sorted(
-            Comparator.<Instance>comparingDouble(i -> distance.get(i.region()))
-                .thenComparing(Instance::region)
-                .thenComparing(Instance::instanceId))
-        .limit(n)
-        .toList();
+    Map<String, Double> distance = new HashMap<>();
+    for (String r : byRegion.keySet()) {
+      double d;
+      if (r.equals(callerRegion)) {
+        d = 0.0;
+      } else if (origin == null) {
+        d = Double.POSITIVE_INFINITY;
+      } else {
+        d = state.regionLocation(r).map(origin::distanceKm).orElse(Double.POSITIVE_INFINITY);
+      }
+      distance.put(r, d);
+    }
+    List<String> regions = new ArrayList<>(byRegion.keySet());
+    regions.sort(
+        Comparator.<String>comparingDouble(distance::get).thenComparing(Comparator.naturalOrder()));
+    List<Instance> out = new ArrayList<>(Math.min(n, instances.size()));
+    for (String r : regions) {
+      List<Instance> here = byRegion.get(r);
+      if (!isSortedById(here)) {
+        here.sort(Comparator.comparing(Instance::instanceId));
+      }
+      for (Instance i : here) {
+        if (out.size() == n) {
+          return out;
+        }
+        out.add(i);
+      }
+    }
+    return out;
+  }
+
+  private static boolean isSortedById(List<Instance> instances) {
+    for (int i = 1; i < instances.size(); i++) {
+      if (instances.get(i - 1).instanceId().compareTo(instances.get(i).instanceId()) > 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private Node reverseNode(Name qname, Caller caller) {
@@ -376,6 +418,31 @@ public final class InternalZone {
                   + i.region()));
     }
     return out;
+  }
+
+  /**
+   * A one-record list ({@code regions.<app>}, {@code _apps}: comma-separated) shortened to its
+   * first elements, cut at the last comma that keeps its data within {@code maxDataBytes}: what a
+   * message too small for the whole list carries. Null if not even the first element fits.
+   */
+  public static Record shortenedList(TXTRecord list, int maxDataBytes) {
+    StringBuilder text = new StringBuilder();
+    for (byte[] s : list.getStringsAsByteArrays()) {
+      text.append(new String(s, StandardCharsets.ISO_8859_1));
+    }
+    int cut = -1;
+    for (int i = text.indexOf(","); i > 0; i = text.indexOf(",", i + 1)) {
+      // data of i bytes of text: the bytes plus one length byte per 255-byte string
+      if (i + (i + MAX_TXT_STRING - 1) / MAX_TXT_STRING > maxDataBytes) {
+        break;
+      }
+      cut = i;
+    }
+    if (cut < 0) {
+      return null;
+    }
+    byte[] bytes = text.substring(0, cut).getBytes(StandardCharsets.ISO_8859_1);
+    return txt(list.getName(), new String(bytes, StandardCharsets.UTF_8));
   }
 
   /**

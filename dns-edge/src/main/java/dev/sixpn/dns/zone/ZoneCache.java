@@ -6,10 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.atomic.LongAdder;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 
@@ -18,25 +19,73 @@ import org.xbill.DNS.Record;
  * expired by TTL alone, so a started instance is visible as soon as its batch commits), and the
  * round-robin position of each answer.
  *
- * <p>Keys hold the caller's region because {@code top<N>.nearest} depends on it. Entries for names
- * whose state changed are dropped lazily on the next lookup; the map is bounded by clearing it when
- * full, which only costs recomputation.
+ * <p>Keys hold the caller's region only for {@code top<N>.nearest} names, the only answers that
+ * depend on it (so a large answer is kept once, not once per caller region). Entries for names
+ * whose state changed are dropped lazily on the next lookup.
+ *
+ * <p>Bounded in entries and in (estimated) bytes, {@link #DEFAULT_MAX_BYTES}: every distinct name a
+ * caller asks for is an entry, so a flood of random names ({@code top<N>}, regions, instance ids)
+ * must evict rather than grow. Eviction is first-in first-out with a second chance: an entry looked
+ * up again since it was inserted (or since its last chance) goes to the back of the queue once
+ * instead of out, so answers asked for repeatedly outlive a flood of names asked once.
  */
 public final class ZoneCache implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ZoneCache.class);
+  /**
+   * The default bound on the cache's estimated heap: 128 MiB, a sixteenth of the agent's 2 GiB heap
+   * (scripts/jvm-flags.sh), which also holds the projected state. It holds about 200,000 small
+   * answers (NXDOMAIN, a few records: ~600 bytes each), or about 70 answers of 10,000 records (~1.8
+   * MB each, records and both templates): every large name of a 10,000-instance network (the app,
+   * {@code global}, its regions and groups, {@code vms}, {@code _instances}) several times over.
+   */
+  public static final long DEFAULT_MAX_BYTES = 128L << 20;
+
+  /**
+   * Estimated heap of an entry besides its records: the key and its name string, the entry, the
+   * answer and its lists, the rotation counter, the attachment slots and the map and queue nodes.
+   */
+  static final int ENTRY_BYTES = 400;
+
+  /**
+   * Estimated heap of one dnsjava record object beyond its wire bytes (header, fields, list slot).
+   */
+  static final int RECORD_BYTES = 96;
+
+  /** Entries looked at per eviction before one is evicted whatever its second chance. */
+  private static final int EVICTION_SCAN = 64;
 
   private final InternalZone zone;
   private final int maxEntries;
+  private final long maxBytes;
   private final Invalidation invalidation = new Invalidation();
   private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
+
+  /** Keys in insertion order (each key of the map once, plus keys already gone, skipped). */
+  private final ConcurrentLinkedQueue<Key> order = new ConcurrentLinkedQueue<>();
+
+  private final AtomicLong bytes = new AtomicLong();
   private final AutoCloseable subscription;
-  private final java.util.concurrent.atomic.LongAdder misses =
-      new java.util.concurrent.atomic.LongAdder();
+  private final LongAdder misses = new LongAdder();
+  private final LongAdder evictions = new LongAdder();
 
   /** How many lookups had to compute their answer (first sight, or state changed). */
   public long misses() {
     return misses.sum();
+  }
+
+  /** How many entries were dropped to stay within the bounds. */
+  public long evictions() {
+    return evictions.sum();
+  }
+
+  /** Entries now. */
+  public int size() {
+    return entries.size();
+  }
+
+  /** The estimated heap of the entries now (see {@link #DEFAULT_MAX_BYTES}). */
+  public long bytes() {
+    return bytes.get();
   }
 
   /**
@@ -121,12 +170,19 @@ public final class ZoneCache implements AutoCloseable {
     /** Records the answer rotates over, or 0 if it does not rotate. */
     final int rotations;
 
-    Entry(ZoneAnswer answer, long stamp, boolean nearest, Invalidation.Clock clock) {
+    /** Estimated heap, attachments included ({@link #weightOf}). */
+    final long weight;
+
+    /** Looked up since inserted or since its last second chance (a hint: racy by design). */
+    boolean used;
+
+    Entry(ZoneAnswer answer, long stamp, boolean nearest, Invalidation.Clock clock, long weight) {
       this.answer = answer;
       this.rotations = answer.rotate() && answer.answers().size() > 1 ? answer.answers().size() : 0;
       this.stamp = stamp;
       this.nearest = nearest;
       this.clock = clock;
+      this.weight = weight;
     }
   }
 
@@ -134,12 +190,25 @@ public final class ZoneCache implements AutoCloseable {
    * @param maxEntries bound on cached answers, at least 1
    */
   public ZoneCache(InternalZone zone, ChangeFeed feed, int maxEntries) {
+    this(zone, feed, maxEntries, DEFAULT_MAX_BYTES);
+  }
+
+  /**
+   * @param maxEntries bound on cached answers, at least 1
+   * @param maxBytes bound on their estimated heap, at least 1 (one answer larger than this is still
+   *     kept, alone)
+   */
+  public ZoneCache(InternalZone zone, ChangeFeed feed, int maxEntries, long maxBytes) {
     this.zone = Objects.requireNonNull(zone, "zone");
     Objects.requireNonNull(feed, "feed");
     if (maxEntries < 1) {
       throw new IllegalArgumentException("maxEntries must be at least 1, got " + maxEntries);
     }
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes must be at least 1, got " + maxBytes);
+    }
     this.maxEntries = maxEntries;
+    this.maxBytes = maxBytes;
     this.subscription = feed.subscribe(this::onChange);
   }
 
@@ -162,7 +231,14 @@ public final class ZoneCache implements AutoCloseable {
   /** Drops every cached answer (for tests and operators). */
   public void invalidateAll() {
     invalidation.invalidateEverything();
-    entries.clear();
+    // the queue first: a key inserted meanwhile is queued after this, and so never lost from it
+    order.clear();
+    for (Key k : entries.keySet()) {
+      Entry e = entries.remove(k);
+      if (e != null) {
+        bytes.addAndGet(-e.weight);
+      }
+    }
   }
 
   /**
@@ -187,7 +263,8 @@ public final class ZoneCache implements AutoCloseable {
   }
 
   private Lookup lookup(String nameKey, Name known, int qtype, Caller caller) {
-    Key key = new Key(caller.network(), caller.region(), nameKey, qtype);
+    boolean nearest = mayBeNearest(nameKey);
+    Key key = new Key(caller.network(), nearest ? caller.region() : null, nameKey, qtype);
     Entry e = entries.get(key);
     if (e == null || !invalidation.valid(e.stamp, e.clock, e.nearest)) {
       misses.increment();
@@ -197,21 +274,102 @@ public final class ZoneCache implements AutoCloseable {
       long stamp = invalidation.stamp();
       Name qname = known != null ? known : nameOf(nameKey);
       ZoneAnswer fresh = zone.answer(qname, qtype, caller);
-      boolean nearest =
-          qname.labels() > 1 && qname.getLabelString(0).regionMatches(true, 0, "top", 0, 3);
-      if (entries.size() >= maxEntries) {
-        LOG.debug("answer cache full at {} entries; clearing", entries.size());
-        entries.clear();
-      }
-      Entry created = new Entry(fresh, stamp, nearest, clock);
+      Entry created = new Entry(fresh, stamp, nearest, clock, weightOf(nameKey, fresh));
       // keep the rotation position of a replaced entry so round-robin continues across changes
       if (e != null) {
         created.next.set(e.next.get());
       }
-      entries.put(key, created);
+      Entry replaced = entries.put(key, created);
+      bytes.addAndGet(created.weight - (replaced == null ? 0 : replaced.weight));
+      if (replaced == null) {
+        order.add(key);
+      }
+      evictOverBounds(created);
       e = created;
+    } else if (!e.used) {
+      e.used = true;
     }
     return new Lookup(e, rotationOf(e), invalidation);
+  }
+
+  /**
+   * True if the name's first label starts with {@code top} (any case): it may be a {@code
+   * top<N>.nearest} name, whose answer depends on the caller's region and on region locations.
+   */
+  private static boolean mayBeNearest(String nameKey) {
+    return nameKey.length() > 4
+        && (nameKey.charAt(1) | 0x20) == 't'
+        && (nameKey.charAt(2) | 0x20) == 'o'
+        && (nameKey.charAt(3) | 0x20) == 'p';
+  }
+
+  /** Evicts until both bounds hold again; {@code keep}, just inserted, goes last. */
+  private void evictOverBounds(Entry keep) {
+    int guard = 0;
+    while ((entries.size() > maxEntries || bytes.get() > maxBytes) && guard++ < maxEntries) {
+      if (!evictOne(keep)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Evicts the oldest entry other than {@code keep} whose second chance is used up; after {@link
+   * #EVICTION_SCAN} second chances given, the oldest whatever its chance.
+   *
+   * @return false if nothing could be evicted (only {@code keep} is left)
+   */
+  private boolean evictOne(Entry keep) {
+    int chances = 0;
+    int keepSeen = 0;
+    for (int polls = 0; polls < 4 * EVICTION_SCAN + maxEntries; polls++) {
+      Key k = order.poll();
+      if (k == null) {
+        return false;
+      }
+      Entry e = entries.get(k);
+      if (e == null) {
+        continue; // gone already (a stale key: evicted or dropped, then inserted again)
+      }
+      if (e == keep) {
+        order.add(k);
+        if (++keepSeen > 1) {
+          return false;
+        }
+        continue;
+      }
+      if (e.used && chances++ < EVICTION_SCAN) {
+        e.used = false; // its second chance: to the back of the queue
+        order.add(k);
+        continue;
+      }
+      if (entries.remove(k, e)) {
+        bytes.addAndGet(-e.weight);
+        evictions.increment();
+        return true;
+      }
+      order.add(k); // replaced meanwhile: the key is still in the map, so it stays queued
+    }
+    return false;
+  }
+
+  /**
+   * The estimated heap of an entry: its fixed part, the name, and per record the object and its
+   * wire bytes, these once more for each template the fast path may attach.
+   */
+  static long weightOf(String nameKey, ZoneAnswer a) {
+    long wire = 12 + nameKey.length() + 4 + 11; // header, question, OPT
+    int records = 0;
+    for (List<Record> section : List.of(a.answers(), a.authority())) {
+      for (Record r : section) {
+        wire += 12 + r.rdataToWireCanonical().length; // owner compressed to a pointer
+        records++;
+      }
+    }
+    return ENTRY_BYTES
+        + 2L * nameKey.length()
+        + (long) records * RECORD_BYTES
+        + (1 + ATTACHMENT_SLOTS) * wire;
   }
 
   private static int rotationOf(Entry e) {
@@ -234,10 +392,6 @@ public final class ZoneCache implements AutoCloseable {
       out.add(records.get((start + i) % n));
     }
     return out;
-  }
-
-  int size() {
-    return entries.size();
   }
 
   @Override

@@ -32,6 +32,9 @@ class DigTest {
     for (int i = 0; i < DnsEdgeServerTest.BIG; i++) {
       state.start(1, "big", String.format("big%03d", i), "app", "iad");
     }
+    for (int i = 0; i < LargeAnswersTest.HUGE; i++) {
+      state.start(1, "huge", String.format("h%05d", i), "app", i % 2 == 0 ? "iad" : "ams");
+    }
     server =
         new DnsEdgeServer(
             DnsEdgeServerTest.testConfig(OptionalLong.of(1), List.of()),
@@ -96,15 +99,20 @@ class DigTest {
         Set.copyOf(shortAnswer("txt", "vms.fearsome-bagel-43.internal")));
     assertEquals(5, shortAnswer("txt", "all.vms.fearsome-bagel-43.internal").size());
     assertEquals(
-        List.of("\"big,caller-app,fearsome-bagel-43,redis-bagel-43\""),
+        List.of("\"big,caller-app,fearsome-bagel-43,huge,redis-bagel-43\""),
         shortAnswer("txt", "_apps.internal"));
-    assertTrue(
-        shortAnswer("txt", "_instances.internal")
-            .contains(
-                "\"instance=c3iad,app=fearsome-bagel-43,ip=" + ip("c3iad") + ",region=iad\""));
-    assertTrue(
-        shortAnswer("txt", "all._instances.internal").stream()
-            .anyMatch(l -> l.startsWith("\"instance=e5syd,")));
+    // network 1 has over 10,000 instances: more than one message holds, so TCP carries a part
+    for (String name : List.of("_instances.internal", "all._instances.internal")) {
+      List<String> records = shortAnswer("txt", name);
+      assertTrue(records.size() > 500, name + ": " + records.size());
+      assertTrue(
+          records.stream()
+              .allMatch(
+                  l ->
+                      l.matches(
+                          "\"instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+\"")),
+          name);
+    }
   }
 
   @Test
@@ -162,11 +170,45 @@ class DigTest {
   void truncation_udpGivesTcAndDigRetriesOverTcpForAll500() throws Exception {
     String udpOnly = dig("aaaa", "big.internal", "+ignore", "+noedns");
     assertTrue(flags(udpOnly).contains("tc"), udpOnly);
-    assertTrue(udpOnly.contains("ANSWER: 0,"), udpOnly);
+    assertTrue(answerCount(udpOnly) > 0, udpOnly);
     String retried = dig("aaaa", "big.internal");
     assertTrue(retried.contains("Truncated, retrying in TCP mode."), retried);
     assertTrue(retried.contains("ANSWER: 500,"), retried);
     assertEquals(500, Set.copyOf(Dig.lines(dig("aaaa", "big.internal", "+short", "+tcp"))).size());
+  }
+
+  @Test
+  void truncation_tenThousandInstances_udpTcWithRecords_ednsMore_tcpAtLeast2000() throws Exception {
+    String udp = dig("aaaa", "huge.internal", "+notcp", "+ignore");
+    assertTrue(flags(udp).contains("tc"), udp);
+    int edns = answerCount(udp);
+    assertTrue(edns > 0, udp);
+    String classic = dig("aaaa", "huge.internal", "+notcp", "+ignore", "+noedns");
+    assertTrue(flags(classic).contains("tc"), classic);
+    assertTrue(answerCount(classic) > 0 && answerCount(classic) < edns, classic);
+    String large = dig("aaaa", "huge.internal", "+bufsize=4096", "+ignore");
+    assertTrue(flags(large).contains("tc"), large);
+    assertTrue(answerCount(large) > answerCount(classic), large);
+    assertTrue(large.contains("MSG SIZE  rcvd: "), large);
+    assertTrue(msgSize(large) <= 1232, "capped at our advertised 1232: " + msgSize(large));
+    String tcp = dig("aaaa", "huge.internal", "+tcp");
+    assertFalse(flags(tcp).contains("tc"), "no TC over TCP");
+    assertTrue(answerCount(tcp) >= 2_000, "records over TCP: " + answerCount(tcp));
+    assertTrue(
+        msgSize(tcp) <= 65_535,
+        tcp.lines().filter(l -> l.contains("MSG SIZE")).toList().toString());
+    // dig's own retry: TC over UDP, then the TCP answer
+    String retried = dig("aaaa", "huge.internal");
+    assertTrue(retried.contains("Truncated, retrying in TCP mode."), retried);
+    assertTrue(answerCount(retried) >= 2_000, "records after the retry: " + answerCount(retried));
+    assertEquals(
+        answerCount(retried),
+        Set.copyOf(Dig.lines(dig("aaaa", "huge.internal", "+short", "+tcp"))).size());
+  }
+
+  @Test
+  void nearest_topAboveTheCapAnswersTheCapOverTcp() throws Exception {
+    assertEquals(64, Dig.lines(dig("aaaa", "top1000.nearest.of.huge.internal", "+short")).size());
   }
 
   @Test
@@ -187,6 +229,16 @@ class DigTest {
       state.destroy("df1");
     }
     assertTrue(shortAnswer("aaaa", "dig-fresh.internal").isEmpty());
+  }
+
+  private static int msgSize(String out) {
+    Matcher m = Pattern.compile("MSG SIZE  rcvd: (\\d+)").matcher(out);
+    return m.find() ? Integer.parseInt(m.group(1)) : -1;
+  }
+
+  private static int answerCount(String out) {
+    Matcher m = Pattern.compile(", ANSWER: (\\d+),").matcher(out);
+    return m.find() ? Integer.parseInt(m.group(1)) : -1;
   }
 
   private static String flags(String out) {

@@ -181,18 +181,23 @@ class DnsEdgeServerTest {
   }
 
   @Test
-  void truncation_bigAnswerOverUdpHasTcAndNoPartialRrset() throws Exception {
+  void truncation_bigAnswerOverUdpHasTcAndTheRecordsThatFit() throws Exception {
     byte[] r = RawDns.udp(address, Packets.query(7, "big.internal.", Type.AAAA).toWire(), 2000);
     assertTrue(r.length <= 512);
     Message m = new Message(r);
     assertTrue(m.getHeader().getFlag(Flags.TC));
-    assertEquals(0, m.getSection(Section.ANSWER).size());
+    int classic = m.getSection(Section.ANSWER).size();
+    assertTrue(classic > 0, "a part of the set, not an empty TC");
+    assertEquals(classic, ips(m).size());
     byte[] e =
         RawDns.udp(address, Packets.ednsQuery(8, "big.internal.", Type.AAAA, 4096).toWire(), 2000);
     assertTrue(
         e.length <= DnsEdgeConfig.DEFAULT_MAX_UDP_PAYLOAD,
         "capped at our advertised size, got " + e.length);
-    assertTrue(new Message(e).getHeader().getFlag(Flags.TC));
+    Message em = new Message(e);
+    assertTrue(em.getHeader().getFlag(Flags.TC));
+    assertTrue(em.getSection(Section.ANSWER).size() > classic, "EDNS fits more");
+    assertNotNull(em.getOPT(), "the OPT survives truncation");
   }
 
   @Test
@@ -475,6 +480,51 @@ class DnsEdgeServerTest {
   }
 
   @Test
+  void cache_floodOfDistinctNamesStaysWithinBounds_andCountsEvictions() throws Exception {
+    PrometheusRegistry r = new PrometheusRegistry();
+    DnsEdgeConfig bounded = testConfig(OptionalLong.of(1), List.of()).withCache(1_000, 512 * 1024);
+    try (DnsEdgeServer s = new DnsEdgeServer(bounded, state, state, r);
+        DatagramSocket c = new DatagramSocket(new InetSocketAddress("::1", 0))) {
+      s.start();
+      InetSocketAddress to = s.udpAddresses().getFirst();
+      c.setSoTimeout(2000);
+      Random random = new Random(5);
+      byte[] buf = new byte[2048];
+      for (int i = 0; i < 4_000; i++) {
+        String name =
+            switch (i % 3) {
+              case 0 -> "top" + (1 + random.nextInt(999_999)) + ".nearest.of.big.internal.";
+              case 1 -> "r" + random.nextInt(1 << 30) + ".big.internal.";
+              default -> "i" + random.nextInt(1 << 30) + ".vm.big.internal.";
+            };
+        byte[] q = Packets.query(i & 0xffff, name, Type.AAAA).toWire();
+        c.send(new DatagramPacket(q, q.length, to));
+        c.receive(new DatagramPacket(buf, buf.length)); // one at a time: none is lost
+      }
+      assertTrue(gauge(r, "sixpn_dns_answer_cache_entries") <= 1_000);
+      assertTrue(gauge(r, "sixpn_dns_answer_cache_bytes") <= 512 * 1024);
+      assertTrue(counterTotal(r, "sixpn_dns_answer_cache_evictions") >= 3_000);
+      Message m =
+          new Message(
+              RawDns.udp(
+                  to,
+                  Packets.query(1, "iad.fearsome-bagel-43.internal.", Type.AAAA).toWire(),
+                  2000));
+      assertEquals(2, m.getSection(Section.ANSWER).size());
+    }
+  }
+
+  static double gauge(PrometheusRegistry in, String name) {
+    for (MetricSnapshot ms : in.scrape()) {
+      if (ms.getMetadata().getName().equals(name)
+          && ms instanceof io.prometheus.metrics.model.snapshots.GaugeSnapshot g) {
+        return g.getDataPoints().getFirst().getValue();
+      }
+    }
+    throw new AssertionError("no gauge " + name);
+  }
+
+  @Test
   void metrics_countQueriesByTypeAndRcode() throws Exception {
     double before = counterWith("sixpn_dns_queries", "AAAA", "NXDOMAIN");
     send(resolver(false, 1232), "nope.internal.", Type.AAAA);
@@ -563,6 +613,8 @@ class DnsEdgeServerTest {
     assertThrows(IllegalArgumentException.class, () -> ok.withMaxTcpConnections(0));
     assertThrows(IllegalArgumentException.class, () -> ok.withTcpIdleTimeout(Duration.ZERO));
     assertThrows(IllegalArgumentException.class, () -> ok.withUdpEngine(null));
+    assertThrows(IllegalArgumentException.class, () -> ok.withCache(0, 1));
+    assertThrows(IllegalArgumentException.class, () -> ok.withCache(1, 0));
     assertNotEquals(ok, ok.withEventLoops(3));
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.dns.testing.FakeState;
 import dev.sixpn.dns.testing.Packets;
@@ -43,6 +44,9 @@ class UdpEnginesTest {
     for (int i = 0; i < 500; i++) {
       state.start(1, "big", String.format("big%03d", i), "app", i % 2 == 0 ? "iad" : "ams");
     }
+    for (int i = 0; i < LargeAnswersTest.HUGE; i++) {
+      state.start(1, "huge", String.format("h%05d", i), "app", i % 2 == 0 ? "iad" : "ams");
+    }
     Map<String, byte[]> queries = queries(state);
     List<byte[]> native_ = answers(state, DnsEdgeConfig.UdpEngine.RECVMMSG, queries);
     List<byte[]> netty = answers(state, DnsEdgeConfig.UdpEngine.NETTY, queries);
@@ -60,6 +64,20 @@ class UdpEnginesTest {
     assertEquals(
         Rcode.REFUSED, rcode(native_.get(names.indexOf("outside internal, no upstreams"))));
     assertEquals(0x02, native_.get(names.indexOf("500 AAAA, EDNS 1232"))[2] & 0x02, "TC");
+    for (String huge :
+        List.of(
+            "10,000 AAAA, no EDNS",
+            "10,000 AAAA, no EDNS, again (next window)",
+            "10,000 AAAA, EDNS 4096",
+            "10,000 TXT vms",
+            "_instances, EDNS 1232")) {
+      byte[] r = native_.get(names.indexOf(huge));
+      assertEquals(0x02, r[2] & 0x02, huge + ": TC");
+      assertTrue(((r[6] & 0xff) << 8 | (r[7] & 0xff)) > 0, huge + ": records, not an empty TC");
+    }
+    byte[] window = native_.get(names.indexOf("10,000 AAAA, no EDNS"));
+    byte[] next = native_.get(names.indexOf("10,000 AAAA, no EDNS, again (next window)"));
+    assertFalse(Arrays.equals(window, 2, window.length, next, 2, next.length), "the next window");
     assertNull(native_.get(names.indexOf("short header")), "dropped");
     byte[] first = native_.get(names.indexOf("AAAA app"));
     byte[] again = native_.get(names.indexOf("AAAA app, again (rotated)"));
@@ -85,6 +103,17 @@ class UdpEnginesTest {
     q.put("PTR", Packets.query(8, state.get("a1nrt").address().reverseName(), Type.PTR).toWire());
     q.put("500 AAAA, no EDNS", Packets.query(9, "big.internal.", Type.AAAA).toWire());
     q.put("500 AAAA, EDNS 1232", Packets.ednsQuery(10, "big.internal.", Type.AAAA, 1232).toWire());
+    q.put("10,000 AAAA, no EDNS", Packets.query(20, "huge.internal.", Type.AAAA).toWire());
+    q.put(
+        "10,000 AAAA, no EDNS, again (next window)",
+        Packets.query(21, "huge.internal.", Type.AAAA).toWire());
+    q.put(
+        "10,000 AAAA, EDNS 4096",
+        Packets.ednsQuery(22, "Huge.Internal.", Type.AAAA, 4096).toWire());
+    q.put("10,000 TXT vms", Packets.query(23, "vms.huge.internal.", Type.TXT).toWire());
+    q.put(
+        "_instances, EDNS 1232",
+        Packets.ednsQuery(24, "_instances.internal.", Type.TXT, 1232).toWire());
     Message badvers = Packets.query(11, "fearsome-bagel-43.internal.", Type.AAAA);
     badvers.addRecord(new OPTRecord(1232, 0, 1, 0), Section.ADDITIONAL);
     q.put("EDNS version 1", badvers.toWire());

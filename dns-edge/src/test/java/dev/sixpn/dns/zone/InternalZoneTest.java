@@ -170,10 +170,96 @@ class InternalZoneTest {
   }
 
   @Test
+  void nearest_aboveTheCapIsAnsweredAsTheCap() {
+    for (int i = 0; i < 100; i++) {
+      state.start(1, "many", String.format("m%03d", i), "app", i % 2 == 0 ? "iad" : "nrt");
+    }
+    List<String> cap = ips(ask("top64.nearest.of.many.internal.", Type.AAAA, ORD));
+    assertEquals(InternalZone.MAX_TOP, cap.size());
+    assertEquals(cap, ips(ask("top65.nearest.of.many.internal.", Type.AAAA, ORD)));
+    assertEquals(cap, ips(ask("top999999.nearest.of.many.internal.", Type.AAAA, ORD)));
+    assertEquals(cap.subList(0, 10), ips(ask("top10.nearest.of.many.internal.", Type.AAAA, ORD)));
+    // from ord, iad is nearer than nrt: all 50 iad instances first, by id
+    assertEquals(
+        java.util.stream.IntStream.range(0, 50)
+            .mapToObj(i -> state.get(String.format("m%03d", i * 2)).address().toString())
+            .toList(),
+        cap.subList(0, 50));
+  }
+
+  @Test
+  void nearest_sameOrderAsSortingEveryInstanceByDistanceRegionAndId() {
+    java.util.Random random = new java.util.Random(3);
+    String[] regions = {"nrt", "iad", "ams", "syd", "fra", "ord", "nowhere", "unknown"};
+    List<dev.sixpn.state.Instance> instances = new java.util.ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      String id = String.format("x%04d", random.nextInt(10_000));
+      instances.add(state.start(1, "mixed", id, "app", regions[random.nextInt(regions.length)]));
+    }
+    instances = state.instancesOfApp(1, "mixed", false);
+    for (String from : new String[] {"ord", "syd", "nowhere", null}) {
+      java.util.Map<String, Double> d = new java.util.HashMap<>();
+      dev.sixpn.state.GeoPoint origin =
+          from == null ? null : state.regionLocation(from).orElse(null);
+      for (String r : regions) {
+        d.put(
+            r,
+            r.equals(from)
+                ? 0.0
+                : origin == null
+                    ? Double.POSITIVE_INFINITY
+                    : state
+                        .regionLocation(r)
+                        .map(origin::distanceKm)
+                        .orElse(Double.POSITIVE_INFINITY));
+      }
+      List<dev.sixpn.state.Instance> sorted =
+          instances.stream()
+              .sorted(
+                  java.util.Comparator.<dev.sixpn.state.Instance>comparingDouble(
+                          i -> d.get(i.region()))
+                      .thenComparing(dev.sixpn.state.Instance::region)
+                      .thenComparing(dev.sixpn.state.Instance::instanceId))
+              .toList();
+      for (int n : new int[] {1, 7, 64, 499, 1000}) {
+        assertEquals(
+            sorted.subList(0, Math.min(n, sorted.size())),
+            zone.nearest(instances, from, n),
+            "from " + from + ", n " + n);
+      }
+    }
+  }
+
+  @Test
+  void shortenedList_cutsAtTheLastCommaThatFits() {
+    String text = "alpha,beta,gamma,delta";
+    TXTRecord list = (TXTRecord) InternalZone.txt(Name.fromConstantString("_apps.internal."), text);
+    assertEquals(
+        List.of("alpha,beta"),
+        txt(
+            new ZoneAnswer(
+                Rcode.NOERROR, List.of(InternalZone.shortenedList(list, 12)), List.of(), false)));
+    assertEquals(null, InternalZone.shortenedList(list, 5));
+    StringBuilder longText = new StringBuilder();
+    for (int i = 0; i < 100; i++) {
+      longText.append(i == 0 ? "" : ",").append(String.format("app-%04d", i));
+    }
+    TXTRecord longList =
+        (TXTRecord)
+            InternalZone.txt(Name.fromConstantString("_apps.internal."), longText.toString());
+    Record cut = InternalZone.shortenedList(longList, 400);
+    assertTrue(cut.rdataToWireCanonical().length <= 400);
+    String joined = String.join("", ((TXTRecord) cut).getStrings());
+    assertTrue(longText.toString().startsWith(joined + ","), joined);
+    assertTrue(joined.length() > 380, "as much as fits: " + joined.length());
+  }
+
+  @Test
   void topN_parsesOnlyPositiveDecimal() {
     assertEquals(3, InternalZone.topN("top3"));
-    assertEquals(
-        123456, InternalZone.topN("top123456") > 0 ? 123456 : -1, "large N accepted (capped)");
+    assertEquals(InternalZone.MAX_TOP, InternalZone.topN("top123456"), "large N capped");
+    assertEquals(InternalZone.MAX_TOP, InternalZone.topN("top64"));
+    assertEquals(InternalZone.MAX_TOP, InternalZone.topN("top65"));
     assertEquals(-1, InternalZone.topN("top"));
     assertEquals(-1, InternalZone.topN("top0"));
     assertEquals(-1, InternalZone.topN("top-1"));

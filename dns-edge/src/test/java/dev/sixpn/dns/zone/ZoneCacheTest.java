@@ -3,10 +3,12 @@ package dev.sixpn.dns.zone;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.dns.testing.FakeState;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Name;
@@ -85,11 +87,78 @@ class ZoneCacheTest {
   }
 
   @Test
-  void answer_boundedByClearingWhenFull() {
+  void answer_boundedInEntries() {
     ZoneCache small = new ZoneCache(new InternalZone(state), state, 3);
     for (int i = 0; i < 10; i++) {
       small.answer(Name.fromConstantString("n" + i + ".internal."), Type.AAAA, ord);
     }
-    assertEquals(true, small.size() <= 3);
+    assertTrue(small.size() <= 3);
+    assertEquals(7, small.evictions());
+  }
+
+  @Test
+  void flood_ofDistinctNamesStaysWithinEntryAndByteBounds() {
+    for (int i = 0; i < 300; i++) {
+      state.start(1, "big", String.format("big%03d", i), "app", i % 2 == 0 ? "iad" : "ams");
+    }
+    long maxBytes = 2L << 20;
+    ZoneCache bounded = new ZoneCache(new InternalZone(state), state, 5_000, maxBytes);
+    Random random = new Random(1);
+    long peak = 0;
+    for (int i = 0; i < 30_000; i++) {
+      String name =
+          switch (i % 4) {
+            case 0 -> "top" + (1 + random.nextInt(999_999)) + ".nearest.of.big.internal.";
+            case 1 -> "r" + random.nextInt(1 << 30) + ".big.internal.";
+            case 2 -> "i" + random.nextInt(1 << 30) + ".vm.big.internal.";
+            default -> "g" + random.nextInt(1 << 30) + ".process.big.internal.";
+          };
+      bounded.answer(Name.fromConstantString(name), Type.AAAA, ord);
+      peak = Math.max(peak, bounded.bytes());
+      assertTrue(bounded.size() <= 5_000, "entries " + bounded.size());
+    }
+    // one entry may overshoot before it is evicted for: at most a top64 answer
+    assertTrue(peak <= maxBytes + 64 * 1024, "peak bytes " + peak);
+    assertTrue(bounded.evictions() > 20_000, "evictions " + bounded.evictions());
+  }
+
+  @Test
+  void eviction_givesAnswersAskedAgainASecondChanceOverAFlood() {
+    ZoneCache bounded = new ZoneCache(new InternalZone(state), state, 100);
+    bounded.answer(APP, Type.AAAA, ord);
+    long misses = bounded.misses();
+    for (int i = 0; i < 1_000; i++) {
+      bounded.answer(Name.fromConstantString("flood" + i + ".internal."), Type.AAAA, ord);
+      if (i % 50 == 0) {
+        bounded.answer(APP, Type.AAAA, ord); // asked again now and then: stays
+      }
+    }
+    assertEquals(misses + 1_000, bounded.misses(), "the app's answer was never recomputed");
+  }
+
+  @Test
+  void bytes_countEveryEntryAndDropWithInvalidateAll() {
+    ZoneCache c = new ZoneCache(new InternalZone(state), state, 100);
+    c.answer(APP, Type.AAAA, ord);
+    long one = c.bytes();
+    assertTrue(one > ZoneCache.ENTRY_BYTES, "bytes " + one);
+    c.answer(Name.fromConstantString("_instances.internal."), Type.TXT, ord);
+    assertTrue(c.bytes() > one);
+    c.invalidateAll();
+    assertEquals(0, c.bytes());
+    assertEquals(0, c.size());
+  }
+
+  @Test
+  void key_holdsTheCallerRegionOnlyForNearestNames() {
+    ZoneCache c = new ZoneCache(new InternalZone(state), state, 100);
+    Caller nrt = new Caller(1, "nrt");
+    c.answer(APP, Type.AAAA, ord);
+    c.answer(APP, Type.AAAA, nrt);
+    assertEquals(1, c.size(), "one entry for every caller region: the answer is the same");
+    Name top1 = Name.fromConstantString("top1.nearest.of.fearsome-bagel-43.internal.");
+    c.answer(top1, Type.AAAA, ord);
+    c.answer(top1, Type.AAAA, nrt);
+    assertEquals(3, c.size(), "nearest answers depend on the caller's region");
   }
 }
