@@ -296,8 +296,8 @@ public final class Demo {
     for (String line : r.output().strip().split("\n")) {
       if (!line.isBlank() && !line.startsWith(";;") && !line.startsWith("; <<>>")) {
         out.println("    " + line);
-      } else if (line.contains("status:")) {
-        out.println("    " + line.replaceFirst(";; ->>HEADER<<- ", ""));
+      } else if (line.contains("status:") || line.startsWith(";; flags:")) {
+        out.println("    " + line.replaceFirst(";; ->>HEADER<<- ", "").replaceFirst(";; ", ""));
       }
     }
     if (!passed) {
