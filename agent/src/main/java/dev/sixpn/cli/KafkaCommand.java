@@ -2,6 +2,7 @@ package dev.sixpn.cli;
 
 import dev.sixpn.kafka.KafkaBroker;
 import dev.sixpn.kafka.KafkaBrokers;
+import dev.sixpn.kafka.KafkaCluster;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -12,29 +13,50 @@ import picocli.CommandLine.Option;
     name = "kafka",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a real single-node Kafka broker (KRaft) in the foreground, for local use and the demo.",
-      "Data stays in --data-dir across restarts. Stop with Ctrl-C."
+      "Runs a real Kafka (KRaft) in the foreground, for local use and the demo: one broker in this",
+      "process, or with --nodes 3 a cluster of three nodes, each its own JVM, that survives the",
+      "death of any one. Data stays in --data-dir across restarts. Stop with Ctrl-C."
     })
 final class KafkaCommand implements Callable<Integer> {
 
   @Option(
       names = "--port",
       defaultValue = "9092",
-      description = "Client port on localhost (default: ${DEFAULT-VALUE}).")
+      description =
+          "Client port on localhost (default: ${DEFAULT-VALUE}); with --nodes N, the client ports"
+              + " are port..port+N-1 and the controller ports the N after them.")
   int port;
 
   @Option(
       names = "--data-dir",
       defaultValue = "var/kafka",
-      description = "Log directory (default: ${DEFAULT-VALUE}).")
+      description =
+          "Log directory; with --nodes, one node-<id> below it (default: ${DEFAULT-VALUE}).")
   Path dataDir;
+
+  @Option(
+      names = "--nodes",
+      defaultValue = "1",
+      description =
+          "Nodes, 1..9 (default: ${DEFAULT-VALUE}); more than one: separate processes, broker and"
+              + " controller each, node ids 1..N.")
+  int nodes;
 
   @Override
   public Integer call() throws InterruptedException {
-    if (port < 1 || port > 65535) {
-      throw new SixpnCommand.UsageException("--port must be in 1..65535, got " + port);
+    if (nodes < 1 || nodes > 9) {
+      throw new SixpnCommand.UsageException("--nodes must be in 1..9, got " + nodes);
     }
-    KafkaBroker broker = KafkaBrokers.startEmbedded(dataDir.toAbsolutePath(), port);
+    int lastPort = nodes == 1 ? port : port + 2 * nodes - 1;
+    if (port < 1 || lastPort > 65535) {
+      throw new SixpnCommand.UsageException(
+          "--port must be in 1.." + (65535 - (lastPort - port)) + ", got " + port);
+    }
+    Path dir = dataDir.toAbsolutePath();
+    KafkaBroker broker =
+        nodes == 1
+            ? KafkaBrokers.startEmbedded(dir, port)
+            : KafkaCluster.start(dir, nodes, "localhost", port);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -44,11 +66,13 @@ final class KafkaCommand implements Callable<Integer> {
                   stopped.countDown();
                 },
                 "kafka-shutdown"));
-    System.out.println(
-        "kafka: listening on "
-            + broker.bootstrapServers()
-            + ", data in "
-            + dataDir.toAbsolutePath());
+    if (broker instanceof KafkaCluster cluster) {
+      for (int id : cluster.nodeIds()) {
+        System.out.println(
+            "kafka: node " + id + " pid " + cluster.pid(id) + ", log " + cluster.logFile(id));
+      }
+    }
+    System.out.println("kafka: listening on " + broker.bootstrapServers() + ", data in " + dir);
     stopped.await();
     return 0;
   }

@@ -204,6 +204,23 @@ class SixpnCommandTest {
     assertTrue(r.err().contains(expected), r.err());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--nodes 0 | --nodes must be in 1..9, got 0",
+        "--nodes 3 --port 65531 | --port must be in 1..65530, got 65531",
+        "--port 0 | --port must be in 1..65535, got 0",
+      })
+  void kafka_badArgument_oneLineExit2NothingStarted(String args, String expected) {
+    List<String> all = new ArrayList<>(List.of("kafka"));
+    all.addAll(List.of(args.trim().split(" ")));
+    Run r = run(all.toArray(String[]::new));
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains(expected), r.err());
+  }
+
   @Test
   void agent_dnsUdpEngine_anyCase() {
     for (String value : new String[] {"netty", "NETTY", "Netty"}) {

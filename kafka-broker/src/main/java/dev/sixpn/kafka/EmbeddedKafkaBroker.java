@@ -65,7 +65,7 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
       try (Writer w = Files.newBufferedWriter(config)) {
         props.store(w, "sixpn embedded KRaft broker");
       }
-      format(config, dataDir);
+      format(config, dataDir, Uuid.randomUuid().toString());
       KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props), Time.SYSTEM);
       server.startup();
       return new EmbeddedKafkaBroker(server, dataDir, deleteOnClose, hostPort(host, brokerPort));
@@ -74,12 +74,12 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
     }
   }
 
-  private static String hostPort(String host, int port) {
+  static String hostPort(String host, int port) {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
-  private static Properties properties(
-      Path dataDir, String host, int brokerPort, int controllerPort) {
+  /** One node's configuration; {@link KafkaCluster} overrides the node id and the quorum. */
+  static Properties properties(Path dataDir, String host, int brokerPort, int controllerPort) {
     Properties p = new Properties();
     p.setProperty("process.roles", "broker,controller");
     p.setProperty("node.id", "1");
@@ -106,7 +106,8 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
     return p;
   }
 
-  private static void format(Path config, Path dataDir) {
+  /** Formats the node's log directory for {@code clusterId}, unless it already is. */
+  static void format(Path config, Path dataDir, String clusterId) {
     if (Files.exists(dataDir.resolve("log").resolve("meta.properties"))) {
       return;
     }
@@ -115,8 +116,7 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
     try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8)) {
       rc =
           StorageTool.execute(
-              new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()},
-              ps);
+              new String[] {"format", "-t", clusterId, "-c", config.toString()}, ps);
     }
     if (rc != 0) {
       throw new IllegalStateException(
@@ -129,7 +129,7 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
     }
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
