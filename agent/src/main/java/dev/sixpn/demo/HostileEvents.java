@@ -40,14 +40,21 @@ final class HostileEvents {
   private final Demo demo;
   private final DemoLab lab;
   private final String bootstrap;
+  private final Map<String, Object> kafkaClient;
   private final LifecyclePublisher publisher;
   private final String tag;
 
   HostileEvents(
-      Demo demo, DemoLab lab, String bootstrap, LifecyclePublisher publisher, String tag) {
+      Demo demo,
+      DemoLab lab,
+      String bootstrap,
+      Map<String, Object> kafkaClient,
+      LifecyclePublisher publisher,
+      String tag) {
     this.demo = demo;
     this.lab = lab;
     this.bootstrap = bootstrap;
+    this.kafkaClient = kafkaClient;
     this.publisher = publisher;
     this.tag = tag;
   }
@@ -212,6 +219,7 @@ final class HostileEvents {
     SixpnAddress a = lab.allocate(1, host.id());
     String[] ids = {"../../tmp/x", "ínstance-é", "x".repeat(64), "a/b", "UPPER"};
     Properties p = new Properties();
+    p.putAll(kafkaClient);
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<String, byte[]> raw =
