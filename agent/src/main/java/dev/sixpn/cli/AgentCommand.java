@@ -119,6 +119,8 @@ final class AgentCommand implements Callable<Integer> {
       description = "Serve Prometheus metrics on this ip:port (default: off).")
   String metrics;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
     HostAgentConfig config = config();
@@ -131,7 +133,7 @@ final class AgentCommand implements Callable<Integer> {
           Dataplane.publicKey(
                   config.dataplane().orElse(DataplaneConfig.defaults(host, config.dataDir())))
               .base64();
-      System.out.println(config.announce().get().hostJoinCommand(host, key));
+      spec.commandLine().getOut().println(config.announce().get().hostJoinCommand(host, key));
       return 0;
     }
     HostAgent agent = HostAgent.start(config);
