@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,6 +56,24 @@ public final class KafkaAcls {
         new AclBinding(
             new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
             allow(principal, AclOperation.IDEMPOTENT_WRITE)));
+  }
+
+  /**
+   * Creates the bindings with an admin client of its own.
+   *
+   * @param clientOverrides Kafka client properties (an admin's credentials) over sixpn's defaults
+   */
+  public static void apply(
+      String bootstrapServers,
+      Map<String, ?> clientOverrides,
+      Collection<AclBinding> acls,
+      Duration timeout)
+      throws InterruptedException, TimeoutException {
+    try (Admin admin =
+        Admin.create(LifecyclePublisher.adminConfig(bootstrapServers, clientOverrides, timeout))) {
+      BrokerCheck.requireReachable(admin, bootstrapServers, timeout);
+      apply(admin, acls, timeout);
+    }
   }
 
   /** Creates the bindings (creating an existing one is a no-op). */
