@@ -61,7 +61,8 @@ public final class HostAgent implements AutoCloseable {
     store = StateStore.openOrRebuild(config.stateDir());
     projector =
         new LifecycleProjector(
-            ProjectorConfig.of(config.bootstrapServers(), config.topic()),
+            ProjectorConfig.of(config.bootstrapServers(), config.topic())
+                .withKafkaOverrides(config.kafkaOverrides()),
             store,
             new ProjectorMetrics(registry));
     long t0 = System.nanoTime();
@@ -122,10 +123,19 @@ public final class HostAgent implements AutoCloseable {
         dataplane != null
             ? dataplane.publicKey().base64()
             : dev.sixpn.dataplane.Dataplane.publicKey(dataplaneOrDefault()).base64();
-    var event = config.announce().get().event(config.host(), key, Events.newEventId());
+    HostAgentConfig.Announcement announcement = config.announce().get();
+    if (!announcement.publish()) {
+      // Hosts only read the lifecycle topic: orchestration publishes this host's host.joined.
+      LOG.info(
+          "host.joined for orchestration to publish: {}",
+          announcement.hostJoinCommand(config.host(), key));
+      return;
+    }
+    var event = announcement.event(config.host(), key, Events.newEventId());
     try (LifecyclePublisher publisher =
         LifecyclePublisher.connect(
             config.bootstrapServers(),
+            config.kafkaOverrides(),
             config.topic(),
             LifecycleTopic.DEFAULT_PARTITIONS,
             Duration.ofSeconds(10))) {

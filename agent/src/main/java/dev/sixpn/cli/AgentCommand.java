@@ -2,6 +2,7 @@ package dev.sixpn.cli;
 
 import dev.sixpn.agent.HostAgent;
 import dev.sixpn.agent.HostAgentConfig;
+import dev.sixpn.dataplane.Dataplane;
 import dev.sixpn.dataplane.DataplaneConfig;
 import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.dns.forward.ResolvConf;
@@ -83,7 +84,8 @@ final class AgentCommand implements Callable<Integer> {
   @Option(
       names = "--region",
       description =
-          "Announce this host with host.joined: its region (needs --lat, --lon, --endpoint).")
+          "This host's region for its host.joined (with --lat, --lon, --endpoint); see"
+              + " --announce and --print-host-join.")
   String region;
 
   @Option(names = "--lat", description = "Latitude for the announcement.")
@@ -98,13 +100,42 @@ final class AgentCommand implements Callable<Integer> {
   String endpoint;
 
   @Option(
+      names = "--announce",
+      description =
+          "Publish this host's host.joined itself (needs write access to the topic; for"
+              + " development). Without it the agent logs the `sixpn publish host-join` command"
+              + " for orchestration to run.")
+  boolean publishAnnouncement;
+
+  @Option(
+      names = "--print-host-join",
+      description =
+          "Print the `sixpn publish host-join` command for this host (creating its WireGuard key"
+              + " if it has none) and exit without starting.")
+  boolean printHostJoin;
+
+  @Option(
       names = "--metrics",
       description = "Serve Prometheus metrics on this ip:port (default: off).")
   String metrics;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
     HostAgentConfig config = config();
+    if (printHostJoin) {
+      if (config.announce().isEmpty()) {
+        throw new SixpnCommand.UsageException(
+            "--print-host-join needs --region, --lat, --lon and --endpoint");
+      }
+      String key =
+          Dataplane.publicKey(
+                  config.dataplane().orElse(DataplaneConfig.defaults(host, config.dataDir())))
+              .base64();
+      spec.commandLine().getOut().println(config.announce().get().hostJoinCommand(host, key));
+      return 0;
+    }
     HostAgent agent = HostAgent.start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
     System.out.println("agent: host " + host + " running, state in " + config.stateDir());
@@ -162,7 +193,12 @@ final class AgentCommand implements Callable<Integer> {
         throw new SixpnCommand.UsageException("--region, --lat, --lon and --endpoint go together");
       }
       announce =
-          Optional.of(new HostAgentConfig.Announcement(region, latitude, longitude, endpoint));
+          Optional.of(
+              new HostAgentConfig.Announcement(
+                  region, latitude, longitude, endpoint, publishAnnouncement));
+    } else if (publishAnnouncement) {
+      throw new SixpnCommand.UsageException(
+          "--announce needs --region, --lat, --lon and --endpoint");
     }
     Optional<InetSocketAddress> metricsAddress =
         metrics == null ? Optional.empty() : Optional.of(parse("--metrics", metrics));
@@ -175,7 +211,8 @@ final class AgentCommand implements Callable<Integer> {
         dataplane,
         announce,
         metricsAddress,
-        Duration.ofMinutes(5));
+        Duration.ofMinutes(5),
+        kafka.clientOverrides());
   }
 
   private static List<InetSocketAddress> parseAll(String option, List<String> values) {

@@ -1,6 +1,9 @@
 package dev.sixpn.cli;
 
+import dev.sixpn.publish.KafkaClientProperties;
 import dev.sixpn.publish.LifecycleTopic;
+import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Where the lifecycle log is: every command that talks to Kafka takes these. */
@@ -17,4 +20,25 @@ final class KafkaOptions {
       defaultValue = LifecycleTopic.NAME,
       description = "Topic (default: ${DEFAULT-VALUE}).")
   String topic;
+
+  @Option(
+      names = "--kafka-config",
+      paramLabel = "FILE",
+      description =
+          "Kafka client properties (security.protocol, sasl.mechanism, sasl.jaas.config,"
+              + " ssl.truststore.location, ...) over sixpn's defaults, as Kafka's tools take"
+              + " --command-config.")
+  Path kafkaConfig;
+
+  /** The file's properties, or none. */
+  Map<String, Object> clientOverrides() {
+    if (kafkaConfig == null) {
+      return Map.of();
+    }
+    try {
+      return KafkaClientProperties.load(kafkaConfig);
+    } catch (IllegalArgumentException e) {
+      throw new SixpnCommand.UsageException("--kafka-config: " + e.getMessage());
+    }
+  }
 }

@@ -75,7 +75,8 @@ final class PublishCommand implements Runnable {
         throw new SixpnCommand.UsageException("--partitions must be ≥ 1, got " + partitions);
       }
       try (LifecyclePublisher publisher =
-          LifecyclePublisher.connect(kafka.bootstrap, kafka.topic, partitions, timeout)) {
+          LifecyclePublisher.connect(
+              kafka.bootstrap, kafka.clientOverrides(), kafka.topic, partitions, timeout)) {
         RecordMetadata m = publisher.publish(event).get();
         out.println(new String(EventCodec.encode(event), StandardCharsets.UTF_8));
         out.println(

@@ -9,6 +9,7 @@ import dev.sixpn.publish.BrokerCheck;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,14 +77,17 @@ final class StateCommand implements Runnable {
 
     @Override
     public Integer call() throws InterruptedException {
-      BrokerCheck.requireReachable(kafka.bootstrap, Duration.ofSeconds(10));
+      Map<String, Object> overrides = kafka.clientOverrides();
+      BrokerCheck.requireReachable(kafka.bootstrap, overrides, Duration.ofSeconds(10));
       StateStore.destroy(dataDir);
       long start = System.nanoTime();
       ProjectorMetrics metrics = new ProjectorMetrics(new PrometheusRegistry());
       try (StateStore store = StateStore.open(dataDir);
           LifecycleProjector projector =
               new LifecycleProjector(
-                  ProjectorConfig.of(kafka.bootstrap, kafka.topic), store, metrics)) {
+                  ProjectorConfig.of(kafka.bootstrap, kafka.topic).withKafkaOverrides(overrides),
+                  store,
+                  metrics)) {
         if (!projector.catchUp(timeout)) {
           spec.commandLine()
               .getErr()

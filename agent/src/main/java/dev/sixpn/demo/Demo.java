@@ -1,9 +1,13 @@
 package dev.sixpn.demo;
 
+import dev.sixpn.dataplane.Dataplane;
+import dev.sixpn.dataplane.DataplaneConfig;
+import dev.sixpn.events.EventCodec;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
-import dev.sixpn.kafka.KafkaBroker;
 import dev.sixpn.kafka.KafkaBrokers;
+import dev.sixpn.kafka.SecureKafkaBroker;
+import dev.sixpn.publish.KafkaAcls;
 import dev.sixpn.publish.LifecyclePublisher;
 import dev.sixpn.publish.LifecycleTopic;
 import java.io.PrintStream;
@@ -11,8 +15,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * {@code sixpn demo}, inside the core namespace: two hosts (nrt, ams), two organizations, five
@@ -62,21 +77,70 @@ public final class Demo {
       Thread hook = new Thread(lab::close, "demo-teardown");
       Runtime.getRuntime().addShutdownHook(hook);
       lab.core();
-      say("starting Kafka (KRaft) at " + DemoLab.BROKER_IP + ":" + DemoLab.BROKER_PORT);
-      KafkaBroker broker =
-          KafkaBrokers.startEmbedded(work.resolve("kafka"), DemoLab.BROKER_IP, DemoLab.BROKER_PORT);
+      say(
+          "starting Kafka (KRaft, SASL_SSL, ACLs) at "
+              + DemoLab.BROKER_IP
+              + ":"
+              + DemoLab.BROKER_PORT);
+      SecureKafkaBroker broker =
+          KafkaBrokers.startEmbeddedSaslSsl(
+              work.resolve("kafka"),
+              DemoLab.BROKER_IP,
+              DemoLab.BROKER_PORT,
+              List.of(DemoLab.hostUser(NRT.id()), DemoLab.hostUser(AMS.id())));
       lab.onClose(broker::close);
+      Map<String, Object> orchestrator = broker.clientConfig(SecureKafkaBroker.ORCHESTRATOR);
       LifecyclePublisher publisher =
           LifecyclePublisher.connect(
               broker.bootstrapServers(),
+              orchestrator,
               LifecycleTopic.NAME,
               LifecycleTopic.DEFAULT_PARTITIONS,
               Duration.ofSeconds(30));
       lab.onClose(publisher::close);
+      List<String> hostPrincipals = new ArrayList<>();
+      for (DemoLab.HostSpec h : List.of(NRT, AMS)) {
+        broker.writeClientConfig(DemoLab.hostUser(h.id()), lab.kafkaConfig(h.id()));
+        hostPrincipals.add("User:" + DemoLab.hostUser(h.id()));
+      }
+      KafkaAcls.apply(
+          broker.bootstrapServers(),
+          orchestrator,
+          KafkaAcls.forHosts(LifecycleTopic.NAME, hostPrincipals),
+          Duration.ofSeconds(30));
+      say(
+          "publishing as User:orchestrator; hosts read as "
+              + String.join(", ", hostPrincipals)
+              + " (Read and Describe on "
+              + LifecycleTopic.NAME
+              + " only)");
       for (DemoLab.HostSpec h : List.of(NRT, AMS)) {
         lab.host(h);
       }
       Instant now = Instant.now();
+      for (DemoLab.HostSpec h : List.of(NRT, AMS)) {
+        // Orchestration announces hosts: the key is the one the agent will load from its data
+        // directory, created here before the agent starts.
+        String key =
+            Dataplane.publicKey(DataplaneConfig.defaults(h.id(), lab.hostDir(h.id()))).base64();
+        publisher
+            .publish(
+                new LifecycleEvent.HostJoined(
+                    Events.newEventId(),
+                    now,
+                    h.id(),
+                    h.region(),
+                    h.latitude(),
+                    h.longitude(),
+                    key,
+                    DemoLab.underlay(h.id()) + ":51820"))
+            .get();
+      }
+      say("published host.joined for hosts 1 and 2 as orchestration");
+      checkHost(
+          "a host's credentials cannot publish: host 2 claiming host 1 is refused",
+          Duration.ZERO,
+          () -> forgedHostJoin(broker, NRT, AMS));
       publisher
           .publish(new LifecycleEvent.NetworkCreated(Events.newEventId(), now, 1, "acme"))
           .get();
@@ -247,6 +311,44 @@ public final class Demo {
       }
       Runtime.getRuntime().removeShutdownHook(hook);
       return failures;
+    }
+  }
+
+  /**
+   * Host {@code as} publishes a host.joined for {@code victim} with its own key: null when the
+   * broker refuses it, else what went wrong.
+   */
+  private static String forgedHostJoin(
+      SecureKafkaBroker broker, DemoLab.HostSpec victim, DemoLab.HostSpec as) {
+    Map<String, Object> c = new HashMap<>(broker.clientConfig(DemoLab.hostUser(as.id())));
+    c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+    c.put(ProducerConfig.ACKS_CONFIG, "1");
+    c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    LifecycleEvent.HostJoined forged =
+        new LifecycleEvent.HostJoined(
+            Events.newEventId(),
+            Instant.now(),
+            victim.id(),
+            victim.region(),
+            victim.latitude(),
+            victim.longitude(),
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            "192.0.2.66:51820");
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  LifecycleTopic.NAME, forged.partitionKey(), EventCodec.encode(forged)))
+          .get(30, TimeUnit.SECONDS);
+      return "the broker accepted host.joined for host " + victim.id() + " from host " + as.id();
+    } catch (ExecutionException e) {
+      return e.getCause() instanceof TopicAuthorizationException
+          ? null
+          : "refused, but not by the authorizer: " + e.getCause();
+    } catch (InterruptedException | TimeoutException e) {
+      return "no answer: " + e;
     }
   }
 

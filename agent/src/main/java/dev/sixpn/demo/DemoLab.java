@@ -85,7 +85,25 @@ final class DemoLab implements AutoCloseable {
     return "spn" + tag + "w" + host;
   }
 
-  /** Starts {@code sixpn agent} for the host inside its namespace; its log goes to work/hN.log. */
+  /** The Kafka user a host's agent reads the lifecycle topic as. */
+  static String hostUser(long host) {
+    return "host-" + host;
+  }
+
+  /** The host's data directory: its state and WireGuard key. */
+  Path hostDir(long host) {
+    return work.resolve("h" + host);
+  }
+
+  /** The host's Kafka client properties (its credentials), owner-only. */
+  Path kafkaConfig(long host) {
+    return work.resolve("kafka-host-" + host + ".properties");
+  }
+
+  /**
+   * Starts {@code sixpn agent} for the host inside its namespace, reading Kafka with the host's
+   * credentials; its log goes to work/hN.log.
+   */
   Process agent(HostSpec h, List<String> javaCommand) {
     List<String> cmd = new ArrayList<>(javaCommand);
     cmd.addAll(
@@ -95,8 +113,10 @@ final class DemoLab implements AutoCloseable {
             Long.toString(h.id()),
             "--bootstrap",
             BROKER_IP + ":" + BROKER_PORT,
+            "--kafka-config",
+            kafkaConfig(h.id()).toString(),
             "--data-dir",
-            work.resolve("h" + h.id()).toString(),
+            hostDir(h.id()).toString(),
             "--pin-dir",
             pinDir(h.id()),
             "--wg-device",

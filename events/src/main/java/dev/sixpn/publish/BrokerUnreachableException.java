@@ -12,7 +12,8 @@ public final class BrokerUnreachableException extends RuntimeException {
             + bootstrapServers
             + " within "
             + timeout.toSeconds()
-            + " s; start one with `./sixpn kafka` or pass --bootstrap host:port",
+            + " s; start one with `./sixpn kafka`, pass --bootstrap host:port, or --kafka-config FILE"
+            + " if it needs TLS and SASL",
         cause);
   }
 }

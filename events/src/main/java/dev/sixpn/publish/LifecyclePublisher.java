@@ -3,8 +3,8 @@ package dev.sixpn.publish;
 import dev.sixpn.events.EventCodec;
 import dev.sixpn.events.LifecycleEvent;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
@@ -47,7 +47,23 @@ public final class LifecyclePublisher implements AutoCloseable {
   public static LifecyclePublisher connect(
       String bootstrapServers, String topic, int partitions, Duration timeout)
       throws InterruptedException {
-    try (Admin admin = Admin.create(adminConfig(bootstrapServers, timeout))) {
+    return connect(bootstrapServers, Map.of(), topic, partitions, timeout);
+  }
+
+  /**
+   * As {@link #connect(String, String, int, Duration)}, with Kafka client properties (security, …;
+   * see {@link KafkaClientProperties}) over sixpn's defaults for the admin client and the producer.
+   *
+   * @throws BrokerAuthenticationException if a broker answers but TLS or SASL fails
+   */
+  public static LifecyclePublisher connect(
+      String bootstrapServers,
+      Map<String, ?> clientOverrides,
+      String topic,
+      int partitions,
+      Duration timeout)
+      throws InterruptedException {
+    try (Admin admin = Admin.create(adminConfig(bootstrapServers, clientOverrides, timeout))) {
       BrokerCheck.requireReachable(admin, bootstrapServers, timeout);
       try {
         LifecycleTopic.ensure(admin, topic, partitions, timeout);
@@ -55,20 +71,24 @@ public final class LifecyclePublisher implements AutoCloseable {
         throw new BrokerUnreachableException(bootstrapServers, timeout, e);
       }
     }
-    return new LifecyclePublisher(new KafkaProducer<>(producerConfig(bootstrapServers)), topic);
+    return new LifecyclePublisher(
+        new KafkaProducer<>(producerConfig(bootstrapServers, clientOverrides)), topic);
   }
 
-  static Map<String, Object> adminConfig(String bootstrapServers, Duration timeout) {
+  static Map<String, Object> adminConfig(
+      String bootstrapServers, Map<String, ?> clientOverrides, Duration timeout) {
     int ms = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-    return Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms);
+    return KafkaClientProperties.merge(
+        Map.of(
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms),
+        clientOverrides,
+        bootstrapServers);
   }
 
-  static Properties producerConfig(String bootstrapServers) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+  static Map<String, Object> producerConfig(
+      String bootstrapServers, Map<String, ?> clientOverrides) {
+    Map<String, Object> p = new LinkedHashMap<>();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
@@ -79,7 +99,7 @@ public final class LifecyclePublisher implements AutoCloseable {
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) DEFAULT_MAX_BLOCK.toMillis());
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    return p;
+    return KafkaClientProperties.merge(p, clientOverrides, bootstrapServers);
   }
 
   /** Sends one event; the future completes when the broker has acknowledged it (all replicas). */

@@ -28,7 +28,9 @@ class LifecycleTopicIT {
   @BeforeAll
   static void start() {
     broker = KafkaBrokers.start();
-    admin = Admin.create(LifecyclePublisher.adminConfig(broker.bootstrapServers(), TIMEOUT));
+    admin =
+        Admin.create(
+            LifecyclePublisher.adminConfig(broker.bootstrapServers(), java.util.Map.of(), TIMEOUT));
   }
 
   @AfterAll

@@ -4,13 +4,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
@@ -56,16 +59,65 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
    * @param host the address clients connect to; the broker listens there and advertises it
    */
   static KafkaBroker start(Path dataDir, String host, int port, boolean deleteOnClose) {
+    return start(dataDir, host, port, deleteOnClose, null);
+  }
+
+  /**
+   * A broker whose client listener is SASL_SSL, with SCRAM credentials for the broker, the
+   * orchestrator and {@code users}, generated now.
+   *
+   * @throws IllegalStateException if {@code dataDir} holds a formatted log already: credentials are
+   *     created when the log is formatted, and this run's passwords would not match
+   */
+  static SecureKafkaBroker startSaslSsl(
+      Path dataDir, String host, int port, boolean deleteOnClose, Collection<String> users) {
+    if (Files.exists(dataDir.resolve("log").resolve("meta.properties"))) {
+      throw new IllegalStateException(
+          dataDir + " holds a formatted log; a SASL_SSL broker needs a new data directory");
+    }
+    SaslSslSetup setup = SaslSslSetup.generate(dataDir.resolve("tls"), host, users);
+    EmbeddedKafkaBroker broker = start(dataDir, host, port, deleteOnClose, setup);
+    return new SecureKafkaBroker() {
+      @Override
+      public String bootstrapServers() {
+        return broker.bootstrapServers();
+      }
+
+      @Override
+      public Map<String, Object> clientConfig(String user) {
+        return setup.clientConfig(user);
+      }
+
+      @Override
+      public Path writeClientConfig(String user, Path file) {
+        return SaslSslSetup.writeOwnerOnly(
+            setup.clientConfig(user), file, "sixpn Kafka client: User:" + user);
+      }
+
+      @Override
+      public void close() {
+        broker.close();
+      }
+    };
+  }
+
+  private static EmbeddedKafkaBroker start(
+      Path dataDir, String host, int port, boolean deleteOnClose, SaslSslSetup security) {
     try {
       Files.createDirectories(dataDir);
       int brokerPort = port == 0 ? freePort() : port;
       int controllerPort = freePort();
-      Properties props = properties(dataDir, host, brokerPort, controllerPort);
+      Properties props = properties(dataDir, host, brokerPort, controllerPort, security);
       Path config = dataDir.resolve("server.properties");
-      try (Writer w = Files.newBufferedWriter(config)) {
-        props.store(w, "sixpn embedded KRaft broker");
-      }
-      format(config, dataDir, Uuid.randomUuid().toString());
+      // Owner-only: with SASL_SSL it holds the broker's passwords.
+      Map<String, String> asMap = new java.util.LinkedHashMap<>();
+      props.stringPropertyNames().forEach(k -> asMap.put(k, props.getProperty(k)));
+      SaslSslSetup.writeOwnerOnly(asMap, config, "sixpn embedded KRaft broker");
+      format(
+          config,
+          dataDir,
+          Uuid.randomUuid().toString(),
+          security == null ? List.of() : security.formatArguments());
       KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props), Time.SYSTEM);
       server.startup();
       return new EmbeddedKafkaBroker(server, dataDir, deleteOnClose, hostPort(host, brokerPort));
@@ -80,17 +132,31 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
 
   /** One node's configuration; {@link KafkaCluster} overrides the node id and the quorum. */
   static Properties properties(Path dataDir, String host, int brokerPort, int controllerPort) {
+    return properties(dataDir, host, brokerPort, controllerPort, null);
+  }
+
+  private static Properties properties(
+      Path dataDir, String host, int brokerPort, int controllerPort, SaslSslSetup security) {
     Properties p = new Properties();
+    String listener = security == null ? "PLAINTEXT" : "SASL_SSL";
     p.setProperty("process.roles", "broker,controller");
     p.setProperty("node.id", "1");
     p.setProperty("controller.quorum.voters", "1@localhost:" + controllerPort);
     p.setProperty(
         "listeners",
-        "PLAINTEXT://" + hostPort(host, brokerPort) + ",CONTROLLER://localhost:" + controllerPort);
-    p.setProperty("advertised.listeners", "PLAINTEXT://" + hostPort(host, brokerPort));
+        listener
+            + "://"
+            + hostPort(host, brokerPort)
+            + ",CONTROLLER://localhost:"
+            + controllerPort);
+    p.setProperty("advertised.listeners", listener + "://" + hostPort(host, brokerPort));
     p.setProperty("controller.listener.names", "CONTROLLER");
-    p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-    p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    if (security == null) {
+      p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+      p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    } else {
+      security.addBrokerProperties(p);
+    }
     p.setProperty("log.dirs", dataDir.resolve("log").toString());
     // A single node: every internal topic has one replica.
     p.setProperty("offsets.topic.replication.factor", "1");
@@ -108,15 +174,21 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
 
   /** Formats the node's log directory for {@code clusterId}, unless it already is. */
   static void format(Path config, Path dataDir, String clusterId) {
+    format(config, dataDir, clusterId, List.of());
+  }
+
+  private static void format(
+      Path config, Path dataDir, String clusterId, List<String> extraArguments) {
     if (Files.exists(dataDir.resolve("log").resolve("meta.properties"))) {
       return;
     }
+    List<String> args =
+        new ArrayList<>(List.of("format", "-t", clusterId, "-c", config.toString()));
+    args.addAll(extraArguments);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int rc;
     try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-      rc =
-          StorageTool.execute(
-              new String[] {"format", "-t", clusterId, "-c", config.toString()}, ps);
+      rc = StorageTool.execute(args.toArray(String[]::new), ps);
     }
     if (rc != 0) {
       throw new IllegalStateException(

@@ -90,6 +90,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
     p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.putAll(config.kafkaOverrides()); // security and other client settings from the operator
     return p;
   }
 

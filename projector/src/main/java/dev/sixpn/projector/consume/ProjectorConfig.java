@@ -1,6 +1,7 @@
 package dev.sixpn.projector.consume;
 
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Settings of a projector.
@@ -12,13 +13,15 @@ import java.time.Duration;
  * @param pollTimeout how long one poll waits for records; positive, default 100 ms
  * @param decodeParallelism threads that decode a poll's records at once (the fold itself is one
  *     thread); 1..64, default the number of cores
+ * @param kafkaOverrides Kafka consumer properties over the projector's (security, …); default none
  */
 public record ProjectorConfig(
     String bootstrapServers,
     String topic,
     int maxPollRecords,
     Duration pollTimeout,
-    int decodeParallelism) {
+    int decodeParallelism,
+    Map<String, Object> kafkaOverrides) {
 
   /**
    * Records per poll, so per write batch when catching up. Large batches collapse repeated rows (a
@@ -47,6 +50,23 @@ public record ProjectorConfig(
       throw new IllegalArgumentException(
           "decodeParallelism must be in 1..64, got " + decodeParallelism);
     }
+    if (kafkaOverrides == null) {
+      throw new IllegalArgumentException("kafkaOverrides is required (empty for none)");
+    }
+    if (kafkaOverrides.containsKey("bootstrap.servers")) {
+      throw new IllegalArgumentException(
+          "kafkaOverrides must not set bootstrap.servers; it is bootstrapServers");
+    }
+    kafkaOverrides = Map.copyOf(kafkaOverrides);
+  }
+
+  public ProjectorConfig(
+      String bootstrapServers,
+      String topic,
+      int maxPollRecords,
+      Duration pollTimeout,
+      int decodeParallelism) {
+    this(bootstrapServers, topic, maxPollRecords, pollTimeout, decodeParallelism, Map.of());
   }
 
   public static final int DEFAULT_DECODE_PARALLELISM =
@@ -54,7 +74,17 @@ public record ProjectorConfig(
 
   public ProjectorConfig withDecodeParallelism(int decodeParallelism) {
     return new ProjectorConfig(
-        bootstrapServers, topic, maxPollRecords, pollTimeout, decodeParallelism);
+        bootstrapServers, topic, maxPollRecords, pollTimeout, decodeParallelism, kafkaOverrides);
+  }
+
+  public ProjectorConfig withKafkaOverrides(Map<String, ?> kafkaOverrides) {
+    return new ProjectorConfig(
+        bootstrapServers,
+        topic,
+        maxPollRecords,
+        pollTimeout,
+        decodeParallelism,
+        Map.copyOf(kafkaOverrides));
   }
 
   public static ProjectorConfig of(String bootstrapServers, String topic) {

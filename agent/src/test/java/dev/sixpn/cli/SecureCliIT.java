@@ -1,0 +1,147 @@
+package dev.sixpn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sixpn.kafka.KafkaBrokers;
+import dev.sixpn.kafka.SecureKafkaBroker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands against a SASL_SSL broker with ACLs, credentials from --kafka-config files. */
+class SecureCliIT {
+
+  @TempDir Path dir;
+
+  @Test
+  void kafkaConfig_orchestratorPublishes_hostIsRefusedButRebuilds() throws Exception {
+    try (SecureKafkaBroker broker = KafkaBrokers.startSaslSsl(List.of("host-7"))) {
+      String b = broker.bootstrapServers();
+      String orchestrator =
+          broker
+              .writeClientConfig(
+                  SecureKafkaBroker.ORCHESTRATOR, dir.resolve("orchestrator.properties"))
+              .toString();
+      String host = broker.writeClientConfig("host-7", dir.resolve("host-7.properties")).toString();
+      String[] target = {"--bootstrap", b, "--topic", "cli-secure"};
+
+      SixpnCommandTest.Run acls =
+          SixpnCommandTest.run(
+              concat(
+                  new String[] {"kafka", "acls", "--kafka-config", orchestrator},
+                  target,
+                  "--host-principal",
+                  "User:host-7"));
+      assertEquals(0, acls.code(), acls.err());
+      assertTrue(acls.out().contains("operation=READ"), acls.out());
+
+      SixpnCommandTest.Run published =
+          SixpnCommandTest.run(
+              concat(
+                  new String[] {"publish", "network-create", "--kafka-config", orchestrator},
+                  target,
+                  "--network",
+                  "1"));
+      assertEquals(0, published.code(), published.err());
+
+      SixpnCommandTest.Run refused =
+          SixpnCommandTest.run(
+              concat(
+                  new String[] {"publish", "network-delete", "--kafka-config", host},
+                  target,
+                  "--network",
+                  "1"));
+      assertEquals(1, refused.code(), refused.out());
+      assertTrue(refused.err().contains("Authorization failed"), refused.err());
+
+      SixpnCommandTest.Run rebuilt =
+          SixpnCommandTest.run(
+              concat(
+                  new String[] {"state", "rebuild", "--kafka-config", host},
+                  target,
+                  "--data-dir",
+                  dir.resolve("state").toString()));
+      assertEquals(0, rebuilt.code(), rebuilt.err());
+      assertTrue(rebuilt.out().contains("1 events folded, 0 quarantined"), rebuilt.out());
+
+      SixpnCommandTest.Run anonymous =
+          SixpnCommandTest.run(
+              concat(new String[] {"state", "rebuild"}, target, "--data-dir", dir.toString()));
+      assertEquals(1, anonymous.code());
+      assertTrue(anonymous.err().contains("--kafka-config"), anonymous.err());
+    }
+  }
+
+  @Test
+  void kafkaConfig_setsBootstrapServers_exit2() throws Exception {
+    Path file = Files.writeString(dir.resolve("bad.properties"), "bootstrap.servers=x:1\n");
+    SixpnCommandTest.Run r =
+        SixpnCommandTest.run(
+            "publish", "host-leave", "--host", "3", "--kafka-config", file.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("give the brokers with --bootstrap"), r.err());
+  }
+
+  @Test
+  void kafkaAcls_print_kafkaAclsCommands() {
+    SixpnCommandTest.Run r =
+        SixpnCommandTest.run(
+            "kafka",
+            "acls",
+            "--print",
+            "--bootstrap",
+            "k:9093",
+            "--host-principal",
+            "User:host-7",
+            "--orchestrator-principal",
+            "User:orchestrator");
+    assertEquals(0, r.code(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertEquals(6, lines.size(), r.out());
+    assertEquals(
+        "kafka-acls.sh --bootstrap-server k:9093 --add --allow-principal 'User:host-7'"
+            + " --operation Read --topic 'sixpn.lifecycle'",
+        lines.getFirst());
+  }
+
+  @Test
+  void agent_printHostJoin_printsPublishCommandWithItsKey() {
+    String[] args = {
+      "agent",
+      "--host",
+      "7",
+      "--data-dir",
+      dir.resolve("h7").toString(),
+      "--no-dataplane",
+      "--region",
+      "nrt",
+      "--lat",
+      "35.76",
+      "--lon",
+      "140.38",
+      "--endpoint",
+      "192.0.2.7:51820",
+      "--print-host-join"
+    };
+    SixpnCommandTest.Run first = SixpnCommandTest.run(args);
+    assertEquals(0, first.code(), first.err());
+    assertTrue(
+        first
+            .out()
+            .matches(
+                "sixpn publish host-join --host 7 --region nrt --lat 35.76 --lon 140.38"
+                    + " --public-key '[A-Za-z0-9+/]{43}=' --endpoint '192.0.2.7:51820'\\R"),
+        first.out());
+    assertEquals(first.out(), SixpnCommandTest.run(args).out(), "the same key on every call");
+  }
+
+  private static String[] concat(String[] head, String[] target, String... tail) {
+    List<String> all = new java.util.ArrayList<>(List.of(head));
+    all.addAll(List.of(target));
+    all.addAll(List.of(tail));
+    return all.toArray(String[]::new);
+  }
+}

@@ -1,0 +1,139 @@
+package dev.sixpn.publish;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+
+/**
+ * Who may do what to the lifecycle topic, on a broker with an authorizer and {@code
+ * allow.everyone.if.no.acl.found=false}.
+ *
+ * <p>Hosts only read: a host's agent assigns every partition (no consumer group, offsets in its
+ * RocksDB), so it needs Read (fetch) and Describe (metadata, list offsets) on the topic and nothing
+ * else. Without Write, a host cannot publish {@code host.joined} for another host's id with its own
+ * key, nor {@code network.deleted} for anyone. Orchestration writes: Write, Describe and Create on
+ * the topic, IdempotentWrite on the cluster for its idempotent producer (not needed when it is a
+ * super user).
+ */
+public final class KafkaAcls {
+
+  private KafkaAcls() {}
+
+  /**
+   * Read and Describe on {@code topic} for each host principal ({@code User:host-7}, …).
+   *
+   * @throws IllegalArgumentException if a principal is not {@code User:<name>}
+   */
+  public static List<AclBinding> forHosts(String topic, Collection<String> principals) {
+    List<AclBinding> out = new ArrayList<>();
+    for (String p : principals) {
+      out.add(topicAcl(topic, p, AclOperation.READ));
+      out.add(topicAcl(topic, p, AclOperation.DESCRIBE));
+    }
+    return out;
+  }
+
+  /** Write, Describe and Create on {@code topic}, IdempotentWrite on the cluster. */
+  public static List<AclBinding> forOrchestrator(String topic, String principal) {
+    return List.of(
+        topicAcl(topic, principal, AclOperation.WRITE),
+        topicAcl(topic, principal, AclOperation.DESCRIBE),
+        topicAcl(topic, principal, AclOperation.CREATE),
+        new AclBinding(
+            new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+            allow(principal, AclOperation.IDEMPOTENT_WRITE)));
+  }
+
+  /**
+   * Creates the bindings with an admin client of its own.
+   *
+   * @param clientOverrides Kafka client properties (an admin's credentials) over sixpn's defaults
+   */
+  public static void apply(
+      String bootstrapServers,
+      Map<String, ?> clientOverrides,
+      Collection<AclBinding> acls,
+      Duration timeout)
+      throws InterruptedException, TimeoutException {
+    try (Admin admin =
+        Admin.create(LifecyclePublisher.adminConfig(bootstrapServers, clientOverrides, timeout))) {
+      BrokerCheck.requireReachable(admin, bootstrapServers, timeout);
+      apply(admin, acls, timeout);
+    }
+  }
+
+  /** Creates the bindings (creating an existing one is a no-op). */
+  public static void apply(Admin admin, Collection<AclBinding> acls, Duration timeout)
+      throws InterruptedException, TimeoutException {
+    try {
+      admin.createAcls(acls).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(
+          "cannot create ACLs: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * The same bindings as {@code kafka-acls.sh} commands, one per binding, for clusters where
+   * operators apply ACLs with Kafka's own tools.
+   */
+  public static List<String> kafkaAclsCommands(
+      Collection<AclBinding> acls, String bootstrapServers, String commandConfig) {
+    List<String> out = new ArrayList<>();
+    for (AclBinding b : acls) {
+      String resource =
+          b.pattern().resourceType() == ResourceType.CLUSTER
+              ? "--cluster"
+              : "--topic '" + b.pattern().name() + "'";
+      out.add(
+          "kafka-acls.sh --bootstrap-server "
+              + bootstrapServers
+              + (commandConfig == null ? "" : " --command-config " + commandConfig)
+              + " --add --allow-principal '"
+              + b.entry().principal()
+              + "' --operation "
+              + operationName(b.entry().operation())
+              + " "
+              + resource);
+    }
+    return out;
+  }
+
+  private static String operationName(AclOperation op) {
+    // kafka-acls.sh spells them in CamelCase: Read, Describe, IdempotentWrite.
+    StringBuilder s = new StringBuilder();
+    for (String part : op.name().split("_")) {
+      s.append(part.charAt(0)).append(part.substring(1).toLowerCase(Locale.ROOT));
+    }
+    return s.toString();
+  }
+
+  private static AclBinding topicAcl(String topic, String principal, AclOperation op) {
+    if (topic == null || topic.isBlank()) {
+      throw new IllegalArgumentException("topic is required");
+    }
+    return new AclBinding(
+        new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL), allow(principal, op));
+  }
+
+  private static AccessControlEntry allow(String principal, AclOperation op) {
+    if (principal == null || !principal.matches("User:[^\\s*]+")) {
+      throw new IllegalArgumentException("principal must be User:<name>, got '" + principal + "'");
+    }
+    return new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW);
+  }
+}

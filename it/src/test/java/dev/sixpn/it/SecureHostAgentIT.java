@@ -1,0 +1,133 @@
+package dev.sixpn.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.agent.HostAgent;
+import dev.sixpn.agent.HostAgentConfig;
+import dev.sixpn.dns.server.DnsEdgeConfig;
+import dev.sixpn.events.Events;
+import dev.sixpn.events.LifecycleEvent;
+import dev.sixpn.kafka.KafkaBrokers;
+import dev.sixpn.kafka.SecureKafkaBroker;
+import dev.sixpn.publish.KafkaAcls;
+import dev.sixpn.publish.LifecyclePublisher;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+
+/**
+ * The host agent under SASL_SSL: it reads as a host principal that may only read, serves what
+ * orchestration published, and cannot announce itself.
+ */
+class SecureHostAgentIT {
+
+  private static final String TOPIC = "secure-agent-it";
+
+  @TempDir Path dir;
+
+  @Test
+  void start_hostCredentials_servesOrchestrationsEvents_cannotAnnounce() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    InetSocketAddress dnsAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    Duration timeout = Duration.ofSeconds(30);
+    try (SecureKafkaBroker broker = KafkaBrokers.startSaslSsl(List.of("host-7"))) {
+      Map<String, Object> orchestrator = broker.clientConfig(SecureKafkaBroker.ORCHESTRATOR);
+      KafkaAcls.apply(
+          broker.bootstrapServers(),
+          orchestrator,
+          KafkaAcls.forHosts(TOPIC, List.of("User:host-7")),
+          timeout);
+      SixpnAddress a = SixpnAddress.ofInstance(1, 7, 42);
+      try (LifecyclePublisher publisher =
+          LifecyclePublisher.connect(broker.bootstrapServers(), orchestrator, TOPIC, 2, timeout)) {
+        publisher
+            .publish(
+                new LifecycleEvent.InstanceStarted(
+                    Events.newEventId(),
+                    Instant.now(),
+                    "web-1",
+                    1,
+                    "web",
+                    "app",
+                    7,
+                    "nrt",
+                    a,
+                    Map.of()))
+            .get();
+      }
+      HostAgentConfig config =
+          new HostAgentConfig(
+              7,
+              broker.bootstrapServers(),
+              TOPIC,
+              dir.resolve("h7"),
+              Optional.of(
+                  DnsEdgeConfig.defaults()
+                      .withListen(List.of(dnsAddress))
+                      .withEventLoops(1)
+                      .withUpstreams(List.of(), Duration.ofMillis(200))
+                      .withDevLoopbackNetwork(OptionalLong.of(1))),
+              Optional.empty(),
+              Optional.of(
+                  new HostAgentConfig.Announcement("nrt", 35.76, 140.38, "192.0.2.7:51820")),
+              Optional.empty(),
+              Duration.ofSeconds(60),
+              broker.clientConfig("host-7"));
+      try (HostAgent agent = HostAgent.start(config)) {
+        assertEquals(List.of(a.toString()), aaaa(dnsAddress, "web.internal"));
+      }
+
+      HostAgentConfig announcing =
+          new HostAgentConfig(
+              7,
+              broker.bootstrapServers(),
+              TOPIC,
+              dir.resolve("h7"),
+              Optional.empty(),
+              Optional.empty(),
+              Optional.of(
+                  new HostAgentConfig.Announcement("nrt", 35.76, 140.38, "192.0.2.7:51820", true)),
+              Optional.empty(),
+              Duration.ofSeconds(60),
+              broker.clientConfig("host-7"));
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> HostAgent.start(announcing).close());
+      assertTrue(e.getCause() instanceof TopicAuthorizationException, e.toString());
+    }
+  }
+
+  private static List<String> aaaa(InetSocketAddress server, String name) throws Exception {
+    SimpleResolver r = new SimpleResolver(server);
+    r.setTimeout(Duration.ofSeconds(2));
+    Message m =
+        r.send(
+            Message.newQuery(Record.newRecord(Name.fromString(name + "."), Type.AAAA, DClass.IN)));
+    return m.getSection(Section.ANSWER).stream()
+        .map(rec -> SixpnAddress.fromBytes(((AAAARecord) rec).getAddress().getAddress()).toString())
+        .toList();
+  }
+}
