@@ -47,12 +47,16 @@ public final class KafkaAcls {
     return out;
   }
 
-  /** Write, Describe and Create on {@code topic}, IdempotentWrite on the cluster. */
+  /**
+   * Write, Describe, Create and DescribeConfigs on {@code topic} (the publisher creates the topic
+   * and checks that its configuration cannot lose events), IdempotentWrite on the cluster.
+   */
   public static List<AclBinding> forOrchestrator(String topic, String principal) {
     return List.of(
         topicAcl(topic, principal, AclOperation.WRITE),
         topicAcl(topic, principal, AclOperation.DESCRIBE),
         topicAcl(topic, principal, AclOperation.CREATE),
+        topicAcl(topic, principal, AclOperation.DESCRIBE_CONFIGS),
         new AclBinding(
             new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
             allow(principal, AclOperation.IDEMPOTENT_WRITE)));
