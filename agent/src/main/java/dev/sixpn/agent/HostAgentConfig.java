@@ -5,7 +5,6 @@ import dev.sixpn.dns.server.DnsEdgeConfig;
 import dev.sixpn.events.LifecycleEvent;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -19,8 +18,8 @@ import java.util.Optional;
  * @param dataplane the dataplane, or empty to run without one (no BPF, no WireGuard)
  * @param announce a host.joined to publish at start (region, location, endpoint); the agent fills
  *     in its WireGuard public key
- * @param metrics where to serve Prometheus metrics ({@code /metrics}), or empty
- * @param catchUpTimeout how long the first catch-up may take before serving starts anyway
+ * @param metrics where to serve Prometheus metrics ({@code /metrics}) and health ({@code /healthz},
+ *     {@code /readyz}), or empty
  */
 public record HostAgentConfig(
     long host,
@@ -30,8 +29,7 @@ public record HostAgentConfig(
     Optional<DnsEdgeConfig> dns,
     Optional<DataplaneConfig> dataplane,
     Optional<Announcement> announce,
-    Optional<InetSocketAddress> metrics,
-    Duration catchUpTimeout) {
+    Optional<InetSocketAddress> metrics) {
 
   public HostAgentConfig {
     if (host < 1 || host > 0xffff_ffffL) {

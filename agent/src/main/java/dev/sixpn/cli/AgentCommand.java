@@ -103,9 +103,15 @@ final class AgentCommand implements Callable<Integer> {
       description = "Underlay ip:port peers send WireGuard to, for the announcement.")
   String endpoint;
 
+  /** Loopback only; each network namespace has its own, so agents in namespaces never collide. */
+  static final String DEFAULT_METRICS = "127.0.0.1:9464";
+
   @Option(
       names = "--metrics",
-      description = "Serve Prometheus metrics on this ip:port (default: off).")
+      defaultValue = DEFAULT_METRICS,
+      description =
+          "Serve /metrics, /healthz and /readyz on this ip:port, or `off` (default:"
+              + " ${DEFAULT-VALUE}).")
   String metrics;
 
   @Override
@@ -115,6 +121,12 @@ final class AgentCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
     System.out.println("agent: host " + host + " running, state in " + config.stateDir());
     agent.awaitTermination();
+    if (agent.failure().isPresent()) {
+      // The agent would go on serving a state that no longer follows the log: exit, so the
+      // supervisor restarts it (the store keeps what was committed).
+      System.err.println("agent: projector stopped: " + agent.failure().get());
+      return 1;
+    }
     return 0;
   }
 
@@ -172,17 +184,11 @@ final class AgentCommand implements Callable<Integer> {
           Optional.of(new HostAgentConfig.Announcement(region, latitude, longitude, endpoint));
     }
     Optional<InetSocketAddress> metricsAddress =
-        metrics == null ? Optional.empty() : Optional.of(parse("--metrics", metrics));
+        metrics.equalsIgnoreCase("off")
+            ? Optional.empty()
+            : Optional.of(parse("--metrics", metrics));
     return new HostAgentConfig(
-        host,
-        kafka.bootstrap,
-        kafka.topic,
-        dir,
-        dns,
-        dataplane,
-        announce,
-        metricsAddress,
-        Duration.ofMinutes(5));
+        host, kafka.bootstrap, kafka.topic, dir, dns, dataplane, announce, metricsAddress);
   }
 
   private static List<InetSocketAddress> parseAll(String option, List<String> values) {

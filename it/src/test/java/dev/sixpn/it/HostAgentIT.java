@@ -72,8 +72,7 @@ class HostAgentIT {
                       .withDevLoopbackNetwork(OptionalLong.of(1))),
               Optional.empty(),
               Optional.empty(),
-              Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-              Duration.ofSeconds(60));
+              Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
       SixpnAddress first = start(publisher, "web-1", 1, "web");
       start(publisher, "other-1", 2, "secret");
       publisher.flush();
