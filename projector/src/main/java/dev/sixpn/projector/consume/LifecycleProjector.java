@@ -62,6 +62,12 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   /** How often a poll loop without records asks the broker for end offsets (contact and lag). */
   static final Duration END_OFFSETS_PROBE = Duration.ofSeconds(1);
 
+  /** An idle projector flushes what it wrote this soon (see {@link StateStore#flushIfDirty}). */
+  static final Duration IDLE_FLUSH = Duration.ofSeconds(1);
+
+  /** A projector that is never idle flushes at least this often. */
+  static final Duration BUSY_FLUSH = Duration.ofSeconds(30);
+
   /** How long one end-offsets request may wait for a broker that does not answer. */
   static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(2);
 
@@ -271,6 +277,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
     if (records.isEmpty()) {
       awaitCommitted();
+      store.flushIfDirty(IDLE_FLUSH);
       long now = System.nanoTime();
       if (now >= nextProbe) {
         nextProbe = now + END_OFFSETS_PROBE.toNanos();
@@ -301,6 +308,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   /** On the commit thread: the write, then listeners, then metrics. */
   private void commit(StoreBatch batch, PollFold fold, long start) {
     store.write(batch);
+    store.flushIfDirty(BUSY_FLUSH);
     long committedAt = System.nanoTime();
     // Listeners first: the DNS edge and the dataplane wait on this; metrics can wait on them.
     if (!fold.changes.isEmpty()) {

@@ -87,6 +87,11 @@ public final class StateStore implements AutoCloseable {
 
   private boolean closed;
 
+  /** Whether a batch was written since the last flush; guarded by this. */
+  private boolean dirty;
+
+  private long lastFlushNanos = System.nanoTime();
+
   private StateStore(Path path, boolean readOnly) {
     this.path = path;
     this.readOnly = readOnly;
@@ -306,11 +311,37 @@ public final class StateStore implements AutoCloseable {
     batch.encodeInto(encoder);
     try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch(encoder.toBytes())) {
       db.write(writeOptions, wb);
+      synchronized (this) {
+        dirty = true;
+      }
     } catch (RocksDBException e) {
       throw failure("commit", e);
     } finally {
       // Only after the write: a duplicate check between the two finds the id in one or the other.
       inFlight.remove(batch);
+    }
+  }
+
+  /**
+   * Starts a flush of every memtable (atomically, in the background) if a batch was written since
+   * the last flush and that was at least {@code minInterval} ago. Without a WAL the memtables are
+   * the only copy of recent batches: a SIGKILL loses them, and the restarted agent serves the older
+   * flushed state until the broker replays the rest. Flushing when the projector is idle (and now
+   * and then when it is not) keeps that loss to seconds without a WAL on every batch. A failed
+   * flush is logged: the next one, or RocksDB's own when a memtable fills, retries.
+   */
+  public synchronized void flushIfDirty(java.time.Duration minInterval) {
+    long now = System.nanoTime();
+    if (!dirty || closed || now - lastFlushNanos < minInterval.toNanos()) {
+      return;
+    }
+    dirty = false;
+    lastFlushNanos = now;
+    try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(false)) {
+      db.flush(flush, new ArrayList<>(handles.values()));
+    } catch (RocksDBException e) {
+      dirty = true;
+      LOG.warn("state store {}: background flush failed: {}", path, e.getMessage());
     }
   }
 
