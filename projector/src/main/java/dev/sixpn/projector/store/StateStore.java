@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -57,9 +58,16 @@ public final class StateStore implements AutoCloseable {
 
   /**
    * 2: primary rows only (the by_address, by_region, by_group and by_host families of version 1 are
-   * derived in memory).
+   * derived in memory). 3: {@code event_ids} keyed by partition and event time, a window.
    */
-  public static final int SCHEMA_VERSION = 2;
+  public static final int SCHEMA_VERSION = 3;
+
+  /**
+   * How far behind its partition's latest event an event may arrive and still be folded, and so how
+   * long its id is kept to recognize a re-published copy (as Kafka keeps a producer's state for
+   * {@code producer.id.expiration.ms}, one day by default).
+   */
+  public static final Duration DEFAULT_DEDUP_HORIZON = Duration.ofDays(1);
 
   static {
     RocksDB.loadLibrary();
@@ -79,7 +87,7 @@ public final class StateStore implements AutoCloseable {
   /** Handles of families this build does not use (an older schema's), closed with the store. */
   private final List<ColumnFamilyHandle> foreign = new ArrayList<>();
 
-  private final ProjectedState state = new ProjectedState();
+  private final ProjectedState state;
 
   /** Sealed batches not yet written: duplicate checks read their event ids. */
   private final java.util.concurrent.ConcurrentLinkedQueue<StoreBatch> inFlight =
@@ -92,9 +100,10 @@ public final class StateStore implements AutoCloseable {
 
   private long lastFlushNanos = System.nanoTime();
 
-  private StateStore(Path path, boolean readOnly) {
+  private StateStore(Path path, boolean readOnly, Duration dedupHorizon) {
     this.path = path;
     this.readOnly = readOnly;
+    this.state = new ProjectedState(dedupHorizon);
     this.cache = new LRUCache(BLOCK_CACHE_BYTES);
     // No WAL: every column family is flushed atomically, so the files on disk always hold a state
     // and the offsets that produced it, as of the last flush. A crash loses only the memtables,
@@ -185,7 +194,25 @@ public final class StateStore implements AutoCloseable {
           state.putInstance(new InstanceRef(i.network(), i.app(), i.instanceId()), null, i);
         });
     scan(Family.HOSTS, Keys.EMPTY, (k, v) -> state.putHost(ValueCodec.decodeHost(v)));
-    scan(Family.EVENT_IDS, Keys.EMPTY, (k, v) -> state.eventIds().add(EventIdSet.hash(utf8(k))));
+    EventIdSet ids = state.eventIds();
+    scan(
+        Family.META,
+        Keys.DEDUP_PREFIX,
+        (k, v) -> {
+          ByteBuffer b = ByteBuffer.wrap(v);
+          ids.restore(
+              ByteBuffer.wrap(k, Keys.DEDUP_PREFIX.length, 4).getInt(), b.getLong(), b.getLong());
+        });
+    scan(
+        Family.EVENT_IDS,
+        Keys.EMPTY,
+        (k, v) -> {
+          long mark = Keys.eventIdMark(k);
+          // Rows below the horizon that no range deletion reached yet stay out of memory.
+          if (!ids.expired(EventIdSet.partitionOf(mark), EventIdSet.timeOf(mark))) {
+            ids.add(EventIdSet.hash(Keys.eventIdOf(k)), mark);
+          }
+        });
     LOG.info(
         "state store loaded path={} {} seconds={}",
         path,
@@ -199,7 +226,12 @@ public final class StateStore implements AutoCloseable {
 
   /** Opens (creating if needed) the store in {@code path}. */
   public static StateStore open(Path path) {
-    return new StateStore(path, false);
+    return open(path, DEFAULT_DEDUP_HORIZON);
+  }
+
+  /** Opens the store with another dedup horizon than {@link #DEFAULT_DEDUP_HORIZON}. */
+  public static StateStore open(Path path, Duration dedupHorizon) {
+    return new StateStore(path, false, dedupHorizon);
   }
 
   /**
@@ -222,7 +254,7 @@ public final class StateStore implements AutoCloseable {
     if (!Files.isDirectory(path)) {
       throw new StoreException("no state store at " + path, null);
     }
-    return new StateStore(path, true);
+    return new StateStore(path, true, DEFAULT_DEDUP_HORIZON);
   }
 
   /** Deletes the store's files; the store must be closed. */
@@ -352,13 +384,30 @@ public final class StateStore implements AutoCloseable {
   }
 
   /** Exact check behind {@link EventIdSet}: an id of a batch in flight or committed. */
-  boolean hasEvent(String eventId) {
+  boolean hasEvent(String eventId, long mark) {
     for (StoreBatch b : inFlight) {
-      if (b.eventIds.contains(eventId)) {
+      if (b.eventIds.containsKey(eventId)) {
         return true;
       }
     }
-    return get(Family.EVENT_IDS, eventId.getBytes(StandardCharsets.UTF_8)) != null;
+    return get(Family.EVENT_IDS, Keys.eventId(mark, eventId)) != null;
+  }
+
+  /** Ids in the dedup window's memory table. */
+  public int eventIdsInMemory() {
+    return state.eventIds().size();
+  }
+
+  /** Slots of the dedup window's memory table: 16 bytes each. */
+  public int eventIdSlots() {
+    return state.eventIds().capacity();
+  }
+
+  /** Rows in {@code event_ids}, counted by a scan: for tests and benchmarks. */
+  public long eventIdRows() {
+    long[] n = {0};
+    scan(Family.EVENT_IDS, Keys.EMPTY, (k, v) -> n[0]++);
+    return n[0];
   }
 
   /** Next offset to read per partition, as committed. */
