@@ -469,9 +469,12 @@ public final class StateStore implements AutoCloseable {
     return digest(java.util.Set.of());
   }
 
-  /** The digest of the state alone: without offsets, schema and quarantine. */
+  /**
+   * The digest of the state alone: without offsets, schema, quarantine and the dedup window (whose
+   * keys hold the partition an event came from).
+   */
   public String stateDigest() {
-    return digest(java.util.Set.of(Family.META, Family.QUARANTINE));
+    return digest(java.util.Set.of(Family.META, Family.QUARANTINE, Family.EVENT_IDS));
   }
 
   private String digest(java.util.Set<Family> excluded) {
