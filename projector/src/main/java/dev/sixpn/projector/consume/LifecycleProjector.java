@@ -191,8 +191,9 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       return;
     }
     if (catchUpTarget == null) {
-      catchUpTarget = readEndOffsets();
-      if (catchUpTarget == null) {
+      // While the broker does not answer, the idle poll's probe keeps asking (and sets the target
+      // when it answers): asking here too would only double the timeouts.
+      if (!brokerAnswering || readEndOffsets() == null) {
         return;
       }
     }
@@ -228,6 +229,9 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       Map<TopicPartition, Long> end = consumer.endOffsets(assigned.keySet(), END_OFFSETS_TIMEOUT);
       answered();
       knownEnd.putAll(end);
+      if (catchUpTarget == null) {
+        catchUpTarget = end;
+      }
       return end;
     } catch (org.apache.kafka.common.errors.TimeoutException e) {
       unanswered(e);
