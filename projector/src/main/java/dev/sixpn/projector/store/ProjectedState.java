@@ -201,9 +201,7 @@ public final class ProjectedState implements StateReader {
         + " instances="
         + instances
         + " hosts="
-        + hosts.size()
-        + " event_ids="
-        + eventIds.size();
+        + hosts.size();
   }
 
   // ---- StateReader ----

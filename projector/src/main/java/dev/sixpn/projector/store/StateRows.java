@@ -28,7 +28,7 @@ public final class StateRows {
     this.batch = batch;
     this.store = batch.store();
     this.state = store.state();
-    this.ids = state.eventIds();
+    this.ids = store.eventIds();
   }
 
   /** Sets the partition the next events come from: their dedup window is that partition's. */

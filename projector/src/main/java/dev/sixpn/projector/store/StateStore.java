@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -88,6 +90,12 @@ public final class StateStore implements AutoCloseable {
   private final List<ColumnFamilyHandle> foreign = new ArrayList<>();
 
   private final ProjectedState state;
+
+  /** Loads the dedup window's ids after open returned; see {@link #eventIds}. */
+  private Thread eventIdLoader;
+
+  private volatile Throwable eventIdLoadFailure;
+  private volatile boolean eventIdsLoaded;
 
   /** Sealed batches not yet written: duplicate checks read their event ids. */
   private final java.util.concurrent.ConcurrentLinkedQueue<StoreBatch> inFlight =
@@ -178,7 +186,13 @@ public final class StateStore implements AutoCloseable {
     }
   }
 
-  /** Rebuilds the memory state from the rows: parents first, as the fold creates them. */
+  /**
+   * Rebuilds the memory state from the rows: parents first, as the fold creates them. What the
+   * agent waits for before it serves, so the work is spread: instance rows are read and decoded on
+   * another thread while this one inserts them (the state has one writer), and the dedup window's
+   * ids, which only the fold needs, load on a third thread that {@link #eventIds} waits for: open
+   * returns, and the agent answers DNS, without waiting for them.
+   */
   private void load() {
     long start = System.nanoTime();
     scan(Family.NETWORKS, Keys.EMPTY, (k, v) -> state.putNetwork(Keys.readU32(k, 0), utf8(v)));
@@ -186,14 +200,111 @@ public final class StateStore implements AutoCloseable {
         Family.APPS,
         Keys.EMPTY,
         (k, v) -> state.putApp(Keys.readU32(k, 0), Keys.appOfRow(k), v.length > 0 && v[0] == 1));
+    Throwable[] failed = new Throwable[1];
+    eventIdLoader =
+        Thread.ofPlatform()
+            .name("sixpn-load-event-ids")
+            .daemon()
+            .start(
+                () -> {
+                  try {
+                    long t0 = System.nanoTime();
+                    loadEventIds();
+                    LOG.info(
+                        "dedup window loaded path={} ids={} seconds={}",
+                        path,
+                        state.eventIds().size(),
+                        String.format("%.2f", (System.nanoTime() - t0) / 1e9));
+                  } catch (RuntimeException | Error e) {
+                    eventIdLoadFailure = e;
+                  }
+                });
+    BlockingQueue<Instance[]> decoded = new ArrayBlockingQueue<>(16);
+    Thread reader =
+        Thread.ofPlatform()
+            .name("sixpn-load-instances")
+            .start(
+                () -> {
+                  try {
+                    readInstances(decoded);
+                  } catch (RuntimeException | Error e) {
+                    failed[0] = e;
+                  } finally {
+                    putUninterruptibly(decoded, LOAD_END);
+                  }
+                });
+    Instance[] chunk = take(decoded);
+    try {
+      for (; chunk != LOAD_END; chunk = take(decoded)) {
+        for (Instance i : chunk) {
+          if (i == null) {
+            break;
+          }
+          state.putInstance(new InstanceRef(i.network(), i.app(), i.instanceId()), null, i);
+        }
+      }
+      scan(Family.HOSTS, Keys.EMPTY, (k, v) -> state.putHost(ValueCodec.decodeHost(v)));
+    } finally {
+      // If an insert failed, the reader may be blocked on a full queue: let it finish.
+      while (chunk != LOAD_END) {
+        chunk = take(decoded);
+      }
+      joinUninterruptibly(reader);
+    }
+    rethrow(failed[0]);
+    LOG.info(
+        "state store loaded path={} {} seconds={}",
+        path,
+        state.size(),
+        String.format("%.2f", (System.nanoTime() - start) / 1e9));
+  }
+
+  private static void rethrow(Throwable t) {
+    if (t instanceof RuntimeException r) {
+      throw r;
+    } else if (t instanceof Error e) {
+      throw e;
+    }
+  }
+
+  /** The dedup window, once its ids are loaded (the fold's first batch may wait for them). */
+  EventIdSet eventIds() {
+    if (!eventIdsLoaded) {
+      joinUninterruptibly(eventIdLoader);
+      rethrow(eventIdLoadFailure);
+      eventIdsLoaded = true;
+    }
+    return state.eventIds();
+  }
+
+  /** Ends the decoded stream of {@link #readInstances}. */
+  private static final Instance[] LOAD_END = new Instance[0];
+
+  private static final int LOAD_CHUNK = 4096;
+
+  /**
+   * Reads and decodes every instance row, handing them over in chunks (a null ends a short one).
+   */
+  private void readInstances(BlockingQueue<Instance[]> out) {
+    Instance[][] chunk = {new Instance[LOAD_CHUNK]};
+    int[] n = {0};
     scan(
         Family.INSTANCES,
         Keys.EMPTY,
         (k, v) -> {
-          Instance i = ValueCodec.decodeInstance(v, state::canonical);
-          state.putInstance(new InstanceRef(i.network(), i.app(), i.instanceId()), null, i);
+          chunk[0][n[0]++] = ValueCodec.decodeInstance(v, state::canonical);
+          if (n[0] == LOAD_CHUNK) {
+            putUninterruptibly(out, chunk[0]);
+            chunk[0] = new Instance[LOAD_CHUNK];
+            n[0] = 0;
+          }
         });
-    scan(Family.HOSTS, Keys.EMPTY, (k, v) -> state.putHost(ValueCodec.decodeHost(v)));
+    if (n[0] > 0) {
+      putUninterruptibly(out, chunk[0]);
+    }
+  }
+
+  private void loadEventIds() {
     EventIdSet ids = state.eventIds();
     scan(
         Family.META,
@@ -213,11 +324,54 @@ public final class StateStore implements AutoCloseable {
             ids.add(EventIdSet.hash(Keys.eventIdOf(k)), mark);
           }
         });
-    LOG.info(
-        "state store loaded path={} {} seconds={}",
-        path,
-        state.size(),
-        String.format("%.2f", (System.nanoTime() - start) / 1e9));
+  }
+
+  private static <T> void putUninterruptibly(BlockingQueue<T> queue, T value) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        queue.put(value);
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Uninterruptible: the reader must be drained before the store can close. */
+  private static <T> T take(BlockingQueue<T> queue) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return queue.take();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void joinUninterruptibly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static String utf8(byte[] b) {
@@ -395,12 +549,12 @@ public final class StateStore implements AutoCloseable {
 
   /** Ids in the dedup window's memory table. */
   public int eventIdsInMemory() {
-    return state.eventIds().size();
+    return eventIds().size();
   }
 
   /** Slots of the dedup window's memory table: 16 bytes each. */
   public int eventIdSlots() {
-    return state.eventIds().capacity();
+    return eventIds().capacity();
   }
 
   /** Rows in {@code event_ids}, counted by a scan: for tests and benchmarks. */
@@ -512,6 +666,10 @@ public final class StateStore implements AutoCloseable {
       return;
     }
     closed = true;
+    // The loader reads RocksDB: it must be done before the database closes.
+    if (eventIdLoader != null) {
+      joinUninterruptibly(eventIdLoader);
+    }
     if (!readOnly) {
       // Without a WAL the memtables are the only copy of recent batches: flush them first.
       try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
