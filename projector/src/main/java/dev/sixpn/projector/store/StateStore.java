@@ -288,10 +288,9 @@ public final class StateStore implements AutoCloseable {
   private void readInstances(BlockingQueue<Instance[]> out) {
     Instance[][] chunk = {new Instance[LOAD_CHUNK]};
     int[] n = {0};
-    scan(
+    scanValues(
         Family.INSTANCES,
-        Keys.EMPTY,
-        (k, v) -> {
+        v -> {
           chunk[0][n[0]++] = ValueCodec.decodeInstance(v, state::canonical);
           if (n[0] == LOAD_CHUNK) {
             putUninterruptibly(out, chunk[0]);
@@ -592,8 +591,25 @@ public final class StateStore implements AutoCloseable {
 
   void scan(Family f, byte[] prefix, java.util.function.BiConsumer<byte[], byte[]> visitor) {
     try (RocksIterator it = db.newIterator(handle(f))) {
-      for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
-        visitor.accept(it.key(), it.value());
+      for (it.seek(prefix); it.isValid(); it.next()) {
+        // Each key() is a copy across JNI: one per row.
+        byte[] key = it.key();
+        if (!Keys.startsWith(key, prefix)) {
+          break;
+        }
+        visitor.accept(key, it.value());
+      }
+    }
+  }
+
+  /**
+   * Every value of a family, keys unread: the load's full scan of the instances, where a copy of
+   * each key across JNI would be wasted.
+   */
+  private void scanValues(Family f, java.util.function.Consumer<byte[]> visitor) {
+    try (RocksIterator it = db.newIterator(handle(f))) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        visitor.accept(it.value());
       }
     }
   }
