@@ -96,8 +96,7 @@ public final class HostAgent implements AutoCloseable {
                 .map(age -> age.compareTo(BROKER_CONTACT_MAX_AGE) < 0)
                 .orElse(false));
     if (config.dataplane().isPresent()) {
-      // MERGE: pass stateComplete to Dataplane.start once it takes one (no pruning until caught
-      // up).
+      // MERGE: pass stateComplete to Dataplane.start once it takes one: no pruning before then.
       BooleanSupplier stateComplete = projector::caughtUp;
       dataplane =
           Dataplane.start(
