@@ -4,6 +4,7 @@ import dev.sixpn.dataplane.Dataplane;
 import dev.sixpn.dataplane.DataplaneMetrics;
 import dev.sixpn.dns.server.DnsEdgeServer;
 import dev.sixpn.events.Events;
+import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.projector.consume.LifecycleProjector;
 import dev.sixpn.projector.consume.ProjectorConfig;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
@@ -12,29 +13,51 @@ import dev.sixpn.publish.LifecyclePublisher;
 import dev.sixpn.publish.LifecycleTopic;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One host's agent: the projector folds the log into the host's RocksDB, then the DNS edge and the
+ * One host's agent: the projector folds the log into the host's RocksDB, and the DNS edge and the
  * dataplane serve from that state and follow its change feed.
  *
- * <p>Start order: store, projector catch-up (so nothing is served from a half-built state), then
- * the dataplane (its WireGuard key is needed for the announcement), the announcement, the DNS edge
- * and metrics. Close runs in reverse.
+ * <p>Start order: the store (its state is what was last committed), the dataplane and the DNS edge
+ * serving that state at once, the metrics and health server, then the projector on its own thread,
+ * catching up in the background, and the host.joined announcement on another, retried until the
+ * broker takes it. Nothing in start waits for the broker: an agent restarted while its broker is
+ * down serves what it had. Until the projector has caught up ({@link LifecycleProjector#caughtUp})
+ * the state may be behind, so the dataplane must not prune. Close runs in reverse.
  */
 public final class HostAgent implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
 
+  /** Readiness fails once the broker has not answered for this long. */
+  public static final Duration BROKER_CONTACT_MAX_AGE = Duration.ofSeconds(10);
+
+  /** Retries of the announcement wait this long at first, doubling up to {@link #ANNOUNCE_MAX}. */
+  static final Duration ANNOUNCE_BACKOFF = Duration.ofSeconds(1);
+
+  static final Duration ANNOUNCE_MAX = Duration.ofSeconds(30);
+
   private final HostAgentConfig config;
   private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Readiness readiness = new Readiness();
   private StateStore store;
+  private ProjectorMetrics projectorMetrics;
   private LifecycleProjector projector;
   private Thread projectorThread;
+  private Thread announcer;
   private volatile boolean stopping;
+  private volatile Throwable projectorFailure;
   private final CountDownLatch projectorDone = new CountDownLatch(1);
   private Dataplane dataplane;
   private DnsEdgeServer dns;
@@ -58,31 +81,34 @@ public final class HostAgent implements AutoCloseable {
   }
 
   private void startParts() throws Exception {
+    long t0 = System.nanoTime();
     store = StateStore.openOrRebuild(config.stateDir());
+    projectorMetrics = new ProjectorMetrics(registry);
     projector =
         new LifecycleProjector(
             ProjectorConfig.of(config.bootstrapServers(), config.topic())
                 .withKafkaOverrides(config.kafkaOverrides()),
             store,
-            new ProjectorMetrics(registry));
-    long t0 = System.nanoTime();
-    boolean caughtUp = projector.catchUp(config.catchUpTimeout());
-    LOG.info(
-        "projector caught_up={} host={} seconds={}",
-        caughtUp,
-        config.host(),
-        String.format("%.2f", (System.nanoTime() - t0) / 1e9));
+            projectorMetrics);
+    readiness.register("caught_up", projector::caughtUp);
+    readiness.register(
+        "broker_contact",
+        () ->
+            projectorMetrics
+                .brokerContactAge()
+                .map(age -> age.compareTo(BROKER_CONTACT_MAX_AGE) < 0)
+                .orElse(false));
     if (config.dataplane().isPresent()) {
+      // No pruning until the projector has caught up with the log: the stored state may be behind.
+      BooleanSupplier stateComplete = projector::caughtUp;
       dataplane =
           Dataplane.start(
               config.dataplane().get(),
               store.state(),
               projector,
               new DataplaneMetrics(registry),
-              () -> true); // start waits for the catch-up above
-    }
-    if (config.announce().isPresent()) {
-      announce();
+              stateComplete);
+      readiness.register("dataplane_pass", dataplane::lastPassSucceeded);
     }
     if (config.dns().isPresent()) {
       LocalAddresses.ensureOnLoopback(config.dns().get().listen());
@@ -91,65 +117,116 @@ public final class HostAgent implements AutoCloseable {
       LOG.info("dns edge listening udp={} tcp={}", dns.udpAddresses(), dns.tcpAddresses());
     }
     if (config.metrics().isPresent()) {
-      metricsServer =
-          HTTPServer.builder()
-              .hostname(config.metrics().get().getHostString())
-              .port(config.metrics().get().getPort())
-              .registry(registry)
-              .buildAndStart();
+      InetSocketAddress at = config.metrics().get();
+      try {
+        metricsServer =
+            HTTPServer.builder()
+                .hostname(at.getHostString())
+                .port(at.getPort())
+                .registry(registry)
+                .defaultHandler(new HealthHandler(this::projectorRunning, readiness))
+                .buildAndStart();
+      } catch (BindException e) {
+        throw new BindException(
+            "metrics: cannot listen on "
+                + at
+                + " ("
+                + e.getMessage()
+                + "); another agent in this network namespace? pass --metrics ip:port or off");
+      }
       LOG.info(
-          "metrics on http://{}:{}/metrics",
-          config.metrics().get().getHostString(),
+          "metrics on http://{}:{}/metrics, /healthz, /readyz",
+          at.getHostString(),
           metricsServer.getPort());
     }
     projectorThread =
         Thread.ofPlatform().name("sixpn-projector-" + config.host()).start(this::runProjector);
+    LOG.info(
+        "agent serving host={} from the stored state after {} s; projector catching up",
+        config.host(),
+        String.format("%.2f", (System.nanoTime() - t0) / 1e9));
+    if (config.announce().isPresent() && !config.announce().get().publish()) {
+      // Hosts only read the lifecycle topic: orchestration publishes this host's host.joined.
+      LOG.info(
+          "host.joined for orchestration to publish: {}",
+          config.announce().get().hostJoinCommand(config.host(), publicKey()));
+    } else if (config.announce().isPresent()) {
+      var event = config.announce().get().event(config.host(), publicKey(), Events.newEventId());
+      announcer =
+          Thread.ofPlatform()
+              .name("sixpn-announce-" + config.host())
+              .daemon()
+              .start(() -> announce(event));
+    }
   }
 
   private void runProjector() {
     try {
       projector.run(() -> stopping);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       if (!stopping) {
-        LOG.error("projector stopped: {}", e.toString(), e);
+        projectorFailure = e;
+        LOG.error("projector thread died, the agent stops: {}", e.toString(), e);
       }
     } finally {
       projectorDone.countDown();
     }
   }
 
-  private void announce() throws InterruptedException {
-    String key =
-        dataplane != null
-            ? dataplane.publicKey().base64()
-            : dev.sixpn.dataplane.Dataplane.publicKey(dataplaneOrDefault()).base64();
-    HostAgentConfig.Announcement announcement = config.announce().get();
-    if (!announcement.publish()) {
-      // Hosts only read the lifecycle topic: orchestration publishes this host's host.joined.
-      LOG.info(
-          "host.joined for orchestration to publish: {}",
-          announcement.hostJoinCommand(config.host(), key));
-      return;
+  private boolean projectorRunning() {
+    return projectorThread != null && projectorThread.isAlive();
+  }
+
+  private String publicKey() {
+    return dataplane != null
+        ? dataplane.publicKey().base64()
+        : Dataplane.publicKey(dataplaneOrDefault()).base64();
+  }
+
+  /**
+   * Publishes host.joined until the broker acknowledges it, backing off between attempts. Every
+   * attempt sends the same event id: if an acknowledgement was lost, the copy is a duplicate and
+   * every projector skips it.
+   */
+  private void announce(LifecycleEvent.HostJoined event) {
+    Duration backoff = ANNOUNCE_BACKOFF;
+    for (int attempt = 1; !stopping; attempt++) {
+      try (LifecyclePublisher publisher =
+          LifecyclePublisher.connect(
+              config.bootstrapServers(),
+              config.kafkaOverrides(),
+              config.topic(),
+              LifecycleTopic.DEFAULT_PARTITIONS,
+              Duration.ofSeconds(10))) {
+        publisher.publish(event).get(30, TimeUnit.SECONDS);
+        LOG.info(
+            "announced host.joined host={} region={} endpoint={} attempts={}",
+            config.host(),
+            event.region(),
+            event.endpoint(),
+            attempt);
+        return;
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException | ExecutionException | TimeoutException e) {
+        Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+        LOG.warn(
+            "cannot publish host.joined host={} attempt={} ({}); retrying in {} s",
+            config.host(),
+            attempt,
+            cause.toString(),
+            backoff.toSeconds());
+      }
+      try {
+        Thread.sleep(backoff);
+      } catch (InterruptedException e) {
+        return;
+      }
+      backoff =
+          backoff.multipliedBy(2).compareTo(ANNOUNCE_MAX) > 0
+              ? ANNOUNCE_MAX
+              : backoff.multipliedBy(2);
     }
-    var event = announcement.event(config.host(), key, Events.newEventId());
-    try (LifecyclePublisher publisher =
-        LifecyclePublisher.connect(
-            config.bootstrapServers(),
-            config.kafkaOverrides(),
-            config.topic(),
-            LifecycleTopic.DEFAULT_PARTITIONS,
-            Duration.ofSeconds(10))) {
-      publisher.publish(event).get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(
-          "cannot publish host.joined for host " + config.host() + ": " + e.getCause().getMessage(),
-          e.getCause());
-    }
-    LOG.info(
-        "announced host.joined host={} region={} endpoint={}",
-        config.host(),
-        event.region(),
-        event.endpoint());
   }
 
   private dev.sixpn.dataplane.DataplaneConfig dataplaneOrDefault() {
@@ -167,9 +244,27 @@ public final class HostAgent implements AutoCloseable {
     return metricsServer == null ? -1 : metricsServer.getPort();
   }
 
+  /** The checks behind {@code /readyz}; parts started later register theirs here. */
+  public Readiness readiness() {
+    return readiness;
+  }
+
+  /** Whether the projector has caught up with the log as it was when it could first read it. */
+  public boolean caughtUp() {
+    return projector.caughtUp();
+  }
+
   /** Blocks until the projector thread ends (on close, or on a fatal store error). */
   public void awaitTermination() throws InterruptedException {
     projectorDone.await();
+  }
+
+  /**
+   * Why the projector thread died, if it did other than by {@link #close()}: the agent no longer
+   * follows the log and must exit non-zero.
+   */
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(projectorFailure);
   }
 
   /**
@@ -183,6 +278,9 @@ public final class HostAgent implements AutoCloseable {
     }
     closed = true;
     stopping = true;
+    if (announcer != null) {
+      announcer.interrupt();
+    }
     if (metricsServer != null) {
       metricsServer.close();
     }

@@ -5,7 +5,6 @@ import dev.sixpn.dns.server.DnsEdgeConfig;
 import dev.sixpn.events.LifecycleEvent;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,8 +20,8 @@ import java.util.Optional;
  * @param announce this host's host.joined (region, location, endpoint; the agent fills in its
  *     WireGuard public key): logged as the {@code sixpn publish host-join} command orchestration
  *     runs, or published by the agent itself when {@link Announcement#publish()}
- * @param metrics where to serve Prometheus metrics ({@code /metrics}), or empty
- * @param catchUpTimeout how long the first catch-up may take before serving starts anyway
+ * @param metrics where to serve Prometheus metrics ({@code /metrics}) and health ({@code /healthz},
+ *     {@code /readyz}), or empty
  * @param kafkaOverrides Kafka client properties over sixpn's defaults (security, …) for every
  *     client of the agent
  */
@@ -35,7 +34,6 @@ public record HostAgentConfig(
     Optional<DataplaneConfig> dataplane,
     Optional<Announcement> announce,
     Optional<InetSocketAddress> metrics,
-    Duration catchUpTimeout,
     Map<String, Object> kafkaOverrides) {
 
   public HostAgentConfig {
@@ -58,19 +56,8 @@ public record HostAgentConfig(
       Optional<DnsEdgeConfig> dns,
       Optional<DataplaneConfig> dataplane,
       Optional<Announcement> announce,
-      Optional<InetSocketAddress> metrics,
-      Duration catchUpTimeout) {
-    this(
-        host,
-        bootstrapServers,
-        topic,
-        dataDir,
-        dns,
-        dataplane,
-        announce,
-        metrics,
-        catchUpTimeout,
-        Map.of());
+      Optional<InetSocketAddress> metrics) {
+    this(host, bootstrapServers, topic, dataDir, dns, dataplane, announce, metrics, Map.of());
   }
 
   public Path stateDir() {

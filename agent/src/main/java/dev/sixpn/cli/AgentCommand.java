@@ -99,6 +99,9 @@ final class AgentCommand implements Callable<Integer> {
       description = "Underlay ip:port peers send WireGuard to, for the announcement.")
   String endpoint;
 
+  /** Loopback only; each network namespace has its own, so agents in namespaces never collide. */
+  static final String DEFAULT_METRICS = "127.0.0.1:9464";
+
   @Option(
       names = "--announce",
       description =
@@ -116,7 +119,10 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(
       names = "--metrics",
-      description = "Serve Prometheus metrics on this ip:port (default: off).")
+      defaultValue = DEFAULT_METRICS,
+      description =
+          "Serve /metrics, /healthz and /readyz on this ip:port, or `off` (default:"
+              + " ${DEFAULT-VALUE}).")
   String metrics;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -140,6 +146,12 @@ final class AgentCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
     System.out.println("agent: host " + host + " running, state in " + config.stateDir());
     agent.awaitTermination();
+    if (agent.failure().isPresent()) {
+      // The agent would go on serving a state that no longer follows the log: exit, so the
+      // supervisor restarts it (the store keeps what was committed).
+      System.err.println("agent: projector stopped: " + agent.failure().get());
+      return 1;
+    }
     return 0;
   }
 
@@ -201,7 +213,9 @@ final class AgentCommand implements Callable<Integer> {
           "--announce needs --region, --lat, --lon and --endpoint");
     }
     Optional<InetSocketAddress> metricsAddress =
-        metrics == null ? Optional.empty() : Optional.of(parse("--metrics", metrics));
+        metrics.equalsIgnoreCase("off")
+            ? Optional.empty()
+            : Optional.of(parse("--metrics", metrics));
     return new HostAgentConfig(
         host,
         kafka.bootstrap,
@@ -211,7 +225,6 @@ final class AgentCommand implements Callable<Integer> {
         dataplane,
         announce,
         metricsAddress,
-        Duration.ofMinutes(5),
         kafka.clientOverrides());
   }
 

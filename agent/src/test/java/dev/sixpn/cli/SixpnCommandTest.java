@@ -236,6 +236,28 @@ class SixpnCommandTest {
   }
 
   @Test
+  void agent_metrics_onLoopbackByDefault_offDisables() {
+    AgentCommand byDefault =
+        (AgentCommand)
+            SixpnCommand.commandLine()
+                .parseArgs("agent", "--host", "1", "--no-dataplane")
+                .subcommand()
+                .commandSpec()
+                .userObject();
+    assertEquals(
+        new java.net.InetSocketAddress("127.0.0.1", 9464),
+        byDefault.config().metrics().orElseThrow());
+    AgentCommand off =
+        (AgentCommand)
+            SixpnCommand.commandLine()
+                .parseArgs("agent", "--host", "1", "--no-dataplane", "--metrics", "off")
+                .subcommand()
+                .commandSpec()
+                .userObject();
+    assertTrue(off.config().metrics().isEmpty());
+  }
+
+  @Test
   void help_everyCommandAnswers() {
     for (String[] args :
         new String[][] {

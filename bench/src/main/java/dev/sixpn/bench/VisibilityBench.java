@@ -65,8 +65,7 @@ public final class VisibilityBench {
                       .withDevLoopbackNetwork(OptionalLong.of(1))),
               Optional.empty(),
               Optional.empty(),
-              Optional.empty(),
-              Duration.ofSeconds(60));
+              Optional.empty());
       List<Long> nanos = new ArrayList<>();
       try (HostAgent agent = HostAgent.start(config);
           DatagramSocket socket = new DatagramSocket()) {

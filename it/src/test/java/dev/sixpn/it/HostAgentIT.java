@@ -72,8 +72,7 @@ class HostAgentIT {
                       .withDevLoopbackNetwork(OptionalLong.of(1))),
               Optional.empty(),
               Optional.empty(),
-              Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-              Duration.ofSeconds(60));
+              Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
       SixpnAddress first = start(publisher, "web-1", 1, "web");
       start(publisher, "other-1", 2, "secret");
       publisher.flush();
@@ -81,6 +80,7 @@ class HostAgentIT {
       List<Long> visibleNanos = new ArrayList<>();
       Set<String> expected = new TreeSet<>(Set.of(first.toString()));
       try (HostAgent agent = HostAgent.start(config)) {
+        awaitCaughtUp(agent);
         assertEquals(expected, aaaa(dnsAddress, "web.internal"));
         assertEquals(
             Rcode.NXDOMAIN,
@@ -122,11 +122,21 @@ class HostAgentIT {
           .get();
       expected.remove(first.toString());
       try (HostAgent restarted = HostAgent.start(config)) {
+        awaitCaughtUp(restarted);
         assertEquals(
             expected,
             aaaa(dnsAddress, "web.internal"),
             "state after restart, with the stop made while the agent was down");
       }
+    }
+  }
+
+  /** The agent serves the stored state at once; what was published before it came catches up. */
+  private static void awaitCaughtUp(HostAgent agent) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!agent.caughtUp()) {
+      assertTrue(System.nanoTime() < deadline, "agent did not catch up within 60 s");
+      Thread.sleep(10);
     }
   }
 

@@ -43,8 +43,14 @@ import org.slf4j.LoggerFactory;
  * type or schema, or breaking a rule) is quarantined in the same batch with its partition, offset
  * and reason; the projector never stops on bad input.
  *
+ * <p>A broker that does not answer is waited for, never thrown at the caller: the loop keeps
+ * polling, asks for end offsets every {@link #END_OFFSETS_PROBE} and keeps the lag of each
+ * partition from the last end offset it heard and its own position. {@link #caughtUp()} turns true
+ * once the positions reached the end offsets read the first time the broker answered them.
+ *
  * <p>{@link #pollOnce()}, {@link #catchUp} and {@link #run} belong to one thread and return only
- * when their last batch is written; {@link #wakeup()} and the {@link ChangeFeed} are thread-safe.
+ * when their last batch is written; {@link #wakeup()}, {@link #caughtUp()} and the {@link
+ * ChangeFeed} are thread-safe.
  */
 public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
 
@@ -52,6 +58,18 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
 
   /** How often the partition count of the topic is checked for growth. */
   static final Duration PARTITION_REFRESH = Duration.ofSeconds(10);
+
+  /** How often a poll loop without records asks the broker for end offsets (contact and lag). */
+  static final Duration END_OFFSETS_PROBE = Duration.ofSeconds(1);
+
+  /** An idle projector flushes what it wrote this soon (see {@link StateStore#flushIfDirty}). */
+  static final Duration IDLE_FLUSH = Duration.ofSeconds(1);
+
+  /** A projector that is never idle flushes at least this often. */
+  static final Duration BUSY_FLUSH = Duration.ofSeconds(30);
+
+  /** How long one end-offsets request may wait for a broker that does not answer. */
+  static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(2);
 
   private final ProjectorConfig config;
   private final StateStore store;
@@ -61,6 +79,19 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   private final Map<TopicPartition, Long> assigned = new HashMap<>();
   private long nextPartitionRefresh;
   private volatile boolean closed;
+
+  /** The end offsets first read; reaching them is "caught up". Null until the broker answered. */
+  private Map<TopicPartition, Long> catchUpTarget;
+
+  private volatile boolean caughtUp;
+
+  /** The last end offset the broker reported per partition; kept while it does not answer. */
+  private final Map<TopicPartition, Long> knownEnd = new HashMap<>();
+
+  private long nextProbe;
+
+  /** Whether the last request answered; only for logging the transitions. */
+  private boolean brokerAnswering = true;
 
   /** Writes sealed batches in order, then runs the listeners: one thread, one batch at a time. */
   private final ExecutorService committer =
@@ -100,11 +131,23 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     return () -> listeners.remove(listener);
   }
 
-  /** Polls until {@code stop} answers true or {@link #wakeup()} is called. */
+  /**
+   * True once every partition's position reached the end offset read the first time the broker
+   * answered: the state holds at least everything published before this projector started.
+   */
+  public boolean caughtUp() {
+    return caughtUp;
+  }
+
+  /**
+   * Polls until {@code stop} answers true or {@link #wakeup()} is called. An unreachable broker is
+   * waited for; what escapes is a store failure or a bug.
+   */
   public void run(BooleanSupplier stop) {
     try {
       while (!stop.getAsBoolean() && !closed) {
         pollAndFold();
+        checkCaughtUp();
       }
     } catch (WakeupException e) {
       if (!closed) {
@@ -122,34 +165,97 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
    */
   public boolean catchUp(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    refreshPartitions(true);
-    Map<TopicPartition, Long> end = consumer.endOffsets(assigned.keySet());
     try {
+      refreshPartitions(true);
+      Map<TopicPartition, Long> end = null;
       while (true) {
-        if (!assigned.isEmpty() && reached(end)) {
+        if (end == null && !assigned.isEmpty()) {
+          end = readEndOffsets();
+        }
+        if (end != null && reached(end)) {
+          checkCaughtUp();
           return true;
         }
         if (System.nanoTime() >= deadline) {
           return false;
         }
-        if (assigned.isEmpty()) {
-          refreshPartitions(true);
-          end = consumer.endOffsets(assigned.keySet());
-        }
         pollAndFold();
+        checkCaughtUp();
       }
     } finally {
       awaitCommitted();
     }
   }
 
+  private void checkCaughtUp() {
+    if (caughtUp || assigned.isEmpty()) {
+      return;
+    }
+    if (catchUpTarget == null) {
+      // While the broker does not answer, the idle poll's probe keeps asking (and sets the target
+      // when it answers): asking here too would only double the timeouts.
+      if (!brokerAnswering || readEndOffsets() == null) {
+        return;
+      }
+    }
+    if (reached(catchUpTarget)) {
+      caughtUp = true;
+      metrics.caughtUp(true);
+      LOG.info("caught up topic={} end={}", config.topic(), catchUpTarget);
+    }
+  }
+
   private boolean reached(Map<TopicPartition, Long> end) {
     for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-      if (consumer.position(e.getKey()) < e.getValue()) {
+      Long position = position(e.getKey());
+      if (position == null || position < e.getValue()) {
         return false;
       }
     }
     return true;
+  }
+
+  /** The partition's position if known locally, or null (a reset still waiting for the broker). */
+  private Long position(TopicPartition tp) {
+    try {
+      return consumer.position(tp, Duration.ZERO);
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      return null;
+    }
+  }
+
+  /** The end offsets of every assigned partition, or null if the broker did not answer in time. */
+  private Map<TopicPartition, Long> readEndOffsets() {
+    try {
+      Map<TopicPartition, Long> end = consumer.endOffsets(assigned.keySet(), END_OFFSETS_TIMEOUT);
+      answered();
+      knownEnd.putAll(end);
+      if (catchUpTarget == null) {
+        catchUpTarget = end;
+      }
+      return end;
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      unanswered(e);
+      return null;
+    }
+  }
+
+  private void answered() {
+    metrics.brokerContact();
+    if (!brokerAnswering) {
+      brokerAnswering = true;
+      LOG.info("broker answers again topic={}", config.topic());
+    }
+  }
+
+  private void unanswered(Exception e) {
+    if (brokerAnswering) {
+      brokerAnswering = false;
+      LOG.warn(
+          "broker not answering topic={} ({}); serving the stored state, retrying",
+          config.topic(),
+          e.getMessage());
+    }
   }
 
   /**
@@ -176,9 +282,16 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
     if (records.isEmpty()) {
       awaitCommitted();
+      store.flushIfDirty(IDLE_FLUSH);
+      long now = System.nanoTime();
+      if (now >= nextProbe) {
+        nextProbe = now + END_OFFSETS_PROBE.toNanos();
+        readEndOffsets();
+      }
       updateLag();
       return 0;
     }
+    answered();
     long start = System.nanoTime();
     List<ConsumerRecord<String, byte[]>> list = new ArrayList<>(records.count());
     records.forEach(list::add);
@@ -200,6 +313,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   /** On the commit thread: the write, then listeners, then metrics. */
   private void commit(StoreBatch batch, PollFold fold, long start) {
     store.write(batch);
+    store.flushIfDirty(BUSY_FLUSH);
     long committedAt = System.nanoTime();
     // Listeners first: the DNS edge and the dataplane wait on this; metrics can wait on them.
     if (!fold.changes.isEmpty()) {
@@ -241,11 +355,23 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     }
   }
 
+  /**
+   * Lag = the last end offset heard of (end-offsets answers, or the high watermark of the last
+   * fetch) minus our position, so it stays meaningful while the broker does not answer.
+   */
   private void updateLag() {
     for (TopicPartition tp : assigned.keySet()) {
-      OptionalLong lag = consumer.currentLag(tp);
-      if (lag.isPresent()) {
-        metrics.lag(tp.partition(), lag.getAsLong());
+      Long position = position(tp);
+      if (position == null) {
+        continue;
+      }
+      OptionalLong fetched = consumer.currentLag(tp);
+      if (fetched.isPresent()) {
+        knownEnd.merge(tp, position + fetched.getAsLong(), Math::max);
+      }
+      Long end = knownEnd.get(tp);
+      if (end != null) {
+        metrics.lag(tp.partition(), Math.max(0, end - position));
       }
     }
   }
@@ -261,7 +387,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     try {
       infos = consumer.partitionsFor(config.topic(), Duration.ofSeconds(5));
     } catch (org.apache.kafka.common.errors.TimeoutException e) {
-      LOG.warn("topic={} not reachable yet: {}", config.topic(), e.getMessage());
+      unanswered(e);
       nextPartitionRefresh = now + Duration.ofSeconds(1).toNanos();
       return;
     }

@@ -75,12 +75,24 @@ final class PollFold {
           throw e;
         }
         LifecycleEvent event = (LifecycleEvent) decoded[i];
-        if (EventFolder.fold(rows, event, changes) == EventFolder.Outcome.DUPLICATE) {
-          duplicates++;
+        rows.partition(r.partition());
+        if (rows.expired(event)) {
+          reason = "EXPIRED";
+          message =
+              "event time "
+                  + event.time()
+                  + " is more than the dedup horizon behind the latest event of partition "
+                  + r.partition()
+                  + ": a late original cannot be told from a re-published copy, so it is not"
+                  + " folded";
         } else {
-          folded.merge(event.type().wireName(), 1, Integer::sum);
+          if (EventFolder.fold(rows, event, changes) == EventFolder.Outcome.DUPLICATE) {
+            duplicates++;
+          } else {
+            folded.merge(event.type().wireName(), 1, Integer::sum);
+          }
+          continue;
         }
-        continue;
       } catch (MalformedEventException e) {
         reason = e.reason().name();
         message = e.getMessage();

@@ -39,8 +39,7 @@ public final class EventFolder {
 
   public static Outcome fold(StateRows rows, LifecycleEvent event, ChangeCollector changes)
       throws RuleViolation {
-    String id = event.eventId();
-    if (rows.seenEvent(id)) {
+    if (rows.seenEvent(event)) {
       return Outcome.DUPLICATE;
     }
     switch (event) {
@@ -122,7 +121,7 @@ public final class EventFolder {
         changes.instance(old.network(), old.app(), old.host(), old.instanceId());
       }
     }
-    rows.markEvent(id);
+    rows.markEvent(event);
     return Outcome.APPLIED;
   }
 

@@ -4,12 +4,16 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The projector's Prometheus metrics. Lag is published from a map the poll loop refreshes, because
- * the Kafka consumer must not be touched from the scrape thread.
+ * the Kafka consumer must not be touched from the scrape thread. The age gauges count from this
+ * object's creation until the first contact or event, so a projector that never reached its broker
+ * shows a rising age rather than none.
  */
 public final class ProjectorMetrics {
 
@@ -23,6 +27,11 @@ public final class ProjectorMetrics {
   private final java.util.concurrent.atomic.LongAdder quarantinedTotal =
       new java.util.concurrent.atomic.LongAdder();
   private volatile double lastCommitEpochSeconds;
+  private final long createdNanos = System.nanoTime();
+  private volatile long lastBrokerContactNanos;
+  private volatile boolean contacted;
+  private volatile long lastEventNanos = createdNanos;
+  private volatile boolean caughtUp;
 
   public ProjectorMetrics(PrometheusRegistry registry) {
     folded =
@@ -59,11 +68,48 @@ public final class ProjectorMetrics {
         .help("Unix time of the last committed batch.")
         .callback(cb -> cb.call(lastCommitEpochSeconds))
         .register(registry);
+    GaugeWithCallback.builder()
+        .name("sixpn_projector_broker_contact_age_seconds")
+        .help("Seconds since the broker last answered (a poll with records, or end offsets).")
+        .callback(
+            cb ->
+                cb.call(
+                    (System.nanoTime() - (contacted ? lastBrokerContactNanos : createdNanos))
+                        / 1e9))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("sixpn_projector_last_event_age_seconds")
+        .help("Seconds since the last event was folded.")
+        .callback(cb -> cb.call((System.nanoTime() - lastEventNanos) / 1e9))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("sixpn_projector_caught_up")
+        .help("1 once the positions reached the end offsets read at start, else 0.")
+        .callback(cb -> cb.call(caughtUp ? 1 : 0))
+        .register(registry);
   }
 
   public void folded(String type, int count) {
     folded.labelValues(type).inc(count);
     foldedTotal.add(count);
+    lastEventNanos = System.nanoTime();
+  }
+
+  /** The broker answered just now. */
+  public void brokerContact() {
+    lastBrokerContactNanos = System.nanoTime();
+    contacted = true;
+  }
+
+  /** Time since the broker last answered; empty if it never did. */
+  public Optional<Duration> brokerContactAge() {
+    return contacted
+        ? Optional.of(Duration.ofNanos(System.nanoTime() - lastBrokerContactNanos))
+        : Optional.empty();
+  }
+
+  public void caughtUp(boolean caughtUp) {
+    this.caughtUp = caughtUp;
   }
 
   public void quarantined(String reason, int count) {

@@ -17,9 +17,10 @@ import java.util.Arrays;
  * apps        net(4) app                      → 1 created / 0 implied by an instance
  * networks    net(4)                          → name (UTF-8, may be empty)
  * hosts       host(4)                         → {@link ValueCodec#encodeHost}
- * event_ids   eventId (UTF-8)                 → ∅   (dedupe)
+ * event_ids   partition(4) time(8) eventId    → ∅   (the dedup window, see {@link EventIdSet})
  * quarantine  partition(4) offset(8)          → JSON
- * meta        "offset/" partition(4)          → next offset(8); "schema" → version(4)
+ * meta        "offset/" partition(4)          → next offset(8); "schema" → version(4);
+ *             "dedup/" partition(4)           → watermark(8) purged(8), event-time milliseconds
  * </pre>
  */
 public final class Keys {
@@ -73,6 +74,37 @@ public final class Keys {
   static byte[] quarantine(int partition, long offset) {
     return ByteBuffer.allocate(12).putInt(partition).putLong(offset).array();
   }
+
+  /** Event time (ms) after the partition: a partition's ids older than T are one key range. */
+  static byte[] eventId(long mark, String eventId) {
+    byte[] out = new byte[12 + eventId.length()];
+    ByteBuffer.wrap(out)
+        .putInt(EventIdSet.partitionOf(mark))
+        .putLong(EventIdSet.timeOf(mark))
+        .put(eventId.getBytes(StandardCharsets.US_ASCII));
+    return out;
+  }
+
+  /** The mark of an {@code event_ids} key. */
+  static long eventIdMark(byte[] key) {
+    ByteBuffer b = ByteBuffer.wrap(key);
+    return EventIdSet.mark(b.getInt(), b.getLong());
+  }
+
+  static String eventIdOf(byte[] key) {
+    return new String(key, 12, key.length - 12, StandardCharsets.US_ASCII);
+  }
+
+  /** The first key of the partition's ids at or after {@code timeMillis}: a range's end. */
+  static byte[] eventIdsFrom(int partition, long timeMillis) {
+    return ByteBuffer.allocate(12).putInt(partition).putLong(timeMillis).array();
+  }
+
+  static byte[] dedup(int partition) {
+    return concat(DEDUP_PREFIX, ByteBuffer.allocate(4).putInt(partition).array());
+  }
+
+  static final byte[] DEDUP_PREFIX = "dedup/".getBytes(StandardCharsets.US_ASCII);
 
   static byte[] offset(int partition) {
     return concat(OFFSET_PREFIX, ByteBuffer.allocate(4).putInt(partition).array());

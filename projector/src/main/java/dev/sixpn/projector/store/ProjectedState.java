@@ -44,7 +44,11 @@ public final class ProjectedState implements StateReader {
 
   private final ConcurrentHashMap<Long, Host> hosts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
-  private final EventIdSet eventIds = new EventIdSet();
+  private final EventIdSet eventIds;
+
+  ProjectedState(java.time.Duration dedupHorizon) {
+    this.eventIds = new EventIdSet(dedupHorizon);
+  }
 
   /** A network that exists: its name and its apps. */
   private static final class NetworkNode {
@@ -210,9 +214,7 @@ public final class ProjectedState implements StateReader {
         + " instances="
         + instances
         + " hosts="
-        + hosts.size()
-        + " event_ids="
-        + eventIds.size();
+        + hosts.size();
   }
 
   // ---- StateReader ----

@@ -1,6 +1,7 @@
 package dev.sixpn.projector.store;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.InstanceStatus;
@@ -18,23 +19,65 @@ public final class StateRows {
   private final StoreBatch batch;
   private final StateStore store;
   private final ProjectedState state;
+  private final EventIdSet ids;
+
+  /** The partition of the record being folded (0 for folds that do not come from Kafka). */
+  private int partition;
 
   public StateRows(StoreBatch batch) {
     this.batch = batch;
     this.store = batch.store();
     this.state = store.state();
+    this.ids = store.eventIds();
   }
 
-  /** True if this event id was folded before (in this batch, one in flight, or committed). */
-  public boolean seenEvent(String eventId) {
-    return state.eventIds().mightContain(EventIdSet.hash(eventId))
-        && (batch.eventIds.contains(eventId) || store.hasEvent(eventId));
+  /** Sets the partition the next events come from: their dedup window is that partition's. */
+  public void partition(int partition) {
+    this.partition = partition;
   }
 
-  /** Marks the id folded; after the rules passed, so a rejected event leaves no trace. */
-  public void markEvent(String eventId) {
-    state.eventIds().add(EventIdSet.hash(eventId));
-    batch.eventIds.add(eventId);
+  /**
+   * True if the event is older than the dedup horizon behind the latest event folded from its
+   * partition: a copy re-published that late could not be told from an original, so it is never
+   * folded.
+   */
+  public boolean expired(LifecycleEvent event) {
+    return ids.expired(partition, event.time().toEpochMilli());
+  }
+
+  /**
+   * True if this event was folded before (in this batch, one in flight, or committed) within the
+   * dedup window, or is {@link #expired}: either way it must not be folded.
+   */
+  public boolean seenEvent(LifecycleEvent event) {
+    if (expired(event)) {
+      return true;
+    }
+    String id = event.eventId();
+    long hash = EventIdSet.hash(id);
+    if (!ids.mightContain(hash)) {
+      return false;
+    }
+    if (batch.eventIds.containsKey(id)) {
+      return true;
+    }
+    for (long mark : ids.candidates(hash)) {
+      if (store.hasEvent(id, mark)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Marks the event folded; after the rules passed, so a rejected event leaves no trace. */
+  public void markEvent(LifecycleEvent event) {
+    long mark = EventIdSet.mark(partition, event.time().toEpochMilli());
+    ids.add(EventIdSet.hash(event.eventId()), mark);
+    long purge = ids.purgeDue(partition);
+    if (purge >= 0) {
+      batch.purgeEventIds(partition, purge);
+    }
+    batch.markEvent(event.eventId(), mark, ids.watermark(partition), ids.purged(partition));
   }
 
   public void putNetwork(long network, String name) {

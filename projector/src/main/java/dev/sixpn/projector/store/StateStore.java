@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -18,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -57,9 +60,16 @@ public final class StateStore implements AutoCloseable {
 
   /**
    * 2: primary rows only (the by_address, by_region, by_group and by_host families of version 1 are
-   * derived in memory).
+   * derived in memory). 3: {@code event_ids} keyed by partition and event time, a window.
    */
-  public static final int SCHEMA_VERSION = 2;
+  public static final int SCHEMA_VERSION = 3;
+
+  /**
+   * How far behind its partition's latest event an event may arrive and still be folded, and so how
+   * long its id is kept to recognize a re-published copy (as Kafka keeps a producer's state for
+   * {@code producer.id.expiration.ms}, one day by default).
+   */
+  public static final Duration DEFAULT_DEDUP_HORIZON = Duration.ofDays(1);
 
   static {
     RocksDB.loadLibrary();
@@ -79,7 +89,13 @@ public final class StateStore implements AutoCloseable {
   /** Handles of families this build does not use (an older schema's), closed with the store. */
   private final List<ColumnFamilyHandle> foreign = new ArrayList<>();
 
-  private final ProjectedState state = new ProjectedState();
+  private final ProjectedState state;
+
+  /** Loads the dedup window's ids after open returned; see {@link #eventIds}. */
+  private Thread eventIdLoader;
+
+  private volatile Throwable eventIdLoadFailure;
+  private volatile boolean eventIdsLoaded;
 
   /** Sealed batches not yet written: duplicate checks read their event ids. */
   private final java.util.concurrent.ConcurrentLinkedQueue<StoreBatch> inFlight =
@@ -87,9 +103,15 @@ public final class StateStore implements AutoCloseable {
 
   private boolean closed;
 
-  private StateStore(Path path, boolean readOnly) {
+  /** Whether a batch was written since the last flush; guarded by this. */
+  private boolean dirty;
+
+  private long lastFlushNanos = System.nanoTime();
+
+  private StateStore(Path path, boolean readOnly, Duration dedupHorizon) {
     this.path = path;
     this.readOnly = readOnly;
+    this.state = new ProjectedState(dedupHorizon);
     this.cache = new LRUCache(BLOCK_CACHE_BYTES);
     // No WAL: every column family is flushed atomically, so the files on disk always hold a state
     // and the offsets that produced it, as of the last flush. A crash loses only the memtables,
@@ -164,7 +186,13 @@ public final class StateStore implements AutoCloseable {
     }
   }
 
-  /** Rebuilds the memory state from the rows: parents first, as the fold creates them. */
+  /**
+   * Rebuilds the memory state from the rows: parents first, as the fold creates them. What the
+   * agent waits for before it serves, so the work is spread: instance rows are read and decoded on
+   * another thread while this one inserts them (the state has one writer), and the dedup window's
+   * ids, which only the fold needs, load on a third thread that {@link #eventIds} waits for: open
+   * returns, and the agent answers DNS, without waiting for them.
+   */
   private void load() {
     long start = System.nanoTime();
     scan(Family.NETWORKS, Keys.EMPTY, (k, v) -> state.putNetwork(Keys.readU32(k, 0), utf8(v)));
@@ -172,20 +200,177 @@ public final class StateStore implements AutoCloseable {
         Family.APPS,
         Keys.EMPTY,
         (k, v) -> state.putApp(Keys.readU32(k, 0), Keys.appOfRow(k), v.length > 0 && v[0] == 1));
-    scan(
-        Family.INSTANCES,
-        Keys.EMPTY,
-        (k, v) -> {
-          Instance i = ValueCodec.decodeInstance(v, state::canonical);
+    Throwable[] failed = new Throwable[1];
+    eventIdLoader =
+        Thread.ofPlatform()
+            .name("sixpn-load-event-ids")
+            .daemon()
+            .start(
+                () -> {
+                  try {
+                    long t0 = System.nanoTime();
+                    loadEventIds();
+                    LOG.info(
+                        "dedup window loaded path={} ids={} seconds={}",
+                        path,
+                        state.eventIds().size(),
+                        String.format("%.2f", (System.nanoTime() - t0) / 1e9));
+                  } catch (RuntimeException | Error e) {
+                    eventIdLoadFailure = e;
+                  }
+                });
+    BlockingQueue<Instance[]> decoded = new ArrayBlockingQueue<>(16);
+    Thread reader =
+        Thread.ofPlatform()
+            .name("sixpn-load-instances")
+            .start(
+                () -> {
+                  try {
+                    readInstances(decoded);
+                  } catch (RuntimeException | Error e) {
+                    failed[0] = e;
+                  } finally {
+                    putUninterruptibly(decoded, LOAD_END);
+                  }
+                });
+    Instance[] chunk = take(decoded);
+    try {
+      for (; chunk != LOAD_END; chunk = take(decoded)) {
+        for (Instance i : chunk) {
+          if (i == null) {
+            break;
+          }
           state.putInstance(new InstanceRef(i.network(), i.app(), i.instanceId()), null, i);
-        });
-    scan(Family.HOSTS, Keys.EMPTY, (k, v) -> state.putHost(ValueCodec.decodeHost(v)));
-    scan(Family.EVENT_IDS, Keys.EMPTY, (k, v) -> state.eventIds().add(EventIdSet.hash(utf8(k))));
+        }
+      }
+      scan(Family.HOSTS, Keys.EMPTY, (k, v) -> state.putHost(ValueCodec.decodeHost(v)));
+    } finally {
+      // If an insert failed, the reader may be blocked on a full queue: let it finish.
+      while (chunk != LOAD_END) {
+        chunk = take(decoded);
+      }
+      joinUninterruptibly(reader);
+    }
+    rethrow(failed[0]);
     LOG.info(
         "state store loaded path={} {} seconds={}",
         path,
         state.size(),
         String.format("%.2f", (System.nanoTime() - start) / 1e9));
+  }
+
+  private static void rethrow(Throwable t) {
+    if (t instanceof RuntimeException r) {
+      throw r;
+    } else if (t instanceof Error e) {
+      throw e;
+    }
+  }
+
+  /** The dedup window, once its ids are loaded (the fold's first batch may wait for them). */
+  EventIdSet eventIds() {
+    if (!eventIdsLoaded) {
+      joinUninterruptibly(eventIdLoader);
+      rethrow(eventIdLoadFailure);
+      eventIdsLoaded = true;
+    }
+    return state.eventIds();
+  }
+
+  /** Ends the decoded stream of {@link #readInstances}. */
+  private static final Instance[] LOAD_END = new Instance[0];
+
+  private static final int LOAD_CHUNK = 4096;
+
+  /**
+   * Reads and decodes every instance row, handing them over in chunks (a null ends a short one).
+   */
+  private void readInstances(BlockingQueue<Instance[]> out) {
+    Instance[][] chunk = {new Instance[LOAD_CHUNK]};
+    int[] n = {0};
+    scanValues(
+        Family.INSTANCES,
+        v -> {
+          chunk[0][n[0]++] = ValueCodec.decodeInstance(v, state::canonical);
+          if (n[0] == LOAD_CHUNK) {
+            putUninterruptibly(out, chunk[0]);
+            chunk[0] = new Instance[LOAD_CHUNK];
+            n[0] = 0;
+          }
+        });
+    if (n[0] > 0) {
+      putUninterruptibly(out, chunk[0]);
+    }
+  }
+
+  private void loadEventIds() {
+    EventIdSet ids = state.eventIds();
+    scan(
+        Family.META,
+        Keys.DEDUP_PREFIX,
+        (k, v) -> {
+          ByteBuffer b = ByteBuffer.wrap(v);
+          ids.restore(
+              ByteBuffer.wrap(k, Keys.DEDUP_PREFIX.length, 4).getInt(), b.getLong(), b.getLong());
+        });
+    scan(
+        Family.EVENT_IDS,
+        Keys.EMPTY,
+        (k, v) -> {
+          long mark = Keys.eventIdMark(k);
+          // Rows below the horizon that no range deletion reached yet stay out of memory.
+          if (!ids.expired(EventIdSet.partitionOf(mark), EventIdSet.timeOf(mark))) {
+            ids.add(EventIdSet.hash(Keys.eventIdOf(k)), mark);
+          }
+        });
+  }
+
+  private static <T> void putUninterruptibly(BlockingQueue<T> queue, T value) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        queue.put(value);
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Uninterruptible: the reader must be drained before the store can close. */
+  private static <T> T take(BlockingQueue<T> queue) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return queue.take();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void joinUninterruptibly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static String utf8(byte[] b) {
@@ -194,7 +379,12 @@ public final class StateStore implements AutoCloseable {
 
   /** Opens (creating if needed) the store in {@code path}. */
   public static StateStore open(Path path) {
-    return new StateStore(path, false);
+    return open(path, DEFAULT_DEDUP_HORIZON);
+  }
+
+  /** Opens the store with another dedup horizon than {@link #DEFAULT_DEDUP_HORIZON}. */
+  public static StateStore open(Path path, Duration dedupHorizon) {
+    return new StateStore(path, false, dedupHorizon);
   }
 
   /**
@@ -217,7 +407,7 @@ public final class StateStore implements AutoCloseable {
     if (!Files.isDirectory(path)) {
       throw new StoreException("no state store at " + path, null);
     }
-    return new StateStore(path, true);
+    return new StateStore(path, true, DEFAULT_DEDUP_HORIZON);
   }
 
   /** Deletes the store's files; the store must be closed. */
@@ -306,11 +496,37 @@ public final class StateStore implements AutoCloseable {
     batch.encodeInto(encoder);
     try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch(encoder.toBytes())) {
       db.write(writeOptions, wb);
+      synchronized (this) {
+        dirty = true;
+      }
     } catch (RocksDBException e) {
       throw failure("commit", e);
     } finally {
       // Only after the write: a duplicate check between the two finds the id in one or the other.
       inFlight.remove(batch);
+    }
+  }
+
+  /**
+   * Starts a flush of every memtable (atomically, in the background) if a batch was written since
+   * the last flush and that was at least {@code minInterval} ago. Without a WAL the memtables are
+   * the only copy of recent batches: a SIGKILL loses them, and the restarted agent serves the older
+   * flushed state until the broker replays the rest. Flushing when the projector is idle (and now
+   * and then when it is not) keeps that loss to seconds without a WAL on every batch. A failed
+   * flush is logged: the next one, or RocksDB's own when a memtable fills, retries.
+   */
+  public synchronized void flushIfDirty(java.time.Duration minInterval) {
+    long now = System.nanoTime();
+    if (!dirty || closed || now - lastFlushNanos < minInterval.toNanos()) {
+      return;
+    }
+    dirty = false;
+    lastFlushNanos = now;
+    try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(false)) {
+      db.flush(flush, new ArrayList<>(handles.values()));
+    } catch (RocksDBException e) {
+      dirty = true;
+      LOG.warn("state store {}: background flush failed: {}", path, e.getMessage());
     }
   }
 
@@ -321,13 +537,30 @@ public final class StateStore implements AutoCloseable {
   }
 
   /** Exact check behind {@link EventIdSet}: an id of a batch in flight or committed. */
-  boolean hasEvent(String eventId) {
+  boolean hasEvent(String eventId, long mark) {
     for (StoreBatch b : inFlight) {
-      if (b.eventIds.contains(eventId)) {
+      if (b.eventIds.containsKey(eventId)) {
         return true;
       }
     }
-    return get(Family.EVENT_IDS, eventId.getBytes(StandardCharsets.UTF_8)) != null;
+    return get(Family.EVENT_IDS, Keys.eventId(mark, eventId)) != null;
+  }
+
+  /** Ids in the dedup window's memory table. */
+  public int eventIdsInMemory() {
+    return eventIds().size();
+  }
+
+  /** Slots of the dedup window's memory table: 16 bytes each. */
+  public int eventIdSlots() {
+    return eventIds().capacity();
+  }
+
+  /** Rows in {@code event_ids}, counted by a scan: for tests and benchmarks. */
+  public long eventIdRows() {
+    long[] n = {0};
+    scan(Family.EVENT_IDS, Keys.EMPTY, (k, v) -> n[0]++);
+    return n[0];
   }
 
   /** Next offset to read per partition, as committed. */
@@ -358,8 +591,25 @@ public final class StateStore implements AutoCloseable {
 
   void scan(Family f, byte[] prefix, java.util.function.BiConsumer<byte[], byte[]> visitor) {
     try (RocksIterator it = db.newIterator(handle(f))) {
-      for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
-        visitor.accept(it.key(), it.value());
+      for (it.seek(prefix); it.isValid(); it.next()) {
+        // Each key() is a copy across JNI: one per row.
+        byte[] key = it.key();
+        if (!Keys.startsWith(key, prefix)) {
+          break;
+        }
+        visitor.accept(key, it.value());
+      }
+    }
+  }
+
+  /**
+   * Every value of a family, keys unread: the load's full scan of the instances, where a copy of
+   * each key across JNI would be wasted.
+   */
+  private void scanValues(Family f, java.util.function.Consumer<byte[]> visitor) {
+    try (RocksIterator it = db.newIterator(handle(f))) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        visitor.accept(it.value());
       }
     }
   }
@@ -389,9 +639,12 @@ public final class StateStore implements AutoCloseable {
     return digest(java.util.Set.of());
   }
 
-  /** The digest of the state alone: without offsets, schema and quarantine. */
+  /**
+   * The digest of the state alone: without offsets, schema, quarantine and the dedup window (whose
+   * keys hold the partition an event came from).
+   */
   public String stateDigest() {
-    return digest(java.util.Set.of(Family.META, Family.QUARANTINE));
+    return digest(java.util.Set.of(Family.META, Family.QUARANTINE, Family.EVENT_IDS));
   }
 
   private String digest(java.util.Set<Family> excluded) {
@@ -429,6 +682,10 @@ public final class StateStore implements AutoCloseable {
       return;
     }
     closed = true;
+    // The loader reads RocksDB: it must be done before the database closes.
+    if (eventIdLoader != null) {
+      joinUninterruptibly(eventIdLoader);
+    }
     if (!readOnly) {
       // Without a WAL the memtables are the only copy of recent batches: flush them first.
       try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {

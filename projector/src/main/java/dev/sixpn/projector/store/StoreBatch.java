@@ -6,10 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -41,8 +39,14 @@ public final class StoreBatch {
   private final Map<Long, Touched<String>> networks = new HashMap<>();
   private final Map<Long, Touched<Host>> hosts = new HashMap<>();
 
-  /** Ids folded by this batch; read by duplicate checks until the batch is written. */
-  final Set<String> eventIds = new HashSet<>(1024);
+  /** Ids folded by this batch, with their marks; read by duplicate checks until it is written. */
+  final Map<String, Long> eventIds = new HashMap<>(1024);
+
+  /** Per partition touched: {watermark, purged} of the dedup window after this batch. */
+  private final Map<Integer, long[]> dedup = new TreeMap<>();
+
+  /** Per partition: delete its event ids older than this (ms), see {@link EventIdSet#purgeDue}. */
+  private final Map<Integer, Long> purges = new TreeMap<>();
 
   private final Map<Integer, Long> offsets = new TreeMap<>();
   private final List<byte[][]> quarantined = new ArrayList<>();
@@ -86,6 +90,15 @@ public final class StoreBatch {
 
   void quarantine(byte[] key, byte[] json) {
     quarantined.add(new byte[][] {key, json});
+  }
+
+  void markEvent(String eventId, long mark, long watermark, long purged) {
+    eventIds.put(eventId, mark);
+    dedup.put(EventIdSet.partitionOf(mark), new long[] {watermark, purged});
+  }
+
+  void purgeEventIds(int partition, long beforeMillis) {
+    purges.merge(partition, beforeMillis, Math::max);
   }
 
   public void putOffset(int partition, long nextOffset) {
@@ -142,8 +155,17 @@ public final class StoreBatch {
       }
     }
     cf = store.handle(Family.EVENT_IDS).getID();
-    for (String id : eventIds) {
-      out.put(cf, id.getBytes(StandardCharsets.UTF_8), Keys.EMPTY);
+    for (Map.Entry<String, Long> e : eventIds.entrySet()) {
+      long mark = e.getValue();
+      Long purge = purges.get(EventIdSet.partitionOf(mark));
+      // An id the batch's own range deletion covers is not written at all.
+      if (purge == null || EventIdSet.timeOf(mark) >= purge) {
+        out.put(cf, Keys.eventId(mark, e.getKey()), Keys.EMPTY);
+      }
+    }
+    for (Map.Entry<Integer, Long> e : purges.entrySet()) {
+      out.deleteRange(
+          cf, Keys.eventIdsFrom(e.getKey(), 0), Keys.eventIdsFrom(e.getKey(), e.getValue()));
     }
     cf = store.handle(Family.QUARANTINE).getID();
     for (byte[][] q : quarantined) {
@@ -152,6 +174,12 @@ public final class StoreBatch {
     cf = store.handle(Family.META).getID();
     for (Map.Entry<Integer, Long> e : offsets.entrySet()) {
       out.put(cf, Keys.offset(e.getKey()), ByteBuffer.allocate(8).putLong(e.getValue()).array());
+    }
+    for (Map.Entry<Integer, long[]> e : dedup.entrySet()) {
+      out.put(
+          cf,
+          Keys.dedup(e.getKey()),
+          ByteBuffer.allocate(16).putLong(e.getValue()[0]).putLong(e.getValue()[1]).array());
     }
   }
 }

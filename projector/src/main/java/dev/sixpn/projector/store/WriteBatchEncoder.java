@@ -11,6 +11,7 @@ import java.util.Arrays;
  * rep     := sequence: fixed64 | count: fixed32 | record[count]
  * record  := kTypeColumnFamilyValue(0x05) varint32(cf) varstring(key) varstring(value)
  *          | kTypeColumnFamilyDeletion(0x04) varint32(cf) varstring(key)
+ *          | kTypeColumnFamilyRangeDeletion(0x0E) varint32(cf) varstring(begin) varstring(end)
  *          | kTypeValue(0x01) varstring varstring | kTypeDeletion(0x00) varstring   (default cf)
  * varstring := varint32(len) bytes
  * </pre>
@@ -25,6 +26,7 @@ final class WriteBatchEncoder {
   private static final byte TYPE_VALUE = 0x01;
   private static final byte TYPE_CF_DELETION = 0x04;
   private static final byte TYPE_CF_VALUE = 0x05;
+  private static final byte TYPE_CF_RANGE_DELETION = 0x0E;
 
   private byte[] buf;
   private int size = HEADER;
@@ -56,6 +58,19 @@ final class WriteBatchEncoder {
       varint(columnFamilyId);
     }
     varstring(key);
+    count++;
+  }
+
+  /** Deletes the keys in [begin, end) of a column family other than the default. */
+  void deleteRange(int columnFamilyId, byte[] begin, byte[] end) {
+    if (columnFamilyId == 0) {
+      throw new IllegalArgumentException("range deletions are only used outside the default cf");
+    }
+    ensure(1 + 5 + 5 + begin.length + 5 + end.length);
+    buf[size++] = TYPE_CF_RANGE_DELETION;
+    varint(columnFamilyId);
+    varstring(begin);
+    varstring(end);
     count++;
   }
 

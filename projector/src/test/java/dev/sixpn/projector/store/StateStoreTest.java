@@ -14,6 +14,7 @@ import dev.sixpn.projector.fold.RuleViolation;
 import dev.sixpn.state.Instance;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -183,9 +184,9 @@ class StateStoreTest {
 
   @Test
   void eventIdSet_findsEveryAddedHash() {
-    EventIdSet set = new EventIdSet();
+    EventIdSet set = new EventIdSet(Duration.ofDays(1));
     for (int i = 0; i < 200_000; i++) {
-      set.add(EventIdSet.hash("ev-" + i));
+      set.add(EventIdSet.hash("ev-" + i), EventIdSet.mark(i % 6, T.toEpochMilli() + i));
     }
     assertEquals(200_000, set.size());
     for (int i = 0; i < 200_000; i++) {
@@ -196,12 +197,91 @@ class StateStoreTest {
       hits += set.mightContain(EventIdSet.hash("ev-" + i)) ? 1 : 0;
     }
     assertEquals(0, hits, "64-bit hashes of distinct short ids do not collide");
+    long mark = EventIdSet.mark(5, T.toEpochMilli() + 17);
+    assertEquals(5, EventIdSet.partitionOf(mark));
+    assertEquals(T.toEpochMilli() + 17, EventIdSet.timeOf(mark));
+  }
+
+  @Test
+  void duplicate_withinTheWindow_isNoOpAcrossReopen() throws Exception {
+    LifecycleEvent.InstanceStarted s = started("e1", "i1", 1);
+    try (StateStore store = StateStore.open(dir, Duration.ofHours(1))) {
+      foldAll(
+          store,
+          List.of(
+              s,
+              new LifecycleEvent.InstanceStopped(
+                  "e2", T.plus(Duration.ofMinutes(59)), "i1", 1, "web")),
+          10);
+    }
+    try (StateStore store = StateStore.open(dir, Duration.ofHours(1))) {
+      StoreBatch batch = store.newBatch();
+      assertEquals(
+          EventFolder.Outcome.DUPLICATE, EventFolder.fold(batch, s, new ChangeCollector()));
+      store.commit(batch);
+      assertFalse(store.state().instance(1, "web", "i1").orElseThrow().started());
+    }
+  }
+
+  @Test
+  void eventOlderThanTheHorizon_isNeverFolded_soAReplayedStartCannotResurrect() throws Exception {
+    LifecycleEvent.InstanceStarted s = started("e1", "i1", 1);
+    Instant later = T.plus(Duration.ofHours(2));
+    try (StateStore store = StateStore.open(dir, Duration.ofHours(1))) {
+      foldAll(
+          store, List.of(s, new LifecycleEvent.InstanceDestroyed("e2", later, "i1", 1, "web")), 10);
+    }
+    try (StateStore store = StateStore.open(dir, Duration.ofHours(1))) {
+      assertEquals(1, store.eventIdRows(), "e1 is past the horizon: only e2's row is left");
+      StoreBatch batch = store.newBatch();
+      StateRows rows = new StateRows(batch);
+      assertTrue(rows.expired(s));
+      assertEquals(EventFolder.Outcome.DUPLICATE, EventFolder.fold(rows, s, new ChangeCollector()));
+      assertEquals(
+          EventFolder.Outcome.DUPLICATE,
+          EventFolder.fold(rows, started("e9", "i9", 9), new ChangeCollector()),
+          "a late original is not folded either");
+      assertFalse(rows.expired(started("e10", "i10", 10, later)));
+      store.commit(batch);
+      assertTrue(store.state().instance(1, "web", "i1").isEmpty());
+      assertTrue(store.state().instance(1, "web", "i9").isEmpty());
+    }
+  }
+
+  @Test
+  void eventIds_stayBoundedAsEntitiesComeAndGo_andPurgeTheSameRowsWhateverTheBatches() {
+    // 1 ms of event time per synthetic event: a 10 s horizon holds ~10,000 ids.
+    Duration horizon = Duration.ofSeconds(10);
+    List<LifecycleEvent> events = new SyntheticFleet(11, 8, 4, 6).generate(300_000);
+    String digest;
+    try (StateStore store = StateStore.open(dir.resolve("a"), horizon)) {
+      for (int from = 0; from < events.size(); from += 50_000) {
+        foldAll(store, events.subList(from, Math.min(events.size(), from + 50_000)), 1_000);
+        long rows = store.eventIdRows();
+        assertTrue(rows <= 10_000 + 10_000 / 16 + 1_000 + 100, "event_ids rows " + rows);
+        assertTrue(store.eventIdsInMemory() <= store.eventIdSlots() / 2);
+        assertEquals(1 << 16, store.eventIdSlots(), "the table never grew past its first size");
+      }
+      digest = store.digest();
+    }
+    try (StateStore store = StateStore.open(dir.resolve("b"), horizon)) {
+      foldAll(store, events, 7_919);
+      assertEquals(digest, store.digest(), "the same rows, whatever the batch boundaries");
+    }
+    try (StateStore store = StateStore.open(dir.resolve("a"), horizon)) {
+      assertTrue(store.eventIdsInMemory() <= 10_000 + 10_000 / 16 + 100);
+    }
   }
 
   static LifecycleEvent.InstanceStarted started(String eventId, String instanceId, long n) {
+    return started(eventId, instanceId, n, T);
+  }
+
+  static LifecycleEvent.InstanceStarted started(
+      String eventId, String instanceId, long n, Instant time) {
     return new LifecycleEvent.InstanceStarted(
         eventId,
-        T,
+        time,
         instanceId,
         1,
         "web",

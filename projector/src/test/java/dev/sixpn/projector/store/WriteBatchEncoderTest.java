@@ -45,7 +45,13 @@ class WriteBatchEncoderTest {
             handles.get(random.nextInt(3) == 0 ? 0 : random.nextInt(handles.size()));
         byte[] key = new byte[1 + random.nextInt(200)];
         random.nextBytes(key);
-        if (random.nextBoolean()) {
+        int op = random.nextInt(5);
+        if (op == 0 && cf.getID() != 0) {
+          // A range's end must not come before its start: the key itself, one byte longer.
+          byte[] end = java.util.Arrays.copyOf(key, key.length + 1);
+          encoder.deleteRange(cf.getID(), key, end);
+          reference.deleteRange(cf, key, end);
+        } else if (op <= 2) {
           byte[] value = new byte[random.nextInt(300)];
           random.nextBytes(value);
           encoder.put(cf.getID(), key, value);
