@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
       AgentCommand.class,
       PublishCommand.class,
       KafkaCommand.class,
-      StateCommand.class
+      StateCommand.class,
+      RunCommand.class
     })
 public final class SixpnCommand implements Runnable {
 
