@@ -240,6 +240,22 @@ public final class Demo {
         out.println("  ip netns exec " + secret1.id() + " dig txt _apps.internal +short");
         out.println("  ip netns exec " + web2.id() + " ping -6 -c 3 " + redis.address());
         out.println(
+            "Start an instance of your own on host 2 (sixpn run; it goes when the command does):");
+        out.println(
+            "  ./sixpn run --host-netns "
+                + lab.hostNs(AMS.id())
+                + " --bootstrap "
+                + DemoLab.BROKER_IP
+                + ":"
+                + DemoLab.BROKER_PORT
+                + " --app redis-bagel-43 --network 1 --host 2 --region ams --instance-id my-redis \\");
+        out.println(
+            "      -- sh -c 'exec redis-server --bind $SIXPN_PRIVATE_IP --protected-mode no'");
+        out.println(
+            "  ip netns exec "
+                + web1.id()
+                + " redis-cli -h my-redis.vm.redis-bagel-43.internal ping");
+        out.println(
             "  curl -s 127.0.0.1:9464/metrics   (inside a host: nsenter --net=/run/netns/"
                 + lab.hostNs(1)
                 + " curl ...)");
