@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
       PublishCommand.class,
       KafkaCommand.class,
       StateCommand.class,
-      RunCommand.class
+      RunCommand.class,
+      MonitorCommand.class
     })
 public final class SixpnCommand implements Runnable {
 

@@ -271,7 +271,8 @@ class SixpnCommandTest {
           {"state", "dump", "--help"},
           {"state", "rebuild", "--help"},
           {"demo", "--help"},
-          {"run", "--help"}
+          {"run", "--help"},
+          {"monitor", "--help"}
         }) {
       Run r = run(args);
       assertEquals(0, r.code(), String.join(" ", args));
