@@ -95,6 +95,9 @@ public final class HostAgent implements AutoCloseable {
               .hostname(config.metrics().get().getHostString())
               .port(config.metrics().get().getPort())
               .registry(registry)
+              .defaultHandler(
+                  new StatusEndpoint(
+                      config.host(), store.state(), () -> java.util.Optional.ofNullable(dataplane)))
               .buildAndStart();
       LOG.info(
           "metrics on http://{}:{}/metrics",

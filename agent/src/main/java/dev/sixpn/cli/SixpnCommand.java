@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
       KafkaCommand.class,
       StateCommand.class,
       RunCommand.class,
-      MonitorCommand.class
+      MonitorCommand.class,
+      StatusCommand.class
     })
 public final class SixpnCommand implements Runnable {
 
