@@ -7,6 +7,7 @@ import dev.sixpn.dataplane.bpf.ProgramLoader;
 import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.dataplane.link.NetnsExecutor;
 import dev.sixpn.dataplane.maps.DropEventsRing;
+import dev.sixpn.dataplane.maps.DropReason;
 import dev.sixpn.dataplane.maps.LinkInfo;
 import dev.sixpn.dataplane.maps.LinkMap;
 import java.io.IOException;
@@ -61,6 +62,13 @@ final class MonitorCommand implements Callable<Integer> {
   String netns;
 
   @Option(
+      names = "--reason",
+      description =
+          "Only drops of this reason (its metric label, e.g. cross_network), repeatable (default:"
+              + " every reason).")
+  List<String> reasons = new java.util.ArrayList<>();
+
+  @Option(
       names = "--count",
       description = "Exit after this many drops (default: run until stopped).")
   Long count;
@@ -75,6 +83,16 @@ final class MonitorCommand implements Callable<Integer> {
     Netns ns = netns == null ? Netns.CURRENT : Netns.named(netns);
     if (!ns.exists()) {
       throw new SixpnCommand.UsageException("--netns: no network namespace named '" + netns + "'");
+    }
+    java.util.Set<String> known =
+        java.util.Arrays.stream(DropReason.values())
+            .map(DropReason::label)
+            .collect(java.util.stream.Collectors.toSet());
+    for (String r : reasons) {
+      if (!known.contains(r)) {
+        throw new SixpnCommand.UsageException(
+            "--reason: unknown reason '" + r + "' (one of " + new java.util.TreeSet<>(known) + ")");
+      }
     }
     ProgramLoader.Pins pins = new ProgramLoader.Pins(pinDir != null ? pinDir : onlyPinDir());
     Path ringPin = pins.map(DropEventsRing.NAME);
@@ -95,7 +113,8 @@ final class MonitorCommand implements Callable<Integer> {
         ring.poll(
             Duration.ofMillis(500),
             e -> {
-              if (count == null || seen[0] < count) {
+              if ((count == null || seen[0] < count)
+                  && (reasons.isEmpty() || reasons.contains(e.reasonLabel()))) {
                 out.println(line(e, names));
                 seen[0]++;
               }

@@ -185,6 +185,8 @@ public final class Demo {
           "cat",
           "/etc/hosts");
 
+      new CliChecks(this, lab, javaCommand, tag).run(NRT, AMS, web1, secret2);
+
       say(
           "killing the agent of host 2 (SIGKILL), stopping "
               + web2.id()
@@ -273,6 +275,12 @@ public final class Demo {
   /** Checks that {@code from} reaches {@code to} over ICMPv6, or that every ping is lost. */
   void ping(String what, DemoLab.Inst from, DemoLab.Inst to, boolean reaches, Duration patience)
       throws InterruptedException {
+    ping(what, from, to.address().toString(), reaches, patience);
+  }
+
+  /** The same, to an address or a name. */
+  void ping(String what, DemoLab.Inst from, String to, boolean reaches, Duration patience)
+      throws InterruptedException {
     String expected = reaches ? " 0% packet loss" : "100% packet loss";
     check(
         what,
@@ -287,7 +295,7 @@ public final class Demo {
         "0.2",
         "-W",
         "1",
-        to.address().toString());
+        to);
   }
 
   void check(
