@@ -113,6 +113,9 @@ final class RunCommand implements Callable<Integer> {
   private Process child;
   private boolean stopping;
 
+  /** The main thread has returned (the command's status, or an error): the hook has no work. */
+  private boolean finished;
+
   @Override
   public Integer call() throws Exception {
     InstanceRuntime.Spec spec = spec();
@@ -168,50 +171,58 @@ final class RunCommand implements Callable<Integer> {
   private int runInstance(InstanceRuntime.Spec spec, LifecyclePublisher publisher, PrintWriter err)
       throws Exception {
     // A shutdown hook, not a signal handler: SIGTERM and SIGINT both start the JVM's shutdown.
-    // It also runs on the normal exit, where it finds the command gone and the instance closed.
+    // It also runs on every other exit, where it finds the main thread finished and does nothing.
     Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "sixpn-run-stop"));
-    synchronized (lock) {
-      // Under the lock: a signal now waits until the instance exists, then removes it.
-      instance = InstanceRuntime.create(spec, publisher);
-    }
-    if (!instance.start(resolverWait)) {
-      err.println(
-          "sixpn run: warning: no resolver files in "
-              + spec.resolverDir()
-              + " after "
-              + resolverWait.toMillis()
-              + " ms (is the agent of host "
-              + spec.host()
-              + " running?); starting "
-              + spec.instanceId()
-              + " anyway");
-    }
-    synchronized (lock) {
-      if (stopping) {
-        return TERMINATED;
+    try {
+      synchronized (lock) {
+        // Under the lock: a signal now waits until the instance exists, then removes it.
+        instance = InstanceRuntime.create(spec, publisher);
       }
-      child = instance.command(command).inheritIo().start();
+      if (!instance.start(resolverWait)) {
+        err.println(
+            "sixpn run: warning: no resolver files in "
+                + spec.resolverDir()
+                + " after "
+                + resolverWait.toMillis()
+                + " ms (is the agent of host "
+                + spec.host()
+                + " running?); starting "
+                + spec.instanceId()
+                + " anyway");
+      }
+      synchronized (lock) {
+        if (stopping) {
+          return TERMINATED;
+        }
+        child = instance.command(command).inheritIo().start();
+      }
+      err.println(
+          "sixpn run: "
+              + spec.instanceId()
+              + " at "
+              + spec.address()
+              + " (app "
+              + spec.app()
+              + ", network "
+              + spec.network()
+              + ")");
+      err.flush();
+      return child.waitFor();
+    } finally {
+      synchronized (lock) {
+        finished = true;
+      }
+      finish(err);
     }
-    err.println(
-        "sixpn run: "
-            + spec.instanceId()
-            + " at "
-            + spec.address()
-            + " (app "
-            + spec.app()
-            + ", network "
-            + spec.network()
-            + ")");
-    err.flush();
-    int status = child.waitFor();
-    finish(err);
-    return status;
   }
 
   /** Forwards SIGTERM to the command, waits for it, removes the instance, exits with its status. */
   private void shutdown() {
     Process c;
     synchronized (lock) {
+      if (finished) {
+        return; // the exit under way carries the status; the instance is (being) removed
+      }
       stopping = true;
       c = child;
     }

@@ -127,6 +127,21 @@ class RunIT {
     System.out.printf("sixpn run: SIGTERM to exit, instance removed: %d ms%n", stopMillis);
   }
 
+  @Test
+  void run_idOfAnExistingNamespace_exit1AndTheNamespaceIsNotTouched() throws Exception {
+    String id = freshId();
+    assertEquals(0, new ProcessBuilder("ip", "netns", "add", id).start().waitFor());
+    try {
+      Exit e = run(id, "true");
+      assertEquals(1, e.code(), e.err());
+      assertTrue(e.err().contains("a network namespace named " + id + " exists already"), e.err());
+      assertTrue(Files.exists(Path.of("/run/netns", id)), "someone else's namespace removed");
+      assertEquals(List.of(), types(id), "nothing published");
+    } finally {
+      new ProcessBuilder("ip", "netns", "del", id).start().waitFor();
+    }
+  }
+
   private static void assertNothingLeft(String id) throws Exception {
     assertFalse(Files.exists(Path.of("/run/netns", id)), "netns " + id + " left");
     assertFalse(Files.exists(Path.of("/etc/netns", id)), "/etc/netns/" + id + " left");
