@@ -110,11 +110,106 @@ struct {
 	__type(value, __u64);
 } sixpn_drops SEC(".maps");
 
-static __always_inline int drop(__u32 reason)
+/*
+ * Drop events for `sixpn monitor`: one record per dropped packet in a ring buffer, rate-bounded
+ * per CPU by a token bucket (DROP_EVENTS_PER_SEC, bursts of DROP_EVENT_BURST) so a flood costs the
+ * host a counter increment per packet and never more than that many records a second. What the
+ * bucket or a full ring (no reader) holds back is counted in drop_rate.suppressed, and reported
+ * in the next record that does go out. Java twins: DropEventsRing, DropRateMap.
+ */
+#define DROP_EVENTS_PER_SEC 1000
+#define DROP_EVENT_BURST 64
+#define NS_PER_DROP_EVENT (1000000000ULL / DROP_EVENTS_PER_SEC)
+
+struct drop_event {
+	__u64 time_ns;		/* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u32 ifindex;		/* the interface the packet came in on */
+	__u32 reason;		/* enum drop_reason */
+	__u32 len;		/* skb->len */
+	__u32 suppressed;	/* events this CPU held back since its previous record */
+	__u16 protocol;		/* ethertype, host order */
+	__u8 nexthdr;		/* IPv6 next header, if has_addrs */
+	__u8 has_addrs;		/* 1: saddr, daddr and nexthdr are the packet's */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 pad;
+};
+
+/* Per CPU: the token bucket (credit in nanoseconds of event time) and what it held back. */
+struct drop_rate {
+	__u64 last_ns;
+	__u64 credit_ns;
+	__u64 suppressed;	/* total, never reset */
+	__u64 pending;		/* since the last record this CPU wrote */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} sixpn_dropring SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct drop_rate);
+} sixpn_droprate SEC(".maps");
+
+/*
+ * Not inlined: one copy of this code instead of one per drop site (its prototype also puts
+ * struct drop_event into the BTF, where LayoutMatchesBtfTest finds it). e is the caller's stack,
+ * with reason set; copied into the ring by bpf_ringbuf_output.
+ */
+static __attribute__((noinline)) int emit_drop_event(struct __sk_buff *skb, struct drop_event *e)
+{
+	__u32 zero = 0;
+	struct drop_rate *rate = bpf_map_lookup_elem(&sixpn_droprate, &zero);
+	struct ipv6hdr ip6;
+	__u64 now, credit;
+
+	if (!rate)
+		return 0;
+	now = bpf_ktime_get_ns();
+	credit = rate->credit_ns + (now - rate->last_ns);
+	if (credit > DROP_EVENT_BURST * NS_PER_DROP_EVENT)
+		credit = DROP_EVENT_BURST * NS_PER_DROP_EVENT;
+	rate->last_ns = now;
+	rate->credit_ns = credit;
+	if (credit < NS_PER_DROP_EVENT)
+		goto suppress;
+	e->time_ns = now;
+	e->ifindex = skb->ifindex;
+	e->len = skb->len;
+	e->suppressed = rate->pending > 0xffffffff ? 0xffffffff : (__u32)rate->pending;
+	e->protocol = bpf_ntohs(skb->protocol);
+	if (skb->protocol == bpf_htons(ETH_P_IPV6) &&
+	    bpf_skb_load_bytes_relative(skb, 0, &ip6, sizeof(ip6), BPF_HDR_START_NET) == 0) {
+		__builtin_memcpy(e->saddr, &ip6.saddr, 16);
+		__builtin_memcpy(e->daddr, &ip6.daddr, 16);
+		e->nexthdr = ip6.nexthdr;
+		e->has_addrs = 1;
+	}
+	/* Fails only when the ring is full: nobody reads it, or not fast enough. */
+	if (bpf_ringbuf_output(&sixpn_dropring, e, sizeof(*e), 0) < 0)
+		goto suppress;
+	rate->credit_ns = credit - NS_PER_DROP_EVENT;
+	rate->pending = 0;
+	return 0;
+suppress:
+	rate->suppressed++;
+	rate->pending++;
+	return 0;
+}
+
+/* The one way a program drops: counted per reason, and an event for `sixpn monitor`. */
+static __always_inline int drop(struct __sk_buff *skb, __u32 reason)
 {
 	__u64 *count = bpf_map_lookup_elem(&sixpn_drops, &reason);
+	struct drop_event e = {.reason = reason};
+
 	if (count)
 		*count += 1;
+	emit_drop_event(skb, &e);
 	return TC_ACT_SHOT;
 }
 
@@ -168,7 +263,7 @@ static __always_inline void from_mesh_form(struct in6_addr *a)
 static __always_inline int rewrite_addresses(struct __sk_buff *skb, __u32 l3_off, const struct in6_addr addrs[2])
 {
 	if (bpf_skb_store_bytes(skb, l3_off + offsetof(struct ipv6hdr, saddr), addrs, 2 * sizeof(struct in6_addr), 0) < 0)
-		return drop(DROP_MALFORMED);
+		return drop(skb, DROP_MALFORMED);
 	return TC_ACT_OK;
 }
 
@@ -208,43 +303,43 @@ int from_instance(struct __sk_buff *skb)
 	struct ipv6hdr *ip6;
 
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
-		return drop(DROP_NOT_IPV6);
+		return drop(skb, DROP_NOT_IPV6);
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
 	if (data + l3_off + sizeof(struct ipv6hdr) > end) {
 		/* Rare (headers outside the linear area): the pull may copy, so only then. */
 		if (bpf_skb_pull_data(skb, l3_off + sizeof(struct ipv6hdr)) < 0)
-			return drop(DROP_MALFORMED);
+			return drop(skb, DROP_MALFORMED);
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;
 	}
 	eth = data;
 	ip6 = (void *)(eth + 1);
 	if ((void *)(ip6 + 1) > end)
-		return drop(DROP_MALFORMED);
+		return drop(skb, DROP_MALFORMED);
 	if (is_neighbour_discovery(skb, ip6, l3_off))
 		return TC_ACT_OK;
 
 	struct sixpn_config *cfg = config();
 	if (!cfg)
-		return drop(DROP_NOT_CONFIGURED);
+		return drop(skb, DROP_NOT_CONFIGURED);
 	/* Kept apart from spoofing so that MLD reports and link-local chatter (every instance
 	 * sends some) do not drown the counter that means an attack. */
 	if (ip6->daddr.in6_u.u6_addr8[0] == 0xff)
-		return drop(DROP_MULTICAST);
+		return drop(skb, DROP_MULTICAST);
 	if (word(&ip6->saddr, 0) >> 6 == 0xfe80 >> 6)
-		return drop(DROP_LINK_LOCAL);
+		return drop(skb, DROP_LINK_LOCAL);
 
 	__u32 ifindex = skb->ifindex;
 	struct link_info *link = bpf_map_lookup_elem(&sixpn_links, &ifindex);
 	if (!link)
-		return drop(DROP_UNKNOWN_LINK);
+		return drop(skb, DROP_UNKNOWN_LINK);
 	if (!addr_eq(&ip6->saddr, link->addr))
-		return drop(DROP_SPOOFED_SOURCE);
+		return drop(skb, DROP_SPOOFED_SOURCE);
 
 	struct in6_addr dst = ip6->daddr;
 	if (word(&dst, 0) != SIXPN_PREFIX)
-		return drop(DROP_NOT_6PN_DEST);
+		return drop(skb, DROP_NOT_6PN_DEST);
 	__u32 dnet = field32(&dst, 1), dhost = field32(&dst, 3), dinst = field32(&dst, 5);
 	__u16 drole = word(&dst, 7);
 
@@ -255,23 +350,23 @@ int from_instance(struct __sk_buff *skb)
 	if (dnet == 0) {
 		if ((link->flags & LINK_ALLOW_HOST) && dhost == cfg->host)
 			return TC_ACT_OK;
-		return drop(DROP_HOST_NOT_ALLOWED);
+		return drop(skb, DROP_HOST_NOT_ALLOWED);
 	}
 	if (dnet != field32(&ip6->saddr, 1))
-		return drop(DROP_CROSS_NETWORK);
+		return drop(skb, DROP_CROSS_NETWORK);
 	/* fdaa:NNNN:NNNN::3, the network's DNS service, answered by this host. */
 	if (dhost == 0) {
 		if (dinst == 0 && drole == ROLE_DNS)
 			return TC_ACT_OK;
-		return drop(DROP_UNKNOWN_LOCAL_DEST);
+		return drop(skb, DROP_UNKNOWN_LOCAL_DEST);
 	}
 	if (dhost == cfg->host) {
 		if (!bpf_map_lookup_elem(&sixpn_locals, &dst))
-			return drop(DROP_UNKNOWN_LOCAL_DEST);
+			return drop(skb, DROP_UNKNOWN_LOCAL_DEST);
 		return TC_ACT_OK;
 	}
 	if (drole == 0)
-		return drop(DROP_NO_MESH_FORM);
+		return drop(skb, DROP_NO_MESH_FORM);
 	struct in6_addr addrs[2] = {ip6->saddr, dst};
 	to_mesh(&addrs[0]);
 	to_mesh(&addrs[1]);
@@ -285,37 +380,37 @@ int from_mesh(struct __sk_buff *skb)
 	struct ipv6hdr *ip6;
 
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
-		return drop(DROP_NOT_IPV6);
+		return drop(skb, DROP_NOT_IPV6);
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
 	if (data + sizeof(struct ipv6hdr) > end) {
 		if (bpf_skb_pull_data(skb, sizeof(struct ipv6hdr)) < 0)
-			return drop(DROP_MALFORMED);
+			return drop(skb, DROP_MALFORMED);
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;
 	}
 	ip6 = data;
 	if ((void *)(ip6 + 1) > end)
-		return drop(DROP_MALFORMED);
+		return drop(skb, DROP_MALFORMED);
 
 	struct sixpn_config *cfg = config();
 	if (!cfg)
-		return drop(DROP_NOT_CONFIGURED);
+		return drop(skb, DROP_NOT_CONFIGURED);
 	if (word(&ip6->saddr, 0) != MESH_PREFIX || word(&ip6->daddr, 0) != MESH_PREFIX)
-		return drop(DROP_MESH_NOT_MESH_FORM);
+		return drop(skb, DROP_MESH_NOT_MESH_FORM);
 	/* The source host needs no check: WireGuard accepts a packet from a peer only if its
 	 * source is inside that peer's AllowedIPs, the sending host's fdab:HHHH:HHHH::/48. */
 	if (field32(&ip6->daddr, 1) != cfg->host)
-		return drop(DROP_MESH_WRONG_HOST);
+		return drop(skb, DROP_MESH_WRONG_HOST);
 	if (field32(&ip6->saddr, 3) != field32(&ip6->daddr, 3))
-		return drop(DROP_MESH_CROSS_NETWORK);
+		return drop(skb, DROP_MESH_CROSS_NETWORK);
 	if (word(&ip6->saddr, 7) == 0xffff || word(&ip6->daddr, 7) == 0xffff)
-		return drop(DROP_MESH_NOT_MESH_FORM);
+		return drop(skb, DROP_MESH_NOT_MESH_FORM);
 	struct in6_addr addrs[2] = {ip6->saddr, ip6->daddr};
 	from_mesh_form(&addrs[0]);
 	from_mesh_form(&addrs[1]);
 	if (!bpf_map_lookup_elem(&sixpn_locals, &addrs[1]))
-		return drop(DROP_MESH_UNKNOWN_DEST);
+		return drop(skb, DROP_MESH_UNKNOWN_DEST);
 	return rewrite_addresses(skb, 0, addrs);
 }
 
@@ -334,7 +429,7 @@ int from_underlay(struct __sk_buff *skb)
 					BPF_HDR_START_NET) < 0)
 		return TC_ACT_UNSPEC;
 	if (prefix[0] == 0xfd && (prefix[1] == 0xaa || prefix[1] == 0xab))
-		return drop(DROP_UNDERLAY_6PN);
+		return drop(skb, DROP_UNDERLAY_6PN);
 	return TC_ACT_UNSPEC;
 }
 

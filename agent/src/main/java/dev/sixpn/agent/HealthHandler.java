@@ -17,33 +17,37 @@ final class HealthHandler implements HttpHandler {
 
   private final BooleanSupplier alive;
   private final Readiness readiness;
+  private final HttpHandler others;
 
   /**
    * @param alive whether the agent still does its work (its projector thread runs)
+   * @param others answers every other path (e.g. {@code /status})
    */
-  HealthHandler(BooleanSupplier alive, Readiness readiness) {
+  HealthHandler(BooleanSupplier alive, Readiness readiness, HttpHandler others) {
     this.alive = alive;
     this.readiness = readiness;
+    this.others = others;
   }
 
   @Override
   public void handle(HttpExchange exchange) throws IOException {
+    String path = exchange.getRequestURI().getPath();
+    if (!path.equals("/healthz") && !path.equals("/readyz")) {
+      others.handle(exchange);
+      return;
+    }
     try (exchange) {
-      switch (exchange.getRequestURI().getPath()) {
-        case "/healthz" -> {
-          boolean ok = alive.getAsBoolean();
-          respond(exchange, ok ? 200 : 503, ok ? "ok\n" : "projector thread stopped\n");
-        }
-        case "/readyz" -> {
-          List<String> failing = readiness.failing();
-          respond(
-              exchange,
-              failing.isEmpty() ? 200 : 503,
-              failing.isEmpty()
-                  ? "ready\n"
-                  : "not ready, failing: " + String.join(", ", failing) + "\n");
-        }
-        default -> respond(exchange, 404, "not found; try /metrics, /healthz or /readyz\n");
+      if (path.equals("/healthz")) {
+        boolean ok = alive.getAsBoolean();
+        respond(exchange, ok ? 200 : 503, ok ? "ok\n" : "projector thread stopped\n");
+      } else {
+        List<String> failing = readiness.failing();
+        respond(
+            exchange,
+            failing.isEmpty() ? 200 : 503,
+            failing.isEmpty()
+                ? "ready\n"
+                : "not ready, failing: " + String.join(", ", failing) + "\n");
       }
     }
   }

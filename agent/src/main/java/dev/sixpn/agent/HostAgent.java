@@ -124,7 +124,14 @@ public final class HostAgent implements AutoCloseable {
                 .hostname(at.getHostString())
                 .port(at.getPort())
                 .registry(registry)
-                .defaultHandler(new HealthHandler(this::projectorRunning, readiness))
+                .defaultHandler(
+                    new HealthHandler(
+                        this::projectorRunning,
+                        readiness,
+                        new StatusEndpoint(
+                            config.host(),
+                            store.state(),
+                            () -> java.util.Optional.ofNullable(dataplane))))
                 .buildAndStart();
       } catch (BindException e) {
         throw new BindException(

@@ -18,7 +18,10 @@ import picocli.CommandLine.Spec;
       AgentCommand.class,
       PublishCommand.class,
       KafkaCommand.class,
-      StateCommand.class
+      StateCommand.class,
+      RunCommand.class,
+      MonitorCommand.class,
+      StatusCommand.class
     })
 public final class SixpnCommand implements Runnable {
 

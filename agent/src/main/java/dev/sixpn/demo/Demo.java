@@ -249,6 +249,8 @@ public final class Demo {
           "cat",
           "/etc/hosts");
 
+      new CliChecks(this, lab, javaCommand, tag).run(NRT, AMS, web1, secret2);
+
       say(
           "killing the agent of host 2 (SIGKILL), stopping "
               + web2.id()
@@ -303,6 +305,22 @@ public final class Demo {
             "  ip netns exec " + web1.id() + " dig txt vms.fearsome-bagel-43.internal +short");
         out.println("  ip netns exec " + secret1.id() + " dig txt _apps.internal +short");
         out.println("  ip netns exec " + web2.id() + " ping -6 -c 3 " + redis.address());
+        out.println(
+            "Start an instance of your own on host 2 (sixpn run; it goes when the command does):");
+        out.println(
+            "  ./sixpn run --host-netns "
+                + lab.hostNs(AMS.id())
+                + " --bootstrap "
+                + DemoLab.BROKER_IP
+                + ":"
+                + DemoLab.BROKER_PORT
+                + " --app redis-bagel-43 --network 1 --host 2 --region ams --instance-id my-redis \\");
+        out.println(
+            "      -- sh -c 'exec redis-server --bind $SIXPN_PRIVATE_IP --protected-mode no'");
+        out.println(
+            "  ip netns exec "
+                + web1.id()
+                + " redis-cli -h my-redis.vm.redis-bagel-43.internal ping");
         out.println(
             "  curl -s 127.0.0.1:9464/metrics   (inside a host: nsenter --net=/run/netns/"
                 + lab.hostNs(1)
@@ -359,6 +377,12 @@ public final class Demo {
   /** Checks that {@code from} reaches {@code to} over ICMPv6, or that every ping is lost. */
   void ping(String what, DemoLab.Inst from, DemoLab.Inst to, boolean reaches, Duration patience)
       throws InterruptedException {
+    ping(what, from, to.address().toString(), reaches, patience);
+  }
+
+  /** The same, to an address or a name. */
+  void ping(String what, DemoLab.Inst from, String to, boolean reaches, Duration patience)
+      throws InterruptedException {
     String expected = reaches ? " 0% packet loss" : "100% packet loss";
     check(
         what,
@@ -373,7 +397,7 @@ public final class Demo {
         "0.2",
         "-W",
         "1",
-        to.address().toString());
+        to);
   }
 
   void check(

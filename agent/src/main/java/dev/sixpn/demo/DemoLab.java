@@ -2,22 +2,19 @@ package dev.sixpn.demo;
 
 import dev.sixpn.address.InstanceAllocator;
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.agent.run.InstanceRuntime;
 import dev.sixpn.dataplane.link.Exec;
 import dev.sixpn.dataplane.link.LinkNames;
 import dev.sixpn.dataplane.link.Netns;
-import dev.sixpn.events.Events;
-import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.publish.LifecyclePublisher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The demo's machine room, built in network namespaces on this machine: a core namespace (this
@@ -31,6 +28,9 @@ final class DemoLab implements AutoCloseable {
 
   static final String BROKER_IP = "10.98.0.1";
   static final int BROKER_PORT = 9092;
+
+  /** How long an instance waits for its host's agent to write its resolver files. */
+  private static final Duration RESOLVER_WAIT = Duration.ofSeconds(20);
 
   /** A simulated host. */
   record HostSpec(long id, String region, double latitude, double longitude) {}
@@ -211,43 +211,17 @@ final class DemoLab implements AutoCloseable {
   }
 
   /**
-   * Creates the instance's namespace and veth (as a runtime would), then publishes its
-   * instance.started. The host-side link is named by the dataplane's convention.
+   * Starts the instance as {@code sixpn run} does ({@link InstanceRuntime}: namespace, veth into
+   * the host's namespace, instance.started, the resolver files awaited) but with no command: the
+   * demo's checks run theirs with {@code ip netns exec}. Stopped, removed and destroyed on {@link
+   * #close()}.
    */
   Inst instance(LifecyclePublisher publisher, String id, long network, String app, HostSpec h)
       throws Exception {
     SixpnAddress address = allocator.allocate(network, h.id());
-    netns(id);
-    String link = LinkNames.hostSideLink(id);
-    Shell.must(
-        Shell.in(
-            hostNs(h.id()),
-            "ip",
-            "link",
-            "add",
-            link,
-            "mtu",
-            "1420",
-            "type",
-            "veth",
-            "peer",
-            "name",
-            "eth0",
-            "mtu",
-            "1420",
-            "netns",
-            id));
-    Shell.must(Shell.in(hostNs(h.id()), "ip", "link", "set", link, "up"));
-    Shell.must(Shell.in(id, "ip", "link", "set", "eth0", "up"));
-    Shell.must(Shell.in(id, "ip", "-6", "addr", "add", address + "/128", "dev", "eth0", "nodad"));
-    Shell.must(
-        Shell.in(id, "ip", "-6", "route", "add", "default", "via", "fe80::1", "dev", "eth0"));
-    undo.push(() -> Shell.run("rm", "-rf", "/etc/netns/" + id));
-    publisher
-        .publish(
-            new LifecycleEvent.InstanceStarted(
-                Events.newEventId(),
-                Instant.now(),
+    InstanceRuntime runtime =
+        InstanceRuntime.create(
+            new InstanceRuntime.Spec(
                 id,
                 network,
                 app,
@@ -255,8 +229,14 @@ final class DemoLab implements AutoCloseable {
                 h.id(),
                 h.region(),
                 address,
-                Map.of()))
-        .get();
+                false,
+                Netns.named(hostNs(h.id())),
+                Path.of("/etc/netns")),
+            publisher);
+    undo.push(runtime::close);
+    if (!runtime.start(RESOLVER_WAIT)) {
+      System.err.println("demo: no resolver files for " + id + " after " + RESOLVER_WAIT);
+    }
     Inst i = new Inst(id, network, app, h.id(), address);
     instances.add(i);
     return i;

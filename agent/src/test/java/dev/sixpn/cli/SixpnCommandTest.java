@@ -221,6 +221,47 @@ class SixpnCommandTest {
     assertTrue(r.err().contains(expected), r.err());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--app Bad_App | app must be a DNS label",
+        "--network 0 | network must be in 1..4294967295",
+        "--host 0 | host must be in 1..4294967295",
+        "--instance-id a/b | instanceId must be a DNS label",
+        "--host-netns sixpn-no-such-ns | --host-netns: no network namespace named",
+        "--resolver-wait PT-1S | --resolver-wait must not be negative",
+        "--nonsense 1 | --nonsense",
+      })
+  void run_badArgument_oneLineExit2(String args, String expected) {
+    List<String> override = List.of(args.trim().split(" "));
+    Map<String, String> options = new java.util.LinkedHashMap<>();
+    options.put("--bootstrap", broker.bootstrapServers());
+    options.put("--app", "web");
+    options.put("--network", "1");
+    options.put("--host", "7");
+    options.put("--region", "nrt");
+    options.put(override.get(0), override.get(1));
+    List<String> all = new ArrayList<>(List.of("run"));
+    options.forEach(
+        (k, v) -> {
+          all.add(k);
+          all.add(v);
+        });
+    all.addAll(List.of("--", "true"));
+    Run r = run(all.toArray(String[]::new));
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains(expected), r.err());
+  }
+
+  @Test
+  void run_withoutCommand_oneLineExit2() {
+    Run r = run("run", "--app", "web", "--network", "1", "--host", "7", "--region", "nrt");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("CMD"), r.err());
+  }
+
   @Test
   void agent_dnsUdpEngine_anyCase() {
     for (String value : new String[] {"netty", "NETTY", "Netty"}) {
@@ -268,7 +309,9 @@ class SixpnCommandTest {
           {"agent", "--help"},
           {"state", "dump", "--help"},
           {"state", "rebuild", "--help"},
-          {"demo", "--help"}
+          {"demo", "--help"},
+          {"run", "--help"},
+          {"monitor", "--help"}
         }) {
       Run r = run(args);
       assertEquals(0, r.code(), String.join(" ", args));

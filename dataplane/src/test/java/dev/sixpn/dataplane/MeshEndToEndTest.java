@@ -13,6 +13,7 @@ import dev.sixpn.dataplane.link.LinkNames;
 import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.dataplane.link.NetnsExecutor;
 import dev.sixpn.dataplane.link.Prefixes;
+import dev.sixpn.dataplane.maps.DropEventsRing;
 import dev.sixpn.dataplane.maps.DropReason;
 import dev.sixpn.dataplane.maps.LinkInfo;
 import dev.sixpn.dataplane.maps.LocalInstance;
@@ -380,6 +381,71 @@ class MeshEndToEndTest {
         "exported as a metric");
     assertTrue(metric(H1, "sixpn_dataplane_map_ops", "op", "update") > 0);
     assertTrue(metric(H1, "sixpn_dataplane_reconcile_runs", "scope", "maps") > 0);
+  }
+
+  @Test
+  @Order(4)
+  void monitor_crossNetworkPing_isADropEventWithinASecond() throws Exception {
+    Instance from = inst(H1, N1, 1);
+    Instance to = inst(H2, N2, 1);
+    int ifindex;
+    try (NetnsExecutor h1 = new NetnsExecutor(Netns.named(hostNs.get(H1)))) {
+      ifindex = h1.interfaces().get(LinkNames.hostSideLink(from.instanceId()));
+    }
+    String ringPin =
+        configs.get(H1).pinDir().resolve("maps").resolve(DropEventsRing.NAME).toString();
+    try (DropEventsRing ring = new DropEventsRing(ringPin)) {
+      CompletableFuture<DropEventsRing.DropEvent> seen = new CompletableFuture<>();
+      Thread reader =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    while (!seen.isDone()) {
+                      ring.poll(
+                          Duration.ofMillis(100),
+                          e -> {
+                            if (e.reason().equals(java.util.Optional.of(DropReason.CROSS_NETWORK))
+                                && e.destination()
+                                    .map(
+                                        d ->
+                                            SixpnAddress.fromBytes(d.getAddress())
+                                                .equals(to.address()))
+                                    .orElse(false)) {
+                              seen.complete(e);
+                            }
+                          });
+                    }
+                  });
+      long t0 = System.nanoTime();
+      CompletableFuture<Exec.Result> ping =
+          CompletableFuture.supplyAsync(
+              () ->
+                  Sh.in(
+                      from.instanceId(),
+                      "ping",
+                      "-6",
+                      "-n",
+                      "-q",
+                      "-c",
+                      "1",
+                      "-W",
+                      "1",
+                      to.address().toString()));
+      DropEventsRing.DropEvent e;
+      try {
+        e = seen.get(1, TimeUnit.SECONDS);
+      } finally {
+        seen.complete(null);
+        reader.join();
+      }
+      long micros = (System.nanoTime() - t0) / 1000;
+      assertFalse(ping.join().ok(), "cross-network ping answered");
+      assertEquals(ifindex, e.ifindex(), "the instance's host-side link");
+      assertEquals(from.address(), SixpnAddress.fromBytes(e.source().orElseThrow().getAddress()));
+      assertEquals(58, e.nextHeader(), "ICMPv6");
+      assertEquals(0x86dd, e.ethertype());
+      System.out.printf("cross-network ping -> drop event read: %d us%n", micros);
+    }
   }
 
   /** The sum of a counter's data points whose label {@code label} is {@code value}. */

@@ -18,6 +18,7 @@ public record MapInfo(
   public static final int BPF_MAP_TYPE_HASH = 1;
   public static final int BPF_MAP_TYPE_ARRAY = 2;
   public static final int BPF_MAP_TYPE_PERCPU_ARRAY = 6;
+  public static final int BPF_MAP_TYPE_RINGBUF = 27;
 
   static final StructLayout LAYOUT =
       MemoryLayout.structLayout(

@@ -30,7 +30,13 @@ public final class ProgramLoader {
   public static final String FROM_UNDERLAY = "from_underlay";
   public static final List<String> PROGRAMS = List.of(FROM_INSTANCE, FROM_MESH, FROM_UNDERLAY);
   public static final List<String> MAPS =
-      List.of("sixpn_config", "sixpn_links", "sixpn_locals", "sixpn_drops");
+      List.of(
+          "sixpn_config",
+          "sixpn_links",
+          "sixpn_locals",
+          "sixpn_drops",
+          "sixpn_dropring",
+          "sixpn_droprate");
 
   private static final Logger log = LoggerFactory.getLogger(ProgramLoader.class);
 

@@ -95,7 +95,7 @@ public final class DropsMap extends BpfMap<Integer, Long> {
   }
 
   /** Number of possible CPUs, from {@code /sys/devices/system/cpu/possible} (e.g. {@code 0-1}). */
-  static int possibleCpus() {
+  public static int possibleCpus() {
     try {
       String s = Files.readString(Path.of("/sys/devices/system/cpu/possible")).trim();
       int max = 0;

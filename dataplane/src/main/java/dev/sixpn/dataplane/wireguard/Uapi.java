@@ -95,6 +95,10 @@ final class Uapi {
     Endpoint endpoint = null;
     List<String> allowed = new ArrayList<>();
     int keepalive = 0;
+    Map<WgKey, PeerStats> stats = new HashMap<>();
+    long handshake = 0;
+    long rx = 0;
+    long tx = 0;
     for (String line : response.split("\n")) {
       int eq = line.indexOf('=');
       if (eq < 0) {
@@ -109,12 +113,19 @@ final class Uapi {
           case "public_key" -> {
             if (peerKey != null) {
               peers.put(peerKey, new PeerConfig(peerKey, endpoint, allowed, keepalive));
+              stats.put(peerKey, new PeerStats(handshake, rx, tx));
             }
             peerKey = WgKey.ofHex(v);
             endpoint = null;
             allowed = new ArrayList<>();
             keepalive = 0;
+            handshake = 0;
+            rx = 0;
+            tx = 0;
           }
+          case "last_handshake_time_sec" -> handshake = Long.parseLong(v);
+          case "rx_bytes" -> rx = Long.parseLong(v);
+          case "tx_bytes" -> tx = Long.parseLong(v);
           case "endpoint" -> endpoint = Endpoint.parse(v);
           case "allowed_ip" -> allowed.add(v);
           case "persistent_keepalive_interval" -> keepalive = Integer.parseInt(v);
@@ -128,7 +139,8 @@ final class Uapi {
     }
     if (peerKey != null) {
       peers.put(peerKey, new PeerConfig(peerKey, endpoint, allowed, keepalive));
+      stats.put(peerKey, new PeerStats(handshake, rx, tx));
     }
-    return new DeviceState(privateKey, listenPort, peers);
+    return new DeviceState(privateKey, listenPort, peers, stats);
   }
 }

@@ -2,9 +2,12 @@ package dev.sixpn.dataplane.bpf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.dataplane.maps.ConfigMap;
+import dev.sixpn.dataplane.maps.DropEventsRing;
+import dev.sixpn.dataplane.maps.DropRateMap;
 import dev.sixpn.dataplane.maps.DropReason;
 import dev.sixpn.dataplane.maps.DropsMap;
 import dev.sixpn.dataplane.maps.HostConfig;
@@ -194,6 +197,62 @@ class ProgramVerdictTest {
   }
 
   // --- packets -------------------------------------------------------------------------------
+
+  @Test
+  void dropEvents_oneDropThenAFlood_recordedThenRateBoundedWithTheRestCounted() throws Exception {
+    SixpnAddress otherNetwork = SixpnAddress.ofInstance(NET + 1, HOST, 2);
+    byte[] p = udp(SELF.toBytes(), otherNetwork.toBytes());
+    try (DropEventsRing ring = new DropEventsRing(pins.map(DropEventsRing.NAME).toString());
+        DropRateMap rate =
+            new DropRateMap(pins.map(DropRateMap.NAME).toString(), MapOp.Observer.NONE)) {
+      // A burst's worth of credit first: the bucket refills at one event per millisecond.
+      Thread.sleep(100);
+      java.util.List<DropEventsRing.DropEvent> events = new java.util.ArrayList<>();
+      run(p, DropReason.CROSS_NETWORK);
+      ring.poll(java.time.Duration.ofSeconds(1), events::add);
+      assertEquals(1, events.size(), "one drop, one event");
+      DropEventsRing.DropEvent e = events.getFirst();
+      assertEquals(DropReason.CROSS_NETWORK, e.reason().orElseThrow());
+      assertEquals(1, e.ifindex(), "test runs arrive on lo");
+      assertEquals(SELF, SixpnAddress.fromBytes(e.source().orElseThrow().getAddress()));
+      assertEquals(
+          otherNetwork, SixpnAddress.fromBytes(e.destination().orElseThrow().getAddress()));
+      assertEquals(17, e.nextHeader(), "UDP");
+      assertEquals(p.length, e.length());
+
+      events.clear();
+      long suppressedBefore = rate.suppressed();
+      int flood = 200_000;
+      long t0 = System.nanoTime();
+      Bpf.TestRun r = Bpf.testRun(prog, p, flood);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertEquals(TC_ACT_SHOT, r.retval());
+      while (ring.poll(java.time.Duration.ZERO, events::add) > 0) {
+        // drain
+      }
+      long suppressed = rate.suppressed() - suppressedBefore;
+      // At most the burst plus 1,000 a second per CPU; a test run may move between CPUs while it
+      // repeats (it reschedules when asked to), so every CPU's bucket counts.
+      int cpus = DropsMap.possibleCpus();
+      assertTrue(
+          events.size() <= cpus * (64 + 1000 * seconds) + 1,
+          events.size()
+              + " events for "
+              + flood
+              + " drops in "
+              + seconds
+              + " s on "
+              + cpus
+              + " CPUs");
+      assertEquals(flood, events.size() + suppressed, "every drop is an event or counted");
+      // Each event reports what its CPU held back before it; the tail after the last is pending.
+      long reported = events.stream().mapToLong(DropEventsRing.DropEvent::suppressedBefore).sum();
+      assertTrue(reported <= suppressed && reported > 0, reported + " of " + suppressed);
+      System.out.printf(
+          "drop flood: %d drops in %.0f ms -> %d events, %d suppressed (%d ns per run)%n",
+          flood, seconds * 1000, events.size(), suppressed, r.nanosPerRun());
+    }
+  }
 
   static byte[] addr(String text) throws Exception {
     return InetAddress.getByName(text).getAddress();

@@ -122,6 +122,14 @@ class LayoutMatchesBtfTest {
   }
 
   @Test
+  void dropEventsAndRate() {
+    assertStruct("drop_event", DropEventsRing.EVENT);
+    assertStruct("drop_rate", DropRateMap.VALUE);
+    assertEquals(mapMemberSize(DropRateMap.NAME, "value"), DropRateMap.VALUE.byteSize());
+    assertEquals(mapMemberSize(DropRateMap.NAME, "key"), 4);
+  }
+
+  @Test
   void dropsValueAndReasons() {
     assertEquals(mapMemberSize(DropsMap.NAME, "value"), DropsMap.VALUE.byteSize());
     // The enum is not in the BTF (the programs pass reasons as __u32), so read the source.

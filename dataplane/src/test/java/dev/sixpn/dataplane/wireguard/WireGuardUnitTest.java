@@ -86,7 +86,8 @@ class WireGuardUnitTest {
             + "public_key="
             + "11".repeat(32)
             + "\nprotocol_version=1\nendpoint=[2001:db8::1]:51820\n"
-            + "last_handshake_time_sec=0\nlast_handshake_time_nsec=0\ntx_bytes=0\nrx_bytes=0\n"
+            + "last_handshake_time_sec=1764633600\nlast_handshake_time_nsec=5\ntx_bytes=92\n"
+            + "rx_bytes=148\n"
             + "persistent_keepalive_interval=5\nallowed_ip=fdab:0:2::/48\n"
             + "public_key="
             + "33".repeat(32)
@@ -99,6 +100,8 @@ class WireGuardUnitTest {
     assertEquals(
         List.of(Prefixes.canonical("fdab:0:3::/48"), Prefixes.canonical("fdab:0:4::/48")),
         s.peers().get(WgKey.ofBytes(filled(0x33))).allowedIps());
+    assertEquals(new PeerStats(1764633600, 148, 92), s.stats().get(peer));
+    assertEquals(new PeerStats(0, 0, 0), s.stats().get(WgKey.ofBytes(filled(0x33))));
     assertEquals(0, Uapi.errno(get));
     assertEquals(-22, Uapi.errno("errno=-22\n\n"));
   }

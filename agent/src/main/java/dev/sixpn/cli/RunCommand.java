@@ -1,0 +1,266 @@
+package dev.sixpn.cli;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.agent.run.InstanceRuntime;
+import dev.sixpn.dataplane.link.Netns;
+import dev.sixpn.dataplane.link.NetnsExecutor;
+import dev.sixpn.demo.Shell;
+import dev.sixpn.publish.LifecyclePublisher;
+import dev.sixpn.publish.LifecycleTopic;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code sixpn run}: the instance runtime for anyone without an orchestrator. Makes the instance
+ * ({@link InstanceRuntime}), runs the command inside it in the foreground, passes its exit status
+ * through, and removes the instance when the command exits or this process is told to stop
+ * (SIGTERM, SIGINT: forwarded to the command as SIGTERM first).
+ */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs CMD as a new instance of an app: its own network namespace and 6PN address, reachable",
+      "by name in .internal once the host's agent has it. Publishes instance.started; when CMD",
+      "exits (or on SIGTERM/SIGINT, forwarded to CMD) publishes instance.stopped, removes the",
+      "instance and publishes instance.destroyed. Exits with CMD's status. Needs root.",
+      "Inside, CMD sees SIXPN_PRIVATE_IP, SIXPN_APP, SIXPN_REGION and SIXPN_INSTANCE_ID.",
+      "Example: sixpn run --app redis-bagel-43 --network 1 --host 7 --region nrt --",
+      "           sh -c 'exec redis-server --bind $SIXPN_PRIVATE_IP'"
+    })
+final class RunCommand implements Callable<Integer> {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** How long the command has to exit after the forwarded SIGTERM before it is killed. */
+  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+  /** The exit status of a process ended by SIGTERM. */
+  private static final int TERMINATED = 128 + 15;
+
+  @Mixin KafkaOptions kafka;
+
+  @Option(names = "--app", required = true, description = "App name, a DNS label.")
+  String app;
+
+  @Option(names = "--network", required = true, description = "Network id, 1..4294967295.")
+  long network;
+
+  @Option(names = "--host", required = true, description = "This host's id (the agent's --host).")
+  long host;
+
+  @Option(names = "--region", required = true, description = "This host's region, a DNS label.")
+  String region;
+
+  @Option(
+      names = "--instance-id",
+      description = "Instance id, a DNS label (default: 14 random hex digits).")
+  String instanceId;
+
+  @Option(
+      names = "--process-group",
+      defaultValue = "app",
+      description = "Process group (default: ${DEFAULT-VALUE}).")
+  String processGroup;
+
+  @Option(
+      names = "--host-access",
+      description = "Let the instance reach its host's own address (default: it cannot).")
+  boolean hostAccess;
+
+  @Option(
+      names = "--host-netns",
+      description =
+          "Run on the simulated host whose network namespace this is (the demo's hosts): the"
+              + " host-side link goes there and Kafka is reached from there (default: this"
+              + " namespace).")
+  String hostNetns;
+
+  @Option(
+      names = "--resolver-wait",
+      defaultValue = "PT10S",
+      description =
+          "How long to wait for the agent to write the instance's resolver files before"
+              + " starting CMD anyway, ISO-8601 (default: 10 s).")
+  Duration resolverWait;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "PT10S",
+      description = "How long to wait for the broker, ISO-8601 (default: 10 s).")
+  Duration timeout;
+
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "CMD",
+      description = "The command and its arguments, after --.")
+  List<String> command;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec cli;
+
+  private final Object lock = new Object();
+  private InstanceRuntime instance;
+  private Process child;
+  private boolean stopping;
+
+  /** The main thread has returned (the command's status, or an error): the hook has no work. */
+  private boolean finished;
+
+  @Override
+  public Integer call() throws Exception {
+    InstanceRuntime.Spec spec = spec();
+    PrintWriter err = cli.commandLine().getErr();
+    if (!Shell.isRoot()) {
+      err.println("sixpn run: needs root (network namespaces); run it with sudo");
+      return 1;
+    }
+    Netns netns = spec.hostNetns();
+    LifecyclePublisher publisher;
+    // The producer's threads are made by the thread that connects, and stay in its namespace.
+    try (NetnsExecutor inHost = new NetnsExecutor(netns)) {
+      publisher =
+          inHost.call(
+              () ->
+                  LifecyclePublisher.connect(
+                      kafka.bootstrap, kafka.topic, LifecycleTopic.DEFAULT_PARTITIONS, timeout));
+    }
+    try (publisher) {
+      return runInstance(spec, publisher, err);
+    }
+  }
+
+  InstanceRuntime.Spec spec() {
+    if (resolverWait.isNegative()) {
+      throw new SixpnCommand.UsageException("--resolver-wait must not be negative");
+    }
+    Netns netns = hostNetns == null ? Netns.CURRENT : Netns.named(hostNetns);
+    if (!netns.exists()) {
+      throw new SixpnCommand.UsageException(
+          "--host-netns: no network namespace named '" + hostNetns + "'");
+    }
+    String id = instanceId != null ? instanceId : HexFormat.of().formatHex(randomBytes(7));
+    // A random instance number, as `publish instance-start` does: this command keeps no state.
+    SixpnAddress address =
+        SixpnAddress.ofInstance(
+            network & 0xffff_ffffL,
+            host & 0xffff_ffffL,
+            1 + (RANDOM.nextLong() & 0x7fff_ffffL) % 0xffff_fffeL);
+    return new InstanceRuntime.Spec(
+        id,
+        network,
+        app,
+        processGroup,
+        host,
+        region,
+        address,
+        hostAccess,
+        netns,
+        Path.of("/etc/netns"));
+  }
+
+  private int runInstance(InstanceRuntime.Spec spec, LifecyclePublisher publisher, PrintWriter err)
+      throws Exception {
+    // A shutdown hook, not a signal handler: SIGTERM and SIGINT both start the JVM's shutdown.
+    // It also runs on every other exit, where it finds the main thread finished and does nothing.
+    Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "sixpn-run-stop"));
+    try {
+      synchronized (lock) {
+        // Under the lock: a signal now waits until the instance exists, then removes it.
+        instance = InstanceRuntime.create(spec, publisher);
+      }
+      if (!instance.start(resolverWait)) {
+        err.println(
+            "sixpn run: warning: no resolver files in "
+                + spec.resolverDir()
+                + " after "
+                + resolverWait.toMillis()
+                + " ms (is the agent of host "
+                + spec.host()
+                + " running?); starting "
+                + spec.instanceId()
+                + " anyway");
+      }
+      synchronized (lock) {
+        if (stopping) {
+          return TERMINATED;
+        }
+        child = instance.command(command).inheritIo().start();
+      }
+      err.println(
+          "sixpn run: "
+              + spec.instanceId()
+              + " at "
+              + spec.address()
+              + " (app "
+              + spec.app()
+              + ", network "
+              + spec.network()
+              + ")");
+      err.flush();
+      return child.waitFor();
+    } finally {
+      synchronized (lock) {
+        finished = true;
+      }
+      finish(err);
+    }
+  }
+
+  /** Forwards SIGTERM to the command, waits for it, removes the instance, exits with its status. */
+  private void shutdown() {
+    Process c;
+    synchronized (lock) {
+      if (finished) {
+        return; // the exit under way carries the status; the instance is (being) removed
+      }
+      stopping = true;
+      c = child;
+    }
+    int status = TERMINATED;
+    if (c != null) {
+      c.destroy();
+      try {
+        if (!c.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+          c.destroyForcibly();
+        }
+        status = c.waitFor();
+      } catch (InterruptedException e) {
+        c.destroyForcibly();
+      }
+    }
+    finish(cli.commandLine().getErr());
+    Runtime.getRuntime().halt(status);
+  }
+
+  private void finish(PrintWriter err) {
+    InstanceRuntime i;
+    synchronized (lock) {
+      i = instance;
+    }
+    if (i == null) {
+      return;
+    }
+    try {
+      i.close();
+    } catch (RuntimeException e) {
+      err.println("sixpn run: " + e.getMessage());
+    }
+    err.flush();
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    RANDOM.nextBytes(b);
+    return b;
+  }
+}
