@@ -132,7 +132,11 @@ final class RunCommand implements Callable<Integer> {
           inHost.call(
               () ->
                   LifecyclePublisher.connect(
-                      kafka.bootstrap, kafka.topic, LifecycleTopic.DEFAULT_PARTITIONS, timeout));
+                      kafka.bootstrap,
+                      kafka.clientOverrides(),
+                      kafka.topic,
+                      LifecycleTopic.DEFAULT_PARTITIONS,
+                      timeout));
     }
     try (publisher) {
       return runInstance(spec, publisher, err);

@@ -133,6 +133,8 @@ final class CliChecks {
                 lab.hostNs(h.id()),
                 "--bootstrap",
                 DemoLab.BROKER_IP + ":" + DemoLab.BROKER_PORT,
+                "--kafka-config",
+                lab.orchestratorKafkaConfig().toString(),
                 "--app",
                 "redis-bagel-43",
                 "--network",

@@ -98,6 +98,7 @@ public final class Demo {
               LifecycleTopic.DEFAULT_PARTITIONS,
               Duration.ofSeconds(30));
       lab.onClose(publisher::close);
+      broker.writeClientConfig(SecureKafkaBroker.ORCHESTRATOR, lab.orchestratorKafkaConfig());
       List<String> hostPrincipals = new ArrayList<>();
       for (DemoLab.HostSpec h : List.of(NRT, AMS)) {
         broker.writeClientConfig(DemoLab.hostUser(h.id()), lab.kafkaConfig(h.id()));

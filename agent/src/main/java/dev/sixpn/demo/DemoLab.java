@@ -100,6 +100,11 @@ final class DemoLab implements AutoCloseable {
     return work.resolve("kafka-host-" + host + ".properties");
   }
 
+  /** Orchestration's Kafka client properties (what `sixpn run` publishes with), owner-only. */
+  Path orchestratorKafkaConfig() {
+    return work.resolve("kafka-orchestrator.properties");
+  }
+
   /**
    * Starts {@code sixpn agent} for the host inside its namespace, reading Kafka with the host's
    * credentials; its log goes to work/hN.log.
