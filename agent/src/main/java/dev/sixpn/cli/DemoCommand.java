@@ -9,8 +9,10 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,6 +49,13 @@ final class DemoCommand implements Callable<Integer> {
   boolean bigApp;
 
   @Option(
+      names = "--outage",
+      description =
+          "Last, stop the broker for good, kill host 1's agent and restart it while the broker is"
+              + " down: it must answer DNS from its store, keep forwarding and prune nothing.")
+  boolean outage;
+
+  @Option(
       names = "--inside",
       hidden = true,
       description = "Internal: already in the core namespace.")
@@ -75,9 +84,17 @@ final class DemoCommand implements Callable<Integer> {
     }
     List<String> jvm = javaCommand();
     if (inside) {
-      return new Demo(tag, workDir, jvm, System.out, hostile, bigApp).run(exitAfterChecks) == 0
-          ? 0
-          : 1;
+      Set<Demo.Extra> extras = EnumSet.noneOf(Demo.Extra.class);
+      if (hostile) {
+        extras.add(Demo.Extra.HOSTILE);
+      }
+      if (bigApp) {
+        extras.add(Demo.Extra.BIG_APP);
+      }
+      if (outage) {
+        extras.add(Demo.Extra.OUTAGE);
+      }
+      return new Demo(tag, workDir, jvm, System.out, extras).run(exitAfterChecks) == 0 ? 0 : 1;
     }
     String t = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(2));
     Path work = workDir != null ? workDir : Files.createTempDirectory("sixpn-demo-");
@@ -93,6 +110,9 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (bigApp) {
       cmd.add("--big-app");
+    }
+    if (outage) {
+      cmd.add("--outage");
     }
     // Long-running and interactive: no timeout, this terminal's stdin/stdout/stderr.
     Process child = Exec.command(cmd).in(Netns.named(core)).inheritIo().start();

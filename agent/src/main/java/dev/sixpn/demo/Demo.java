@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,28 +43,29 @@ public final class Demo {
   private final Path work;
   private final List<String> javaCommand;
   private final PrintStream out;
-  private final boolean hostile;
-  private final boolean bigApp;
+  private final Set<Extra> extras;
+
+  /** Phases run after the main checks, each on its own flag. */
+  public enum Extra {
+    /** Hostile events for host 1, then checks that the host is unharmed. */
+    HOSTILE,
+    /** An app of 10,000 instances resolved from an instance. */
+    BIG_APP,
+    /** The broker stopped for good; host 1's agent killed and restarted while it is down. */
+    OUTAGE
+  }
+
   private int failures;
 
   /**
-   * @param hostile also publish hostile events for host 1 at the end and check that the host is
-   *     unharmed
-   * @param bigApp also start an app of 10,000 instances and resolve it from an instance
+   * @param extras phases to run after the main checks, in the order of {@link Extra}
    */
-  public Demo(
-      String tag,
-      Path work,
-      List<String> javaCommand,
-      PrintStream out,
-      boolean hostile,
-      boolean bigApp) {
+  public Demo(String tag, Path work, List<String> javaCommand, PrintStream out, Set<Extra> extras) {
     this.tag = tag;
     this.work = work;
     this.javaCommand = javaCommand;
     this.out = out;
-    this.hostile = hostile;
-    this.bigApp = bigApp;
+    this.extras = Set.copyOf(extras);
   }
 
   /**
@@ -278,12 +280,16 @@ public final class Demo {
       ping(
           "...and unreachable (its map entries pruned)", web1, web2, false, Duration.ofSeconds(10));
       ping("...while the rest of host 2 still answers", web1, redis, true, Duration.ofSeconds(10));
-      if (hostile) {
+      if (extras.contains(Extra.HOSTILE)) {
         new HostileEvents(this, lab, publisher, tag)
             .run(NRT, web1, redis, secret1, lab.wgDevice(NRT.id()));
       }
-      if (bigApp) {
+      if (extras.contains(Extra.BIG_APP)) {
         new BigApp(this, lab, publisher).run(AMS, web1);
+      }
+      if (extras.contains(Extra.OUTAGE)) {
+        new BrokerOutage(this, lab, javaCommand)
+            .run(broker, NRT, agents.get(0), web1, redis, "fearsome-bagel-43");
       }
 
       out.println();

@@ -210,6 +210,13 @@ final class DemoLab implements AutoCloseable {
         "\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 15), lines.length));
   }
 
+  private volatile boolean brokerGone;
+
+  /** The broker is stopped for good: cleanup removes instances without publishing their end. */
+  void brokerGone() {
+    brokerGone = true;
+  }
+
   /** A fresh address in {@code network} on {@code host}, as orchestration would allocate it. */
   SixpnAddress allocate(long network, long host) {
     return allocator.allocate(network, host);
@@ -238,7 +245,14 @@ final class DemoLab implements AutoCloseable {
                 Netns.named(hostNs(h.id())),
                 Path.of("/etc/netns")),
             publisher);
-    undo.push(runtime::close);
+    undo.push(
+        () -> {
+          if (brokerGone) {
+            runtime.closeWithoutPublishing();
+          } else {
+            runtime.close();
+          }
+        });
     if (!runtime.start(RESOLVER_WAIT)) {
       System.err.println("demo: no resolver files for " + id + " after " + RESOLVER_WAIT);
     }

@@ -42,7 +42,8 @@ class DemoIT {
                 "demo",
                 "--exit",
                 "--hostile",
-                "--big-app")
+                "--big-app",
+                "--outage")
             .redirectErrorStream(true)
             .start();
     byte[] out = p.getInputStream().readAllBytes();

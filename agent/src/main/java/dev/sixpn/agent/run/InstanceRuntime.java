@@ -292,6 +292,15 @@ public final class InstanceRuntime implements AutoCloseable {
     }
   }
 
+  /** Removes the link and the namespace and publishes nothing (the broker is known to be gone). */
+  public synchronized void closeWithoutPublishing() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    removeAll();
+  }
+
   private void publish(LifecycleEvent event, List<String> problems) {
     try {
       publisher.publish(event).get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
