@@ -298,6 +298,26 @@ class SixpnCommandTest {
     assertTrue(off.config().metrics().isEmpty());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "peer create --help | sixpn: unknown command 'peer' (see 'sixpn --help')",
+        "peer | sixpn: unknown command 'peer' (see 'sixpn --help')",
+        "state nonsense | sixpn state: unknown command 'nonsense' (see 'sixpn state --help')",
+        "state nonsense --help | sixpn state: unknown command 'nonsense'",
+        "kafka nonsense --help | sixpn kafka: unknown command 'nonsense'",
+        "publish nonsense --help | sixpn publish: unknown command 'nonsense'",
+        "state dump --help extra | sixpn state dump: ",
+      })
+  void unknownCommand_evenWithHelp_oneLineExit2(String args, String expected) {
+    Run r = run(args.trim().split(" "));
+    assertEquals(2, r.code(), r.err());
+    assertEquals("", r.out(), r.out());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().startsWith(expected), r.err());
+  }
+
   @Test
   void help_everyCommandAnswers() {
     for (String[] args :
@@ -311,7 +331,10 @@ class SixpnCommandTest {
           {"state", "rebuild", "--help"},
           {"demo", "--help"},
           {"run", "--help"},
-          {"monitor", "--help"}
+          {"monitor", "--help"},
+          {"status", "--help"},
+          {"kafka", "acls", "--help"},
+          {"state", "--help"}
         }) {
       Run r = run(args);
       assertEquals(0, r.code(), String.join(" ", args));
