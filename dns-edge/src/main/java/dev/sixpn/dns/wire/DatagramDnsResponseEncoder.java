@@ -20,7 +20,6 @@ public final class DatagramDnsResponseEncoder extends MessageToMessageEncoder<Dn
 
   @Override
   protected void encode(ChannelHandlerContext ctx, DnsResponse response, List<Object> out) {
-    out.add(
-        new DatagramPacket(Unpooled.wrappedBuffer(response.wire()), response.recipient()));
+    out.add(new DatagramPacket(Unpooled.wrappedBuffer(response.wire()), response.recipient()));
   }
 }

@@ -35,8 +35,7 @@ class CodecTest {
   @Test
   void dnsResponse_rejectsImpossibleSizes() {
     assertThrows(IllegalArgumentException.class, () -> new DnsResponse(new byte[11], CLIENT));
-    assertThrows(
-        IllegalArgumentException.class, () -> new DnsResponse(new byte[65536], CLIENT));
+    assertThrows(IllegalArgumentException.class, () -> new DnsResponse(new byte[65536], CLIENT));
   }
 
   private static EmbeddedChannel tcp() {
