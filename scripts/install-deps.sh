@@ -2,8 +2,13 @@
 # Installs the Debian packages sixpn's build, tests and demo need, once: only what is missing,
 # always with --no-install-recommends (wireguard-tools would otherwise pull a kernel image).
 #   scripts/install-deps.sh          what the build, tests and demo need
-#   scripts/install-deps.sh bench    also the DNS benchmark's peers and load generator
+#   scripts/install-deps.sh bench    also what the benchmarks need (bench/dns, bench/dataplane)
+# Running it again installs nothing once everything is there.
 set -euo pipefail
+case "${1:-}" in
+  "" | bench) ;;
+  *) echo "usage: $0 [bench]" >&2; exit 2 ;;
+esac
 
 # package -> a file that proves it is installed
 declare -A NEED=(
@@ -19,12 +24,15 @@ declare -A NEED=(
   [dnsutils]=/usr/bin/dig
   [iproute2]=/usr/sbin/ip
   [iputils-ping]=/usr/bin/ping
-  [iperf3]=/usr/bin/iperf3
   [util-linux]=/usr/bin/nsenter
+  [procps]=/usr/bin/pgrep
 )
 if [ "${1:-}" = bench ]; then
-  # bench/dns/run.sh: dnsperf and the servers sixpn is measured against
+  # bench/dns/run.sh: dnsperf, the servers sixpn is measured against and python3 for its
+  # reports; bench/dataplane: iperf3
   NEED+=(
+    [iperf3]=/usr/bin/iperf3
+    [python3]=/usr/bin/python3
     [dnsperf]=/usr/bin/dnsperf
     [knot]=/usr/sbin/knotd
     [nsd]=/usr/sbin/nsd

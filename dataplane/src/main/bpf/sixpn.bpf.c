@@ -15,7 +15,7 @@
  * and the per-instance /128 route delivers to the instance's link. Keeping the kernel on the
  * path keeps hop limits, ICMP errors and PMTU discovery working, at the cost of a FIB lookup.
  *
- * The mesh rewrite (DESIGN.md "Address plan") permutes 16-bit words and adds +1/-1, so the
+ * The mesh rewrite (fdaa:N:N:H:H:I:I:R <-> fdab:H:H:N:N:I:I:R-1) permutes 16-bit words and adds +1/-1, so the
  * one's-complement sum of each address is unchanged: L4 checksums (pseudo-header), partial
  * checksums and CHECKSUM_COMPLETE sums all stay valid and no csum helper is called.
  *

@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
     name = "agent",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs one host's agent in the foreground: the projector (Kafka -> RocksDB), the DNS edge",
-      "and the dataplane (eBPF + WireGuard), in the current network namespace. Stop with Ctrl-C."
+      "Runs one host's agent in the foreground: the projector (Kafka -> RocksDB), the DNS edge"
+          + " and the dataplane (eBPF + WireGuard), in the current network namespace. Stop with Ctrl-C."
     })
 final class AgentCommand implements Callable<Integer> {
 
@@ -37,7 +37,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(
       names = "--dns-listen",
-      description = "DNS listen address, repeatable (default: [fdaa::3]:53).")
+      description = "DNS listen address ip:port, repeatable (default: [fdaa::3]:53).")
   List<String> dnsListen = new ArrayList<>();
 
   @Option(
@@ -121,8 +121,8 @@ final class AgentCommand implements Callable<Integer> {
       names = "--metrics",
       defaultValue = DEFAULT_METRICS,
       description =
-          "Serve /metrics, /healthz and /readyz on this ip:port, or `off` (default:"
-              + " ${DEFAULT-VALUE}).")
+          "The ip:port to serve /metrics, /healthz and /readyz on (default: ${DEFAULT-VALUE}),"
+              + " or `off`.")
   String metrics;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

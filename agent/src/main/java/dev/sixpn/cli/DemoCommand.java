@@ -21,10 +21,10 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs sixpn for real on this machine: a Kafka broker, two hosts (network namespaces) each",
-      "with its agent (RocksDB state, DNS at fdaa::3, BPF isolation, wireguard-go mesh), and five",
-      "instances of two organizations. Runs the product's examples from inside the instances,",
-      "then stays up until Ctrl-C and removes everything it made. Needs root."
+      "Runs sixpn for real on this machine: a Kafka broker, two hosts (network namespaces) each"
+          + " with its agent (RocksDB state, DNS at fdaa::3, BPF isolation, wireguard-go mesh), and five"
+          + " instances of two organizations. Runs the product's examples from inside the instances,"
+          + " then stays up until Ctrl-C and removes everything it made. Needs root."
     })
 final class DemoCommand implements Callable<Integer> {
 

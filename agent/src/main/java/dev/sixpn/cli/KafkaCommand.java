@@ -20,9 +20,9 @@ import picocli.CommandLine.Spec;
     name = "kafka",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a real Kafka (KRaft) in the foreground, for local use and the demo: one broker in this",
-      "process, or with --nodes 3 a cluster of three nodes, each its own JVM, that survives the",
-      "death of any one. Data stays in --data-dir across restarts. Stop with Ctrl-C."
+      "Runs a real Kafka (KRaft) in the foreground, for local use and the demo: one broker in this"
+          + " process, or with --nodes 3 a cluster of three nodes, each its own JVM, that survives the"
+          + " death of any one. Data stays in --data-dir across restarts. Stop with Ctrl-C."
     },
     subcommands = KafkaCommand.Acls.class)
 final class KafkaCommand implements Callable<Integer> {
@@ -89,9 +89,9 @@ final class KafkaCommand implements Callable<Integer> {
       name = "acls",
       mixinStandardHelpOptions = true,
       description = {
-        "Creates the lifecycle topic's ACLs on a cluster with an authorizer: hosts may only read",
-        "(Read, Describe); orchestration writes. --kafka-config gives an admin's credentials;",
-        "--print shows the same ACLs as kafka-acls.sh commands instead."
+        "Creates the lifecycle topic's ACLs on a cluster with an authorizer: hosts may only read"
+            + " (Read, Describe); orchestration writes. --kafka-config gives an admin's credentials;"
+            + " --print shows the same ACLs as kafka-acls.sh commands instead."
       })
   static final class Acls implements Callable<Integer> {
 

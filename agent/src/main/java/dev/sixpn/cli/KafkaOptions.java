@@ -25,9 +25,9 @@ final class KafkaOptions {
       names = "--kafka-config",
       paramLabel = "FILE",
       description =
-          "Kafka client properties (security.protocol, sasl.mechanism, sasl.jaas.config,"
-              + " ssl.truststore.location, ...) over sixpn's defaults, as Kafka's tools take"
-              + " --command-config.")
+          "Kafka client properties merged over sixpn's defaults, as Kafka's tools take"
+              + " --command-config: TLS and SASL settings such as security.protocol or"
+              + " sasl.jaas.config.")
   Path kafkaConfig;
 
   /** The file's properties, or none. */

@@ -36,11 +36,11 @@ import picocli.CommandLine.Option;
     name = "monitor",
     mixinStandardHelpOptions = true,
     description = {
-      "Streams the packets this host's BPF programs drop, one line each: time, reason, the",
-      "interface and instance they came from, source, destination, protocol, length. The",
-      "programs report at most 1,000 drops a second per CPU; the rest are counted and shown as",
-      "'+N suppressed'. Reads the pinned maps (works while the agent runs; one monitor at a",
-      "time). Needs root. Stop with Ctrl-C."
+      "Streams the packets this host's BPF programs drop, one line each: time, reason, the"
+          + " interface and instance they came from, source, destination, protocol, length. The"
+          + " programs report at most 1,000 drops a second per CPU; the rest are counted and shown as"
+          + " '+N suppressed'. Reads the pinned maps (works while the agent runs; one monitor at a"
+          + " time). Needs root. Stop with Ctrl-C."
     })
 final class MonitorCommand implements Callable<Integer> {
 

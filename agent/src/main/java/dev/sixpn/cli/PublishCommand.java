@@ -216,8 +216,8 @@ final class PublishCommand implements Runnable {
       name = "instance-start",
       mixinStandardHelpOptions = true,
       description = {
-        "An instance started. Without --address one is allocated in the network on the host",
-        "(a random instance number: this command keeps no state; orchestration allocates for real)."
+        "An instance started. Without --address one is allocated in the network on the host"
+            + " (a random instance number: this command keeps no state; orchestration allocates for real)."
       })
   static final class InstanceStart extends EventCommand {
     private static final SecureRandom RANDOM = new SecureRandom();

@@ -30,13 +30,15 @@ import picocli.CommandLine.Parameters;
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs CMD as a new instance of an app: its own network namespace and 6PN address, reachable",
-      "by name in .internal once the host's agent has it. Publishes instance.started; when CMD",
-      "exits (or on SIGTERM/SIGINT, forwarded to CMD) publishes instance.stopped, removes the",
-      "instance and publishes instance.destroyed. Exits with CMD's status. Needs root.",
+      "Runs CMD as a new instance of an app: its own network namespace and 6PN address, reachable"
+          + " by name in .internal once the host's agent has it.",
+      "Publishes instance.started; when CMD exits, or on SIGTERM or SIGINT (forwarded to CMD),"
+          + " publishes instance.stopped, removes the instance and publishes instance.destroyed."
+          + " Exits with CMD's status. Needs root.",
       "Inside, CMD sees SIXPN_PRIVATE_IP, SIXPN_APP, SIXPN_REGION and SIXPN_INSTANCE_ID.",
-      "Example: sixpn run --app redis-bagel-43 --network 1 --host 7 --region nrt --",
-      "           sh -c 'exec redis-server --bind $SIXPN_PRIVATE_IP'"
+      "Example:",
+      "  sixpn run --app redis-bagel-43 --network 1 --host 7 --region nrt --",
+      "      sh -c 'exec redis-server --bind $SIXPN_PRIVATE_IP'"
     })
 final class RunCommand implements Callable<Integer> {
 

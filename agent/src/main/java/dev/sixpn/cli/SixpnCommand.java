@@ -5,7 +5,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** {@code sixpn}: the one command of the project. Exit codes: 0 ok, 1 failure, 2 bad usage. */
 @Command(
@@ -45,6 +47,7 @@ public final class SixpnCommand implements Runnable {
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(SixpnCommand::usageError);
+    cl.setExecutionStrategy(SixpnCommand::rejectUnmatchedThenRun);
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof IllegalArgumentException || e instanceof UsageException) {
@@ -63,17 +66,32 @@ public final class SixpnCommand implements Runnable {
     return cl;
   }
 
+  /**
+   * Picocli does not reject unmatched arguments when {@code --help} is among them, so {@code sixpn
+   * peer create --help} would print the top-level usage and exit 0; an unknown command is an error
+   * whatever follows it.
+   */
+  private static int rejectUnmatchedThenRun(ParseResult parseResult) {
+    for (ParseResult p = parseResult; p != null; p = p.subcommand()) {
+      if (!p.unmatched().isEmpty()) {
+        throw new UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+      }
+    }
+    return new CommandLine.RunLast().execute(parseResult);
+  }
+
   /** One line naming the problem, and where help is; no usage dump. */
   private static int usageError(ParameterException e, String[] args) {
     CommandLine cl = e.getCommandLine();
+    String message = e.getMessage();
+    if (e instanceof UnmatchedArgumentException u
+        && !cl.getSubcommands().isEmpty()
+        && !u.getUnmatched().isEmpty()
+        && !u.getUnmatched().getFirst().startsWith("-")) {
+      message = "unknown command '" + u.getUnmatched().getFirst() + "'";
+    }
     cl.getErr()
-        .println(
-            qualifiedName(cl)
-                + ": "
-                + e.getMessage()
-                + " (see '"
-                + qualifiedName(cl)
-                + " --help')");
+        .println(qualifiedName(cl) + ": " + message + " (see '" + qualifiedName(cl) + " --help')");
     return EXIT_USAGE;
   }
 

@@ -25,9 +25,9 @@ import picocli.CommandLine.Option;
     name = "status",
     mixinStandardHelpOptions = true,
     description = {
-      "Shows a running agent: caught up or not, lag per partition, how old the last event is,",
-      "this host's instances, WireGuard peers (last handshake, bytes), how full the maps are,",
-      "drops by reason and reconcile failures. Reads the agent's metrics port."
+      "Shows a running agent: caught up or not, lag per partition, how old the last event is,"
+          + " this host's instances, WireGuard peers (last handshake, bytes), how full the maps are,"
+          + " drops by reason and reconcile failures. Reads the agent's metrics port."
     })
 final class StatusCommand implements Callable<Integer> {
 

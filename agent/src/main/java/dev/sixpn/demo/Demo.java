@@ -32,7 +32,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * {@code sixpn demo}, inside the core namespace: two hosts (nrt, ams), two organizations, five
- * instances, everything real. Runs the seed's examples from inside the instances and checks each.
+ * instances, everything real. Runs the README's examples from inside the instances and checks each.
  */
 public final class Demo {
 

@@ -79,9 +79,7 @@ class SixpnCommandTest {
           args.add(v);
         });
     Run r = run(args.toArray(String[]::new));
-    assertEquals(2, r.code(), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-    assertTrue(r.err().contains(expected), r.err());
+    assertUsageError(r, expected);
     assertTrue(r.err().startsWith("sixpn publish instance-start: "), r.err());
     assertEquals(0, readAll("cli-bad").size());
   }
@@ -199,9 +197,7 @@ class SixpnCommandTest {
         new ArrayList<>(List.of("agent", "--bootstrap", "127.0.0.1:1", "--no-dataplane"));
     all.addAll(List.of(args.trim().split(" ")));
     Run r = run(all.toArray(String[]::new));
-    assertEquals(2, r.code(), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-    assertTrue(r.err().contains(expected), r.err());
+    assertUsageError(r, expected);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -216,9 +212,7 @@ class SixpnCommandTest {
     List<String> all = new ArrayList<>(List.of("kafka"));
     all.addAll(List.of(args.trim().split(" ")));
     Run r = run(all.toArray(String[]::new));
-    assertEquals(2, r.code(), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-    assertTrue(r.err().contains(expected), r.err());
+    assertUsageError(r, expected);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -250,9 +244,7 @@ class SixpnCommandTest {
         });
     all.addAll(List.of("--", "true"));
     Run r = run(all.toArray(String[]::new));
-    assertEquals(2, r.code(), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-    assertTrue(r.err().contains(expected), r.err());
+    assertUsageError(r, expected);
   }
 
   @Test
@@ -298,6 +290,24 @@ class SixpnCommandTest {
     assertTrue(off.config().metrics().isEmpty());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "peer create --help | sixpn: unknown command 'peer' (see 'sixpn --help')",
+        "peer | sixpn: unknown command 'peer' (see 'sixpn --help')",
+        "state nonsense | sixpn state: unknown command 'nonsense' (see 'sixpn state --help')",
+        "state nonsense --help | sixpn state: unknown command 'nonsense'",
+        "kafka nonsense --help | sixpn kafka: unknown command 'nonsense'",
+        "publish nonsense --help | sixpn publish: unknown command 'nonsense'",
+        "state dump --help extra | sixpn state dump: ",
+      })
+  void unknownCommand_evenWithHelp_oneLineExit2(String args, String expected) {
+    Run r = run(args.trim().split(" "));
+    assertUsageError(r, expected);
+    assertTrue(r.err().startsWith(expected), r.err());
+  }
+
   @Test
   void help_everyCommandAnswers() {
     for (String[] args :
@@ -311,12 +321,23 @@ class SixpnCommandTest {
           {"state", "rebuild", "--help"},
           {"demo", "--help"},
           {"run", "--help"},
-          {"monitor", "--help"}
+          {"monitor", "--help"},
+          {"status", "--help"},
+          {"kafka", "acls", "--help"},
+          {"state", "--help"}
         }) {
       Run r = run(args);
       assertEquals(0, r.code(), String.join(" ", args));
       assertTrue(r.out().startsWith("Usage: sixpn"), r.out());
     }
+  }
+
+  /** Exit 2, nothing on stdout, one line on stderr that contains {@code expected}. */
+  private static void assertUsageError(Run r, String expected) {
+    assertEquals(2, r.code(), r.err());
+    assertEquals("", r.out(), r.out());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains(expected), r.err());
   }
 
   private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {

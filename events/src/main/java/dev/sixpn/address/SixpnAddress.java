@@ -10,8 +10,7 @@ import java.util.Optional;
  *
  * <p>Bits 0–15 are the ULA prefix {@code fdaa}, 16–47 the organization's network, 48–79 the
  * physical host, 80–111 the instance (unique per network and host), 112–127 the role ({@link
- * #ROLE_INSTANCE}, {@link #ROLE_DNS}, {@link #ROLE_GATEWAY}). See {@code DESIGN.md}, "Address
- * plan".
+ * #ROLE_INSTANCE}, {@link #ROLE_DNS}, {@link #ROLE_GATEWAY}).
  *
  * <p>Between hosts the dataplane carries the {@linkplain #toMeshForm() mesh form}, {@code
  * fdab:HHHH:HHHH:NNNN:NNNN:IIII:IIII:RRRR-1}: host first so that a remote host is one WireGuard

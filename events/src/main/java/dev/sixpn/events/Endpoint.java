@@ -1,7 +1,6 @@
 package dev.sixpn.events;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 
 /** A WireGuard underlay endpoint, {@code 192.0.2.1:51820} or {@code [2001:db8::1]:51820}. */
 public record Endpoint(InetAddress address, int port) {
@@ -40,10 +39,6 @@ public record Endpoint(InetAddress address, int port) {
       throw new IllegalArgumentException("endpoint address is not an IP literal in '" + text + "'");
     }
     return new Endpoint(address, port);
-  }
-
-  public InetSocketAddress toSocketAddress() {
-    return new InetSocketAddress(address, port);
   }
 
   @Override

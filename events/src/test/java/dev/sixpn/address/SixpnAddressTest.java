@@ -56,7 +56,7 @@ class SixpnAddressTest {
   }
 
   @Test
-  void parse_readsFieldsOfSeedExample() {
+  void parse_readsNetworkHostInstanceAndRole() {
     SixpnAddress a = SixpnAddress.parse("fdaa:0:1:a01:a0a:dead:beef:2");
     assertEquals(1, a.network());
     assertEquals(0x0a010a0aL, a.host());

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code sixpn demo --exit --hostile}, the README's one command, as a user runs it: the assembled
  * jar, a broker, two host agents in network namespaces with BPF and wireguard-go, five instances,
- * the seed's examples run from inside them; then hostile events for host 1 and the checks that it
+ * the README's examples run from inside them; then hostile events for host 1 and the checks that it
  * is unharmed. Needs root; under CI=true a missing capability fails.
  */
 class DemoIT {

@@ -349,17 +349,6 @@ public final class DnsEdgeServer implements AutoCloseable {
     return List.copyOf(tcpBound);
   }
 
-  public boolean usesEpoll() {
-    return epoll;
-  }
-
-  /** Drops every cached answer. */
-  public synchronized void invalidateCache() {
-    if (cache != null) {
-      cache.invalidateAll();
-    }
-  }
-
   @Override
   public synchronized void close() {
     if (closed) {

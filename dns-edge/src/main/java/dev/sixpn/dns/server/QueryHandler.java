@@ -455,12 +455,12 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsRequest> {
     @Override
     public void send(DnsRequest to, byte[] wire) {
       // UDP replies leave from the socket's own (specific) address; see DnsEdgeConfig.listen
-      ctx.write(new DnsResponse(wire, to.sender(), null), ctx.voidPromise());
+      ctx.write(new DnsResponse(wire, to.sender()), ctx.voidPromise());
     }
 
     @Override
     public void sendNow(DnsRequest to, byte[] wire) {
-      ctx.writeAndFlush(new DnsResponse(wire, to.sender(), null), ctx.voidPromise());
+      ctx.writeAndFlush(new DnsResponse(wire, to.sender()), ctx.voidPromise());
     }
   }
 

@@ -7,7 +7,10 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.MessageToMessageEncoder;
 import java.util.List;
 
-/** {@link DnsResponse} → UDP datagram to its recipient, from the address the query came to. */
+/**
+ * {@link DnsResponse} → UDP datagram to its recipient, sent from the channel's own address: each
+ * channel is bound to one listen address, the one the query came to.
+ */
 @ChannelHandler.Sharable
 public final class DatagramDnsResponseEncoder extends MessageToMessageEncoder<DnsResponse> {
 
@@ -17,8 +20,6 @@ public final class DatagramDnsResponseEncoder extends MessageToMessageEncoder<Dn
 
   @Override
   protected void encode(ChannelHandlerContext ctx, DnsResponse response, List<Object> out) {
-    out.add(
-        new DatagramPacket(
-            Unpooled.wrappedBuffer(response.wire()), response.recipient(), response.sender()));
+    out.add(new DatagramPacket(Unpooled.wrappedBuffer(response.wire()), response.recipient()));
   }
 }

@@ -7,9 +7,8 @@ import java.util.Objects;
  * An encoded response on its way out.
  *
  * @param recipient the client (ignored over TCP)
- * @param sender the local address to send from, or {@code null} for the channel's own
  */
-public record DnsResponse(byte[] wire, InetSocketAddress recipient, InetSocketAddress sender) {
+public record DnsResponse(byte[] wire, InetSocketAddress recipient) {
   public DnsResponse {
     Objects.requireNonNull(wire, "wire");
     if (wire.length < DnsWire.HEADER_LENGTH || wire.length > 0xffff) {

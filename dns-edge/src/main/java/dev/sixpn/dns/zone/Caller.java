@@ -11,7 +11,7 @@ package dev.sixpn.dns.zone;
  */
 public record Caller(long network, String region) {
 
-  /** Network 0 is the hosts' own network (DESIGN, "Address plan"). */
+  /** Network 0 is the hosts' own: never created by orchestration, it holds the hosts' addresses. */
   public static final long HOST_NETWORK = 0;
 
   public Caller {

@@ -30,7 +30,7 @@ import org.xbill.DNS.Type;
  * The {@code internal.} zone and the 6PN reverse zone {@code a.a.d.f.ip6.arpa.}, answered from the
  * projected state for one caller's network. Pure logic: no I/O besides {@link StateReader}.
  *
- * <p>Names (DESIGN.md, "Names served"), relative to {@code internal.}:
+ * <p>Names, relative to {@code internal.}:
  *
  * <ul>
  *   <li>{@code <app>}, {@code global.<app>}: AAAA of started instances

@@ -25,7 +25,7 @@ class CodecTest {
   void datagramEncoder_sendsExactBytesToRecipient() {
     EmbeddedChannel ch = new EmbeddedChannel(new DatagramDnsResponseEncoder());
     byte[] wire = Packets.query(1, "a.internal.", Type.AAAA).toWire();
-    ch.writeOutbound(new DnsResponse(wire, CLIENT, null));
+    ch.writeOutbound(new DnsResponse(wire, CLIENT));
     DatagramPacket p = ch.readOutbound();
     assertEquals(CLIENT, p.recipient());
     assertArrayEquals(wire, ByteBufUtil.getBytes(p.content()));
@@ -34,9 +34,8 @@ class CodecTest {
 
   @Test
   void dnsResponse_rejectsImpossibleSizes() {
-    assertThrows(IllegalArgumentException.class, () -> new DnsResponse(new byte[11], CLIENT, null));
-    assertThrows(
-        IllegalArgumentException.class, () -> new DnsResponse(new byte[65536], CLIENT, null));
+    assertThrows(IllegalArgumentException.class, () -> new DnsResponse(new byte[11], CLIENT));
+    assertThrows(IllegalArgumentException.class, () -> new DnsResponse(new byte[65536], CLIENT));
   }
 
   private static EmbeddedChannel tcp() {
@@ -92,7 +91,7 @@ class CodecTest {
   void tcpEncoder_prefixesLength() {
     EmbeddedChannel ch = tcp();
     byte[] wire = Packets.query(1, "a.internal.", Type.AAAA).toWire();
-    ch.writeOutbound(new DnsResponse(wire, CLIENT, null));
+    ch.writeOutbound(new DnsResponse(wire, CLIENT));
     ByteBuf out = ch.readOutbound();
     assertEquals(wire.length, out.readUnsignedShort());
     assertArrayEquals(wire, ByteBufUtil.getBytes(out));

@@ -57,14 +57,6 @@ public final class ChangeCollector {
     }
   }
 
-  /** Adds everything {@code other} collected. */
-  public void addAll(ChangeCollector other) {
-    networks.addAll(other.networks);
-    apps.addAll(other.apps);
-    hosts.addAll(other.hosts);
-    instanceIds.addAll(other.instanceIds);
-  }
-
   public boolean isEmpty() {
     return networks.isEmpty() && hosts.isEmpty();
   }

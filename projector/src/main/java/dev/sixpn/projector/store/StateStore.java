@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.stream.Stream;
@@ -454,10 +453,6 @@ public final class StateStore implements AutoCloseable {
     return path;
   }
 
-  RocksDB db() {
-    return db;
-  }
-
   ColumnFamilyHandle handle(Family f) {
     return handles.get(f);
   }
@@ -574,11 +569,6 @@ public final class StateStore implements AutoCloseable {
                 ByteBuffer.wrap(k, Keys.OFFSET_PREFIX.length, 4).getInt(),
                 ByteBuffer.wrap(v).getLong()));
     return out;
-  }
-
-  public OptionalLong offset(int partition) {
-    byte[] v = get(Family.META, Keys.offset(partition));
-    return v == null ? OptionalLong.empty() : OptionalLong.of(ByteBuffer.wrap(v).getLong());
   }
 
   byte[] get(Family f, byte[] key) {
