@@ -21,6 +21,7 @@ import java.util.Arrays;
  * quarantine  partition(4) offset(8)          → JSON
  * meta        "offset/" partition(4)          → next offset(8); "schema" → version(4);
  *             "dedup/" partition(4)           → watermark(8) purged(8), event-time milliseconds
+ *             "topic"                         → topic id (UTF-8) 0 partition count(4), as last read
  * </pre>
  */
 public final class Keys {
@@ -111,6 +112,7 @@ public final class Keys {
   }
 
   static final byte[] OFFSET_PREFIX = "offset/".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] TOPIC = "topic".getBytes(StandardCharsets.US_ASCII);
   static final byte[] SCHEMA = "schema".getBytes(StandardCharsets.US_ASCII);
 
   static byte[] ascii(String s) {

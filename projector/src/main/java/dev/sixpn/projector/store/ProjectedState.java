@@ -85,6 +85,15 @@ public final class ProjectedState implements StateReader {
     return eventIds;
   }
 
+  /** Empties the state before a restore reloads it; readers meanwhile see it partial. */
+  void clear() {
+    networks.clear();
+    byAddress.clear();
+    byHost.clear();
+    hosts.clear();
+    eventIds.clear();
+  }
+
   void putNetwork(long network, String name) {
     NetworkNode node = networks.get(network);
     if (node == null) {
