@@ -178,6 +178,9 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     // Never reset silently: an out-of-range offset is a hole in the state, handled by a rebuild.
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
+    // partitionsFor answers from this cache: without a short age, added partitions would go
+    // unnoticed for the default five minutes.
+    p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) PARTITION_REFRESH.toMillis());
     p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
     p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);

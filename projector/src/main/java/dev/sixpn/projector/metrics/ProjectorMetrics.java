@@ -149,6 +149,10 @@ public final class ProjectorMetrics {
     partitionsAdded.inc(count);
   }
 
+  public long partitionsAddedTotal() {
+    return (long) partitionsAdded.get();
+  }
+
   public void committed(long batchNanos) {
     batchSeconds.observe(batchNanos / 1e9);
     lastCommitEpochSeconds = System.currentTimeMillis() / 1000.0;

@@ -19,6 +19,7 @@ import java.util.Arrays;
  * hosts       host(4)                         → {@link ValueCodec#encodeHost}
  * event_ids   partition(4) time(8) eventId    → ∅   (the dedup window, see {@link EventIdSet})
  * quarantine  partition(4) offset(8)          → JSON
+ * parked      net(4) app 0 id                 → destroyed(1) event time(8): see {@link ParkedEnd}
  * meta        "offset/" partition(4)          → next offset(8); "schema" → version(4);
  *             "dedup/" partition(4)           → watermark(8) purged(8), event-time milliseconds
  *             "topic"                         → topic id (UTF-8) 0 partition count(4), as last read
@@ -66,6 +67,17 @@ public final class Keys {
       out[at++] = (byte) instanceId.charAt(i);
     }
     return out;
+  }
+
+  static InstanceRef instanceRefOf(byte[] key) {
+    int zero = 4;
+    while (key[zero] != 0) {
+      zero++;
+    }
+    return new InstanceRef(
+        readU32(key, 0),
+        new String(key, 4, zero - 4, StandardCharsets.US_ASCII),
+        new String(key, zero + 1, key.length - zero - 1, StandardCharsets.US_ASCII));
   }
 
   static String appOfRow(byte[] appRow) {

@@ -46,6 +46,9 @@ public final class ProjectedState implements StateReader {
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
   private final EventIdSet eventIds;
 
+  /** Stops and destroys waiting for their start; the fold thread only. */
+  private final java.util.HashMap<InstanceRef, ParkedEnd> parked = new java.util.HashMap<>();
+
   ProjectedState(java.time.Duration dedupHorizon) {
     this.eventIds = new EventIdSet(dedupHorizon);
   }
@@ -92,6 +95,11 @@ public final class ProjectedState implements StateReader {
     byHost.clear();
     hosts.clear();
     eventIds.clear();
+    parked.clear();
+  }
+
+  java.util.Map<InstanceRef, ParkedEnd> parked() {
+    return parked;
   }
 
   void putNetwork(long network, String name) {

@@ -10,7 +10,8 @@ public record SnapshotRow(Family family, byte[] key, byte[] value) {
 
   /** The families a snapshot holds: the state itself, not the dedup window nor the quarantine. */
   public static final java.util.List<Family> PRIMARY =
-      java.util.List.of(Family.NETWORKS, Family.APPS, Family.INSTANCES, Family.HOSTS);
+      java.util.List.of(
+          Family.NETWORKS, Family.APPS, Family.INSTANCES, Family.HOSTS, Family.PARKED);
 
   public SnapshotRow {
     if (!PRIMARY.contains(family)) {

@@ -132,6 +132,36 @@ public final class StateRows {
     state.removeHost(host);
   }
 
+  /** At most this many stops and destroys wait for their start; beyond, one is only quarantined. */
+  public static final int MAX_PARKED = 100_000;
+
+  /**
+   * Holds a stop or destroy of an instance not started yet, keeping the latest of two. False if
+   * {@link #MAX_PARKED} are already held.
+   */
+  public boolean park(long network, String app, String instanceId, ParkedEnd end) {
+    InstanceRef ref = new InstanceRef(network, app, instanceId);
+    ParkedEnd old = state.parked().get(ref);
+    if (old == null && state.parked().size() >= MAX_PARKED) {
+      return false;
+    }
+    if (old == null || old.timeMillis() <= end.timeMillis()) {
+      batch.touchParked(ref, old != null, end);
+      state.parked().put(ref, end);
+    }
+    return true;
+  }
+
+  /** Removes and returns what was parked for the instance, if anything. */
+  public Optional<ParkedEnd> unpark(long network, String app, String instanceId) {
+    InstanceRef ref = new InstanceRef(network, app, instanceId);
+    ParkedEnd p = state.parked().remove(ref);
+    if (p != null) {
+      batch.touchParked(ref, true, null);
+    }
+    return Optional.ofNullable(p);
+  }
+
   public Optional<Instance> instance(long network, String app, String instanceId) {
     return state.instance(network, app, instanceId);
   }

@@ -244,6 +244,11 @@ public final class StateStore implements AutoCloseable {
         }
       }
       scan(Family.HOSTS, Keys.EMPTY, (k, v) -> state.putHost(ValueCodec.decodeHost(v)));
+      scan(
+          Family.PARKED,
+          Keys.EMPTY,
+          (k, v) ->
+              state.parked().put(Keys.instanceRefOf(k), new ParkedEnd(v[0] == 1, readLong(v, 1))));
     } finally {
       // If an insert failed, the reader may be blocked on a full queue: let it finish.
       while (chunk != LOAD_END) {
@@ -371,6 +376,10 @@ public final class StateStore implements AutoCloseable {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private static long readLong(byte[] b, int off) {
+    return ByteBuffer.wrap(b, off, 8).getLong();
   }
 
   private static String utf8(byte[] b) {
@@ -665,6 +674,7 @@ public final class StateStore implements AutoCloseable {
               Family.APPS,
               Family.INSTANCES,
               Family.HOSTS,
+              Family.PARKED,
               Family.EVENT_IDS,
               Family.QUARANTINE)) {
         deleteAll(wb, f, Keys.EMPTY);
@@ -766,11 +776,13 @@ public final class StateStore implements AutoCloseable {
   }
 
   /**
-   * The digest of the state alone: without offsets, schema, quarantine and the dedup window (whose
-   * keys hold the partition an event came from).
+   * The digest of the state alone: without offsets, schema, quarantine, the dedup window (whose
+   * keys hold the partition an event came from) and the parked stops (quarantined events held for a
+   * start that may never come: no reader sees them).
    */
   public String stateDigest() {
-    return digest(java.util.Set.of(Family.META, Family.QUARANTINE, Family.EVENT_IDS));
+    return digest(
+        java.util.Set.of(Family.META, Family.QUARANTINE, Family.EVENT_IDS, Family.PARKED));
   }
 
   private String digest(java.util.Set<Family> excluded) {

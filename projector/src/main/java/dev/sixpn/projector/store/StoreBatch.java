@@ -38,6 +38,7 @@ public final class StoreBatch {
   private final Map<InstanceRef, Touched<Boolean>> apps = new HashMap<>();
   private final Map<Long, Touched<String>> networks = new HashMap<>();
   private final Map<Long, Touched<Host>> hosts = new HashMap<>();
+  private final Map<InstanceRef, Touched<ParkedEnd>> parked = new HashMap<>();
 
   /** Ids folded by this batch, with their marks; read by duplicate checks until it is written. */
   final Map<String, Long> eventIds = new HashMap<>(1024);
@@ -86,6 +87,10 @@ public final class StoreBatch {
 
   void touchHost(long host, boolean existed, Host now) {
     touch(hosts, host, existed, now);
+  }
+
+  void touchParked(InstanceRef ref, boolean existed, ParkedEnd now) {
+    touch(parked, ref, existed, now);
   }
 
   void quarantine(byte[] key, byte[] json) {
@@ -151,6 +156,23 @@ public final class StoreBatch {
       if (t.value != null) {
         out.put(cf, key, ValueCodec.encodeHost(t.value));
       } else if (t.existed) {
+        out.delete(cf, key);
+      }
+    }
+    cf = store.handle(Family.PARKED).getID();
+    for (Map.Entry<InstanceRef, Touched<ParkedEnd>> e : parked.entrySet()) {
+      InstanceRef ref = e.getKey();
+      byte[] key = Keys.instance(ref.network(), ref.app(), ref.instanceId());
+      ParkedEnd p = e.getValue().value;
+      if (p != null) {
+        out.put(
+            cf,
+            key,
+            ByteBuffer.allocate(9)
+                .put((byte) (p.destroyed() ? 1 : 0))
+                .putLong(p.timeMillis())
+                .array());
+      } else if (e.getValue().existed) {
         out.delete(cf, key);
       }
     }
