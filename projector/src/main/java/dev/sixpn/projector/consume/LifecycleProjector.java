@@ -377,7 +377,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
         new PollFold(
             list, listeners.isEmpty() ? ChangeCollector.discarding() : new ChangeCollector());
     StoreBatch batch = store.newBatch();
-    fold.foldInto(batch, config.decodeParallelism());
+    fold.foldInto(store, batch, config.decodeParallelism());
     // The previous batch must be written before this one is sealed: writes keep their order, and
     // a batch's event ids stay visible to duplicate checks until its write returns.
     awaitCommitted();

@@ -12,6 +12,7 @@ import dev.sixpn.events.LifecycleEvent.NetworkCreated;
 import dev.sixpn.events.LifecycleEvent.NetworkDeleted;
 import dev.sixpn.projector.store.ParkedEnd;
 import dev.sixpn.projector.store.StateRows;
+import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.projector.store.StoreBatch;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
@@ -33,9 +34,10 @@ public final class EventFolder {
 
   private EventFolder() {}
 
-  public static Outcome fold(StoreBatch batch, LifecycleEvent event, ChangeCollector changes)
+  public static Outcome fold(
+      StateStore store, StoreBatch batch, LifecycleEvent event, ChangeCollector changes)
       throws RuleViolation {
-    return fold(new StateRows(batch), event, changes);
+    return fold(new StateRows(store, batch), event, changes);
   }
 
   public static Outcome fold(StateRows rows, LifecycleEvent event, ChangeCollector changes)

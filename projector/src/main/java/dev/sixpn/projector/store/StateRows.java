@@ -24,9 +24,10 @@ public final class StateRows {
   /** The partition of the record being folded (0 for folds that do not come from Kafka). */
   private int partition;
 
-  public StateRows(StoreBatch batch) {
+  /** Folds into {@code batch}, a batch of {@code store} ({@link StateStore#newBatch}). */
+  public StateRows(StateStore store, StoreBatch batch) {
     this.batch = batch;
-    this.store = batch.store();
+    this.store = store;
     this.state = store.state();
     this.ids = store.eventIds();
   }

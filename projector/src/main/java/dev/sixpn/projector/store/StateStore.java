@@ -485,7 +485,7 @@ public final class StateStore implements AutoCloseable {
     if (readOnly) {
       throw new IllegalStateException("state store " + path + " is open read-only");
     }
-    return new StoreBatch(this);
+    return new StoreBatch();
   }
 
   /**
@@ -502,7 +502,7 @@ public final class StateStore implements AutoCloseable {
    */
   public void write(StoreBatch batch) {
     WriteBatchEncoder encoder = new WriteBatchEncoder(batch.estimatedBytes());
-    batch.encodeInto(encoder);
+    batch.encodeInto(this, encoder);
     try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch(encoder.toBytes())) {
       db.write(writeOptions, wb);
       synchronized (this) {

@@ -33,7 +33,6 @@ public final class StoreBatch {
     }
   }
 
-  private final StateStore store;
   private final Map<InstanceRef, Touched<Instance>> instances = new HashMap<>(1024);
   private final Map<InstanceRef, Touched<Boolean>> apps = new HashMap<>();
   private final Map<Long, Touched<String>> networks = new HashMap<>();
@@ -52,13 +51,7 @@ public final class StoreBatch {
   private final Map<Integer, Long> offsets = new TreeMap<>();
   private final List<byte[][]> quarantined = new ArrayList<>();
 
-  StoreBatch(StateStore store) {
-    this.store = store;
-  }
-
-  StateStore store() {
-    return store;
-  }
+  StoreBatch() {}
 
   private static <K, V> void touch(Map<K, Touched<V>> rows, K key, boolean existed, V value) {
     Touched<V> t = rows.get(key);
@@ -115,7 +108,7 @@ public final class StoreBatch {
   }
 
   /** Appends every touched row's final value (or its removal) and the offsets. */
-  void encodeInto(WriteBatchEncoder out) {
+  void encodeInto(StateStore store, WriteBatchEncoder out) {
     int cf = store.handle(Family.INSTANCES).getID();
     for (Map.Entry<InstanceRef, Touched<Instance>> e : instances.entrySet()) {
       InstanceRef ref = e.getKey();
