@@ -3,7 +3,6 @@ package dev.sixpn.cli;
 import dev.sixpn.projector.consume.LifecycleProjector;
 import dev.sixpn.projector.consume.ProjectorConfig;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
-import dev.sixpn.projector.store.StateDump;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.publish.BrokerCheck;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

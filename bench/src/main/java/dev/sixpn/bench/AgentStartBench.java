@@ -64,6 +64,7 @@ public final class AgentStartBench {
     try (StateStore store = StateStore.open(state)) {
       StoreBatch batch = store.newBatch();
       EventFolder.fold(
+          store,
           batch,
           started("probe-start", t, "probe-1", 1, "probe", 1, 1),
           ChangeCollector.discarding());
@@ -72,6 +73,7 @@ public final class AgentStartBench {
         String app = "app-" + (i / 1000) % 10;
         long host = 1 + (i / 10_000) % 50;
         EventFolder.fold(
+            store,
             batch,
             started("ev-" + i, t, "i" + i, network, app, host, 1 + i / 1000),
             ChangeCollector.discarding());

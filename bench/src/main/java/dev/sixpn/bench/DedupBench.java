@@ -87,7 +87,7 @@ public final class DedupBench {
           }
         }
         try {
-          EventFolder.fold(batch, e, ChangeCollector.discarding());
+          EventFolder.fold(store, batch, e, ChangeCollector.discarding());
         } catch (RuleViolation ignored) {
           // none expected; the projector would quarantine it
         }

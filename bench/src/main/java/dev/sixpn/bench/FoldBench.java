@@ -47,7 +47,7 @@ public final class FoldBench {
           ChangeCollector changes = new ChangeCollector();
           for (LifecycleEvent e : events) {
             try {
-              EventFolder.fold(batch, e, changes);
+              EventFolder.fold(store, batch, e, changes);
             } catch (dev.sixpn.projector.fold.RuleViolation ignored) {
               // counted by the projector; irrelevant here
             }

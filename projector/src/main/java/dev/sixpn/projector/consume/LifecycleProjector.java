@@ -2,27 +2,35 @@ package dev.sixpn.projector.consume;
 
 import dev.sixpn.projector.fold.ChangeCollector;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
+import dev.sixpn.projector.store.SnapshotRow;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.projector.store.StoreBatch;
+import dev.sixpn.projector.store.TopicIdentity;
 import dev.sixpn.state.ChangeFeed;
 import dev.sixpn.state.StateChange;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -47,6 +55,14 @@ import org.slf4j.LoggerFactory;
  * polling, asks for end offsets every {@link #END_OFFSETS_PROBE} and keeps the lag of each
  * partition from the last end offset it heard and its own position. {@link #caughtUp()} turns true
  * once the positions reached the end offsets read the first time the broker answered them.
+ *
+ * <p>It never skips silently. The consumer's {@code auto.offset.reset} is {@code none}: stored
+ * offsets the log no longer holds (retention or {@code deleteRecords} went past them), a topic
+ * recreated under the same name (another topic id than the one stored with the offsets) or an empty
+ * store all lead to a rebuild ({@link #rebuild}): from the newest complete snapshot whose offsets
+ * the log still holds, else from the log's beginning if it still starts at 0 everywhere; else the
+ * projector throws {@link StateGapException} and stays not caught up rather than serve a state with
+ * a hole in it. Partitions added to the topic are read from their beginning.
  *
  * <p>{@link #pollOnce()}, {@link #catchUp} and {@link #run} belong to one thread and return only
  * when their last batch is written; {@link #wakeup()}, {@link #caughtUp()} and the {@link
@@ -75,8 +91,26 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   private final StateStore store;
   private final ProjectorMetrics metrics;
   private final KafkaConsumer<String, byte[]> consumer;
+  private final Optional<Snapshots> snapshots;
+
+  /** The lifecycle topic as described at start; null until the broker answered. */
+  private volatile TopicIdentity topicIdentity;
+
+  /** Events folded since the last snapshot was started; commit thread only. */
+  private long sinceSnapshot;
+
+  /** Writes snapshots beside the fold: one at a time, skipped while one is running. */
+  private final ExecutorService snapshotter =
+      Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().name("sixpn-projector-snapshot").daemon().factory());
+
+  private Future<?> snapshotRunning;
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<TopicPartition, Long> assigned = new HashMap<>();
+
+  /** Describes the topic (its id); created on first use. */
+  private Admin admin;
+
   private long nextPartitionRefresh;
   private volatile boolean closed;
 
@@ -101,10 +135,36 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   /** The batch being written, or null; touched by the polling thread only. */
   private Future<?> inFlight;
 
+  /**
+   * Snapshot settings: where a wiped store bootstraps from and, if {@code writeEveryEvents} is
+   * positive, how many folded events between two snapshots this projector writes (0: it only reads
+   * them).
+   */
+  public record Snapshots(SnapshotTopic topic, long writeEveryEvents) {
+    public Snapshots {
+      if (topic == null) {
+        throw new IllegalArgumentException("topic is required");
+      }
+      if (writeEveryEvents < 0) {
+        throw new IllegalArgumentException(
+            "writeEveryEvents must be >= 0, got " + writeEveryEvents);
+      }
+    }
+  }
+
   public LifecycleProjector(ProjectorConfig config, StateStore store, ProjectorMetrics metrics) {
+    this(config, store, metrics, Optional.empty());
+  }
+
+  public LifecycleProjector(
+      ProjectorConfig config,
+      StateStore store,
+      ProjectorMetrics metrics,
+      Optional<Snapshots> snapshots) {
     this.config = config;
     this.store = store;
     this.metrics = metrics;
+    this.snapshots = snapshots;
     this.consumer =
         new KafkaConsumer<>(
             consumerConfig(config), new StringDeserializer(), new ByteArrayDeserializer());
@@ -115,8 +175,12 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     // No group: offsets live in RocksDB, committed with the state.
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // Never reset silently: an out-of-range offset is a hole in the state, handled by a rebuild.
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
+    // partitionsFor answers from this cache: without a short age, added partitions would go
+    // unnoticed for the default five minutes.
+    p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) PARTITION_REFRESH.toMillis());
     p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
     p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
@@ -279,7 +343,20 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       sleep(config.pollTimeout());
       return 0;
     }
-    ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
+    ConsumerRecords<String, byte[]> records;
+    try {
+      records = consumer.poll(config.pollTimeout());
+    } catch (OffsetOutOfRangeException e) {
+      // If the broker does not answer now, the next poll throws again and this retries.
+      rebuild(
+          "offset_out_of_range",
+          "stored offsets " + e.offsetOutOfRangePartitions() + " are no longer in the log",
+          new ArrayList<>(assigned.keySet()));
+      return 0;
+    } catch (NoOffsetForPartitionException e) {
+      rebuild("no_offset", "no position for " + e.partitions(), new ArrayList<>(assigned.keySet()));
+      return 0;
+    }
     if (records.isEmpty()) {
       awaitCommitted();
       store.flushIfDirty(IDLE_FLUSH);
@@ -300,7 +377,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
         new PollFold(
             list, listeners.isEmpty() ? ChangeCollector.discarding() : new ChangeCollector());
     StoreBatch batch = store.newBatch();
-    fold.foldInto(batch, config.decodeParallelism());
+    fold.foldInto(store, batch, config.decodeParallelism());
     // The previous batch must be written before this one is sealed: writes keep their order, and
     // a batch's event ids stay visible to duplicate checks until its write returns.
     awaitCommitted();
@@ -323,6 +400,43 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     fold.folded.forEach(metrics::folded);
     fold.quarantined.forEach(metrics::quarantined);
     metrics.duplicates(fold.duplicates);
+    maybeSnapshot(fold);
+  }
+
+  /** On the commit thread: starts a snapshot once enough events were folded since the last. */
+  private void maybeSnapshot(PollFold fold) {
+    if (snapshots.isEmpty() || snapshots.get().writeEveryEvents() == 0 || closed) {
+      return;
+    }
+    sinceSnapshot += fold.folded.values().stream().mapToLong(Integer::longValue).sum();
+    if (sinceSnapshot < snapshots.get().writeEveryEvents()
+        || (snapshotRunning != null && !snapshotRunning.isDone())) {
+      return;
+    }
+    sinceSnapshot = 0;
+    TopicIdentity topic = topicIdentity;
+    snapshotRunning =
+        snapshotter.submit(
+            () -> {
+              try {
+                snapshots.get().topic().write(store, topic);
+              } catch (RuntimeException e) {
+                LOG.warn(
+                    "snapshot to {} failed; the next one retries",
+                    snapshots.get().topic().topic(),
+                    e);
+              }
+            });
+  }
+
+  /** Writes a snapshot now, on this thread (after the batch in flight); for tools and tests. */
+  public SnapshotTopic.Manifest writeSnapshot() {
+    awaitCommitted();
+    if (snapshots.isEmpty() || topicIdentity == null) {
+      throw new IllegalStateException(
+          "no snapshot topic configured, or the lifecycle topic is not described yet");
+    }
+    return snapshots.get().topic().write(store, topicIdentity);
   }
 
   /** Waits for the batch in flight, if any; rethrows what its write threw. */
@@ -376,7 +490,12 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     }
   }
 
-  /** Assigns every partition of the topic, seeking new ones to their stored offset. */
+  /**
+   * Assigns every partition of the topic, seeking new ones to their stored offset (or 0). The first
+   * time, checks the topic against the one the offsets were stored from: another topic id means the
+   * topic was recreated, and the state is rebuilt; an empty store bootstraps from the newest usable
+   * snapshot.
+   */
   private void refreshPartitions(boolean force) {
     long now = System.nanoTime();
     if (!force && !assigned.isEmpty() && now < nextPartitionRefresh) {
@@ -398,26 +517,264 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     if (infos.size() == assigned.size()) {
       return;
     }
-    Map<Integer, Long> stored = store.offsets();
     List<TopicPartition> all = new ArrayList<>();
     for (PartitionInfo info : infos) {
       all.add(new TopicPartition(info.topic(), info.partition()));
     }
+    if (assigned.isEmpty() && !firstAssign(all)) {
+      nextPartitionRefresh = now + Duration.ofSeconds(1).toNanos();
+      return;
+    }
+    Map<Integer, Long> stored = store.offsets();
+    int before = assigned.size();
     consumer.assign(all);
     for (TopicPartition tp : all) {
-      if (assigned.containsKey(tp)) {
-        continue;
+      if (!assigned.containsKey(tp)) {
+        seekStored(tp, stored);
       }
-      Long offset = stored.get(tp.partition());
-      if (offset != null) {
-        consumer.seek(tp, offset);
-      } else {
-        consumer.seekToBeginning(List.of(tp));
-      }
-      assigned.put(tp, offset == null ? 0L : offset);
+    }
+    TopicIdentity previous = store.topic().orElse(null);
+    topicIdentity = new TopicIdentity(topicIdentity.topicId(), all.size());
+    if (previous != null && previous.partitions() < all.size()) {
+      // Keys now hash elsewhere: the new partitions are read from their beginning, and the fold
+      // parks a stop or destroy that arrives before its start (see the README's ordering note).
+      LOG.warn(
+          "topic {} grew from {} to {} partitions; reading the new ones from the beginning",
+          config.topic(),
+          previous.partitions(),
+          all.size());
+      metrics.partitionsAdded(all.size() - previous.partitions());
+    }
+    if (!topicIdentity.equals(previous)) {
+      store.putTopic(topicIdentity);
     }
     LOG.info(
-        "assigned topic={} partitions={} resumed={}", config.topic(), all.size(), stored.size());
+        "assigned topic={} partitions={} resumed={} before={}",
+        config.topic(),
+        all.size(),
+        stored.size(),
+        before);
+  }
+
+  /**
+   * The first assignment: describes the topic, rebuilds if it was recreated, bootstraps an empty
+   * store from a snapshot. False if the broker did not answer (the caller retries).
+   */
+  private boolean firstAssign(List<TopicPartition> all) {
+    TopicIdentity current = describeTopic(all.size());
+    if (current == null) {
+      return false;
+    }
+    topicIdentity = current;
+    Optional<TopicIdentity> stored = store.topic();
+    if (stored.isPresent() && !stored.get().topicId().equals(current.topicId())) {
+      consumer.assign(all);
+      return rebuild(
+          "topic_recreated",
+          "offsets were stored from topic id "
+              + stored.get().topicId()
+              + ", the topic now has id "
+              + current.topicId(),
+          all);
+    }
+    if (stored.isEmpty() && store.offsets().isEmpty() && snapshots.isPresent()) {
+      // A new or wiped host: the newest snapshot spares it the replay of the whole history.
+      consumer.assign(all);
+      Map<TopicPartition, Long> start = beginningOffsets(all);
+      if (start == null) {
+        return false;
+      }
+      Optional<SnapshotTopic.Snapshot> snapshot = usableSnapshot(current, start);
+      if (snapshot.isPresent()) {
+        restore(snapshot.get(), current, all);
+        return true;
+      }
+    }
+    return true;
+  }
+
+  /** Seeks to the stored offset, or to 0: never to the log's start, which would skip a gap. */
+  private void seekStored(TopicPartition tp, Map<Integer, Long> stored) {
+    long offset = stored.getOrDefault(tp.partition(), 0L);
+    consumer.seek(tp, offset);
+    assigned.put(tp, offset);
+  }
+
+  /**
+   * Replaces the state because the stored offsets cannot be resumed: from the newest snapshot of
+   * this topic whose offsets the log still holds, else from an empty state if every partition still
+   * starts at 0. Else throws {@link StateGapException}: failing loudly, not caught up, beats
+   * serving a state with a hole in it. False if the broker did not answer (the caller retries).
+   */
+  private boolean rebuild(String reason, String detail, List<TopicPartition> all) {
+    awaitCommitted();
+    Map<TopicPartition, Long> start = beginningOffsets(all);
+    if (start == null) {
+      return false;
+    }
+    LOG.warn(
+        "rebuilding the state topic={} reason={}: {}; log starts at {}",
+        config.topic(),
+        reason,
+        detail,
+        start);
+    metrics.rebuilt(reason);
+    Optional<SnapshotTopic.Snapshot> snapshot = usableSnapshot(topicIdentity, start);
+    if (snapshot.isPresent()) {
+      restore(snapshot.get(), topicIdentity, all);
+    } else if (start.values().stream().allMatch(o -> o == 0)) {
+      LOG.warn("no usable snapshot; replaying topic {} from its beginning", config.topic());
+      restoreAndPublish(List.of(), Map.of(), topicIdentity, all);
+    } else {
+      caughtUp = false;
+      metrics.caughtUp(false);
+      throw new StateGapException(
+          "topic "
+              + config.topic()
+              + ": "
+              + detail
+              + ", the log starts at "
+              + start
+              + " and no snapshot covers that gap"
+              + (snapshots.isEmpty() ? " (no snapshot topic configured)" : "")
+              + "; refusing to serve a partial state");
+    }
+    return true;
+  }
+
+  private void restore(
+      SnapshotTopic.Snapshot snapshot, TopicIdentity topic, List<TopicPartition> all) {
+    LOG.info(
+        "loading snapshot {} from {}: {} rows, offsets {}",
+        snapshot.manifest().id(),
+        snapshots.orElseThrow().topic().topic(),
+        snapshot.rows().size(),
+        snapshot.manifest().offsets());
+    restoreAndPublish(snapshot.rows(), snapshot.manifest().offsets(), topic, all);
+  }
+
+  /** Restores the store, seeks every partition to its new offset and tells the listeners. */
+  private void restoreAndPublish(
+      List<SnapshotRow> rows,
+      Map<Integer, Long> offsets,
+      TopicIdentity topic,
+      List<TopicPartition> all) {
+    // Until the tail is replayed the state is behind the log, as after any start.
+    caughtUp = false;
+    metrics.caughtUp(false);
+    catchUpTarget = null;
+    Touched before = touched();
+    store.restore(rows, offsets, topic);
+    Touched after = touched();
+    assigned.clear();
+    Map<Integer, Long> stored = store.offsets();
+    for (TopicPartition tp : all) {
+      seekStored(tp, stored);
+    }
+    before.addAll(after);
+    if (!listeners.isEmpty()) {
+      publish(new StateChange(before.networks, before.apps, before.hosts, before.instances));
+    }
+  }
+
+  /** Everything the state holds, for the change that announces a restore. */
+  private record Touched(
+      Set<Long> networks, Set<StateChange.AppRef> apps, Set<Long> hosts, Set<String> instances) {
+    void addAll(Touched o) {
+      networks.addAll(o.networks);
+      apps.addAll(o.apps);
+      hosts.addAll(o.hosts);
+      instances.addAll(o.instances);
+    }
+  }
+
+  private Touched touched() {
+    Touched t = new Touched(new HashSet<>(), new HashSet<>(), new HashSet<>(), new HashSet<>());
+    if (listeners.isEmpty()) {
+      return t;
+    }
+    var state = store.state();
+    for (long network : store.networks()) {
+      t.networks.add(network);
+      for (String app : state.appsOfNetwork(network)) {
+        t.apps.add(new StateChange.AppRef(network, app));
+      }
+      state.instancesOfNetwork(network, true).forEach(i -> t.instances.add(i.instanceId()));
+    }
+    state.hosts().forEach(h -> t.hosts.add(h.host()));
+    return t;
+  }
+
+  /** The newest complete snapshot of this topic whose offsets the log still holds. */
+  private Optional<SnapshotTopic.Snapshot> usableSnapshot(
+      TopicIdentity topic, Map<TopicPartition, Long> start) {
+    if (snapshots.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<SnapshotTopic.Snapshot> newest = snapshots.get().topic().newestComplete();
+    if (newest.isEmpty()) {
+      LOG.warn("no complete snapshot in {}", snapshots.get().topic().topic());
+      return newest;
+    }
+    SnapshotTopic.Manifest m = newest.get().manifest();
+    if (!m.lifecycle().topicId().equals(topic.topicId())) {
+      LOG.warn(
+          "snapshot {} is of topic id {}, not {}: unusable",
+          m.id(),
+          m.lifecycle().topicId(),
+          topic.topicId());
+      return Optional.empty();
+    }
+    for (Map.Entry<TopicPartition, Long> e : start.entrySet()) {
+      long offset = m.offsets().getOrDefault(e.getKey().partition(), 0L);
+      if (offset < e.getValue()) {
+        LOG.warn(
+            "snapshot {} is at offset {} of partition {}, the log starts at {}: unusable",
+            m.id(),
+            offset,
+            e.getKey().partition(),
+            e.getValue());
+        return Optional.empty();
+      }
+    }
+    return newest;
+  }
+
+  private Map<TopicPartition, Long> beginningOffsets(List<TopicPartition> all) {
+    try {
+      Map<TopicPartition, Long> start = consumer.beginningOffsets(all, END_OFFSETS_TIMEOUT);
+      answered();
+      return start;
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      unanswered(e);
+      return null;
+    }
+  }
+
+  /** The topic's id and partition count, or null if the broker did not answer in time. */
+  private TopicIdentity describeTopic(int partitions) {
+    try {
+      if (admin == null) {
+        Properties p = new Properties();
+        p.putAll(config.kafkaOverrides());
+        p.put("bootstrap.servers", config.bootstrapServers());
+        admin = Admin.create(p);
+      }
+      var description =
+          admin
+              .describeTopics(List.of(config.topic()))
+              .topicNameValues()
+              .get(config.topic())
+              .get(END_OFFSETS_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      answered();
+      return new TopicIdentity(description.topicId().toString(), partitions);
+    } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+      unanswered(e);
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
   }
 
   private static void sleep(Duration d) {
@@ -451,6 +808,17 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    snapshotter.shutdown();
+    try {
+      if (!snapshotter.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        LOG.warn("snapshot still being written after 60 s; closing anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+    if (admin != null) {
+      admin.close(Duration.ofSeconds(5));
+    }
   }
 }

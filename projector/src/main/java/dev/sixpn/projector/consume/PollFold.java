@@ -7,6 +7,7 @@ import dev.sixpn.projector.fold.ChangeCollector;
 import dev.sixpn.projector.fold.EventFolder;
 import dev.sixpn.projector.fold.RuleViolation;
 import dev.sixpn.projector.store.StateRows;
+import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.projector.store.StoreBatch;
 import java.util.HashMap;
 import java.util.List;
@@ -62,9 +63,9 @@ final class PollFold {
     return decoded;
   }
 
-  void foldInto(StoreBatch batch, int decodeParallelism) {
+  void foldInto(StateStore store, StoreBatch batch, int decodeParallelism) {
     Object[] decoded = decode(decodeParallelism);
-    StateRows rows = new StateRows(batch);
+    StateRows rows = new StateRows(store, batch);
     for (int i = 0; i < decoded.length; i++) {
       ConsumerRecord<String, byte[]> r = records.get(i);
       batch.putOffset(r.partition(), r.offset() + 1);

@@ -10,7 +10,9 @@ import dev.sixpn.events.LifecycleEvent.InstanceStarted;
 import dev.sixpn.events.LifecycleEvent.InstanceStopped;
 import dev.sixpn.events.LifecycleEvent.NetworkCreated;
 import dev.sixpn.events.LifecycleEvent.NetworkDeleted;
+import dev.sixpn.projector.store.ParkedEnd;
 import dev.sixpn.projector.store.StateRows;
+import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.projector.store.StoreBatch;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
@@ -20,7 +22,7 @@ import java.util.Optional;
 /**
  * The fold rules: how each event changes the state. See {@code projector/README.md} for the
  * semantics in prose. Every rule checks before it writes, so a {@link RuleViolation} leaves the
- * batch untouched.
+ * batch untouched, but for the parked end of a stop or destroy that came before its start.
  */
 public final class EventFolder {
 
@@ -32,9 +34,10 @@ public final class EventFolder {
 
   private EventFolder() {}
 
-  public static Outcome fold(StoreBatch batch, LifecycleEvent event, ChangeCollector changes)
+  public static Outcome fold(
+      StateStore store, StoreBatch batch, LifecycleEvent event, ChangeCollector changes)
       throws RuleViolation {
-    return fold(new StateRows(batch), event, changes);
+    return fold(new StateRows(store, batch), event, changes);
   }
 
   public static Outcome fold(StateRows rows, LifecycleEvent event, ChangeCollector changes)
@@ -89,40 +92,53 @@ public final class EventFolder {
       }
       case InstanceStarted e -> started(rows, e, changes);
       case InstanceStopped e -> {
-        Instance old =
-            rows.instance(e.network(), e.app(), e.instanceId())
-                .orElseThrow(
-                    () ->
-                        new RuleViolation(
-                            "instance.stopped for unknown instance "
-                                + e.instanceId()
-                                + " of app "
-                                + e.app()
-                                + " in network "
-                                + e.network()));
+        Instance old = knownOrPark(rows, e.network(), e.app(), e.instanceId(), false, e);
         if (old.started()) {
           rows.replaceInstance(old, old.withStatus(InstanceStatus.STOPPED));
         }
         changes.instance(old.network(), old.app(), old.host(), old.instanceId());
       }
       case InstanceDestroyed e -> {
-        Instance old =
-            rows.instance(e.network(), e.app(), e.instanceId())
-                .orElseThrow(
-                    () ->
-                        new RuleViolation(
-                            "instance.destroyed for unknown instance "
-                                + e.instanceId()
-                                + " of app "
-                                + e.app()
-                                + " in network "
-                                + e.network()));
+        Instance old = knownOrPark(rows, e.network(), e.app(), e.instanceId(), true, e);
         rows.deleteInstance(old);
         changes.instance(old.network(), old.app(), old.host(), old.instanceId());
       }
     }
     rows.markEvent(event);
     return Outcome.APPLIED;
+  }
+
+  /**
+   * The instance a stop or destroy is for. An unknown one is quarantined, and the event is also
+   * parked: after the topic gained partitions, an instance's start and its end may hash to
+   * different partitions and be read out of order; its start then applies the parked end (see
+   * {@link #started}).
+   */
+  private static Instance knownOrPark(
+      StateRows rows,
+      long network,
+      String app,
+      String instanceId,
+      boolean destroyed,
+      LifecycleEvent e)
+      throws RuleViolation {
+    Optional<Instance> old = rows.instance(network, app, instanceId);
+    if (old.isPresent()) {
+      return old.get();
+    }
+    boolean parked =
+        rows.park(network, app, instanceId, new ParkedEnd(destroyed, e.time().toEpochMilli()));
+    throw new RuleViolation(
+        e.type().wireName()
+            + " for unknown instance "
+            + instanceId
+            + " of app "
+            + app
+            + " in network "
+            + network
+            + (parked
+                ? "; held until its start arrives"
+                : "; not held, " + StateRows.MAX_PARKED + " are already waiting"));
   }
 
   private static void started(StateRows rows, InstanceStarted e, ChangeCollector changes)
@@ -179,6 +195,15 @@ public final class EventFolder {
         rows.putApp(e.network(), e.app(), false);
       }
       rows.putInstance(now);
+    }
+    Optional<ParkedEnd> end = rows.unpark(e.network(), e.app(), e.instanceId());
+    if (end.isPresent() && end.get().timeMillis() >= e.time().toEpochMilli()) {
+      // Its stop or destroy was read first (another partition): it applies now, in event order.
+      if (end.get().destroyed()) {
+        rows.deleteInstance(now);
+      } else {
+        rows.replaceInstance(now, now.withStatus(InstanceStatus.STOPPED));
+      }
     }
     changes.instance(e.network(), e.app(), e.host(), e.instanceId());
   }

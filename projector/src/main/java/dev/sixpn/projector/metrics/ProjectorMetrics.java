@@ -20,6 +20,8 @@ public final class ProjectorMetrics {
   private final Counter folded;
   private final Counter quarantined;
   private final Counter duplicates;
+  private final Counter rebuilds;
+  private final Counter partitionsAdded;
   private final Histogram batchSeconds;
   private final Map<Integer, Long> lag = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.LongAdder foldedTotal =
@@ -50,6 +52,19 @@ public final class ProjectorMetrics {
         Counter.builder()
             .name("sixpn_projector_duplicates_total")
             .help("Events skipped because their id was seen before.")
+            .register(registry);
+    rebuilds =
+        Counter.builder()
+            .name("sixpn_projector_rebuilds_total")
+            .help(
+                "Times the state was rebuilt (from a snapshot or the log's beginning) because the"
+                    + " stored offsets could not be resumed, by reason.")
+            .labelNames("reason")
+            .register(registry);
+    partitionsAdded =
+        Counter.builder()
+            .name("sixpn_projector_partitions_added_total")
+            .help("Partitions found added to the topic since the offsets were stored.")
             .register(registry);
     batchSeconds =
         Histogram.builder()
@@ -119,6 +134,23 @@ public final class ProjectorMetrics {
 
   public void duplicates(int count) {
     duplicates.inc(count);
+  }
+
+  public void rebuilt(String reason) {
+    rebuilds.labelValues(reason).inc();
+  }
+
+  /** Rebuilds so far for this reason. */
+  public long rebuilds(String reason) {
+    return (long) rebuilds.labelValues(reason).get();
+  }
+
+  public void partitionsAdded(int count) {
+    partitionsAdded.inc(count);
+  }
+
+  public long partitionsAddedTotal() {
+    return (long) partitionsAdded.get();
   }
 
   public void committed(long batchNanos) {

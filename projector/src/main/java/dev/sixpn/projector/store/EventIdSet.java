@@ -60,6 +60,14 @@ final class EventIdSet {
     this.purgeStepMillis = Math.max(1, horizonMillis / 16);
   }
 
+  /** Forgets every id and watermark: the state was replaced (see {@link StateStore#restore}). */
+  void clear() {
+    hashes = new long[INITIAL_CAPACITY];
+    marks = new long[INITIAL_CAPACITY];
+    size = 0;
+    partitions.clear();
+  }
+
   static long hash(String id) {
     // FNV-1a over the chars (ids are ASCII, see Validate), then MurmurHash3's fmix64 to spread
     // the low bits. Over chars, not bytes: no copy per event.

@@ -11,7 +11,8 @@ public enum Family {
   NETWORKS("networks"),
   HOSTS("hosts"),
   EVENT_IDS("event_ids"),
-  QUARANTINE("quarantine");
+  QUARANTINE("quarantine"),
+  PARKED("parked");
 
   private final String cfName;
 

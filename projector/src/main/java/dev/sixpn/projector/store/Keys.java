@@ -19,8 +19,10 @@ import java.util.Arrays;
  * hosts       host(4)                         → {@link ValueCodec#encodeHost}
  * event_ids   partition(4) time(8) eventId    → ∅   (the dedup window, see {@link EventIdSet})
  * quarantine  partition(4) offset(8)          → JSON
+ * parked      net(4) app 0 id                 → destroyed(1) event time(8): see {@link ParkedEnd}
  * meta        "offset/" partition(4)          → next offset(8); "schema" → version(4);
  *             "dedup/" partition(4)           → watermark(8) purged(8), event-time milliseconds
+ *             "topic"                         → topic id (UTF-8) 0 partition count(4), as last read
  * </pre>
  */
 public final class Keys {
@@ -67,6 +69,17 @@ public final class Keys {
     return out;
   }
 
+  static InstanceRef instanceRefOf(byte[] key) {
+    int zero = 4;
+    while (key[zero] != 0) {
+      zero++;
+    }
+    return new InstanceRef(
+        readU32(key, 0),
+        new String(key, 4, zero - 4, StandardCharsets.US_ASCII),
+        new String(key, zero + 1, key.length - zero - 1, StandardCharsets.US_ASCII));
+  }
+
   static String appOfRow(byte[] appRow) {
     return new String(appRow, 4, appRow.length - 4, StandardCharsets.US_ASCII);
   }
@@ -111,6 +124,7 @@ public final class Keys {
   }
 
   static final byte[] OFFSET_PREFIX = "offset/".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] TOPIC = "topic".getBytes(StandardCharsets.US_ASCII);
   static final byte[] SCHEMA = "schema".getBytes(StandardCharsets.US_ASCII);
 
   static byte[] ascii(String s) {

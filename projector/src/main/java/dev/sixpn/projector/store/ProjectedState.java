@@ -46,6 +46,9 @@ public final class ProjectedState implements StateReader {
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
   private final EventIdSet eventIds;
 
+  /** Stops and destroys waiting for their start; the fold thread only. */
+  private final java.util.HashMap<InstanceRef, ParkedEnd> parked = new java.util.HashMap<>();
+
   ProjectedState(java.time.Duration dedupHorizon) {
     this.eventIds = new EventIdSet(dedupHorizon);
   }
@@ -83,6 +86,20 @@ public final class ProjectedState implements StateReader {
 
   EventIdSet eventIds() {
     return eventIds;
+  }
+
+  /** Empties the state before a restore reloads it; readers meanwhile see it partial. */
+  void clear() {
+    networks.clear();
+    byAddress.clear();
+    byHost.clear();
+    hosts.clear();
+    eventIds.clear();
+    parked.clear();
+  }
+
+  java.util.Map<InstanceRef, ParkedEnd> parked() {
+    return parked;
   }
 
   void putNetwork(long network, String name) {

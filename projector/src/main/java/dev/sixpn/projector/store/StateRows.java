@@ -24,9 +24,10 @@ public final class StateRows {
   /** The partition of the record being folded (0 for folds that do not come from Kafka). */
   private int partition;
 
-  public StateRows(StoreBatch batch) {
+  /** Folds into {@code batch}, a batch of {@code store} ({@link StateStore#newBatch}). */
+  public StateRows(StateStore store, StoreBatch batch) {
     this.batch = batch;
-    this.store = batch.store();
+    this.store = store;
     this.state = store.state();
     this.ids = store.eventIds();
   }
@@ -130,6 +131,36 @@ public final class StateRows {
   public void deleteHost(long host) {
     batch.touchHost(host, state.host(host).isPresent(), null);
     state.removeHost(host);
+  }
+
+  /** At most this many stops and destroys wait for their start; beyond, one is only quarantined. */
+  public static final int MAX_PARKED = 100_000;
+
+  /**
+   * Holds a stop or destroy of an instance not started yet, keeping the latest of two. False if
+   * {@link #MAX_PARKED} are already held.
+   */
+  public boolean park(long network, String app, String instanceId, ParkedEnd end) {
+    InstanceRef ref = new InstanceRef(network, app, instanceId);
+    ParkedEnd old = state.parked().get(ref);
+    if (old == null && state.parked().size() >= MAX_PARKED) {
+      return false;
+    }
+    if (old == null || old.timeMillis() <= end.timeMillis()) {
+      batch.touchParked(ref, old != null, end);
+      state.parked().put(ref, end);
+    }
+    return true;
+  }
+
+  /** Removes and returns what was parked for the instance, if anything. */
+  public Optional<ParkedEnd> unpark(long network, String app, String instanceId) {
+    InstanceRef ref = new InstanceRef(network, app, instanceId);
+    ParkedEnd p = state.parked().remove(ref);
+    if (p != null) {
+      batch.touchParked(ref, true, null);
+    }
+    return Optional.ofNullable(p);
   }
 
   public Optional<Instance> instance(long network, String app, String instanceId) {

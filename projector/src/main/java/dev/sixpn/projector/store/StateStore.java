@@ -243,6 +243,11 @@ public final class StateStore implements AutoCloseable {
         }
       }
       scan(Family.HOSTS, Keys.EMPTY, (k, v) -> state.putHost(ValueCodec.decodeHost(v)));
+      scan(
+          Family.PARKED,
+          Keys.EMPTY,
+          (k, v) ->
+              state.parked().put(Keys.instanceRefOf(k), new ParkedEnd(v[0] == 1, readLong(v, 1))));
     } finally {
       // If an insert failed, the reader may be blocked on a full queue: let it finish.
       while (chunk != LOAD_END) {
@@ -372,6 +377,10 @@ public final class StateStore implements AutoCloseable {
     }
   }
 
+  private static long readLong(byte[] b, int off) {
+    return ByteBuffer.wrap(b, off, 8).getLong();
+  }
+
   private static String utf8(byte[] b) {
     return new String(b, StandardCharsets.UTF_8);
   }
@@ -471,7 +480,7 @@ public final class StateStore implements AutoCloseable {
     if (readOnly) {
       throw new IllegalStateException("state store " + path + " is open read-only");
     }
-    return new StoreBatch(this);
+    return new StoreBatch();
   }
 
   /**
@@ -488,7 +497,7 @@ public final class StateStore implements AutoCloseable {
    */
   public void write(StoreBatch batch) {
     WriteBatchEncoder encoder = new WriteBatchEncoder(batch.estimatedBytes());
-    batch.encodeInto(encoder);
+    batch.encodeInto(this, encoder);
     try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch(encoder.toBytes())) {
       db.write(writeOptions, wb);
       synchronized (this) {
@@ -571,6 +580,133 @@ public final class StateStore implements AutoCloseable {
     return out;
   }
 
+  /** The topic the offsets were read from, if one was recorded. */
+  public Optional<TopicIdentity> topic() {
+    byte[] v = get(Family.META, Keys.TOPIC);
+    if (v == null) {
+      return Optional.empty();
+    }
+    int zero = v.length - 5;
+    return Optional.of(
+        new TopicIdentity(
+            new String(v, 0, zero, StandardCharsets.UTF_8),
+            ByteBuffer.wrap(v, zero + 1, 4).getInt()));
+  }
+
+  /** Records the topic the offsets belong to (written before the first batch of a new topic). */
+  public void putTopic(TopicIdentity topic) {
+    try {
+      db.put(handle(Family.META), Keys.TOPIC, encodeTopic(topic));
+    } catch (RocksDBException e) {
+      throw failure("write topic", e);
+    }
+  }
+
+  private static byte[] encodeTopic(TopicIdentity topic) {
+    byte[] id = topic.topicId().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(id.length + 5)
+        .put(id)
+        .put((byte) 0)
+        .putInt(topic.partitions())
+        .array();
+  }
+
+  /**
+   * Hands every primary row to {@code sink} and returns the offsets they were folded to, both read
+   * from one RocksDB snapshot: consistent with each other while the fold goes on writing. Safe on
+   * any thread.
+   */
+  public Map<Integer, Long> exportRows(java.util.function.Consumer<SnapshotRow> sink) {
+    org.rocksdb.Snapshot snapshot = db.getSnapshot();
+    try (org.rocksdb.ReadOptions read = new org.rocksdb.ReadOptions().setSnapshot(snapshot)) {
+      for (Family f : SnapshotRow.PRIMARY) {
+        try (RocksIterator it = db.newIterator(handle(f), read)) {
+          for (it.seekToFirst(); it.isValid(); it.next()) {
+            sink.accept(new SnapshotRow(f, it.key(), it.value()));
+          }
+        }
+      }
+      Map<Integer, Long> offsets = new LinkedHashMap<>();
+      try (RocksIterator it = db.newIterator(handle(Family.META), read)) {
+        for (it.seek(Keys.OFFSET_PREFIX); it.isValid(); it.next()) {
+          byte[] key = it.key();
+          if (!Keys.startsWith(key, Keys.OFFSET_PREFIX)) {
+            break;
+          }
+          offsets.put(
+              ByteBuffer.wrap(key, Keys.OFFSET_PREFIX.length, 4).getInt(),
+              ByteBuffer.wrap(it.value()).getLong());
+        }
+      }
+      return offsets;
+    } finally {
+      db.releaseSnapshot(snapshot);
+    }
+  }
+
+  /**
+   * Replaces the whole state with {@code rows} folded to {@code offsets} of {@code topic}, in ONE
+   * write batch: every row, offset, dedup mark and quarantine entry of before is deleted in it, so
+   * a crash leaves either the old store or the new one. Then the memory state is rebuilt from the
+   * rows. With no rows and no offsets this empties the store, for a replay from the beginning. Call
+   * on the fold thread with no batch in flight; readers meanwhile see a partial state, which is why
+   * the projector reports itself not caught up until the tail is replayed.
+   */
+  public void restore(Iterable<SnapshotRow> rows, Map<Integer, Long> offsets, TopicIdentity topic) {
+    if (readOnly) {
+      throw new IllegalStateException("state store " + path + " is open read-only");
+    }
+    eventIds(); // the loader must not be reading while the rows change under it
+    try (org.rocksdb.WriteBatch wb = new org.rocksdb.WriteBatch()) {
+      for (Family f :
+          List.of(
+              Family.NETWORKS,
+              Family.APPS,
+              Family.INSTANCES,
+              Family.HOSTS,
+              Family.PARKED,
+              Family.EVENT_IDS,
+              Family.QUARANTINE)) {
+        deleteAll(wb, f, Keys.EMPTY);
+      }
+      deleteAll(wb, Family.META, Keys.OFFSET_PREFIX);
+      deleteAll(wb, Family.META, Keys.DEDUP_PREFIX);
+      for (SnapshotRow r : rows) {
+        wb.put(handle(r.family()), r.key(), r.value());
+      }
+      for (Map.Entry<Integer, Long> e : offsets.entrySet()) {
+        wb.put(
+            handle(Family.META),
+            Keys.offset(e.getKey()),
+            ByteBuffer.allocate(8).putLong(e.getValue()).array());
+      }
+      wb.put(handle(Family.META), Keys.TOPIC, encodeTopic(topic));
+      db.write(writeOptions, wb);
+      synchronized (this) {
+        dirty = true;
+      }
+    } catch (RocksDBException e) {
+      throw failure("restore", e);
+    }
+    flushIfDirty(Duration.ZERO);
+    state.clear();
+    eventIdsLoaded = false;
+    load();
+  }
+
+  private void deleteAll(org.rocksdb.WriteBatch wb, Family f, byte[] prefix)
+      throws RocksDBException {
+    try (RocksIterator it = db.newIterator(handle(f))) {
+      for (it.seek(prefix); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (!Keys.startsWith(key, prefix)) {
+          break;
+        }
+        wb.delete(handle(f), key);
+      }
+    }
+  }
+
   byte[] get(Family f, byte[] key) {
     try {
       return db.get(handle(f), key);
@@ -630,11 +766,13 @@ public final class StateStore implements AutoCloseable {
   }
 
   /**
-   * The digest of the state alone: without offsets, schema, quarantine and the dedup window (whose
-   * keys hold the partition an event came from).
+   * The digest of the state alone: without offsets, schema, quarantine, the dedup window (whose
+   * keys hold the partition an event came from) and the parked stops (quarantined events held for a
+   * start that may never come: no reader sees them).
    */
   public String stateDigest() {
-    return digest(java.util.Set.of(Family.META, Family.QUARANTINE, Family.EVENT_IDS));
+    return digest(
+        java.util.Set.of(Family.META, Family.QUARANTINE, Family.EVENT_IDS, Family.PARKED));
   }
 
   private String digest(java.util.Set<Family> excluded) {

@@ -33,11 +33,11 @@ public final class StoreBatch {
     }
   }
 
-  private final StateStore store;
   private final Map<InstanceRef, Touched<Instance>> instances = new HashMap<>(1024);
   private final Map<InstanceRef, Touched<Boolean>> apps = new HashMap<>();
   private final Map<Long, Touched<String>> networks = new HashMap<>();
   private final Map<Long, Touched<Host>> hosts = new HashMap<>();
+  private final Map<InstanceRef, Touched<ParkedEnd>> parked = new HashMap<>();
 
   /** Ids folded by this batch, with their marks; read by duplicate checks until it is written. */
   final Map<String, Long> eventIds = new HashMap<>(1024);
@@ -51,13 +51,7 @@ public final class StoreBatch {
   private final Map<Integer, Long> offsets = new TreeMap<>();
   private final List<byte[][]> quarantined = new ArrayList<>();
 
-  StoreBatch(StateStore store) {
-    this.store = store;
-  }
-
-  StateStore store() {
-    return store;
-  }
+  StoreBatch() {}
 
   private static <K, V> void touch(Map<K, Touched<V>> rows, K key, boolean existed, V value) {
     Touched<V> t = rows.get(key);
@@ -88,6 +82,10 @@ public final class StoreBatch {
     touch(hosts, host, existed, now);
   }
 
+  void touchParked(InstanceRef ref, boolean existed, ParkedEnd now) {
+    touch(parked, ref, existed, now);
+  }
+
   void quarantine(byte[] key, byte[] json) {
     quarantined.add(new byte[][] {key, json});
   }
@@ -110,7 +108,7 @@ public final class StoreBatch {
   }
 
   /** Appends every touched row's final value (or its removal) and the offsets. */
-  void encodeInto(WriteBatchEncoder out) {
+  void encodeInto(StateStore store, WriteBatchEncoder out) {
     int cf = store.handle(Family.INSTANCES).getID();
     for (Map.Entry<InstanceRef, Touched<Instance>> e : instances.entrySet()) {
       InstanceRef ref = e.getKey();
@@ -151,6 +149,23 @@ public final class StoreBatch {
       if (t.value != null) {
         out.put(cf, key, ValueCodec.encodeHost(t.value));
       } else if (t.existed) {
+        out.delete(cf, key);
+      }
+    }
+    cf = store.handle(Family.PARKED).getID();
+    for (Map.Entry<InstanceRef, Touched<ParkedEnd>> e : parked.entrySet()) {
+      InstanceRef ref = e.getKey();
+      byte[] key = Keys.instance(ref.network(), ref.app(), ref.instanceId());
+      ParkedEnd p = e.getValue().value;
+      if (p != null) {
+        out.put(
+            cf,
+            key,
+            ByteBuffer.allocate(9)
+                .put((byte) (p.destroyed() ? 1 : 0))
+                .putLong(p.timeMillis())
+                .array());
+      } else if (e.getValue().existed) {
         out.delete(cf, key);
       }
     }

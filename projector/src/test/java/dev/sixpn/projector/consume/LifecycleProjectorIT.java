@@ -162,7 +162,7 @@ class LifecycleProjectorIT {
       StoreBatch batch = store.newBatch();
       ChangeCollector changes = new ChangeCollector();
       for (LifecycleEvent e : events) {
-        EventFolder.fold(batch, EventCodec.decode(EventCodec.encode(e)), changes);
+        EventFolder.fold(store, batch, EventCodec.decode(EventCodec.encode(e)), changes);
       }
       store.commit(batch);
       return store.stateDigest();

@@ -45,7 +45,7 @@ class PollFoldTest {
     try (StateStore store = StateStore.open(dir, Duration.ofHours(1))) {
       PollFold fold = new PollFold(records, ChangeCollector.discarding());
       StoreBatch batch = store.newBatch();
-      fold.foldInto(batch, 1);
+      fold.foldInto(store, batch, 1);
       store.commit(batch);
       assertEquals(Map.of("EXPIRED", 1), fold.quarantined);
       assertEquals(1, fold.duplicates);

@@ -59,7 +59,7 @@ class EventFolderTest {
     ChangeCollector changes = new ChangeCollector();
     StoreBatch batch = store.newBatch();
     for (LifecycleEvent e : events) {
-      EventFolder.fold(batch, e, changes);
+      EventFolder.fold(store, batch, e, changes);
     }
     store.commit(batch);
     return changes.toChange();

@@ -39,7 +39,7 @@ class StateStoreTest {
       StoreBatch batch = store.newBatch();
       for (LifecycleEvent e : events.subList(from, Math.min(events.size(), from + batchSize))) {
         try {
-          EventFolder.fold(batch, e, new ChangeCollector());
+          EventFolder.fold(store, batch, e, new ChangeCollector());
         } catch (RuleViolation ignored) {
           // the projector quarantines these; here only the state matters
         }
@@ -51,9 +51,14 @@ class StateStoreTest {
   /** Everything the read API answers, including the derived indexes, as one comparable map. */
   static Map<String, Object> view(StateStore store) {
     Map<String, Object> v = new TreeMap<>();
-    v.put("dump", StateDump.toJson(store, null));
     ProjectedState state = store.state();
+    v.put("digest", store.digest());
+    v.put("offsets", store.offsets());
+    v.put("quarantined", store.quarantined().size());
+    v.put("hosts", state.hosts());
     for (long n : store.networks()) {
+      v.put("network " + n, store.networkName(n));
+      v.put("apps " + n, state.appsOfNetwork(n));
       for (Instance i : state.instancesOfNetwork(n, true)) {
         v.put("address " + i.address(), state.instanceByAddress(i.address()).orElseThrow());
         v.put("host " + i.host(), state.instancesOnHost(i.host()));
@@ -97,7 +102,7 @@ class StateStoreTest {
     try (StateStore store = StateStore.open(dir)) {
       StoreBatch batch = store.newBatch();
       assertEquals(
-          EventFolder.Outcome.DUPLICATE, EventFolder.fold(batch, s, new ChangeCollector()));
+          EventFolder.Outcome.DUPLICATE, EventFolder.fold(store, batch, s, new ChangeCollector()));
       store.commit(batch);
       assertFalse(store.state().instance(1, "web", "i1").orElseThrow().started());
     }
@@ -108,15 +113,16 @@ class StateStoreTest {
     LifecycleEvent.InstanceStarted s = started("e1", "i1", 1);
     try (StateStore store = StateStore.open(dir)) {
       StoreBatch first = store.newBatch();
-      EventFolder.fold(first, s, new ChangeCollector());
+      EventFolder.fold(store, first, s, new ChangeCollector());
       store.seal(first);
       StoreBatch second = store.newBatch();
       EventFolder.fold(
+          store,
           second,
           new LifecycleEvent.InstanceStopped("e2", T, "i1", 1, "web"),
           new ChangeCollector());
       assertEquals(
-          EventFolder.Outcome.DUPLICATE, EventFolder.fold(second, s, new ChangeCollector()));
+          EventFolder.Outcome.DUPLICATE, EventFolder.fold(store, second, s, new ChangeCollector()));
       store.write(first);
       store.commit(second);
       assertFalse(store.state().instance(1, "web", "i1").orElseThrow().started());
@@ -127,8 +133,9 @@ class StateStoreTest {
   void startThenDestroyInOneBatch_writesNoInstanceRow() throws Exception {
     try (StateStore store = StateStore.open(dir)) {
       StoreBatch batch = store.newBatch();
-      EventFolder.fold(batch, started("e1", "i1", 1), new ChangeCollector());
+      EventFolder.fold(store, batch, started("e1", "i1", 1), new ChangeCollector());
       EventFolder.fold(
+          store,
           batch,
           new LifecycleEvent.InstanceDestroyed("e2", T, "i1", 1, "web"),
           new ChangeCollector());
@@ -217,7 +224,7 @@ class StateStoreTest {
     try (StateStore store = StateStore.open(dir, Duration.ofHours(1))) {
       StoreBatch batch = store.newBatch();
       assertEquals(
-          EventFolder.Outcome.DUPLICATE, EventFolder.fold(batch, s, new ChangeCollector()));
+          EventFolder.Outcome.DUPLICATE, EventFolder.fold(store, batch, s, new ChangeCollector()));
       store.commit(batch);
       assertFalse(store.state().instance(1, "web", "i1").orElseThrow().started());
     }
@@ -234,7 +241,7 @@ class StateStoreTest {
     try (StateStore store = StateStore.open(dir, Duration.ofHours(1))) {
       assertEquals(1, store.eventIdRows(), "e1 is past the horizon: only e2's row is left");
       StoreBatch batch = store.newBatch();
-      StateRows rows = new StateRows(batch);
+      StateRows rows = new StateRows(store, batch);
       assertTrue(rows.expired(s));
       assertEquals(EventFolder.Outcome.DUPLICATE, EventFolder.fold(rows, s, new ChangeCollector()));
       assertEquals(

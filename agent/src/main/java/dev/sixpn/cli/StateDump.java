@@ -1,16 +1,17 @@
-package dev.sixpn.projector.store;
+package dev.sixpn.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
 import java.util.List;
 import java.util.Map;
 
 /** The projected state as JSON, by network: what {@code sixpn state dump} prints. */
-public final class StateDump {
+final class StateDump {
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -20,7 +21,7 @@ public final class StateDump {
   /**
    * @param onlyNetwork a network id, or {@code null} for every network
    */
-  public static String toJson(StateStore store, Long onlyNetwork) {
+  static String toJson(StateStore store, Long onlyNetwork) {
     ObjectNode root = JSON.createObjectNode();
     ObjectNode offsets = root.putObject("offsets");
     store.offsets().forEach((p, o) -> offsets.put(Integer.toString(p), o));

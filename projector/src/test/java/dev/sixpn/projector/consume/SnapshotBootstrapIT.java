@@ -1,0 +1,184 @@
+package dev.sixpn.projector.consume;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sixpn.events.LifecycleEvent;
+import dev.sixpn.events.synthetic.SyntheticFleet;
+import dev.sixpn.kafka.KafkaBroker;
+import dev.sixpn.kafka.KafkaBrokers;
+import dev.sixpn.projector.metrics.ProjectorMetrics;
+import dev.sixpn.projector.store.StateStore;
+import dev.sixpn.publish.LifecyclePublisher;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Snapshots against a real broker: a new host bootstraps from the newest snapshot and the tail, a
+ * host whose offsets fell out of the log rebuilds from it, and one with nothing to fill the gap
+ * fails instead of skipping it.
+ */
+class SnapshotBootstrapIT {
+
+  private static final int PARTITIONS = 4;
+  private static KafkaBroker broker;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void start() {
+    broker = KafkaBrokers.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    broker.close();
+  }
+
+  @Test
+  void deletedHistory_newHostAndStaleHostRebuildFromSnapshot_hostWithoutSnapshotFails()
+      throws Exception {
+    String topic = "snap-lifecycle";
+    SnapshotTopic snapshots =
+        new SnapshotTopic(broker.bootstrapServers(), "snap-snapshots", Map.of());
+    snapshots.ensureTopic((short) 1);
+    List<LifecycleEvent> events = new SyntheticFleet(11, 4, 3, 6).generate(12_000);
+    publish(topic, events.subList(0, 2_000));
+
+    // Host C folds the beginning only, then is away while the history it missed is deleted.
+    ProjectorMetrics staleMetrics = metrics();
+    try (StateStore c = StateStore.open(dir.resolve("c"));
+        LifecycleProjector p = projector(topic, c, staleMetrics, Optional.of(snapshots))) {
+      assertTrue(p.catchUp(Duration.ofSeconds(60)));
+    }
+
+    publish(topic, events.subList(2_000, 8_000));
+    String digestA;
+    SnapshotTopic.Manifest manifest;
+    try (StateStore a = StateStore.open(dir.resolve("a"));
+        LifecycleProjector p = projector(topic, a, metrics(), Optional.of(snapshots))) {
+      assertTrue(p.catchUp(Duration.ofSeconds(60)));
+      // An older snapshot first: the newer one must win, and tombstone it.
+      p.writeSnapshot();
+      publish(topic, events.subList(8_000, 10_000));
+      assertTrue(p.catchUp(Duration.ofSeconds(60)));
+      manifest = p.writeSnapshot();
+      publish(topic, events.subList(10_000, 12_000));
+      assertTrue(p.catchUp(Duration.ofSeconds(60)));
+      digestA = a.stateDigest();
+    }
+    assertEquals(PARTITIONS, manifest.lifecycle().partitions());
+    assertEquals(manifest.id(), snapshots.newestComplete().orElseThrow().manifest().id());
+
+    // The history before the snapshot ages out.
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
+      manifest
+          .offsets()
+          .forEach(
+              (partition, offset) ->
+                  delete.put(
+                      new TopicPartition(topic, partition), RecordsToDelete.beforeOffset(offset)));
+      admin.deleteRecords(delete).all().get();
+    }
+
+    // Host B, new: snapshot + tail.
+    ProjectorMetrics newMetrics = metrics();
+    try (StateStore b = StateStore.open(dir.resolve("b"));
+        LifecycleProjector p = projector(topic, b, newMetrics, Optional.of(snapshots))) {
+      assertTrue(p.catchUp(Duration.ofSeconds(60)));
+      assertEquals(digestA, b.stateDigest());
+      assertTrue(
+          newMetrics.foldedTotal() <= 2_000,
+          "only the tail is replayed, folded " + newMetrics.foldedTotal());
+    }
+
+    // Host C, back: its offsets are below the log's start; it rebuilds instead of skipping.
+    ProjectorMetrics backMetrics = metrics();
+    try (StateStore c = StateStore.open(dir.resolve("c"));
+        LifecycleProjector p = projector(topic, c, backMetrics, Optional.of(snapshots))) {
+      assertTrue(p.catchUp(Duration.ofSeconds(60)));
+      assertEquals(digestA, c.stateDigest());
+      assertEquals(1, backMetrics.rebuilds("offset_out_of_range"));
+    }
+
+    // Host D, new and without snapshots: the gap cannot be filled, so it fails, not caught up.
+    try (StateStore d = StateStore.open(dir.resolve("d"));
+        LifecycleProjector p = projector(topic, d, metrics(), Optional.empty())) {
+      assertThrows(StateGapException.class, () -> p.catchUp(Duration.ofSeconds(60)));
+      assertFalse(p.caughtUp());
+    }
+  }
+
+  @Test
+  void recreatedTopic_storeRebuiltFromTheNewTopic() throws Exception {
+    String topic = "snap-recreated";
+    List<LifecycleEvent> events = new SyntheticFleet(12, 3, 3, 4).generate(3_000);
+    publish(topic, events);
+    ProjectorMetrics metrics = metrics();
+    try (StateStore s = StateStore.open(dir.resolve("s"));
+        LifecycleProjector p = projector(topic, s, metrics, Optional.empty())) {
+      assertTrue(p.catchUp(Duration.ofSeconds(60)));
+    }
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      admin.deleteTopics(List.of(topic)).all().get();
+      // Deletion is asynchronous on the broker: wait until the name is free again.
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (admin.listTopics().names().get().contains(topic) && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+    }
+    List<LifecycleEvent> fewer = events.subList(0, 1_000);
+    publish(topic, fewer);
+    String fresh;
+    try (StateStore f = StateStore.open(dir.resolve("fresh"));
+        LifecycleProjector p = projector(topic, f, metrics(), Optional.empty())) {
+      assertTrue(p.catchUp(Duration.ofSeconds(60)));
+      fresh = f.stateDigest();
+    }
+    try (StateStore s = StateStore.open(dir.resolve("s"));
+        LifecycleProjector p = projector(topic, s, metrics, Optional.empty())) {
+      assertTrue(p.catchUp(Duration.ofSeconds(60)));
+      assertEquals(fresh, s.stateDigest(), "the old topic's state is gone");
+      assertEquals(1, metrics.rebuilds("topic_recreated"));
+    }
+  }
+
+  private static ProjectorMetrics metrics() {
+    return new ProjectorMetrics(new PrometheusRegistry());
+  }
+
+  private static LifecycleProjector projector(
+      String topic, StateStore store, ProjectorMetrics metrics, Optional<SnapshotTopic> snapshots) {
+    return new LifecycleProjector(
+        ProjectorConfig.of(broker.bootstrapServers(), topic),
+        store,
+        metrics,
+        snapshots.map(s -> new LifecycleProjector.Snapshots(s, 0)));
+  }
+
+  private static void publish(String topic, List<LifecycleEvent> events) throws Exception {
+    try (LifecyclePublisher publisher =
+        LifecyclePublisher.connect(
+            broker.bootstrapServers(), topic, PARTITIONS, Duration.ofSeconds(30))) {
+      for (LifecycleEvent e : events) {
+        publisher.publish(e);
+      }
+      publisher.flush();
+    }
+  }
+}
