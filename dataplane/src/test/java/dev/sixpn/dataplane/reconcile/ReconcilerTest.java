@@ -319,7 +319,8 @@ class ReconcilerTest {
     for (String name : List.of("fly-local-6pn", "local-6pn")) {
       assertEquals(
           List.of(b.address().toString()),
-          hosts.lines()
+          hosts
+              .lines()
               .filter(line -> line.contains(name))
               .map(line -> line.split("\\s+")[0])
               .toList(),

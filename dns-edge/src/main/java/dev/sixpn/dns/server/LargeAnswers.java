@@ -32,7 +32,7 @@ final class LargeAnswers {
    */
   static byte[] encode(
       Message query, ZoneAnswer answer, int limit, boolean udp, int maxUdpPayload) {
-    Message response = QueryHandler.zoneResponse(query, answer, maxUdpPayload);
+    Message response = ResponseEncoder.zoneResponse(query, answer, maxUdpPayload);
     byte[] full = response.toWire();
     if (full.length <= limit) {
       return full;
@@ -51,7 +51,7 @@ final class LargeAnswers {
       Record shorter = InternalZone.shortenedList(list, limit - others);
       if (shorter != null) {
         Message r =
-            QueryHandler.zoneResponse(
+            ResponseEncoder.zoneResponse(
                 query,
                 new ZoneAnswer(answer.rcode(), List.of(shorter), answer.authority(), false),
                 maxUdpPayload);

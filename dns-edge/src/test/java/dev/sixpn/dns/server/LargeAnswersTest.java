@@ -56,11 +56,10 @@ class LargeAnswersTest {
    */
   static final FakeState STATE = hugeState();
 
-  private final QueryHandler handler =
-      new QueryHandler(
+  private final QueryAnswerer handler =
+      TestAnswerers.of(
           new CallerResolver(STATE, STATE, OptionalLong.of(1)),
           new ZoneCache(new InternalZone(STATE), STATE, 1000),
-          null,
           new DnsMetrics(new PrometheusRegistry()),
           DnsEdgeConfig.DEFAULT_MAX_UDP_PAYLOAD);
   private final EmbeddedChannel udp =
@@ -68,7 +67,7 @@ class LargeAnswersTest {
           new UdpFastPath(handler),
           new DatagramDnsQueryDecoder(WireErrors.IGNORE),
           new DatagramDnsResponseEncoder(),
-          handler);
+          new QueryHandler(handler));
 
   static FakeState hugeState() {
     FakeState s = FakeState.fixture();
