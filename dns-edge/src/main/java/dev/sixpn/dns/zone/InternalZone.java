@@ -4,6 +4,7 @@ import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.StateReader;
+import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -39,10 +40,11 @@ import org.xbill.DNS.Type;
  *       region (great-circle distance of region locations; ties by region name, then instance id;
  *       regions without a location last); N above {@link #MAX_TOP} is answered as {@link #MAX_TOP}
  *   <li>{@code <id>.vm.<app>}, {@code <group>.process.<app>}: AAAA
- *   <li>TXT {@code regions.<app>} (one record, comma-separated), {@code vms.<app>} (one record
- *       {@code "<id> <region>"} per instance), {@code _apps} (one record, comma-separated), {@code
- *       _instances} (one record {@code instance=..,app=..,ip=..,region=..} per instance), and the
- *       {@code all.} forms {@code all.vms.<app>}, {@code all.regions.<app>}, {@code all._instances}
+ *   <li>TXT, each ONE record as on Fly (long text split into 255-byte character-strings of that
+ *       record, RFC 1035 §3.3.14): {@code regions.<app>} and {@code _apps} (comma-separated),
+ *       {@code vms.<app>} ({@code <id> <region>} entries, comma-separated), {@code _instances}
+ *       ({@code instance=..,app=..,ip=..,region=..} entries separated by {@code ;}), and the {@code
+ *       all.} forms {@code all.vms.<app>}, {@code all.regions.<app>}, {@code all._instances}
  *       including stopped instances
  *   <li>the apex: SOA, NS and AAAA {@code fdaa::3}. The NS target and SOA MNAME are the apex
  *       itself: every hostname one label below could be an app's name, and a name with an
@@ -185,7 +187,7 @@ public final class InternalZone {
           switch (l[0]) {
             case "_apps" -> new Node(joinedTxt(owner, state.appsOfNetwork(net)), false);
             case "_instances" ->
-                new Node(instancesTxt(owner, state.instancesOfNetwork(net, false)), true);
+                new Node(instancesTxt(owner, state.instancesOfNetwork(net, false)), false);
             default -> {
               if (state.appExists(net, l[0])) {
                 yield addresses(owner, state.instancesOfApp(net, l[0], false));
@@ -198,7 +200,7 @@ public final class InternalZone {
         String app = l[1];
         if (app.equals("_instances")) {
           yield l[0].equals("all")
-              ? new Node(instancesTxt(owner, state.instancesOfNetwork(net, true)), true)
+              ? new Node(instancesTxt(owner, state.instancesOfNetwork(net, true)), false)
               : null;
         }
         if (!state.appExists(net, app)) {
@@ -207,7 +209,7 @@ public final class InternalZone {
         yield switch (l[0]) {
           case "global" -> addresses(owner, state.instancesOfApp(net, app, false));
           case "regions" -> new Node(joinedTxt(owner, state.regionsOfApp(net, app, false)), false);
-          case "vms" -> new Node(vmsTxt(owner, state.instancesOfApp(net, app, false)), true);
+          case "vms" -> new Node(vmsTxt(owner, state.instancesOfApp(net, app, false)), false);
           case "vm", "process", "of", "all" -> Node.EMPTY;
           default ->
               state.regionsOfApp(net, app, true).contains(l[0])
@@ -231,7 +233,7 @@ public final class InternalZone {
           yield exists ? addresses(owner, state.instancesOfProcessGroup(net, app, l[0])) : null;
         }
         if (l[0].equals("all") && l[1].equals("vms")) {
-          yield new Node(vmsTxt(owner, state.instancesOfApp(net, app, true)), true);
+          yield new Node(vmsTxt(owner, state.instancesOfApp(net, app, true)), false);
         }
         if (l[0].equals("all") && l[1].equals("regions")) {
           yield new Node(joinedTxt(owner, state.regionsOfApp(net, app, true)), false);
@@ -388,61 +390,96 @@ public final class InternalZone {
   }
 
   private static List<Record> joinedTxt(Name owner, List<String> values) {
-    if (values.isEmpty()) {
-      return List.of();
-    }
-    return List.of(txt(owner, String.join(",", values)));
+    return listTxt(owner, values, ',');
   }
 
   private static List<Record> vmsTxt(Name owner, List<Instance> instances) {
-    List<Record> out = new ArrayList<>(instances.size());
+    List<String> entries = new ArrayList<>(instances.size());
     for (Instance i : instances) {
-      out.add(txt(owner, i.instanceId() + " " + i.region()));
+      entries.add(i.instanceId() + " " + i.region());
     }
-    return out;
+    return listTxt(owner, entries, ',');
   }
 
   private static List<Record> instancesTxt(Name owner, List<Instance> instances) {
-    List<Record> out = new ArrayList<>(instances.size());
+    List<String> entries = new ArrayList<>(instances.size());
     for (Instance i : instances) {
-      out.add(
-          txt(
-              owner,
-              "instance="
-                  + i.instanceId()
-                  + ",app="
-                  + i.app()
-                  + ",ip="
-                  + i.address()
-                  + ",region="
-                  + i.region()));
+      entries.add(
+          "instance="
+              + i.instanceId()
+              + ",app="
+              + i.app()
+              + ",ip="
+              + i.address()
+              + ",region="
+              + i.region());
     }
-    return out;
+    return listTxt(owner, entries, INSTANCES_SEPARATOR);
   }
 
+  /** Between the entries of {@code _instances}, whose entries hold commas themselves. */
+  private static final char INSTANCES_SEPARATOR = ';';
+
   /**
-   * A one-record list ({@code regions.<app>}, {@code _apps}: comma-separated) shortened to its
-   * first elements, cut at the last comma that keeps its data within {@code maxDataBytes}: what a
-   * message too small for the whole list carries. Null if not even the first element fits.
+   * The data of one record at most (RDLENGTH is 16 bits): a list longer than that is kept as its
+   * first entries, which is all one message could carry anyway.
    */
-  public static Record shortenedList(TXTRecord list, int maxDataBytes) {
-    StringBuilder text = new StringBuilder();
-    for (byte[] s : list.getStringsAsByteArrays()) {
-      text.append(new String(s, StandardCharsets.ISO_8859_1));
+  private static final int MAX_RDATA = 0xffff;
+
+  /**
+   * The one TXT record of a list ({@code entries} joined by {@code separator}), cut at the last
+   * separator within {@link #MAX_RDATA}; no record for an empty list.
+   */
+  private static List<Record> listTxt(Name owner, List<String> entries, char separator) {
+    if (entries.isEmpty()) {
+      return List.of();
     }
+    byte[] text = String.join(String.valueOf(separator), entries).getBytes(StandardCharsets.UTF_8);
+    int length =
+        dataBytes(text.length) <= MAX_RDATA ? text.length : cut(text, separator, MAX_RDATA);
+    return List.of(txt(owner, text, length));
+  }
+
+  /** RDATA bytes of {@code n} bytes of text: one length byte per 255-byte string. */
+  private static int dataBytes(int n) {
+    return n + (n + MAX_TXT_STRING - 1) / MAX_TXT_STRING;
+  }
+
+  /** The length of the longest prefix of whole entries within {@code maxDataBytes}, or -1. */
+  private static int cut(byte[] text, char separator, int maxDataBytes) {
     int cut = -1;
-    for (int i = text.indexOf(","); i > 0; i = text.indexOf(",", i + 1)) {
-      // data of i bytes of text: the bytes plus one length byte per 255-byte string
-      if (i + (i + MAX_TXT_STRING - 1) / MAX_TXT_STRING > maxDataBytes) {
+    for (int i = 1; i < text.length; i++) {
+      if (text[i] != separator) {
+        continue;
+      }
+      if (dataBytes(i) > maxDataBytes) {
         break;
       }
       cut = i;
     }
-    if (cut < 0) {
-      return null;
+    return cut;
+  }
+
+  /**
+   * A one-record list ({@code regions.<app>}, {@code _apps}, {@code vms.<app>}: comma-separated;
+   * {@code _instances}: {@code ;}-separated) shortened to its first entries, cut at the last
+   * separator that keeps its data within {@code maxDataBytes}: what a message too small for the
+   * whole list carries. Null if not even the first entry fits.
+   */
+  public static Record shortenedList(TXTRecord list, int maxDataBytes) {
+    ByteArrayOutputStream text = new ByteArrayOutputStream();
+    for (byte[] s : list.getStringsAsByteArrays()) {
+      text.writeBytes(s);
     }
-    byte[] bytes = text.substring(0, cut).getBytes(StandardCharsets.ISO_8859_1);
-    return txt(list.getName(), new String(bytes, StandardCharsets.UTF_8));
+    byte[] bytes = text.toByteArray();
+    Name owner = list.getName();
+    // _instances.internal. or all._instances.internal.: the label above internal.
+    char separator =
+        owner.getLabelString(owner.labels() - 3).equalsIgnoreCase("_instances")
+            ? INSTANCES_SEPARATOR
+            : ',';
+    int cut = cut(bytes, separator, maxDataBytes);
+    return cut < 0 ? null : txt(owner, bytes, cut);
   }
 
   /**
@@ -450,10 +487,18 @@ public final class InternalZone {
    */
   static Record txt(Name owner, String text) {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    List<String> strings = new ArrayList<>(bytes.length / MAX_TXT_STRING + 1);
-    for (int off = 0; off < bytes.length; off += MAX_TXT_STRING) {
-      int end = Math.min(bytes.length, off + MAX_TXT_STRING);
-      strings.add(new String(bytes, off, end - off, StandardCharsets.UTF_8));
+    return txt(owner, bytes, bytes.length);
+  }
+
+  /**
+   * One TXT record of the first {@code length} bytes of {@code text}, in 255-byte strings. The text
+   * is names, ids and addresses: ASCII, so a byte is a character.
+   */
+  private static Record txt(Name owner, byte[] text, int length) {
+    List<String> strings = new ArrayList<>(length / MAX_TXT_STRING + 1);
+    for (int off = 0; off < length; off += MAX_TXT_STRING) {
+      int end = Math.min(length, off + MAX_TXT_STRING);
+      strings.add(new String(text, off, end - off, StandardCharsets.ISO_8859_1));
     }
     return new TXTRecord(owner, DClass.IN, TTL, strings);
   }

@@ -303,13 +303,13 @@ class InternalZoneTest {
   }
 
   @Test
-  void vms_isOneTxtPerInstance() {
+  void vms_isOneCommaSeparatedTxt() {
     assertEquals(
-        Set.of("a1nrt nrt", "b2iad iad", "c3iad iad", "d4ams ams"),
-        Set.copyOf(txt(ask("vms.fearsome-bagel-43.internal.", Type.TXT, ORD))));
+        List.of("a1nrt nrt,b2iad iad,c3iad iad,d4ams ams"),
+        txt(ask("vms.fearsome-bagel-43.internal.", Type.TXT, ORD)));
     assertEquals(
-        Set.of("a1nrt nrt", "b2iad iad", "c3iad iad", "d4ams ams", "e5syd syd"),
-        Set.copyOf(txt(ask("all.vms.fearsome-bagel-43.internal.", Type.TXT, ORD))));
+        List.of("a1nrt nrt,b2iad iad,c3iad iad,d4ams ams,e5syd syd"),
+        txt(ask("all.vms.fearsome-bagel-43.internal.", Type.TXT, ORD)));
   }
 
   @Test
@@ -322,19 +322,52 @@ class InternalZoneTest {
   }
 
   @Test
-  void instances_listsStartedAndAllFormAddsStopped() {
-    List<String> started = txt(ask("_instances.internal.", Type.TXT, NET2));
+  void instances_isOneSemicolonSeparatedTxt_allFormAddsStopped() {
     assertEquals(
-        Set.of(
-            "instance=s1fra,app=secret-app,ip=" + state.get("s1fra").address() + ",region=fra",
-            "instance=x9fra,app=fearsome-bagel-43,ip="
+        List.of(
+            "instance=s1fra,app=secret-app,ip="
+                + state.get("s1fra").address()
+                + ",region=fra;instance=x9fra,app=fearsome-bagel-43,ip="
                 + state.get("x9fra").address()
                 + ",region=fra"),
-        Set.copyOf(started));
-    assertEquals(6, txt(ask("_instances.internal.", Type.TXT, ORD)).size());
+        txt(ask("_instances.internal.", Type.TXT, NET2)));
+    List<String> started = txt(ask("_instances.internal.", Type.TXT, ORD));
+    assertEquals(1, started.size());
+    assertEquals(6, started.getFirst().split(";").length);
     List<String> all = txt(ask("all._instances.internal.", Type.TXT, ORD));
-    assertEquals(7, all.size());
-    assertTrue(all.stream().anyMatch(s -> s.startsWith("instance=e5syd,")));
+    assertEquals(1, all.size());
+    assertEquals(7, all.getFirst().split(";").length);
+    assertTrue(all.getFirst().contains(";instance=e5syd,app=fearsome-bagel-43,"), all.getFirst());
+  }
+
+  @Test
+  void instances_longListIsOneRecordOf255ByteStrings_clientsConcatenate() {
+    for (int i = 0; i < 40; i++) {
+      state.start(1, "fearsome-bagel-43", String.format("n%03dams", i), "app", "ams");
+    }
+    ZoneAnswer a = ask("_instances.internal.", Type.TXT, ORD);
+    assertEquals(1, a.answers().size());
+    TXTRecord record = (TXTRecord) a.answers().getFirst();
+    List<String> strings = record.getStrings();
+    assertTrue(strings.size() > 1, "split: " + strings.size());
+    assertTrue(strings.stream().allMatch(s -> s.length() <= 255));
+    // what a client does with a multi-string TXT record: concatenate, then split the entries
+    String[] entries = String.join("", strings).split(";");
+    assertEquals(46, entries.length);
+    for (String e : entries) {
+      assertTrue(
+          e.matches("instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+"), e);
+    }
+  }
+
+  @Test
+  void shortenedList_ofInstances_cutsAtTheLastSemicolon() {
+    String text = "instance=a,app=x,ip=fdaa::1,region=ams;instance=b,app=x,ip=fdaa::2,region=ams";
+    TXTRecord list =
+        (TXTRecord) InternalZone.txt(Name.fromConstantString("_instances.internal."), text);
+    Record cut = InternalZone.shortenedList(list, 60);
+    assertEquals(
+        "instance=a,app=x,ip=fdaa::1,region=ams", String.join("", ((TXTRecord) cut).getStrings()));
   }
 
   @Test
