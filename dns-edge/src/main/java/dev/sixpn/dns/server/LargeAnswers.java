@@ -37,6 +37,16 @@ final class LargeAnswers {
     if (full.length <= limit) {
       return full;
     }
+    if (!answer.additional().isEmpty()) {
+      // the additional section is a courtesy (RFC 2782: the client may look the targets up): the
+      // answer without it, cut like any other
+      return encode(
+          query,
+          new ZoneAnswer(answer.rcode(), answer.answers(), answer.authority(), answer.rotate()),
+          limit,
+          udp,
+          maxUdpPayload);
+    }
     int count = answer.answers().size();
     if (count > 0) {
       // its records from the first, as far as they fit (the answer is already rotated)

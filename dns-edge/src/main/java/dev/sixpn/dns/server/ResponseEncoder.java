@@ -128,6 +128,9 @@ final class ResponseEncoder {
    */
   static EncodedAnswer template(
       Name name, int qtype, int qclass, boolean hasOpt, ZoneAnswer base, int maxUdpPayload) {
+    if (!base.additional().isEmpty()) {
+      return null; // windows of answers only: SRV answers take the general path
+    }
     Name lower = name.canonicalize();
     Message canonical = Message.newQuery(Record.newRecord(lower, qtype, qclass));
     if (hasOpt) {
@@ -140,7 +143,7 @@ final class ResponseEncoder {
         encoded, base.answers().size(), base.rotate() && base.answers().size() > 1);
   }
 
-  /** The response message for a zone answer: AA, answers, authority, OPT echoed. */
+  /** The response message for a zone answer: AA, answers, authority, additional, OPT echoed. */
   static Message zoneResponse(Message query, ZoneAnswer a, int maxUdpPayload) {
     Message r = response(query, a.rcode(), true);
     for (Record rec : a.answers()) {
@@ -148,6 +151,9 @@ final class ResponseEncoder {
     }
     for (Record rec : a.authority()) {
       r.addRecord(rec, Section.AUTHORITY);
+    }
+    for (Record rec : a.additional()) {
+      r.addRecord(rec, Section.ADDITIONAL);
     }
     return withOpt(query, r, maxUdpPayload);
   }

@@ -1,6 +1,7 @@
 package dev.sixpn.dns.zone;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.Port;
 import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.StateReader;
@@ -23,6 +24,7 @@ import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
@@ -46,6 +48,8 @@ import org.xbill.DNS.Type;
  *       ({@code instance=..,app=..,ip=..,region=..} entries separated by {@code ;}), and the {@code
  *       all.} forms {@code all.vms.<app>}, {@code all.regions.<app>}, {@code all._instances}
  *       including stopped instances
+ *   <li>SRV {@code _<service>._<protocol>.<app>}: the started instances that declare the named
+ *       port, targets {@code <id>.vm.<app>.internal.} with their AAAA as additional records
  *   <li>the apex: SOA, NS and AAAA {@code fdaa::3}. The NS target and SOA MNAME are the apex
  *       itself: every hostname one label below could be an app's name, and a name with an
  *       underscore fails hostname checks (BIND's check-names rejects such an NS target)
@@ -140,8 +144,12 @@ public final class InternalZone {
   }
 
   /** The records at a name that exists; {@code null} stands for a name that does not. */
-  private record Node(List<Record> records, boolean rotate) {
+  private record Node(List<Record> records, boolean rotate, List<Record> additional) {
     static final Node EMPTY = new Node(List.of(), false);
+
+    Node(List<Record> records, boolean rotate) {
+      this(records, rotate, List.of());
+    }
   }
 
   private static ZoneAnswer select(Node node, int qtype, SOARecord soa) {
@@ -165,7 +173,12 @@ public final class InternalZone {
     if (matching.size() > MAX_ANSWER_RECORDS) {
       matching = matching.subList(0, MAX_ANSWER_RECORDS);
     }
-    return new ZoneAnswer(Rcode.NOERROR, matching, List.of(), node.rotate);
+    return new ZoneAnswer(
+        Rcode.NOERROR,
+        matching,
+        List.of(),
+        node.rotate,
+        qtype == Type.SRV || qtype == Type.ANY ? node.additional : List.of());
   }
 
   private Node forwardNode(Name qname, Caller caller) {
@@ -206,6 +219,14 @@ public final class InternalZone {
         if (!state.appExists(net, app)) {
           yield null;
         }
+        if (l[0].equals("_tcp") || l[0].equals("_udp")) {
+          // an empty non-terminal above the app's SRV names of that protocol
+          String protocol = l[0].substring(1);
+          boolean any =
+              state.instancesOfApp(net, app, true).stream()
+                  .anyMatch(i -> i.ports().stream().anyMatch(p -> p.protocol().equals(protocol)));
+          yield any ? Node.EMPTY : null;
+        }
         yield switch (l[0]) {
           case "global" -> addresses(owner, state.instancesOfApp(net, app, false));
           case "regions" -> new Node(joinedTxt(owner, state.regionsOfApp(net, app, false)), false);
@@ -221,6 +242,12 @@ public final class InternalZone {
         String app = l[2];
         if (!state.appExists(net, app)) {
           yield null;
+        }
+        if (l[0].length() > 1
+            && l[0].charAt(0) == '_'
+            && (l[1].equals("_tcp") || l[1].equals("_udp"))) {
+          yield srv(
+              owner, state.instancesOfApp(net, app, true), l[0].substring(1), l[1].substring(1));
         }
         if (l[1].equals("vm")) {
           Optional<Instance> vm = state.instance(net, app, l[0]);
@@ -363,6 +390,40 @@ public final class InternalZone {
     return Node.EMPTY;
   }
 
+  /**
+   * {@code _<service>._<protocol>.<app>}: one SRV per started instance declaring the port (RFC
+   * 2782: priority 0, equal weight 1, its port, target {@code <id>.vm.<app>.internal.}), the
+   * targets' AAAA as additional records. The name exists while any instance of the app, stopped
+   * ones included, declares the port (no data then), like {@code <group>.process.<app>}.
+   */
+  private static Node srv(Name owner, List<Instance> instances, String service, String protocol) {
+    List<Record> records = new ArrayList<>();
+    List<Record> additional = new ArrayList<>();
+    boolean declared = false;
+    for (Instance i : instances) {
+      for (Port p : i.ports()) {
+        if (!p.name().equals(service) || !p.protocol().equals(protocol)) {
+          continue;
+        }
+        declared = true;
+        if (i.started()) {
+          Name target = vmName(i);
+          records.add(new SRVRecord(owner, DClass.IN, TTL, 0, 1, p.port(), target));
+          additional.add(aaaa(target, i.address()));
+        }
+      }
+    }
+    return declared ? new Node(records, true, additional) : null;
+  }
+
+  private static Name vmName(Instance i) {
+    try {
+      return Name.fromString(i.instanceId() + ".vm." + i.app() + ".internal.");
+    } catch (TextParseException e) {
+      throw new IllegalStateException("instance id is not a DNS label: " + i.instanceId(), e);
+    }
+  }
+
   private static Node addresses(Name owner, List<Instance> instances) {
     return new Node(aaaaOf(owner, instances), true);
   }
@@ -381,12 +442,7 @@ public final class InternalZone {
   }
 
   private static Record ptr(Name owner, Instance i) {
-    try {
-      Name target = Name.fromString(i.instanceId() + ".vm." + i.app() + ".internal.");
-      return new PTRRecord(owner, DClass.IN, TTL, target);
-    } catch (TextParseException e) {
-      throw new IllegalStateException("instance id is not a DNS label: " + i.instanceId(), e);
-    }
+    return new PTRRecord(owner, DClass.IN, TTL, vmName(i));
   }
 
   private static List<Record> joinedTxt(Name owner, List<String> values) {

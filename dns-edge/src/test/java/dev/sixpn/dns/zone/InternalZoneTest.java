@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.dns.testing.FakeState;
+import dev.sixpn.events.Port;
+import dev.sixpn.state.Instance;
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -19,6 +22,7 @@ import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
@@ -368,6 +372,77 @@ class InternalZoneTest {
     Record cut = InternalZone.shortenedList(list, 60);
     assertEquals(
         "instance=a,app=x,ip=fdaa::1,region=ams", String.join("", ((TXTRecord) cut).getStrings()));
+  }
+
+  /** Gives instance {@code id} of the fixture the named ports. */
+  private void declare(String id, Port... ports) {
+    Instance i = state.get(id);
+    state.put(
+        new Instance(
+            i.instanceId(),
+            i.network(),
+            i.app(),
+            i.processGroup(),
+            i.host(),
+            i.region(),
+            i.address(),
+            i.status(),
+            i.metadata(),
+            i.hostAccess(),
+            List.of(ports)));
+  }
+
+  @Test
+  void srv_answersStartedInstancesDeclaringThePort_withTheirAaaaAsAdditional() {
+    declare("a1nrt", new Port("http", 8080, "tcp"), new Port("dns", 53, "udp"));
+    declare("b2iad", new Port("http", 8081, "tcp"));
+    declare("e5syd", new Port("http", 9000, "tcp")); // stopped
+    ZoneAnswer a = ask("_http._tcp.fearsome-bagel-43.internal.", Type.SRV, ORD);
+    assertEquals(Rcode.NOERROR, a.rcode());
+    Map<String, Integer> ports = new java.util.HashMap<>();
+    for (Record r : a.answers()) {
+      SRVRecord srv = (SRVRecord) r;
+      assertEquals(0, srv.getPriority());
+      assertEquals(1, srv.getWeight());
+      ports.put(srv.getTarget().toString(), srv.getPort());
+    }
+    assertEquals(
+        Map.of(
+            "a1nrt.vm.fearsome-bagel-43.internal.", 8080,
+            "b2iad.vm.fearsome-bagel-43.internal.", 8081),
+        ports);
+    Map<String, String> glue = new java.util.HashMap<>();
+    for (Record r : a.additional()) {
+      glue.put(
+          r.getName().toString(),
+          SixpnAddress.parse(((AAAARecord) r).getAddress().getHostAddress()).toString());
+    }
+    assertEquals(
+        Map.of(
+            "a1nrt.vm.fearsome-bagel-43.internal.", state.get("a1nrt").address().toString(),
+            "b2iad.vm.fearsome-bagel-43.internal.", state.get("b2iad").address().toString()),
+        glue);
+    assertEquals(
+        List.of(53),
+        ask("_dns._udp.fearsome-bagel-43.internal.", Type.SRV, ORD).answers().stream()
+            .map(r -> ((SRVRecord) r).getPort())
+            .toList());
+  }
+
+  @Test
+  void srv_negativeAnswers_nxdomainNodataAndScope() {
+    declare("a1nrt", new Port("http", 8080, "tcp"));
+    declare("e5syd", new Port("admin", 9000, "tcp")); // declared only by a stopped instance
+    assertNoData(ask("_http._tcp.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNoData(ask("_admin._tcp.fearsome-bagel-43.internal.", Type.SRV, ORD));
+    assertNoData(ask("_tcp.fearsome-bagel-43.internal.", Type.SRV, ORD));
+    assertNxdomain(ask("_udp.fearsome-bagel-43.internal.", Type.SRV, ORD));
+    assertNxdomain(ask("_http._udp.fearsome-bagel-43.internal.", Type.SRV, ORD));
+    assertNxdomain(ask("_ftp._tcp.fearsome-bagel-43.internal.", Type.SRV, ORD));
+    assertNxdomain(ask("_http._tcp.redis-bagel-43.internal.", Type.SRV, ORD));
+    // another network has an app of that name: not these instances
+    assertNxdomain(ask("_http._tcp.fearsome-bagel-43.internal.", Type.SRV, NET2));
+    assertNxdomain(ask("_http._tcp.fearsome-bagel-43.internal.", Type.SRV, Caller.host()));
   }
 
   @Test
