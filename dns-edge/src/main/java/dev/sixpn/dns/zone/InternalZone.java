@@ -2,6 +2,7 @@ package dev.sixpn.dns.zone;
 
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.events.Port;
+import dev.sixpn.events.Validate;
 import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.StateReader;
@@ -50,6 +51,8 @@ import org.xbill.DNS.Type;
  *       including stopped instances
  *   <li>SRV {@code _<service>._<protocol>.<app>}: the started instances that declare the named
  *       port, targets {@code <id>.vm.<app>.internal.} with their AAAA as additional records
+ *   <li>{@code <value>.<key>.kv._metadata.<app>}: AAAA of started instances whose metadata has
+ *       {@code key=value} (both DNS labels; other entries have no name)
  *   <li>the apex: SOA, NS and AAAA {@code fdaa::3}. The NS target and SOA MNAME are the apex
  *       itself: every hostname one label below could be an app's name, and a name with an
  *       underscore fails hostname checks (BIND's check-names rejects such an NS target)
@@ -219,6 +222,9 @@ public final class InternalZone {
         if (!state.appExists(net, app)) {
           yield null;
         }
+        if (l[0].equals("_metadata")) {
+          yield Node.EMPTY; // above kv._metadata.<app>
+        }
         if (l[0].equals("_tcp") || l[0].equals("_udp")) {
           // an empty non-terminal above the app's SRV names of that protocol
           String protocol = l[0].substring(1);
@@ -265,9 +271,15 @@ public final class InternalZone {
         if (l[0].equals("all") && l[1].equals("regions")) {
           yield new Node(joinedTxt(owner, state.regionsOfApp(net, app, true)), false);
         }
+        if (l[0].equals("kv") && l[1].equals("_metadata")) {
+          yield Node.EMPTY;
+        }
         yield l[0].equals("nearest") && l[1].equals("of") ? Node.EMPTY : null;
       }
       case 4 -> {
+        if (l[1].equals("kv") && l[2].equals("_metadata")) {
+          yield state.appExists(net, l[3]) ? metadata(owner, net, l[3], l[0], null) : null;
+        }
         int n = topN(l[0]);
         if (n < 1 || !l[1].equals("nearest") || !l[2].equals("of") || !state.appExists(net, l[3])) {
           yield null;
@@ -276,8 +288,43 @@ public final class InternalZone {
             nearest(state.instancesOfApp(net, l[3], false), caller.region(), n);
         yield new Node(aaaaOf(owner, nearest), false);
       }
+      case 5 -> {
+        if (!l[2].equals("kv") || !l[3].equals("_metadata") || !state.appExists(net, l[4])) {
+          yield null;
+        }
+        yield metadata(owner, net, l[4], l[1], l[0]);
+      }
       default -> null;
     };
+  }
+
+  /**
+   * {@code <value>.<key>.kv._metadata.<app>}: AAAA of the started instances whose metadata has
+   * {@code key=value}; with {@code value} null, {@code <key>.kv._metadata.<app>}, the empty
+   * non-terminal above the key's values. Only entries whose key and value are DNS labels have a
+   * name (names are matched in lower case); a name no instance of the app has, stopped ones
+   * included, does not exist.
+   */
+  private Node metadata(Name owner, long net, String app, String key, String value) {
+    if (!Validate.isLabel(key) || (value != null && !Validate.isLabel(value))) {
+      return null;
+    }
+    List<Instance> matching = new ArrayList<>();
+    boolean exists = false;
+    for (Instance i : state.instancesOfApp(net, app, true)) {
+      String v = i.metadata().get(key);
+      if (v == null || !Validate.isLabel(v) || (value != null && !v.equals(value))) {
+        continue;
+      }
+      exists = true;
+      if (i.started()) {
+        matching.add(i);
+      }
+    }
+    if (!exists) {
+      return null;
+    }
+    return value == null ? Node.EMPTY : addresses(owner, matching);
   }
 
   /** N of {@code top<N>} capped at {@link #MAX_TOP}, or -1 if the label is not that form. */

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.dns.testing.FakeState;
 import dev.sixpn.events.Port;
-import dev.sixpn.state.Instance;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
@@ -376,20 +375,7 @@ class InternalZoneTest {
 
   /** Gives instance {@code id} of the fixture the named ports. */
   private void declare(String id, Port... ports) {
-    Instance i = state.get(id);
-    state.put(
-        new Instance(
-            i.instanceId(),
-            i.network(),
-            i.app(),
-            i.processGroup(),
-            i.host(),
-            i.region(),
-            i.address(),
-            i.status(),
-            i.metadata(),
-            i.hostAccess(),
-            List.of(ports)));
+    state.declare(id, state.get(id).metadata(), List.of(ports));
   }
 
   @Test
@@ -443,6 +429,31 @@ class InternalZoneTest {
     // another network has an app of that name: not these instances
     assertNxdomain(ask("_http._tcp.fearsome-bagel-43.internal.", Type.SRV, NET2));
     assertNxdomain(ask("_http._tcp.fearsome-bagel-43.internal.", Type.SRV, Caller.host()));
+  }
+
+  @Test
+  void metadataKv_matchesStartedInstancesWithLabelSafeEntries() {
+    state.declare("a1nrt", Map.of("role", "primary", "Team", "dns"), List.of());
+    state.declare("b2iad", Map.of("role", "replica", "note", "Not A Label"), List.of());
+    state.declare("c3iad", Map.of("role", "replica"), List.of());
+    state.declare("e5syd", Map.of("role", "standby"), List.of()); // stopped
+    assertEquals(
+        ipsOf("b2iad", "c3iad"),
+        Set.copyOf(
+            ips(ask("replica.role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(
+        List.of(state.get("a1nrt").address().toString()),
+        ips(ask("PRIMARY.Role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD)));
+    assertNoData(ask("standby.role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNoData(ask("role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNoData(ask("kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNoData(ask("_metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("leader.role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    // keys and values that are not DNS labels have no name
+    assertNxdomain(ask("dns.team.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("note.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("replica.role.kv._metadata.nope.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("replica.role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, NET2));
   }
 
   @Test
