@@ -4,13 +4,16 @@ import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.events.EventCodec;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
+import dev.sixpn.events.Port;
 import dev.sixpn.publish.LifecyclePublisher;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -258,6 +261,13 @@ final class PublishCommand implements Runnable {
         description = "Let the instance reach its host's own address (default: it cannot).")
     boolean hostAccess;
 
+    @Option(
+        names = "--port",
+        paramLabel = "name=port[/tcp|udp]",
+        description =
+            "A named port, repeatable (tcp unless /udp): SRV _<name>._<protocol>.<app>.internal.")
+    List<String> ports = new ArrayList<>();
+
     @Override
     LifecycleEvent event(String id, Instant now) {
       SixpnAddress a =
@@ -269,7 +279,18 @@ final class PublishCommand implements Runnable {
                   1 + (RANDOM.nextLong() & 0x7fff_ffffL) % 0xffff_fffeL);
       String iid = instanceId != null ? instanceId : HexFormat.of().formatHex(randomBytes(7));
       return new LifecycleEvent.InstanceStarted(
-          id, now, iid, network, app, processGroup, host, region, a, metadata, hostAccess);
+          id,
+          now,
+          iid,
+          network,
+          app,
+          processGroup,
+          host,
+          region,
+          a,
+          metadata,
+          hostAccess,
+          ports.stream().map(Port::parse).toList());
     }
 
     private static byte[] randomBytes(int n) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.events.EventCodec;
 import dev.sixpn.events.LifecycleEvent;
+import dev.sixpn.events.Port;
 import dev.sixpn.kafka.KafkaBroker;
 import dev.sixpn.kafka.KafkaBrokers;
 import java.io.PrintWriter;
@@ -57,6 +58,8 @@ class SixpnCommandTest {
         "--region regions | region 'regions' is reserved",
         "--address fdaa:0:2:0:7:0:1:2 | is in network 2",
         "--nonsense 1 | --nonsense",
+        "--port http=0/tcp | ports.port must be 1-65535",
+        "--port http=80/sctp | ports.protocol must be tcp or udp",
       })
   void publish_badArgument_oneLineExit2NothingPublished(String override, String expected) {
     List<String> args =
@@ -103,7 +106,11 @@ class SixpnCommandTest {
             "--host",
             "7",
             "--meta",
-            "v=3");
+            "v=3",
+            "--port",
+            "http=8080/tcp",
+            "--port",
+            "dns=53/udp");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("published instance.started to cli-good-"), r.out());
     List<ConsumerRecord<String, byte[]>> records = readAll("cli-good");
@@ -113,6 +120,7 @@ class SixpnCommandTest {
     assertEquals(1, e.address().network());
     assertEquals(7, e.address().host());
     assertEquals(Map.of("v", "3"), e.metadata());
+    assertEquals(List.of(new Port("http", 8080, "tcp"), new Port("dns", 53, "udp")), e.ports());
     assertEquals(14, e.instanceId().length());
   }
 

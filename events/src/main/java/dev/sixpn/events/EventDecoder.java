@@ -9,7 +9,9 @@ import dev.sixpn.events.MalformedEventException.Reason;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,6 +49,7 @@ final class EventDecoder {
   private static final int ADDRESS = 11;
   private static final int METADATA = 12;
   private static final int HOST_ACCESS = 13;
+  private static final int PORTS = 14;
   private static final String[] FIELDS = {
     "network",
     "name",
@@ -61,7 +64,8 @@ final class EventDecoder {
     "processGroup",
     "address",
     "metadata",
-    "hostAccess"
+    "hostAccess",
+    "ports"
   };
 
   private EventDecoder() {}
@@ -82,6 +86,7 @@ final class EventDecoder {
       case "address" -> ADDRESS;
       case "metadata" -> METADATA;
       case "hostAccess" -> HOST_ACCESS;
+      case "ports" -> PORTS;
       default -> -1;
     };
   }
@@ -196,6 +201,8 @@ final class EventDecoder {
       JsonToken t = p.nextToken();
       if (slot == METADATA && t == JsonToken.START_OBJECT) {
         slots[slot] = readMetadata(p);
+      } else if (slot == PORTS && t == JsonToken.START_ARRAY) {
+        slots[slot] = readPorts(p);
       } else if (slot >= 0) {
         slots[slot] = scalar(p, t);
       } else {
@@ -221,6 +228,60 @@ final class EventDecoder {
       }
     }
     return bad != null ? bad : out;
+  }
+
+  /** The fields of one entry of {@code ports}, judged by {@link #ports} (not while parsing). */
+  private record RawPort(Object name, Object port, Object protocol) {}
+
+  /** A {@code ports} array: its entries, {@link Other} for one that is not an object. */
+  private static List<Object> readPorts(JsonParser p) throws IOException {
+    List<Object> out = new ArrayList<>();
+    JsonToken t;
+    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (t != JsonToken.START_OBJECT) {
+        out.add(new Other(t));
+        p.skipChildren();
+        continue;
+      }
+      Object name = null;
+      Object port = null;
+      Object protocol = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        Object v = scalar(p, p.nextToken());
+        switch (field) {
+          case "name" -> name = v;
+          case "port" -> port = v;
+          case "protocol" -> protocol = v;
+          default -> {}
+        }
+      }
+      out.add(new RawPort(name, port, protocol));
+    }
+    return out;
+  }
+
+  private static List<Port> ports(Object[] d) {
+    Object v = d[PORTS];
+    if (v == null) {
+      return List.of();
+    }
+    if (!(v instanceof List<?> raw)) {
+      throw new IllegalArgumentException("field 'ports' must be an array of objects");
+    }
+    List<Port> out = new ArrayList<>(raw.size());
+    for (Object o : raw) {
+      if (!(o instanceof RawPort r)) {
+        throw new IllegalArgumentException("field 'ports' must be an array of objects");
+      }
+      if (!(r.port() instanceof Long port) || port < 1 || port > 65_535) {
+        throw new IllegalArgumentException("ports.port must be an integer 1-65535");
+      }
+      out.add(
+          new Port(
+              text(r.name(), "ports.name"), port.intValue(), text(r.protocol(), "ports.protocol")));
+    }
+    return out;
   }
 
   private static LifecycleEvent read(EventType type, String id, Instant time, Object[] d) {
@@ -254,7 +315,8 @@ final class EventDecoder {
             text(d, REGION),
             address == null ? null : SixpnAddress.parse(address),
             metadata(d),
-            flag(d, HOST_ACCESS));
+            flag(d, HOST_ACCESS),
+            ports(d));
       }
       case INSTANCE_STOPPED ->
           new LifecycleEvent.InstanceStopped(

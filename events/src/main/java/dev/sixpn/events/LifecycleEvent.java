@@ -3,6 +3,7 @@ package dev.sixpn.events;
 import dev.sixpn.address.SixpnAddress;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -175,6 +176,8 @@ public sealed interface LifecycleEvent {
    *     orchestration, false unless it says so. The instance's link ({@code 6p} + 13 hex digits of
    *     SHA-256 of the instance id) and network namespace (the instance id) are derived from the
    *     id, never carried by the event, so no event can name an interface or a path
+   * @param ports named ports, answered as SRV; at most {@value Validate#MAX_PORTS}, each name and
+   *     protocol once. Events without the field read as none (an additive field: no new schema)
    */
   record InstanceStarted(
       String eventId,
@@ -187,8 +190,37 @@ public sealed interface LifecycleEvent {
       String region,
       SixpnAddress address,
       Map<String, String> metadata,
-      boolean hostAccess)
+      boolean hostAccess,
+      List<Port> ports)
       implements NetworkScoped {
+
+    /** An instance without named ports. */
+    public InstanceStarted(
+        String eventId,
+        Instant time,
+        String instanceId,
+        long network,
+        String app,
+        String processGroup,
+        long host,
+        String region,
+        SixpnAddress address,
+        Map<String, String> metadata,
+        boolean hostAccess) {
+      this(
+          eventId,
+          time,
+          instanceId,
+          network,
+          app,
+          processGroup,
+          host,
+          region,
+          address,
+          metadata,
+          hostAccess,
+          List.of());
+    }
 
     /** An instance without host access. */
     public InstanceStarted(
@@ -213,7 +245,8 @@ public sealed interface LifecycleEvent {
           region,
           address,
           metadata,
-          false);
+          false,
+          List.of());
     }
 
     public InstanceStarted {
@@ -246,6 +279,18 @@ public sealed interface LifecycleEvent {
               "metadata entry '"
                   + e.getKey()
                   + "' must have a key of 1-255 and a value of 0-255 characters");
+        }
+      }
+      ports = ports == null ? List.of() : List.copyOf(ports);
+      if (ports.size() > Validate.MAX_PORTS) {
+        throw new IllegalArgumentException(
+            "ports must have at most " + Validate.MAX_PORTS + " entries, got " + ports.size());
+      }
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (Port p : ports) {
+        if (!seen.add(p.name() + "/" + p.protocol())) {
+          throw new IllegalArgumentException(
+              "ports must name each service once, got " + p.name() + "/" + p.protocol() + " twice");
         }
       }
     }

@@ -12,6 +12,7 @@ public final class Validate {
 
   public static final int MAX_METADATA_ENTRIES = 32;
   public static final int MAX_METADATA_LENGTH = 255;
+  public static final int MAX_PORTS = 16;
 
   private Validate() {}
 

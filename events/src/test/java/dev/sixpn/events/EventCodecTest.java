@@ -73,6 +73,62 @@ class EventCodecTest {
     assertTrue(ex.getMessage().contains("hostAccess"), ex.getMessage());
   }
 
+  static LifecycleEvent.InstanceStarted withPorts(java.util.List<Port> ports) {
+    var s = SampleEvents.started();
+    return new LifecycleEvent.InstanceStarted(
+        s.eventId(),
+        s.time(),
+        s.instanceId(),
+        s.network(),
+        s.app(),
+        s.processGroup(),
+        s.host(),
+        s.region(),
+        s.address(),
+        s.metadata(),
+        false,
+        ports);
+  }
+
+  @Test
+  void decode_ports_roundTripAndMissingReadsAsNone() throws Exception {
+    var e = withPorts(java.util.List.of(new Port("http", 8080, "tcp"), new Port("dns", 53, "udp")));
+    String json = new String(EventCodec.encode(e), StandardCharsets.UTF_8);
+    assertTrue(
+        json.contains("\"ports\":[{\"name\":\"http\",\"port\":8080,\"protocol\":\"tcp\"}"), json);
+    assertEquals(e, EventCodec.decode(EventCodec.encode(e)));
+    String without = json.replaceAll(",\"ports\":\\[[^\\]]*\\]", "");
+    assertFalse(without.contains("ports"), without);
+    var old =
+        (LifecycleEvent.InstanceStarted)
+            EventCodec.decode(without.getBytes(StandardCharsets.UTF_8));
+    assertEquals(java.util.List.of(), old.ports());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "\"ports\":{}|field 'ports' must be an array",
+        "\"ports\":[1]|field 'ports' must be an array of objects",
+        "\"ports\":[{\"name\":\"http\",\"port\":\"80\",\"protocol\":\"tcp\"}]|ports.port must be",
+        "\"ports\":[{\"name\":\"http\",\"port\":0,\"protocol\":\"tcp\"}]|ports.port must be",
+        "\"ports\":[{\"name\":\"HTTP\",\"port\":80,\"protocol\":\"tcp\"}]|ports.name must be",
+        "\"ports\":[{\"name\":\"http\",\"port\":80,\"protocol\":\"sctp\"}]|ports.protocol must be",
+        "\"ports\":[{\"name\":\"http\",\"port\":80}]|ports.protocol is required",
+      })
+  void decode_badPorts_isInvalidFieldNamingIt(String ports, String message) {
+    String json =
+        new String(EventCodec.encode(withPorts(java.util.List.of())), StandardCharsets.UTF_8)
+            .replace("\"ports\":[]", ports);
+    MalformedEventException ex =
+        assertThrows(
+            MalformedEventException.class,
+            () -> EventCodec.decode(json.getBytes(StandardCharsets.UTF_8)));
+    assertEquals(Reason.INVALID_FIELD, ex.reason());
+    assertTrue(ex.getMessage().contains(message), ex.getMessage());
+  }
+
   @Test
   void partitionKey_isNetworkOrHost() {
     assertEquals("1", SampleEvents.started().partitionKey());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.address.SixpnAddress;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -82,6 +83,41 @@ class ValidationTest {
         Map.of(),
         new LifecycleEvent.InstanceStarted("e", T, "i", 1, "app", "app", 7, "nrt", a, null)
             .metadata());
+  }
+
+  @Test
+  void port_validatesNamePortAndProtocol() {
+    assertEquals(new Port("http", 8080, "tcp"), Port.parse("http=8080/tcp"));
+    assertEquals(new Port("dns", 53, "udp"), Port.parse("dns=53/UDP"));
+    assertEquals(new Port("redis", 6379, "tcp"), Port.parse("redis=6379"));
+    rejects("ports.name must be", () -> new Port("_http", 80, "tcp"));
+    rejects("ports.name is required", () -> new Port(null, 80, "tcp"));
+    rejects("ports.port must be 1-65535", () -> new Port("http", 0, "tcp"));
+    rejects("ports.port must be 1-65535", () -> new Port("http", 65_536, "tcp"));
+    rejects("ports.protocol must be tcp or udp", () -> new Port("http", 80, "sctp"));
+    rejects("ports.port must be 1-65535", () -> Port.parse("http=x/tcp"));
+    rejects("port must be name=port", () -> Port.parse("8080"));
+  }
+
+  @Test
+  void instanceStarted_boundsPortsAndNamesEachOnce() {
+    List<Port> seventeen = new java.util.ArrayList<>();
+    for (int i = 0; i < 17; i++) {
+      seventeen.add(new Port("p" + i, 1000 + i, "tcp"));
+    }
+    rejects("ports must have at most 16", () -> EventCodecTest.withPorts(seventeen));
+    assertEquals(16, EventCodecTest.withPorts(seventeen.subList(0, 16)).ports().size());
+    rejects(
+        "ports must name each service once",
+        () ->
+            EventCodecTest.withPorts(
+                List.of(new Port("http", 80, "tcp"), new Port("http", 8080, "tcp"))));
+    assertEquals(
+        2,
+        EventCodecTest.withPorts(List.of(new Port("dns", 53, "tcp"), new Port("dns", 53, "udp")))
+            .ports()
+            .size(),
+        "one name over both protocols");
   }
 
   @Test

@@ -1,6 +1,8 @@
 package dev.sixpn.state;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.Port;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -8,6 +10,7 @@ import java.util.Map;
  *
  * @param metadata the user's labels; data only, no meaning to the dataplane
  * @param hostAccess whether orchestration lets the instance reach its host's own address
+ * @param ports its named ports (SRV {@code _<name>._<protocol>.<app>.internal})
  */
 public record Instance(
     String instanceId,
@@ -19,10 +22,38 @@ public record Instance(
     SixpnAddress address,
     InstanceStatus status,
     Map<String, String> metadata,
-    boolean hostAccess) {
+    boolean hostAccess,
+    List<Port> ports) {
 
   public Instance {
     metadata = Map.copyOf(metadata);
+    ports = List.copyOf(ports);
+  }
+
+  /** An instance without named ports. */
+  public Instance(
+      String instanceId,
+      long network,
+      String app,
+      String processGroup,
+      long host,
+      String region,
+      SixpnAddress address,
+      InstanceStatus status,
+      Map<String, String> metadata,
+      boolean hostAccess) {
+    this(
+        instanceId,
+        network,
+        app,
+        processGroup,
+        host,
+        region,
+        address,
+        status,
+        metadata,
+        hostAccess,
+        List.of());
   }
 
   /** An instance without host access. */
@@ -55,6 +86,7 @@ public record Instance(
         address,
         status,
         metadata,
-        hostAccess);
+        hostAccess,
+        ports);
   }
 }

@@ -35,11 +35,16 @@ public final class InstanceFiles {
     return marker + "nameserver " + SixpnAddress.RESOLVER + "\n";
   }
 
+  /**
+   * The instance's hosts file. {@code fly-local-6pn} (Fly's name for it) is an alias on the same
+   * line as {@code local-6pn}, so that {@code grep fly-local-6pn /etc/hosts | awk '{print $1}'} and
+   * the same with {@code local-6pn} each print the address once.
+   */
   public String hosts(SixpnAddress address, String instanceId) {
     return marker
         + "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
         + address
-        + "\tlocal-6pn "
+        + "\tlocal-6pn fly-local-6pn "
         + instanceId
         + "\n";
   }

@@ -313,7 +313,19 @@ class ReconcilerTest {
     assertEquals(25, peer.keepaliveSeconds());
     assertEquals(keys.privateKey(), device.privateKey.orElseThrow());
     assertTrue(Files.readString(etc.resolve("a/resolv.conf")).contains("nameserver fdaa::3"));
-    assertTrue(Files.readString(etc.resolve("b/hosts")).contains(b.address() + "\tlocal-6pn b"));
+    String hosts = Files.readString(etc.resolve("b/hosts"));
+    assertTrue(hosts.contains(b.address() + "\tlocal-6pn fly-local-6pn b"), hosts);
+    // what `grep fly-local-6pn /etc/hosts | awk '{print $1}'` prints, and the same for local-6pn
+    for (String name : List.of("fly-local-6pn", "local-6pn")) {
+      assertEquals(
+          List.of(b.address().toString()),
+          hosts
+              .lines()
+              .filter(line -> line.contains(name))
+              .map(line -> line.split("\\s+")[0])
+              .toList(),
+          name);
+    }
   }
 
   @Test

@@ -133,16 +133,28 @@ public final class DnsMetrics {
     return NAMED_TYPES.contains(qtype) ? Type.string(qtype) : "OTHER";
   }
 
-  /**
-   * @param transport {@code UDP} or {@code TCP}
-   */
-  public void query(int qtype, int rcode, String transport) {
+  private void query(int qtype, int rcode, String transport) {
     int t = typeIndex(qtype);
     if (t >= 0 && rcode >= 0 && rcode < CACHED_RCODES) {
       queryPoints[t][rcode]["TCP".equals(transport) ? 1 : 0].inc();
       return;
     }
     queries.labelValues(typeLabel(qtype), Rcode.string(rcode), transport).inc();
+  }
+
+  /**
+   * One answered query: its count by type, rcode and transport, TC, and its latency.
+   *
+   * @param transport {@code UDP} or {@code TCP}
+   * @param source {@code zone} or {@code forward}
+   */
+  public void answered(
+      int qtype, int rcode, String transport, boolean truncated, String source, long nanos) {
+    query(qtype, rcode, transport);
+    if (truncated) {
+      this.truncated.inc();
+    }
+    latency(source, nanos);
   }
 
   public void refused() {
@@ -160,10 +172,6 @@ public final class DnsMetrics {
     malformed.labelValues(reason.name(), answered ? "formerr" : "dropped").inc();
   }
 
-  public void truncated() {
-    truncated.inc();
-  }
-
   public void tcpRejected() {
     tcpRejected.inc();
   }
@@ -172,10 +180,7 @@ public final class DnsMetrics {
     sendFailed.inc(n);
   }
 
-  /**
-   * @param source {@code zone} or {@code forward}
-   */
-  public void latency(String source, long nanos) {
+  private void latency(String source, long nanos) {
     (source.equals("zone")
             ? zoneLatency
             : source.equals("forward") ? forwardLatency : latency.labelValues(source))

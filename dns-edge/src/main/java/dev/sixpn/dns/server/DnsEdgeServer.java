@@ -189,21 +189,26 @@ public final class DnsEdgeServer implements AutoCloseable {
             new UpstreamForwarder(
                 group, udpClass, tcpClass, config.upstreams(), config.forwardAttemptTimeout());
       }
-      QueryHandler handler =
-          new QueryHandler(callers, cache, forwarder, metrics, config.maxUdpPayload());
+      QueryAnswerer answerer =
+          new QueryAnswerer(
+              new QueryPolicy(callers, cache, forwarder != null),
+              new ResponseEncoder(config.maxUdpPayload()),
+              forwarder,
+              metrics);
+      QueryHandler handler = new QueryHandler(answerer);
       WireErrors errors = new CountingWireErrors(metrics);
       DatagramDnsQueryDecoder udpDecoder = new DatagramDnsQueryDecoder(errors);
       DatagramDnsResponseEncoder udpEncoder = new DatagramDnsResponseEncoder();
       for (InetSocketAddress address : config.listen()) {
         if (address.getPort() == 0) {
           // the kernel picks the UDP port; TCP takes the same one
-          bindUdp(address, udpClass, udpDecoder, udpEncoder, handler);
+          bindUdp(address, udpClass, udpDecoder, udpEncoder, answerer, handler);
           bindTcp(address, serverClass, errors, handler);
         } else {
           // TCP first: a second server on the address fails here, before its UDP sockets could
           // join ours through SO_REUSEPORT
           bindTcp(address, serverClass, errors, handler);
-          bindUdp(address, udpClass, udpDecoder, udpEncoder, handler);
+          bindUdp(address, udpClass, udpDecoder, udpEncoder, answerer, handler);
         }
       }
       if (config.devLoopbackNetwork().isPresent()) {
@@ -231,10 +236,11 @@ public final class DnsEdgeServer implements AutoCloseable {
       Class<? extends DatagramChannel> udpClass,
       DatagramDnsQueryDecoder decoder,
       DatagramDnsResponseEncoder encoder,
+      QueryAnswerer answerer,
       QueryHandler handler)
       throws InterruptedException, UnixException {
     if (config.udpEngine() == DnsEdgeConfig.UdpEngine.RECVMMSG) {
-      bindUdpLoops(address, decoder, handler);
+      bindUdpLoops(address, decoder, answerer);
       return;
     }
     ChannelInitializer<DatagramChannel> init =
@@ -242,7 +248,7 @@ public final class DnsEdgeServer implements AutoCloseable {
           @Override
           protected void initChannel(DatagramChannel ch) {
             // one fast path per channel: it keeps per-socket buffers
-            ch.pipeline().addLast(new UdpFastPath(handler), decoder, encoder, handler);
+            ch.pipeline().addLast(new UdpFastPath(answerer), decoder, encoder, handler);
           }
         };
     int sockets = epoll ? config.eventLoops() : 1;
@@ -283,13 +289,13 @@ public final class DnsEdgeServer implements AutoCloseable {
 
   /** One SO_REUSEPORT socket and receive loop per event loop's worth of cores. */
   private void bindUdpLoops(
-      InetSocketAddress address, DatagramDnsQueryDecoder decoder, QueryHandler handler)
+      InetSocketAddress address, DatagramDnsQueryDecoder decoder, QueryAnswerer answerer)
       throws UnixException {
     InetSocketAddress target = address;
     for (int i = 0; i < config.eventLoops(); i++) {
       UdpSocket socket = UdpSocket.bind(target, true, UDP_BUFFER_BYTES);
       UdpReceiveLoop loop =
-          new UdpReceiveLoop(socket, handler, decoder, metrics, "dns-edge-udp-" + udpLoops.size());
+          new UdpReceiveLoop(socket, answerer, decoder, metrics, "dns-edge-udp-" + udpLoops.size());
       udpLoops.add(loop);
       loop.start();
       if (i == 0) {

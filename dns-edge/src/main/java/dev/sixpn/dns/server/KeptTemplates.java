@@ -23,7 +23,7 @@ import java.util.Optional;
  * ({@link EncodedAnswer#renderTruncatedInto}), from the table too.
  *
  * <p>Memory: the table holds at most {@link #TABLE_SLOTS} entries, and only templates of at most
- * {@link QueryHandler#maxUdpPayload()} bytes (answers that can go whole over UDP, a few dozen
+ * {@link QueryAnswerer#maxUdpPayload()} bytes (answers that can go whole over UDP, a few dozen
  * records): an entry keeps its zone answer alive even after the {@link ZoneCache} evicted it, so
  * the table must not keep large ones. Larger answers are looked up in the cache for each query.
  */
@@ -35,7 +35,7 @@ final class KeptTemplates {
   /** Slots probed for a key before the first one probed is replaced. */
   private static final int PROBES = 4;
 
-  private final QueryHandler handler;
+  private final QueryAnswerer handler;
   private final byte[] query = new byte[DnsEdgeServer.MAX_QUERY_DATAGRAM];
   private final SimpleQuery.Scan scan = new SimpleQuery.Scan();
   private final int[] hashes = new int[TABLE_SLOTS];
@@ -50,7 +50,7 @@ final class KeptTemplates {
       String region,
       ZoneCache.Lookup lookup) {}
 
-  KeptTemplates(QueryHandler handler) {
+  KeptTemplates(QueryAnswerer handler) {
     this.handler = Objects.requireNonNull(handler, "handler");
   }
 
@@ -61,7 +61,7 @@ final class KeptTemplates {
 
   /**
    * Writes the answer to the {@code n} bytes in {@link #query()}, sent from {@code source}, at
-   * {@code out}'s writer index, which needs {@link QueryHandler#maxUdpPayload()} writable bytes.
+   * {@code out}'s writer index, which needs {@link QueryAnswerer#maxUdpPayload()} writable bytes.
    *
    * @return the answer's length, or -1 if the general path must answer (nothing written)
    */
@@ -91,7 +91,7 @@ final class KeptTemplates {
       handler.countFast(scan.qtype(), template, limit, start);
     } else {
       SimpleQuery s = SimpleQuery.read(Arrays.copyOf(query, n));
-      QueryHandler.Stamp stamp =
+      QueryAnswerer.Stamp stamp =
           s == null ? null : handler.fastAnswer(s, source, Transport.UDP, start);
       if (stamp == null) {
         return -1;
@@ -144,7 +144,7 @@ final class KeptTemplates {
   }
 
   /** Keeps the stamp's template in the slot of its key, else a free one, else the home slot. */
-  private void keep(int home, int hash, boolean opt, QueryHandler.Stamp stamp) {
+  private void keep(int home, int hash, boolean opt, QueryAnswerer.Stamp stamp) {
     Caller caller = stamp.caller();
     Kept k =
         new Kept(hash, stamp.template(), opt, caller.network(), caller.region(), stamp.lookup());

@@ -32,10 +32,20 @@ final class LargeAnswers {
    */
   static byte[] encode(
       Message query, ZoneAnswer answer, int limit, boolean udp, int maxUdpPayload) {
-    Message response = QueryHandler.zoneResponse(query, answer, maxUdpPayload);
+    Message response = ResponseEncoder.zoneResponse(query, answer, maxUdpPayload);
     byte[] full = response.toWire();
     if (full.length <= limit) {
       return full;
+    }
+    if (!answer.additional().isEmpty()) {
+      // the additional section is a courtesy (RFC 2782: the client may look the targets up): the
+      // answer without it, cut like any other
+      return encode(
+          query,
+          new ZoneAnswer(answer.rcode(), answer.answers(), answer.authority(), answer.rotate()),
+          limit,
+          udp,
+          maxUdpPayload);
     }
     int count = answer.answers().size();
     if (count > 0) {
@@ -51,7 +61,7 @@ final class LargeAnswers {
       Record shorter = InternalZone.shortenedList(list, limit - others);
       if (shorter != null) {
         Message r =
-            QueryHandler.zoneResponse(
+            ResponseEncoder.zoneResponse(
                 query,
                 new ZoneAnswer(answer.rcode(), List.of(shorter), answer.authority(), false),
                 maxUdpPayload);

@@ -20,11 +20,11 @@ final class UdpFastPath extends ChannelInboundHandlerAdapter {
    */
   static final int ARENA_BYTES = 64 * 1024;
 
-  private final QueryHandler handler;
+  private final QueryAnswerer handler;
   private final KeptTemplates kept;
   private ByteBuf arena;
 
-  UdpFastPath(QueryHandler handler) {
+  UdpFastPath(QueryAnswerer handler) {
     this.handler = handler;
     this.kept = new KeptTemplates(handler);
   }

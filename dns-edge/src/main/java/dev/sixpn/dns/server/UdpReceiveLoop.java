@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One UDP socket and the thread that serves it: recvmmsg(2) blocks until queries arrive, each is
- * answered from {@link KeptTemplates} or by the general path ({@link QueryHandler}), and the batch
+ * answered from {@link KeptTemplates} or by the general path ({@link QueryAnswerer}), and the batch
  * of answers leaves with one sendmmsg(2). Two syscalls per wake-up, no selector.
  *
  * <p>The server runs one loop per core on SO_REUSEPORT sockets of the same address, so the kernel
@@ -40,7 +40,7 @@ final class UdpReceiveLoop implements Replies, AutoCloseable {
   private static final int SLOT_ANSWER_BYTES = 4096;
 
   private final UdpSocket socket;
-  private final QueryHandler handler;
+  private final QueryAnswerer handler;
   private final DatagramDnsQueryDecoder decoder;
   private final DnsMetrics metrics;
   private final KeptTemplates kept;
@@ -59,7 +59,7 @@ final class UdpReceiveLoop implements Replies, AutoCloseable {
 
   UdpReceiveLoop(
       UdpSocket socket,
-      QueryHandler handler,
+      QueryAnswerer handler,
       DatagramDnsQueryDecoder decoder,
       DnsMetrics metrics,
       String name) {

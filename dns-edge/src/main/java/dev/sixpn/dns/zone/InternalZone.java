@@ -1,9 +1,12 @@
 package dev.sixpn.dns.zone;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.Port;
+import dev.sixpn.events.Validate;
 import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.StateReader;
+import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,6 +25,7 @@ import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
@@ -39,11 +43,16 @@ import org.xbill.DNS.Type;
  *       region (great-circle distance of region locations; ties by region name, then instance id;
  *       regions without a location last); N above {@link #MAX_TOP} is answered as {@link #MAX_TOP}
  *   <li>{@code <id>.vm.<app>}, {@code <group>.process.<app>}: AAAA
- *   <li>TXT {@code regions.<app>} (one record, comma-separated), {@code vms.<app>} (one record
- *       {@code "<id> <region>"} per instance), {@code _apps} (one record, comma-separated), {@code
- *       _instances} (one record {@code instance=..,app=..,ip=..,region=..} per instance), and the
- *       {@code all.} forms {@code all.vms.<app>}, {@code all.regions.<app>}, {@code all._instances}
+ *   <li>TXT, each ONE record as on Fly (long text split into 255-byte character-strings of that
+ *       record, RFC 1035 §3.3.14): {@code regions.<app>} and {@code _apps} (comma-separated),
+ *       {@code vms.<app>} ({@code <id> <region>} entries, comma-separated), {@code _instances}
+ *       ({@code instance=..,app=..,ip=..,region=..} entries separated by {@code ;}), and the {@code
+ *       all.} forms {@code all.vms.<app>}, {@code all.regions.<app>}, {@code all._instances}
  *       including stopped instances
+ *   <li>SRV {@code _<service>._<protocol>.<app>}: the started instances that declare the named
+ *       port, targets {@code <id>.vm.<app>.internal.} with their AAAA as additional records
+ *   <li>{@code <value>.<key>.kv._metadata.<app>}: AAAA of started instances whose metadata has
+ *       {@code key=value} (both DNS labels; other entries have no name)
  *   <li>the apex: SOA, NS and AAAA {@code fdaa::3}. The NS target and SOA MNAME are the apex
  *       itself: every hostname one label below could be an app's name, and a name with an
  *       underscore fails hostname checks (BIND's check-names rejects such an NS target)
@@ -138,8 +147,12 @@ public final class InternalZone {
   }
 
   /** The records at a name that exists; {@code null} stands for a name that does not. */
-  private record Node(List<Record> records, boolean rotate) {
+  private record Node(List<Record> records, boolean rotate, List<Record> additional) {
     static final Node EMPTY = new Node(List.of(), false);
+
+    Node(List<Record> records, boolean rotate) {
+      this(records, rotate, List.of());
+    }
   }
 
   private static ZoneAnswer select(Node node, int qtype, SOARecord soa) {
@@ -163,7 +176,12 @@ public final class InternalZone {
     if (matching.size() > MAX_ANSWER_RECORDS) {
       matching = matching.subList(0, MAX_ANSWER_RECORDS);
     }
-    return new ZoneAnswer(Rcode.NOERROR, matching, List.of(), node.rotate);
+    return new ZoneAnswer(
+        Rcode.NOERROR,
+        matching,
+        List.of(),
+        node.rotate,
+        qtype == Type.SRV || qtype == Type.ANY ? node.additional : List.of());
   }
 
   private Node forwardNode(Name qname, Caller caller) {
@@ -185,7 +203,7 @@ public final class InternalZone {
           switch (l[0]) {
             case "_apps" -> new Node(joinedTxt(owner, state.appsOfNetwork(net)), false);
             case "_instances" ->
-                new Node(instancesTxt(owner, state.instancesOfNetwork(net, false)), true);
+                new Node(instancesTxt(owner, state.instancesOfNetwork(net, false)), false);
             default -> {
               if (state.appExists(net, l[0])) {
                 yield addresses(owner, state.instancesOfApp(net, l[0], false));
@@ -198,16 +216,27 @@ public final class InternalZone {
         String app = l[1];
         if (app.equals("_instances")) {
           yield l[0].equals("all")
-              ? new Node(instancesTxt(owner, state.instancesOfNetwork(net, true)), true)
+              ? new Node(instancesTxt(owner, state.instancesOfNetwork(net, true)), false)
               : null;
         }
         if (!state.appExists(net, app)) {
           yield null;
         }
+        if (l[0].equals("_metadata")) {
+          yield Node.EMPTY; // above kv._metadata.<app>
+        }
+        if (l[0].equals("_tcp") || l[0].equals("_udp")) {
+          // an empty non-terminal above the app's SRV names of that protocol
+          String protocol = l[0].substring(1);
+          boolean any =
+              state.instancesOfApp(net, app, true).stream()
+                  .anyMatch(i -> i.ports().stream().anyMatch(p -> p.protocol().equals(protocol)));
+          yield any ? Node.EMPTY : null;
+        }
         yield switch (l[0]) {
           case "global" -> addresses(owner, state.instancesOfApp(net, app, false));
           case "regions" -> new Node(joinedTxt(owner, state.regionsOfApp(net, app, false)), false);
-          case "vms" -> new Node(vmsTxt(owner, state.instancesOfApp(net, app, false)), true);
+          case "vms" -> new Node(vmsTxt(owner, state.instancesOfApp(net, app, false)), false);
           case "vm", "process", "of", "all" -> Node.EMPTY;
           default ->
               state.regionsOfApp(net, app, true).contains(l[0])
@@ -220,6 +249,12 @@ public final class InternalZone {
         if (!state.appExists(net, app)) {
           yield null;
         }
+        if (l[0].length() > 1
+            && l[0].charAt(0) == '_'
+            && (l[1].equals("_tcp") || l[1].equals("_udp"))) {
+          yield srv(
+              owner, state.instancesOfApp(net, app, true), l[0].substring(1), l[1].substring(1));
+        }
         if (l[1].equals("vm")) {
           Optional<Instance> vm = state.instance(net, app, l[0]);
           yield vm.map(i -> i.started() ? addresses(owner, List.of(i)) : Node.EMPTY).orElse(null);
@@ -231,14 +266,20 @@ public final class InternalZone {
           yield exists ? addresses(owner, state.instancesOfProcessGroup(net, app, l[0])) : null;
         }
         if (l[0].equals("all") && l[1].equals("vms")) {
-          yield new Node(vmsTxt(owner, state.instancesOfApp(net, app, true)), true);
+          yield new Node(vmsTxt(owner, state.instancesOfApp(net, app, true)), false);
         }
         if (l[0].equals("all") && l[1].equals("regions")) {
           yield new Node(joinedTxt(owner, state.regionsOfApp(net, app, true)), false);
         }
+        if (l[0].equals("kv") && l[1].equals("_metadata")) {
+          yield Node.EMPTY;
+        }
         yield l[0].equals("nearest") && l[1].equals("of") ? Node.EMPTY : null;
       }
       case 4 -> {
+        if (l[1].equals("kv") && l[2].equals("_metadata")) {
+          yield state.appExists(net, l[3]) ? metadata(owner, net, l[3], l[0], null) : null;
+        }
         int n = topN(l[0]);
         if (n < 1 || !l[1].equals("nearest") || !l[2].equals("of") || !state.appExists(net, l[3])) {
           yield null;
@@ -247,8 +288,43 @@ public final class InternalZone {
             nearest(state.instancesOfApp(net, l[3], false), caller.region(), n);
         yield new Node(aaaaOf(owner, nearest), false);
       }
+      case 5 -> {
+        if (!l[2].equals("kv") || !l[3].equals("_metadata") || !state.appExists(net, l[4])) {
+          yield null;
+        }
+        yield metadata(owner, net, l[4], l[1], l[0]);
+      }
       default -> null;
     };
+  }
+
+  /**
+   * {@code <value>.<key>.kv._metadata.<app>}: AAAA of the started instances whose metadata has
+   * {@code key=value}; with {@code value} null, {@code <key>.kv._metadata.<app>}, the empty
+   * non-terminal above the key's values. Only entries whose key and value are DNS labels have a
+   * name (names are matched in lower case); a name no instance of the app has, stopped ones
+   * included, does not exist.
+   */
+  private Node metadata(Name owner, long net, String app, String key, String value) {
+    if (!Validate.isLabel(key) || (value != null && !Validate.isLabel(value))) {
+      return null;
+    }
+    List<Instance> matching = new ArrayList<>();
+    boolean exists = false;
+    for (Instance i : state.instancesOfApp(net, app, true)) {
+      String v = i.metadata().get(key);
+      if (v == null || !Validate.isLabel(v) || (value != null && !v.equals(value))) {
+        continue;
+      }
+      exists = true;
+      if (i.started()) {
+        matching.add(i);
+      }
+    }
+    if (!exists) {
+      return null;
+    }
+    return value == null ? Node.EMPTY : addresses(owner, matching);
   }
 
   /** N of {@code top<N>} capped at {@link #MAX_TOP}, or -1 if the label is not that form. */
@@ -361,6 +437,40 @@ public final class InternalZone {
     return Node.EMPTY;
   }
 
+  /**
+   * {@code _<service>._<protocol>.<app>}: one SRV per started instance declaring the port (RFC
+   * 2782: priority 0, equal weight 1, its port, target {@code <id>.vm.<app>.internal.}), the
+   * targets' AAAA as additional records. The name exists while any instance of the app, stopped
+   * ones included, declares the port (no data then), like {@code <group>.process.<app>}.
+   */
+  private static Node srv(Name owner, List<Instance> instances, String service, String protocol) {
+    List<Record> records = new ArrayList<>();
+    List<Record> additional = new ArrayList<>();
+    boolean declared = false;
+    for (Instance i : instances) {
+      for (Port p : i.ports()) {
+        if (!p.name().equals(service) || !p.protocol().equals(protocol)) {
+          continue;
+        }
+        declared = true;
+        if (i.started()) {
+          Name target = vmName(i);
+          records.add(new SRVRecord(owner, DClass.IN, TTL, 0, 1, p.port(), target));
+          additional.add(aaaa(target, i.address()));
+        }
+      }
+    }
+    return declared ? new Node(records, true, additional) : null;
+  }
+
+  private static Name vmName(Instance i) {
+    try {
+      return Name.fromString(i.instanceId() + ".vm." + i.app() + ".internal.");
+    } catch (TextParseException e) {
+      throw new IllegalStateException("instance id is not a DNS label: " + i.instanceId(), e);
+    }
+  }
+
   private static Node addresses(Name owner, List<Instance> instances) {
     return new Node(aaaaOf(owner, instances), true);
   }
@@ -379,70 +489,100 @@ public final class InternalZone {
   }
 
   private static Record ptr(Name owner, Instance i) {
-    try {
-      Name target = Name.fromString(i.instanceId() + ".vm." + i.app() + ".internal.");
-      return new PTRRecord(owner, DClass.IN, TTL, target);
-    } catch (TextParseException e) {
-      throw new IllegalStateException("instance id is not a DNS label: " + i.instanceId(), e);
-    }
+    return new PTRRecord(owner, DClass.IN, TTL, vmName(i));
   }
 
   private static List<Record> joinedTxt(Name owner, List<String> values) {
-    if (values.isEmpty()) {
-      return List.of();
-    }
-    return List.of(txt(owner, String.join(",", values)));
+    return listTxt(owner, values, ',');
   }
 
   private static List<Record> vmsTxt(Name owner, List<Instance> instances) {
-    List<Record> out = new ArrayList<>(instances.size());
+    List<String> entries = new ArrayList<>(instances.size());
     for (Instance i : instances) {
-      out.add(txt(owner, i.instanceId() + " " + i.region()));
+      entries.add(i.instanceId() + " " + i.region());
     }
-    return out;
+    return listTxt(owner, entries, ',');
   }
 
   private static List<Record> instancesTxt(Name owner, List<Instance> instances) {
-    List<Record> out = new ArrayList<>(instances.size());
+    List<String> entries = new ArrayList<>(instances.size());
     for (Instance i : instances) {
-      out.add(
-          txt(
-              owner,
-              "instance="
-                  + i.instanceId()
-                  + ",app="
-                  + i.app()
-                  + ",ip="
-                  + i.address()
-                  + ",region="
-                  + i.region()));
+      entries.add(
+          "instance="
+              + i.instanceId()
+              + ",app="
+              + i.app()
+              + ",ip="
+              + i.address()
+              + ",region="
+              + i.region());
     }
-    return out;
+    return listTxt(owner, entries, INSTANCES_SEPARATOR);
   }
 
+  /** Between the entries of {@code _instances}, whose entries hold commas themselves. */
+  private static final char INSTANCES_SEPARATOR = ';';
+
   /**
-   * A one-record list ({@code regions.<app>}, {@code _apps}: comma-separated) shortened to its
-   * first elements, cut at the last comma that keeps its data within {@code maxDataBytes}: what a
-   * message too small for the whole list carries. Null if not even the first element fits.
+   * The data of one record at most (RDLENGTH is 16 bits): a list longer than that is kept as its
+   * first entries, which is all one message could carry anyway.
    */
-  public static Record shortenedList(TXTRecord list, int maxDataBytes) {
-    StringBuilder text = new StringBuilder();
-    for (byte[] s : list.getStringsAsByteArrays()) {
-      text.append(new String(s, StandardCharsets.ISO_8859_1));
+  private static final int MAX_RDATA = 0xffff;
+
+  /**
+   * The one TXT record of a list ({@code entries} joined by {@code separator}), cut at the last
+   * separator within {@link #MAX_RDATA}; no record for an empty list.
+   */
+  private static List<Record> listTxt(Name owner, List<String> entries, char separator) {
+    if (entries.isEmpty()) {
+      return List.of();
     }
+    byte[] text = String.join(String.valueOf(separator), entries).getBytes(StandardCharsets.UTF_8);
+    int length =
+        dataBytes(text.length) <= MAX_RDATA ? text.length : cut(text, separator, MAX_RDATA);
+    return List.of(txt(owner, text, length));
+  }
+
+  /** RDATA bytes of {@code n} bytes of text: one length byte per 255-byte string. */
+  private static int dataBytes(int n) {
+    return n + (n + MAX_TXT_STRING - 1) / MAX_TXT_STRING;
+  }
+
+  /** The length of the longest prefix of whole entries within {@code maxDataBytes}, or -1. */
+  private static int cut(byte[] text, char separator, int maxDataBytes) {
     int cut = -1;
-    for (int i = text.indexOf(","); i > 0; i = text.indexOf(",", i + 1)) {
-      // data of i bytes of text: the bytes plus one length byte per 255-byte string
-      if (i + (i + MAX_TXT_STRING - 1) / MAX_TXT_STRING > maxDataBytes) {
+    for (int i = 1; i < text.length; i++) {
+      if (text[i] != separator) {
+        continue;
+      }
+      if (dataBytes(i) > maxDataBytes) {
         break;
       }
       cut = i;
     }
-    if (cut < 0) {
-      return null;
+    return cut;
+  }
+
+  /**
+   * A one-record list ({@code regions.<app>}, {@code _apps}, {@code vms.<app>}: comma-separated;
+   * {@code _instances}: {@code ;}-separated) shortened to its first entries, cut at the last
+   * separator that keeps its data within {@code maxDataBytes}: what a message too small for the
+   * whole list carries. Null if not even the first entry fits.
+   */
+  public static Record shortenedList(TXTRecord list, int maxDataBytes) {
+    ByteArrayOutputStream text = new ByteArrayOutputStream();
+    for (byte[] s : list.getStringsAsByteArrays()) {
+      text.writeBytes(s);
     }
-    byte[] bytes = text.substring(0, cut).getBytes(StandardCharsets.ISO_8859_1);
-    return txt(list.getName(), new String(bytes, StandardCharsets.UTF_8));
+    byte[] bytes = text.toByteArray();
+    Name owner = list.getName();
+    // _instances.internal. or all._instances.internal.: the label above internal.
+    char separator =
+        owner.getLabelString(owner.labels() - 3).equalsIgnoreCase("_instances")
+            ? INSTANCES_SEPARATOR
+            : ',';
+    int cut = cut(bytes, separator, maxDataBytes);
+    return cut < 0 ? null : txt(owner, bytes, cut);
   }
 
   /**
@@ -450,10 +590,18 @@ public final class InternalZone {
    */
   static Record txt(Name owner, String text) {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    List<String> strings = new ArrayList<>(bytes.length / MAX_TXT_STRING + 1);
-    for (int off = 0; off < bytes.length; off += MAX_TXT_STRING) {
-      int end = Math.min(bytes.length, off + MAX_TXT_STRING);
-      strings.add(new String(bytes, off, end - off, StandardCharsets.UTF_8));
+    return txt(owner, bytes, bytes.length);
+  }
+
+  /**
+   * One TXT record of the first {@code length} bytes of {@code text}, in 255-byte strings. The text
+   * is names, ids and addresses: ASCII, so a byte is a character.
+   */
+  private static Record txt(Name owner, byte[] text, int length) {
+    List<String> strings = new ArrayList<>(length / MAX_TXT_STRING + 1);
+    for (int off = 0; off < length; off += MAX_TXT_STRING) {
+      int end = Math.min(length, off + MAX_TXT_STRING);
+      strings.add(new String(text, off, end - off, StandardCharsets.ISO_8859_1));
     }
     return new TXTRecord(owner, DClass.IN, TTL, strings);
   }

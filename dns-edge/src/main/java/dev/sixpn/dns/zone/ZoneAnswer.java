@@ -13,8 +13,20 @@ import org.xbill.DNS.Record;
  * @param authority the SOA for negative answers (RFC 2308 §3), else empty
  * @param rotate true if consecutive answers should rotate the records (round-robin); false where
  *     the order is the meaning ({@code top<N>.nearest})
+ * @param additional records for the additional section (the AAAA of SRV targets, RFC 2782); left
+ *     out of a message they do not fit
  */
-public record ZoneAnswer(int rcode, List<Record> answers, List<Record> authority, boolean rotate) {
+public record ZoneAnswer(
+    int rcode,
+    List<Record> answers,
+    List<Record> authority,
+    boolean rotate,
+    List<Record> additional) {
+
+  /** An answer without additional records. */
+  public ZoneAnswer(int rcode, List<Record> answers, List<Record> authority, boolean rotate) {
+    this(rcode, answers, authority, rotate, List.of());
+  }
 
   public ZoneAnswer {
     if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
@@ -23,6 +35,7 @@ public record ZoneAnswer(int rcode, List<Record> answers, List<Record> authority
     }
     answers = List.copyOf(answers);
     authority = List.copyOf(authority);
+    additional = List.copyOf(additional);
   }
 
   public boolean isNegative() {

@@ -147,7 +147,8 @@ public final class ZoneCache implements AutoCloseable {
       if (rotation == 0) {
         return a;
       }
-      return new ZoneAnswer(a.rcode(), rotate(a.answers(), rotation), a.authority(), true);
+      return new ZoneAnswer(
+          a.rcode(), rotate(a.answers(), rotation), a.authority(), true, a.additional());
     }
 
     public Object attachment(int slot) {
@@ -360,7 +361,7 @@ public final class ZoneCache implements AutoCloseable {
   static long weightOf(String nameKey, ZoneAnswer a) {
     long wire = 12 + nameKey.length() + 4 + 11; // header, question, OPT
     int records = 0;
-    for (List<Record> section : List.of(a.answers(), a.authority())) {
+    for (List<Record> section : List.of(a.answers(), a.authority(), a.additional())) {
       for (Record r : section) {
         wire += 12 + r.rdataToWireCanonical().length; // owner compressed to a pointer
         records++;

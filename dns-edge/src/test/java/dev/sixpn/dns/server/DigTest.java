@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.dns.testing.Dig;
 import dev.sixpn.dns.testing.FakeState;
+import dev.sixpn.events.Port;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -29,6 +31,11 @@ class DigTest {
   static void start() throws Exception {
     Dig.requireDig();
     state = FakeState.fixture();
+    state.declare(
+        "a1nrt",
+        Map.of("role", "primary"),
+        List.of(new Port("http", 8080, "tcp"), new Port("dns", 53, "udp")));
+    state.declare("b2iad", Map.of("role", "replica"), List.of(new Port("http", 8081, "tcp")));
     for (int i = 0; i < DnsEdgeServerTest.BIG; i++) {
       state.start(1, "big", String.format("big%03d", i), "app", "iad");
     }
@@ -95,24 +102,80 @@ class DigTest {
         List.of("\"ams,iad,nrt,syd\""),
         shortAnswer("txt", "all.regions.fearsome-bagel-43.internal"));
     assertEquals(
-        Set.of("\"a1nrt nrt\"", "\"b2iad iad\"", "\"c3iad iad\"", "\"d4ams ams\""),
-        Set.copyOf(shortAnswer("txt", "vms.fearsome-bagel-43.internal")));
-    assertEquals(5, shortAnswer("txt", "all.vms.fearsome-bagel-43.internal").size());
+        List.of("\"a1nrt nrt,b2iad iad,c3iad iad,d4ams ams\""),
+        shortAnswer("txt", "vms.fearsome-bagel-43.internal"));
+    assertEquals(
+        List.of("\"a1nrt nrt,b2iad iad,c3iad iad,d4ams ams,e5syd syd\""),
+        shortAnswer("txt", "all.vms.fearsome-bagel-43.internal"));
     assertEquals(
         List.of("\"big,caller-app,fearsome-bagel-43,huge,redis-bagel-43\""),
         shortAnswer("txt", "_apps.internal"));
-    // network 1 has over 10,000 instances: more than one message holds, so TCP carries a part
+    // network 1 has over 10,000 instances: one record of as many entries as one TCP message holds,
+    // which dig prints as its 255-byte strings, quoted, one after the other
     for (String name : List.of("_instances.internal", "all._instances.internal")) {
       List<String> records = shortAnswer("txt", name);
-      assertTrue(records.size() > 500, name + ": " + records.size());
-      assertTrue(
-          records.stream()
-              .allMatch(
-                  l ->
-                      l.matches(
-                          "\"instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+\"")),
-          name);
+      assertEquals(1, records.size(), name);
+      String line = records.getFirst();
+      assertTrue(line.length() > 60_000, name + ": " + line.length());
+      String text = line.substring(1, line.length() - 1).replace("\" \"", "");
+      String[] entries = text.split(";");
+      assertTrue(entries.length > 500, name + ": " + entries.length);
+      for (String e : entries) {
+        assertTrue(
+            e.matches("instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+"),
+            name + ": " + e);
+      }
     }
+  }
+
+  @Test
+  void txt_vmsOfHugeApp_overUdpIsCutAtAnEntryWithTc() throws Exception {
+    String out = dig("txt", "vms.huge.internal", "+notcp", "+ignore", "+noedns");
+    assertTrue(out.contains(" tc"), out);
+    List<String> records =
+        Dig.lines(dig("txt", "vms.huge.internal", "+notcp", "+ignore", "+short"));
+    assertEquals(1, records.size(), out);
+    String text = records.getFirst();
+    assertTrue(text.endsWith("\"") && !text.endsWith(",\""), text);
+    for (String e : text.substring(1, text.length() - 1).replace("\" \"", "").split(",")) {
+      assertTrue(e.matches("[a-z0-9]+ [a-z]+"), e);
+    }
+  }
+
+  @Test
+  void srv_namedPorts_targetsAndAdditionalAaaa() throws Exception {
+    assertEquals(
+        Set.of(
+            "0 1 8080 a1nrt.vm.fearsome-bagel-43.internal.",
+            "0 1 8081 b2iad.vm.fearsome-bagel-43.internal."),
+        Set.copyOf(shortAnswer("srv", "_http._tcp.fearsome-bagel-43.internal")));
+    assertEquals(
+        List.of("0 1 53 a1nrt.vm.fearsome-bagel-43.internal."),
+        shortAnswer("srv", "_dns._udp.fearsome-bagel-43.internal"));
+    String full = dig("srv", "_dns._udp.fearsome-bagel-43.internal", "+noall", "+additional");
+    assertTrue(
+        full.matches(
+            "(?s).*a1nrt\\.vm\\.fearsome-bagel-43\\.internal\\.\\s+5\\s+IN\\s+AAAA\\s+"
+                + java.util.regex.Pattern.quote(ip("a1nrt"))
+                + ".*"),
+        full);
+    assertTrue(
+        dig("srv", "_ftp._tcp.fearsome-bagel-43.internal").contains("status: NXDOMAIN"), "nx");
+    String nodata = dig("srv", "_tcp.fearsome-bagel-43.internal");
+    assertTrue(nodata.contains("status: NOERROR") && nodata.contains("ANSWER: 0"), nodata);
+  }
+
+  @Test
+  void metadataKv_aaaaOfMatchingInstances() throws Exception {
+    assertEquals(
+        List.of(ip("a1nrt")),
+        shortAnswer("aaaa", "primary.role.kv._metadata.fearsome-bagel-43.internal"));
+    assertEquals(
+        List.of(ip("b2iad")),
+        shortAnswer("aaaa", "replica.role.kv._metadata.fearsome-bagel-43.internal"));
+    assertTrue(
+        dig("aaaa", "leader.role.kv._metadata.fearsome-bagel-43.internal")
+            .contains("status: NXDOMAIN"));
   }
 
   @Test

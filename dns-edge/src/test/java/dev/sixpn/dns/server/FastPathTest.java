@@ -56,11 +56,12 @@ class FastPathTest {
     SimpleQuery s = SimpleQuery.read(wire);
     assertNotNull(s, name);
     ZoneAnswer base = cache.lookup(s.name(), type, caller).base();
-    EncodedAnswer template = QueryHandler.template(s, base, 1232);
+    EncodedAnswer template = ResponseEncoder.template(s, base, 1232);
     assertNotNull(template, name);
     int n = Math.max(1, base.rotate() ? base.answers().size() : 1);
     for (int r = 0; r < n; r++) {
-      byte[] slow = QueryHandler.zoneResponse(new Message(wire), rotated(base, r), 1232).toWire();
+      byte[] slow =
+          ResponseEncoder.zoneResponse(new Message(wire), rotated(base, r), 1232).toWire();
       assertArrayEquals(
           slow, template.render(wire, s, r), name + " " + Type.string(type) + " rotation " + r);
       io.netty.buffer.ByteBuf direct = io.netty.buffer.Unpooled.directBuffer(template.length());

@@ -56,11 +56,10 @@ class LargeAnswersTest {
    */
   static final FakeState STATE = hugeState();
 
-  private final QueryHandler handler =
-      new QueryHandler(
+  private final QueryAnswerer handler =
+      TestAnswerers.of(
           new CallerResolver(STATE, STATE, OptionalLong.of(1)),
           new ZoneCache(new InternalZone(STATE), STATE, 1000),
-          null,
           new DnsMetrics(new PrometheusRegistry()),
           DnsEdgeConfig.DEFAULT_MAX_UDP_PAYLOAD);
   private final EmbeddedChannel udp =
@@ -68,7 +67,7 @@ class LargeAnswersTest {
           new UdpFastPath(handler),
           new DatagramDnsQueryDecoder(WireErrors.IGNORE),
           new DatagramDnsResponseEncoder(),
-          handler);
+          new QueryHandler(handler));
 
   static FakeState hugeState() {
     FakeState s = FakeState.fixture();
@@ -241,18 +240,39 @@ class LargeAnswersTest {
   }
 
   @Test
-  void txt_vmsAndInstances_truncatedWithRecordsOverUdp_andWhatFitsOverTcp() {
+  void txt_vmsAndInstances_oneRecordCutAtAnEntryWithTcOverUdp_andWhatFitsOverTcp() {
     for (String name :
         List.of("vms.huge.internal.", "_instances.internal.", "all._instances.internal.")) {
+      String separator = name.equals("vms.huge.internal.") ? "," : ";";
+      String entry =
+          separator.equals(",")
+              ? "h[0-9]+ [a-z]+"
+              : "instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+";
       byte[] u = overUdp(Packets.query(8, name, Type.TXT).toWire());
       assertTrue(u.length <= 512, name);
       Message m = wellFormed(u);
       assertTrue(m.getHeader().getFlag(Flags.TC), name);
-      assertFalse(m.getSection(Section.ANSWER).isEmpty(), name);
+      String cut = joined(m);
       byte[] t = overTcp(Packets.query(9, name, Type.TXT).toWire());
       assertTrue(t.length <= 65_535 && t.length > 60_000, name + " length " + t.length);
-      assertTrue(wellFormed(t).getSection(Section.ANSWER).size() > 500, name);
+      Message tcp = wellFormed(t);
+      assertFalse(tcp.getHeader().getFlag(Flags.TC), name);
+      // a client's view: the record's strings concatenated, then split into entries
+      String whole = joined(tcp);
+      assertTrue(whole.startsWith(cut + separator), name + ": UDP carries a prefix: " + cut);
+      String[] entries = whole.split(separator);
+      assertTrue(entries.length > (separator.equals(",") ? 3_000 : 500), name + entries.length);
+      for (String e : entries) {
+        assertTrue(e.matches(entry), name + ": " + e);
+      }
     }
+  }
+
+  /** The one TXT record of {@code m}'s answer, its strings concatenated. */
+  private static String joined(Message m) {
+    List<Record> answer = m.getSection(Section.ANSWER);
+    assertEquals(1, answer.size());
+    return String.join("", ((TXTRecord) answer.getFirst()).getStrings());
   }
 
   @Test

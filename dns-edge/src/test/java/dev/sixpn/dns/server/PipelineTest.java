@@ -34,11 +34,10 @@ class PipelineTest {
   private static final InetSocketAddress SERVER = new InetSocketAddress("::1", 53);
 
   private final FakeState state = FakeState.fixture();
-  private final QueryHandler handler =
-      new QueryHandler(
+  private final QueryAnswerer handler =
+      TestAnswerers.of(
           new CallerResolver(state, state, OptionalLong.of(1)),
           new ZoneCache(new InternalZone(state), state, 1000),
-          null,
           new DnsMetrics(new PrometheusRegistry()),
           1232);
   private final EmbeddedChannel ch =
@@ -46,7 +45,7 @@ class PipelineTest {
           new UdpFastPath(handler),
           new DatagramDnsQueryDecoder(WireErrors.IGNORE),
           new DatagramDnsResponseEncoder(),
-          handler);
+          new QueryHandler(handler));
 
   private Message exchange(byte[] query) throws Exception {
     ch.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(query), SERVER, CLIENT));
@@ -131,11 +130,10 @@ class PipelineTest {
    */
   @Test
   void keptTemplates_sameBytesAsGeneralPath_perView_untilStateChanges() throws Exception {
-    QueryHandler h =
-        new QueryHandler(
+    QueryAnswerer h =
+        TestAnswerers.of(
             new CallerResolver(state, state, OptionalLong.empty()),
             new ZoneCache(new InternalZone(state), state, 1000),
-            null,
             new DnsMetrics(new PrometheusRegistry()),
             1232);
     // the fast path alone, and the general path alone, as references
@@ -144,7 +142,7 @@ class PipelineTest {
             new UdpFastPath(h),
             new DatagramDnsQueryDecoder(WireErrors.IGNORE),
             new DatagramDnsResponseEncoder(),
-            h);
+            new QueryHandler(h));
     InetSocketAddress one =
         new InetSocketAddress(state.get("a1nrt").address().toInetAddress(), 5300);
     InetSocketAddress two =
@@ -190,7 +188,7 @@ class PipelineTest {
         b.getSection(Section.ANSWER).get(1).rdataToString(),
         "the second answer is the first rotated");
     byte[] slow =
-        QueryHandler.zoneResponse(
+        ResponseEncoder.zoneResponse(
                 new Message(wire),
                 new dev.sixpn.dns.zone.ZoneAnswer(
                     a.getRcode(),

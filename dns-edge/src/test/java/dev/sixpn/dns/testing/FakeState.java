@@ -1,6 +1,7 @@
 package dev.sixpn.dns.testing;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.Port;
 import dev.sixpn.state.ChangeFeed;
 import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Host;
@@ -73,6 +74,24 @@ public final class FakeState implements StateReader, ChangeFeed {
     }
     fireInstance(i);
     return i;
+  }
+
+  /** Gives instance {@code id} this metadata and these named ports, everything else the same. */
+  public Instance declare(String id, Map<String, String> metadata, List<Port> ports) {
+    Instance i = get(id);
+    return put(
+        new Instance(
+            i.instanceId(),
+            i.network(),
+            i.app(),
+            i.processGroup(),
+            i.host(),
+            i.region(),
+            i.address(),
+            i.status(),
+            metadata,
+            i.hostAccess(),
+            ports));
   }
 
   /** Puts an instance with a chosen address (for real-source tests). */

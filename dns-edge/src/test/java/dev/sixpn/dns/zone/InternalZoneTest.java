@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.dns.testing.FakeState;
+import dev.sixpn.events.Port;
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,7 @@ import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
@@ -303,13 +306,13 @@ class InternalZoneTest {
   }
 
   @Test
-  void vms_isOneTxtPerInstance() {
+  void vms_isOneCommaSeparatedTxt() {
     assertEquals(
-        Set.of("a1nrt nrt", "b2iad iad", "c3iad iad", "d4ams ams"),
-        Set.copyOf(txt(ask("vms.fearsome-bagel-43.internal.", Type.TXT, ORD))));
+        List.of("a1nrt nrt,b2iad iad,c3iad iad,d4ams ams"),
+        txt(ask("vms.fearsome-bagel-43.internal.", Type.TXT, ORD)));
     assertEquals(
-        Set.of("a1nrt nrt", "b2iad iad", "c3iad iad", "d4ams ams", "e5syd syd"),
-        Set.copyOf(txt(ask("all.vms.fearsome-bagel-43.internal.", Type.TXT, ORD))));
+        List.of("a1nrt nrt,b2iad iad,c3iad iad,d4ams ams,e5syd syd"),
+        txt(ask("all.vms.fearsome-bagel-43.internal.", Type.TXT, ORD)));
   }
 
   @Test
@@ -322,19 +325,135 @@ class InternalZoneTest {
   }
 
   @Test
-  void instances_listsStartedAndAllFormAddsStopped() {
-    List<String> started = txt(ask("_instances.internal.", Type.TXT, NET2));
+  void instances_isOneSemicolonSeparatedTxt_allFormAddsStopped() {
     assertEquals(
-        Set.of(
-            "instance=s1fra,app=secret-app,ip=" + state.get("s1fra").address() + ",region=fra",
-            "instance=x9fra,app=fearsome-bagel-43,ip="
+        List.of(
+            "instance=s1fra,app=secret-app,ip="
+                + state.get("s1fra").address()
+                + ",region=fra;instance=x9fra,app=fearsome-bagel-43,ip="
                 + state.get("x9fra").address()
                 + ",region=fra"),
-        Set.copyOf(started));
-    assertEquals(6, txt(ask("_instances.internal.", Type.TXT, ORD)).size());
+        txt(ask("_instances.internal.", Type.TXT, NET2)));
+    List<String> started = txt(ask("_instances.internal.", Type.TXT, ORD));
+    assertEquals(1, started.size());
+    assertEquals(6, started.getFirst().split(";").length);
     List<String> all = txt(ask("all._instances.internal.", Type.TXT, ORD));
-    assertEquals(7, all.size());
-    assertTrue(all.stream().anyMatch(s -> s.startsWith("instance=e5syd,")));
+    assertEquals(1, all.size());
+    assertEquals(7, all.getFirst().split(";").length);
+    assertTrue(all.getFirst().contains(";instance=e5syd,app=fearsome-bagel-43,"), all.getFirst());
+  }
+
+  @Test
+  void instances_longListIsOneRecordOf255ByteStrings_clientsConcatenate() {
+    for (int i = 0; i < 40; i++) {
+      state.start(1, "fearsome-bagel-43", String.format("n%03dams", i), "app", "ams");
+    }
+    ZoneAnswer a = ask("_instances.internal.", Type.TXT, ORD);
+    assertEquals(1, a.answers().size());
+    TXTRecord record = (TXTRecord) a.answers().getFirst();
+    List<String> strings = record.getStrings();
+    assertTrue(strings.size() > 1, "split: " + strings.size());
+    assertTrue(strings.stream().allMatch(s -> s.length() <= 255));
+    // what a client does with a multi-string TXT record: concatenate, then split the entries
+    String[] entries = String.join("", strings).split(";");
+    assertEquals(46, entries.length);
+    for (String e : entries) {
+      assertTrue(
+          e.matches("instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+"), e);
+    }
+  }
+
+  @Test
+  void shortenedList_ofInstances_cutsAtTheLastSemicolon() {
+    String text = "instance=a,app=x,ip=fdaa::1,region=ams;instance=b,app=x,ip=fdaa::2,region=ams";
+    TXTRecord list =
+        (TXTRecord) InternalZone.txt(Name.fromConstantString("_instances.internal."), text);
+    Record cut = InternalZone.shortenedList(list, 60);
+    assertEquals(
+        "instance=a,app=x,ip=fdaa::1,region=ams", String.join("", ((TXTRecord) cut).getStrings()));
+  }
+
+  /** Gives instance {@code id} of the fixture the named ports. */
+  private void declare(String id, Port... ports) {
+    state.declare(id, state.get(id).metadata(), List.of(ports));
+  }
+
+  @Test
+  void srv_answersStartedInstancesDeclaringThePort_withTheirAaaaAsAdditional() {
+    declare("a1nrt", new Port("http", 8080, "tcp"), new Port("dns", 53, "udp"));
+    declare("b2iad", new Port("http", 8081, "tcp"));
+    declare("e5syd", new Port("http", 9000, "tcp")); // stopped
+    ZoneAnswer a = ask("_http._tcp.fearsome-bagel-43.internal.", Type.SRV, ORD);
+    assertEquals(Rcode.NOERROR, a.rcode());
+    Map<String, Integer> ports = new java.util.HashMap<>();
+    for (Record r : a.answers()) {
+      SRVRecord srv = (SRVRecord) r;
+      assertEquals(0, srv.getPriority());
+      assertEquals(1, srv.getWeight());
+      ports.put(srv.getTarget().toString(), srv.getPort());
+    }
+    assertEquals(
+        Map.of(
+            "a1nrt.vm.fearsome-bagel-43.internal.", 8080,
+            "b2iad.vm.fearsome-bagel-43.internal.", 8081),
+        ports);
+    Map<String, String> glue = new java.util.HashMap<>();
+    for (Record r : a.additional()) {
+      glue.put(
+          r.getName().toString(),
+          SixpnAddress.parse(((AAAARecord) r).getAddress().getHostAddress()).toString());
+    }
+    assertEquals(
+        Map.of(
+            "a1nrt.vm.fearsome-bagel-43.internal.", state.get("a1nrt").address().toString(),
+            "b2iad.vm.fearsome-bagel-43.internal.", state.get("b2iad").address().toString()),
+        glue);
+    assertEquals(
+        List.of(53),
+        ask("_dns._udp.fearsome-bagel-43.internal.", Type.SRV, ORD).answers().stream()
+            .map(r -> ((SRVRecord) r).getPort())
+            .toList());
+  }
+
+  @Test
+  void srv_negativeAnswers_nxdomainNodataAndScope() {
+    declare("a1nrt", new Port("http", 8080, "tcp"));
+    declare("e5syd", new Port("admin", 9000, "tcp")); // declared only by a stopped instance
+    assertNoData(ask("_http._tcp.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNoData(ask("_admin._tcp.fearsome-bagel-43.internal.", Type.SRV, ORD));
+    assertNoData(ask("_tcp.fearsome-bagel-43.internal.", Type.SRV, ORD));
+    assertNxdomain(ask("_udp.fearsome-bagel-43.internal.", Type.SRV, ORD));
+    assertNxdomain(ask("_http._udp.fearsome-bagel-43.internal.", Type.SRV, ORD));
+    assertNxdomain(ask("_ftp._tcp.fearsome-bagel-43.internal.", Type.SRV, ORD));
+    assertNxdomain(ask("_http._tcp.redis-bagel-43.internal.", Type.SRV, ORD));
+    // another network has an app of that name: not these instances
+    assertNxdomain(ask("_http._tcp.fearsome-bagel-43.internal.", Type.SRV, NET2));
+    assertNxdomain(ask("_http._tcp.fearsome-bagel-43.internal.", Type.SRV, Caller.host()));
+  }
+
+  @Test
+  void metadataKv_matchesStartedInstancesWithLabelSafeEntries() {
+    state.declare("a1nrt", Map.of("role", "primary", "Team", "dns"), List.of());
+    state.declare("b2iad", Map.of("role", "replica", "note", "Not A Label"), List.of());
+    state.declare("c3iad", Map.of("role", "replica"), List.of());
+    state.declare("e5syd", Map.of("role", "standby"), List.of()); // stopped
+    assertEquals(
+        ipsOf("b2iad", "c3iad"),
+        Set.copyOf(
+            ips(ask("replica.role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(
+        List.of(state.get("a1nrt").address().toString()),
+        ips(ask("PRIMARY.Role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD)));
+    assertNoData(ask("standby.role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNoData(ask("role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNoData(ask("kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNoData(ask("_metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("leader.role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    // keys and values that are not DNS labels have no name
+    assertNxdomain(ask("dns.team.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("note.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("replica.role.kv._metadata.nope.internal.", Type.AAAA, ORD));
+    assertNxdomain(ask("replica.role.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, NET2));
   }
 
   @Test

@@ -183,7 +183,8 @@ public final class EventFolder {
             e.address(),
             InstanceStatus.STARTED,
             e.metadata(),
-            e.hostAccess());
+            e.hostAccess(),
+            e.ports());
     Optional<Instance> old = rows.instance(e.network(), e.app(), e.instanceId());
     if (old.isPresent()) {
       // A restart may move the instance (new host, region or address): only changed entries move.

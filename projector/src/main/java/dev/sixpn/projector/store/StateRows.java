@@ -2,6 +2,7 @@ package dev.sixpn.projector.store;
 
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.events.LifecycleEvent;
+import dev.sixpn.events.Port;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.InstanceStatus;
@@ -200,7 +201,8 @@ public final class StateRows {
       SixpnAddress address,
       InstanceStatus status,
       Map<String, String> metadata,
-      boolean hostAccess) {
+      boolean hostAccess,
+      List<Port> ports) {
     return new Instance(
         instanceId,
         network,
@@ -211,7 +213,8 @@ public final class StateRows {
         address,
         status,
         metadata,
-        hostAccess);
+        hostAccess,
+        ports);
   }
 
   /** Adds a new instance (made by {@link #newInstance}); its app must exist. */

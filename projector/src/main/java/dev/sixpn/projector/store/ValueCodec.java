@@ -1,12 +1,14 @@
 package dev.sixpn.projector.store;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.Port;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.InstanceStatus;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -22,6 +24,13 @@ public final class ValueCodec {
   /** Version 2: a flags byte after the status ({@link #FLAG_HOST_ACCESS}). */
   static final byte INSTANCE_V2 = 2;
 
+  /**
+   * Version 3: after the metadata, the named ports (a count byte, then name, u16 port and a
+   * protocol byte, 0 tcp, 1 udp). Written only for an instance with ports, so that the values of
+   * every other instance stay readable by a build that knows only version 2.
+   */
+  static final byte INSTANCE_V3 = 3;
+
   static final int FLAG_HOST_ACCESS = 0x1;
   static final byte HOST_V1 = 1;
 
@@ -29,7 +38,7 @@ public final class ValueCodec {
 
   public static byte[] encodeInstance(Instance i) {
     ByteBuffer b = ByteBuffer.allocate(35 + strings(i));
-    b.put(INSTANCE_V2);
+    b.put(i.ports().isEmpty() ? INSTANCE_V2 : INSTANCE_V3);
     b.put((byte) i.status().ordinal());
     b.put((byte) (i.hostAccess() ? FLAG_HOST_ACCESS : 0));
     b.putInt((int) i.network());
@@ -43,6 +52,14 @@ public final class ValueCodec {
     for (Map.Entry<String, String> e : i.metadata().entrySet()) {
       putString(b, e.getKey());
       putString(b, e.getValue());
+    }
+    if (!i.ports().isEmpty()) {
+      b.put((byte) i.ports().size());
+      for (Port p : i.ports()) {
+        putString(b, p.name());
+        b.putShort((short) p.port());
+        b.put((byte) (p.protocol().equals("udp") ? 1 : 0));
+      }
     }
     return java.util.Arrays.copyOf(b.array(), b.position());
   }
@@ -60,6 +77,10 @@ public final class ValueCodec {
               + e.getKey().getBytes(StandardCharsets.UTF_8).length
               + e.getValue().getBytes(StandardCharsets.UTF_8).length;
     }
+    n += 1;
+    for (Port p : i.ports()) {
+      n += 2 + p.name().length() + 3;
+    }
     return n;
   }
 
@@ -74,7 +95,7 @@ public final class ValueCodec {
   static Instance decodeInstance(byte[] v, UnaryOperator<String> names) {
     ByteBuffer b = ByteBuffer.wrap(v);
     byte version = b.get();
-    if (version != INSTANCE_V1 && version != INSTANCE_V2) {
+    if (version != INSTANCE_V1 && version != INSTANCE_V2 && version != INSTANCE_V3) {
       throw new IllegalStateException("unknown instance value version " + version);
     }
     InstanceStatus status = InstanceStatus.values()[b.get()];
@@ -97,6 +118,15 @@ public final class ValueCodec {
         meta.put(getString(b), getString(b));
       }
     }
+    List<Port> ports = List.of();
+    if (version == INSTANCE_V3) {
+      int count = b.get() & 0xff;
+      Port[] read = new Port[count];
+      for (int k = 0; k < count; k++) {
+        read[k] = new Port(getString(b), b.getShort() & 0xffff, b.get() == 1 ? "udp" : "tcp");
+      }
+      ports = List.of(read);
+    }
     return new Instance(
         id,
         network,
@@ -107,7 +137,8 @@ public final class ValueCodec {
         SixpnAddress.fromBytes(addr),
         status,
         meta,
-        (flags & FLAG_HOST_ACCESS) != 0);
+        (flags & FLAG_HOST_ACCESS) != 0,
+        ports);
   }
 
   public static byte[] encodeHost(Host h) {

@@ -1,0 +1,62 @@
+package dev.sixpn.projector.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.Port;
+import dev.sixpn.state.Instance;
+import dev.sixpn.state.InstanceStatus;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ValueCodecTest {
+
+  private static Instance instance(boolean hostAccess, List<Port> ports) {
+    return new Instance(
+        "a1nrt",
+        1,
+        "web",
+        "app",
+        7,
+        "nrt",
+        SixpnAddress.ofInstance(1, 7, 42),
+        InstanceStatus.STARTED,
+        Map.of("team", "dns", "tier", "édge"),
+        hostAccess,
+        ports);
+  }
+
+  @Test
+  void encodeInstance_withPorts_roundTripsAsVersion3() {
+    Instance i =
+        instance(
+            true,
+            List.of(
+                new Port("http", 8080, "tcp"),
+                new Port("dns", 53, "udp"),
+                new Port("x", 65_535, "tcp")));
+    byte[] v = ValueCodec.encodeInstance(i);
+    assertEquals(ValueCodec.INSTANCE_V3, v[0]);
+    assertEquals(i, ValueCodec.decodeInstance(v));
+  }
+
+  @Test
+  void encodeInstance_withoutPorts_staysVersion2() {
+    Instance i = instance(true, List.of());
+    byte[] v = ValueCodec.encodeInstance(i);
+    assertEquals(ValueCodec.INSTANCE_V2, v[0], "readable by builds that know version 2");
+    assertEquals(i, ValueCodec.decodeInstance(v));
+  }
+
+  @Test
+  void decodeInstance_version1_hasNoFlagsAndNoPorts() {
+    byte[] v2 = ValueCodec.encodeInstance(instance(true, List.of()));
+    // version 1: the same without the flags byte after the status
+    byte[] v1 = new byte[v2.length - 1];
+    v1[0] = ValueCodec.INSTANCE_V1;
+    v1[1] = v2[1];
+    System.arraycopy(v2, 3, v1, 2, v2.length - 3);
+    assertEquals(instance(false, List.of()), ValueCodec.decodeInstance(v1));
+  }
+}
