@@ -232,7 +232,11 @@ public final class Dataplane implements AutoCloseable {
     java.util.List<String> errors = new java.util.ArrayList<>(a.errors());
     errors.addAll(b.errors());
     return new ReconcileResult(
-        a.changes() + b.changes(), errors, b.missingLinks(), a.duration().plus(b.duration()));
+        a.changes() + b.changes(),
+        errors,
+        b.missingLinks(),
+        a.duration().plus(b.duration()),
+        a.pruned() && b.pruned());
   }
 
   @Override

@@ -147,7 +147,9 @@ public final class ReconcileLoop implements AutoCloseable {
     }
     long latency = since == 0 ? -1 : System.nanoTime() - since;
     report.accept(new PassReport(result, latency));
-    if (!result.ok()) {
+    // A failed pass, or one that could not prune yet (the state was still catching up), runs
+    // again soon: the catch-up finishing is not a change batch, so nothing else would wake us.
+    if (!result.ok() || !result.pruned()) {
       executor.schedule(this::trigger, RETRY.toMillis(), TimeUnit.MILLISECONDS);
     }
     return result;

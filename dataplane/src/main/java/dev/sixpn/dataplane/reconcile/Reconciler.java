@@ -178,7 +178,7 @@ public final class Reconciler {
           prune,
           took.toMillis());
     }
-    return new ReconcileResult(changes, errors, desired.missingLinks(), took);
+    return new ReconcileResult(changes, errors, desired.missingLinks(), took, prune);
   }
 
   /** A map's entries: each put and delete on its own. */

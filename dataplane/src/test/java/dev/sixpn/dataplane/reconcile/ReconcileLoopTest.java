@@ -68,4 +68,27 @@ class ReconcileLoopTest {
       assertTrue(reports.stream().anyMatch(r -> r.changeLatencyNanos() >= 0));
     }
   }
+
+  @Test
+  void start_passThatCouldNotPrune_runsAgainWithoutAChange() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger passes =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch pruned = new java.util.concurrent.CountDownLatch(1);
+    try (ReconcileLoop loop =
+        new ReconcileLoop(
+            () -> {
+              boolean complete = passes.incrementAndGet() >= 2; // caught up after the first pass
+              if (complete) {
+                pruned.countDown();
+              }
+              return new ReconcileResult(0, List.of(), List.of(), Duration.ZERO, complete);
+            },
+            r -> {},
+            "test-loop")) {
+      loop.start(listener -> () -> {}, Duration.ofMinutes(10));
+      assertTrue(
+          pruned.await(5, java.util.concurrent.TimeUnit.SECONDS),
+          "a second pass ran by itself once the first could not prune");
+    }
+  }
 }
