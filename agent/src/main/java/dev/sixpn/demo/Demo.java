@@ -278,7 +278,7 @@ public final class Demo {
           "aaaa",
           "fearsome-bagel-43.internal");
       ping(
-          "...and unreachable (its map entries pruned)", web1, web2, false, Duration.ofSeconds(10));
+          "...and unreachable (its map entries pruned)", web1, web2, false, Duration.ofSeconds(30));
       ping("...while the rest of host 2 still answers", web1, redis, true, Duration.ofSeconds(10));
       if (extras.contains(Extra.HOSTILE)) {
         new HostileEvents(this, lab, publisher, tag)
