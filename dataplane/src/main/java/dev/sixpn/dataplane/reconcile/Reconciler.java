@@ -21,7 +21,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -188,30 +191,56 @@ public final class Reconciler {
     if (actual == null) {
       return 0;
     }
-    Diff<K, V> diff = Diff.between(want, actual);
+    return apply(
+        mapFailures,
+        object,
+        Diff.between(want, actual),
+        prune,
+        String::valueOf,
+        table::delete,
+        table::put,
+        errors);
+  }
+
+  /**
+   * Applies {@code diff} item by item through {@code failures} (each failure is skipped, counted
+   * and retried): removals when {@code prune}, then adds and updates. Records what changed.
+   *
+   * @return items changed
+   */
+  private <K, V> int apply(
+      ItemFailures failures,
+      String object,
+      Diff<K, V> diff,
+      boolean prune,
+      Function<K, String> name,
+      Consumer<K> remove,
+      BiConsumer<K, V> put,
+      List<String> errors) {
     int removed = 0;
     if (prune) {
       for (K k : diff.removals()) {
-        if (mapFailures.attempt(object, String.valueOf(k), errors, () -> table.delete(k))) {
+        if (failures.attempt(object, name.apply(k), errors, () -> remove.accept(k))) {
           removed++;
         }
       }
     }
-    int added = put(object, diff.adds(), table, errors);
-    int updated = put(object, diff.updates(), table, errors);
-    record(object, added, updated, removed);
-    return added + updated + removed;
-  }
-
-  private <K, V> int put(String object, Map<K, V> entries, Table<K, V> table, List<String> errors) {
-    int n = 0;
-    for (Map.Entry<K, V> e : entries.entrySet()) {
-      if (mapFailures.attempt(
-          object, String.valueOf(e.getKey()), errors, () -> table.put(e.getKey(), e.getValue()))) {
-        n++;
+    int added = 0;
+    for (Map.Entry<K, V> e : diff.adds().entrySet()) {
+      if (failures.attempt(
+          object, name.apply(e.getKey()), errors, () -> put.accept(e.getKey(), e.getValue()))) {
+        added++;
       }
     }
-    return n;
+    int updated = 0;
+    for (Map.Entry<K, V> e : diff.updates().entrySet()) {
+      if (failures.attempt(
+          object, name.apply(e.getKey()), errors, () -> put.accept(e.getKey(), e.getValue()))) {
+        updated++;
+      }
+    }
+    record(object, added, updated, removed);
+    return added + updated + removed;
   }
 
   private void record(String object, int adds, int updates, int removals) {
@@ -264,33 +293,15 @@ public final class Reconciler {
     if (actual == null) {
       return 0;
     }
-    Diff<Integer, String> diff = Diff.between(want, actual);
-    int removed = 0;
-    for (Integer ifindex : diff.removals()) {
-      if (plumbingFailures.attempt(
-          "attach", "ifindex " + ifindex, errors, () -> plumbing.detach(ifindex))) {
-        removed++;
-      }
-    }
-    int added = attach(diff.adds(), errors);
-    int updated = attach(diff.updates(), errors);
-    record("attach", added, updated, removed);
-    return added + updated + removed;
-  }
-
-  /** Attaches (or replaces in place) each program; returns how many succeeded. */
-  private int attach(Map<Integer, String> programs, List<String> errors) {
-    int n = 0;
-    for (Map.Entry<Integer, String> e : programs.entrySet()) {
-      if (plumbingFailures.attempt(
-          "attach",
-          "ifindex " + e.getKey(),
-          errors,
-          () -> plumbing.attach(e.getKey(), e.getValue()))) {
-        n++;
-      }
-    }
-    return n;
+    return apply(
+        plumbingFailures,
+        "attach",
+        Diff.between(want, actual),
+        true,
+        ifindex -> "ifindex " + ifindex,
+        plumbing::detach,
+        plumbing::attach,
+        errors);
   }
 
   /** The gateway address on the link of each started instance (once per link and ifindex). */
@@ -318,30 +329,15 @@ public final class Reconciler {
     if (actual == null) {
       return 0;
     }
-    Diff<String, String> diff = Diff.between(desired.routes(), actual);
-    int removed = 0;
-    if (prune) {
-      for (String prefix : diff.removals()) {
-        if (plumbingFailures.attempt("route", prefix, errors, () -> plumbing.deleteRoute(prefix))) {
-          removed++;
-        }
-      }
-    }
-    int added = replaceRoutes(diff.adds(), errors);
-    int updated = replaceRoutes(diff.updates(), errors);
-    record("route", added, updated, removed);
-    return added + updated + removed;
-  }
-
-  private int replaceRoutes(Map<String, String> routes, List<String> errors) {
-    int n = 0;
-    for (Map.Entry<String, String> e : routes.entrySet()) {
-      if (plumbingFailures.attempt(
-          "route", e.getKey(), errors, () -> plumbing.replaceRoute(e.getKey(), e.getValue()))) {
-        n++;
-      }
-    }
-    return n;
+    return apply(
+        plumbingFailures,
+        "route",
+        Diff.between(desired.routes(), actual),
+        prune,
+        prefix -> prefix,
+        plumbing::deleteRoute,
+        plumbing::replaceRoute,
+        errors);
   }
 
   private int files(Desired desired, boolean prune, List<String> errors) {
@@ -397,42 +393,20 @@ public final class Reconciler {
                           key, want.endpoint(), peer.allowedIps(), peer.keepaliveSeconds())
                       : peer);
             });
-    Diff<WgKey, PeerConfig> diff = Diff.between(desired.peers(), seen);
-    int removed = 0;
-    if (prune) {
-      for (WgKey k : diff.removals()) {
-        if (plumbingFailures.attempt(
-            "peer",
-            k.base64(),
-            errors,
-            () -> {
-              device.removePeer(k);
-              configuredEndpoints.remove(k);
-            })) {
-          removed++;
-        }
-      }
-    }
-    int added = upsertPeers(diff.adds(), errors);
-    int updated = upsertPeers(diff.updates(), errors);
-    record("peer", added, updated, removed);
-    return added + updated + removed;
-  }
-
-  private int upsertPeers(Map<WgKey, PeerConfig> peers, List<String> errors) {
-    int n = 0;
-    for (PeerConfig p : peers.values()) {
-      if (plumbingFailures.attempt(
-          "peer",
-          p.publicKey().base64(),
-          errors,
-          () -> {
-            device.upsertPeer(p);
-            configuredEndpoints.put(p.publicKey(), p.endpoint());
-          })) {
-        n++;
-      }
-    }
-    return n;
+    return apply(
+        plumbingFailures,
+        "peer",
+        Diff.between(desired.peers(), seen),
+        prune,
+        WgKey::base64,
+        k -> {
+          device.removePeer(k);
+          configuredEndpoints.remove(k);
+        },
+        (k, p) -> {
+          device.upsertPeer(p);
+          configuredEndpoints.put(k, p.endpoint());
+        },
+        errors);
   }
 }
