@@ -89,9 +89,10 @@ final class KafkaCommand implements Callable<Integer> {
       name = "acls",
       mixinStandardHelpOptions = true,
       description = {
-        "Creates the lifecycle topic's ACLs on a cluster with an authorizer: hosts may only read"
-            + " (Read, Describe); orchestration writes. --kafka-config gives an admin's credentials;"
-            + " --print shows the same ACLs as kafka-acls.sh commands instead."
+        "Creates the ACLs of the lifecycle topic and its snapshot topic on a cluster with an"
+            + " authorizer: hosts may only read them (Read, Describe); orchestration writes the"
+            + " log, the snapshot writer the snapshots. --kafka-config gives an admin's"
+            + " credentials; --print shows the same ACLs as kafka-acls.sh commands instead."
       })
   static final class Acls implements Callable<Integer> {
 
@@ -111,6 +112,15 @@ final class KafkaCommand implements Callable<Integer> {
                 + " on the topic, IdempotentWrite on the cluster.")
     String orchestrator;
 
+    @Option(
+        names = "--snapshot-writer-principal",
+        paramLabel = "User:NAME",
+        description =
+            "The principal of the agent(s) run with --snapshot-writer, repeatable: a host's Read"
+                + " and Describe, plus Write, Create and DescribeConfigs on the snapshot topic and"
+                + " IdempotentWrite on the cluster.")
+    List<String> snapshotWriters = new ArrayList<>();
+
     @Option(names = "--print", description = "Print kafka-acls.sh commands; create nothing.")
     boolean print;
 
@@ -124,11 +134,14 @@ final class KafkaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      if (hosts.isEmpty() && orchestrator == null) {
+      if (hosts.isEmpty() && orchestrator == null && snapshotWriters.isEmpty()) {
         throw new SixpnCommand.UsageException(
-            "give --host-principal and/or --orchestrator-principal");
+            "give --host-principal, --snapshot-writer-principal and/or --orchestrator-principal");
       }
       List<AclBinding> acls = new ArrayList<>(KafkaAcls.forHosts(kafka.topic, hosts));
+      for (String writer : snapshotWriters) {
+        acls.addAll(KafkaAcls.forSnapshotWriter(kafka.topic, writer));
+      }
       if (orchestrator != null) {
         acls.addAll(KafkaAcls.forOrchestrator(kafka.topic, orchestrator));
       }

@@ -100,7 +100,7 @@ class SecureCliIT {
             "User:orchestrator");
     assertEquals(0, r.code(), r.err());
     List<String> lines = r.out().lines().toList();
-    assertEquals(7, lines.size(), r.out());
+    assertEquals(9, lines.size(), r.out());
     assertEquals(
         "kafka-acls.sh --bootstrap-server k:9093 --add --allow-principal 'User:host-7'"
             + " --operation Read --topic 'sixpn.lifecycle'",

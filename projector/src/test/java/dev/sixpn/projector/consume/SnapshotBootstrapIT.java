@@ -55,7 +55,7 @@ class SnapshotBootstrapIT {
     String topic = "snap-lifecycle";
     SnapshotTopic snapshots =
         new SnapshotTopic(broker.bootstrapServers(), "snap-snapshots", Map.of());
-    snapshots.ensureTopic((short) 1);
+    snapshots.ensureTopic(Duration.ofSeconds(30));
     List<LifecycleEvent> events = new SyntheticFleet(11, 4, 3, 6).generate(12_000);
     publish(topic, events.subList(0, 2_000));
 
@@ -168,7 +168,7 @@ class SnapshotBootstrapIT {
         ProjectorConfig.of(broker.bootstrapServers(), topic),
         store,
         metrics,
-        snapshots.map(s -> new LifecycleProjector.Snapshots(s, 0)));
+        snapshots.map(LifecycleProjector.Snapshots::readOnly));
   }
 
   private static void publish(String topic, List<LifecycleEvent> events) throws Exception {
