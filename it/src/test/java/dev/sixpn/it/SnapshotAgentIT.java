@@ -53,16 +53,16 @@ class SnapshotAgentIT {
 
       // Host 3 folds the beginning only, then is away while the history it missed is deleted.
       try (HostAgent stale = HostAgent.start(reader(kafka, 3))) {
-        awaitCaughtUp(stale);
+        ItAgents.awaitCaughtUp(stale);
       }
 
       publish(kafka, events.subList(3_000, 6_000));
       HostAgentConfig writerConfig = writer(kafka, 1);
       SnapshotTopic.Manifest manifest;
       try (HostAgent writer = HostAgent.start(writerConfig)) {
-        awaitCaughtUp(writer);
+        ItAgents.awaitCaughtUp(writer);
         manifest = awaitSnapshotCovering(kafka, 6_000);
-        String metrics = get("http://127.0.0.1:" + writer.metricsPort() + "/metrics");
+        String metrics = ItAgents.get("http://127.0.0.1:" + writer.metricsPort() + "/metrics");
         assertTrue(metrics.contains("sixpn_projector_snapshots_written_total"), metrics);
         assertTrue(metrics.contains("sixpn_projector_last_snapshot_age_seconds"), metrics);
         assertTrue(writer.projectorMetrics().snapshotsWritten() >= 1);
@@ -90,12 +90,12 @@ class SnapshotAgentIT {
 
       // Host 1 ran all along: it folds the tail from its own offsets.
       try (HostAgent writer = HostAgent.start(writerConfig)) {
-        awaitCaughtUp(writer);
+        ItAgents.awaitCaughtUp(writer);
       }
 
       // Host 2, new: the snapshot and the tail, not the history (which is gone).
       try (HostAgent fresh = HostAgent.start(reader(kafka, 2))) {
-        awaitCaughtUp(fresh);
+        ItAgents.awaitCaughtUp(fresh);
         assertEquals(1, fresh.projectorMetrics().snapshotsLoaded());
         long replayed =
             fresh.projectorMetrics().foldedTotal() + fresh.projectorMetrics().quarantinedTotal();
@@ -104,7 +104,7 @@ class SnapshotAgentIT {
 
       // Host 3, back: its offsets are below the log's start; it rebuilds, it does not skip.
       try (HostAgent back = HostAgent.start(reader(kafka, 3))) {
-        awaitCaughtUp(back);
+        ItAgents.awaitCaughtUp(back);
         assertEquals(1, back.projectorMetrics().rebuilds("offset_out_of_range"));
         assertEquals(1, back.projectorMetrics().snapshotsLoaded());
       }
@@ -177,25 +177,6 @@ class SnapshotAgentIT {
         publisher.publish(e);
       }
       publisher.flush();
-    }
-  }
-
-  static void awaitCaughtUp(HostAgent agent) throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (!agent.caughtUp()) {
-      assertTrue(agent.failure().isEmpty(), () -> "projector failed: " + agent.failure().get());
-      assertTrue(System.nanoTime() < deadline, "agent did not catch up within " + TIMEOUT);
-      Thread.sleep(10);
-    }
-  }
-
-  private static String get(String url) throws Exception {
-    try (var client = java.net.http.HttpClient.newHttpClient()) {
-      return client
-          .send(
-              java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString())
-          .body();
     }
   }
 }
