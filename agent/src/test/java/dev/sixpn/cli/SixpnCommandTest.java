@@ -221,6 +221,9 @@ class SixpnCommandTest {
         "--nodes 0 | --nodes must be in 1..9, got 0",
         "--nodes 3 --port 65531 | --port must be in 1..65530, got 65531",
         "--port 0 | --port must be in 1..65535, got 0",
+        "--sasl-ssl --nodes 3 | --sasl-ssl runs one node",
+        "--hosts 2 | --hosts needs --sasl-ssl",
+        "--sasl-ssl --hosts 0 | --hosts must be in 1..1000, got 0",
       })
   void kafka_badArgument_oneLineExit2NothingStarted(String args, String expected) {
     List<String> all = new ArrayList<>(List.of("kafka"));
