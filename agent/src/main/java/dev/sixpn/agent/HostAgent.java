@@ -36,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * broker takes it. Nothing in start waits for the broker: an agent restarted while its broker is
  * down serves what it had. Until the projector has caught up ({@link LifecycleProjector#caughtUp})
  * the state may be behind, so the dataplane must not prune. Close runs in reverse.
+ *
+ * <p>With {@link HostAgentConfig#snapshots()}, an empty store (a new or wiped host) or one that
+ * must be rebuilt loads the newest complete snapshot and replays only the tail; a snapshot writer
+ * also writes them, beside the fold.
  */
 public final class HostAgent implements AutoCloseable {
 

@@ -758,7 +758,9 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     }
     Optional<SnapshotTopic.Snapshot> newest = snapshots.get().topic().newestComplete();
     if (newest.isEmpty()) {
-      LOG.warn("no complete snapshot in {}", snapshots.get().topic().topic());
+      // INFO: a fleet without a snapshot writer (or before its first snapshot) is not an error;
+      // where it matters, the rebuild that needed one says so loudly.
+      LOG.info("no complete snapshot in {}", snapshots.get().topic().topic());
       return newest;
     }
     SnapshotTopic.Manifest m = newest.get().manifest();

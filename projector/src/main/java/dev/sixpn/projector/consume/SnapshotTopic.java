@@ -19,11 +19,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -57,8 +60,9 @@ import org.slf4j.LoggerFactory;
  * count and a SHA-256 over the chunks. A snapshot is complete only when its manifest exists and
  * every chunk is there and matches the digest; a writer that died half-way leaves chunks without a
  * manifest, which readers ignore. Ids are the writing time in milliseconds, zero-padded, so the
- * newest sorts last. Once a snapshot is complete, every older key is tombstoned: compaction then
- * leaves one snapshot (and whatever the next writer is adding).
+ * newest sorts last. Once a snapshot is complete, every older key the writer knows of is tombstoned
+ * (see {@link #write}): compaction then leaves one snapshot (and whatever the next writer is
+ * adding).
  */
 public final class SnapshotTopic {
 
@@ -80,8 +84,13 @@ public final class SnapshotTopic {
   /** How long creating the topic before the first write may wait for the broker. */
   private static final Duration ENSURE_TIMEOUT = Duration.ofSeconds(30);
 
-  /** Whether this writer created or found the topic already. */
-  private volatile boolean ensured;
+  /**
+   * Keys this writer knows to be live: what the topic held at its first write, and what it wrote
+   * since. After each write the older ones are tombstoned without reading the topic back, which
+   * would cost a read of every snapshot compaction has not removed yet. Another writer's newer keys
+   * are its own to tombstone, at its next write. Null before the first write.
+   */
+  private Set<String> knownKeys;
 
   /**
    * @param kafkaOverrides client properties (security, …) applied to its producer and consumers
@@ -199,10 +208,10 @@ public final class SnapshotTopic {
    * Writes a snapshot of the store (rows and offsets from one RocksDB snapshot, so it can run
    * beside the fold), then tombstones every older snapshot.
    */
-  public Manifest write(StateStore store, TopicIdentity lifecycle) {
-    if (!ensured) {
+  public synchronized Manifest write(StateStore store, TopicIdentity lifecycle) {
+    if (knownKeys == null) {
       ensureTopic(ENSURE_TIMEOUT);
-      ensured = true;
+      knownKeys = new HashSet<>(readAll().keySet());
     }
     String id = String.format("%016d", System.currentTimeMillis());
     MessageDigest md = sha256();
@@ -214,16 +223,20 @@ public final class SnapshotTopic {
       for (int n = 0; n < chunks.size(); n++) {
         md.update(chunks.get(n));
         producer.send(new ProducerRecord<>(topic, 0, id + "/" + n, chunks.get(n)));
+        knownKeys.add(id + "/" + n);
       }
       Manifest m =
           new Manifest(
               id, lifecycle, offsets, chunks.size(), HexFormat.of().formatHex(md.digest()));
       producer.send(new ProducerRecord<>(topic, 0, id + "/" + MANIFEST, encode(m)));
+      knownKeys.add(id + "/" + MANIFEST);
       producer.flush();
       int deleted = 0;
-      for (String key : readAll().keySet()) {
+      for (Iterator<String> it = knownKeys.iterator(); it.hasNext(); ) {
+        String key = it.next();
         if (snapshotId(key).compareTo(id) < 0) {
           producer.send(new ProducerRecord<>(topic, 0, key, null));
+          it.remove();
           deleted++;
         }
       }
