@@ -7,6 +7,7 @@ import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.projector.consume.LifecycleProjector;
 import dev.sixpn.projector.consume.ProjectorConfig;
+import dev.sixpn.projector.consume.SnapshotTopic;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.publish.LifecyclePublisher;
@@ -35,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * broker takes it. Nothing in start waits for the broker: an agent restarted while its broker is
  * down serves what it had. Until the projector has caught up ({@link LifecycleProjector#caughtUp})
  * the state may be behind, so the dataplane must not prune. Close runs in reverse.
+ *
+ * <p>With {@link HostAgentConfig#snapshots()}, an empty store (a new or wiped host) or one that
+ * must be rebuilt loads the newest complete snapshot and replays only the tail; a snapshot writer
+ * also writes them, beside the fold.
  */
 public final class HostAgent implements AutoCloseable {
 
@@ -89,7 +94,8 @@ public final class HostAgent implements AutoCloseable {
             ProjectorConfig.of(config.bootstrapServers(), config.topic())
                 .withKafkaOverrides(config.kafkaOverrides()),
             store,
-            projectorMetrics);
+            projectorMetrics,
+            config.snapshots().map(this::snapshots));
     readiness.register("caught_up", projector::caughtUp);
     readiness.register(
         "broker_contact",
@@ -167,6 +173,20 @@ public final class HostAgent implements AutoCloseable {
     }
   }
 
+  private LifecycleProjector.Snapshots snapshots(HostAgentConfig.Snapshots s) {
+    SnapshotTopic topic =
+        new SnapshotTopic(config.bootstrapServers(), s.topic(), config.kafkaOverrides());
+    if (!s.write()) {
+      return LifecycleProjector.Snapshots.readOnly(topic);
+    }
+    LOG.info(
+        "snapshot writer topic={} every_events={} interval={}",
+        s.topic(),
+        s.everyEvents(),
+        s.interval());
+    return new LifecycleProjector.Snapshots(topic, s.everyEvents(), s.interval());
+  }
+
   private void runProjector() {
     try {
       projector.run(() -> stopping);
@@ -240,6 +260,11 @@ public final class HostAgent implements AutoCloseable {
     return config
         .dataplane()
         .orElse(dev.sixpn.dataplane.DataplaneConfig.defaults(config.host(), config.dataDir()));
+  }
+
+  /** The projector's metrics (folded events, rebuilds, snapshots). */
+  public ProjectorMetrics projectorMetrics() {
+    return projectorMetrics;
   }
 
   public PrometheusRegistry registry() {

@@ -7,6 +7,7 @@ import dev.sixpn.dataplane.DataplaneConfig;
 import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.dns.forward.ResolvConf;
 import dev.sixpn.dns.server.DnsEdgeConfig;
+import dev.sixpn.publish.LifecycleTopic;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,6 +126,41 @@ final class AgentCommand implements Callable<Integer> {
               + " or `off`.")
   String metrics;
 
+  @Option(
+      names = "--snapshot-topic",
+      paramLabel = "TOPIC",
+      description =
+          "Topic of snapshots of the state (default: <topic>.snapshots): an empty or rebuilt store"
+              + " loads the newest and replays only the log after it.")
+  String snapshotTopic;
+
+  @Option(
+      names = "--no-snapshots",
+      description = "Never load a snapshot: a new or rebuilt store replays the whole log.")
+  boolean noSnapshots;
+
+  @Option(
+      names = "--snapshot-writer",
+      description =
+          "Also write snapshots (needs Write on the snapshot topic; see `sixpn kafka acls"
+              + " --snapshot-writer-principal`). One or two agents of the fleet, trusted like"
+              + " orchestration, since new hosts load what they write.")
+  boolean snapshotWriter;
+
+  @Option(
+      names = "--snapshot-every-events",
+      paramLabel = "N",
+      description = "With --snapshot-writer: a snapshot after N folded events (default: 1000000).")
+  Long snapshotEveryEvents;
+
+  @Option(
+      names = "--snapshot-interval",
+      paramLabel = "DURATION",
+      description =
+          "With --snapshot-writer: a snapshot at least this often while events arrive, ISO-8601,"
+              + " ±10% (default: PT1H).")
+  Duration snapshotInterval;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -225,7 +261,36 @@ final class AgentCommand implements Callable<Integer> {
         dataplane,
         announce,
         metricsAddress,
-        kafka.clientOverrides());
+        kafka.clientOverrides(),
+        snapshots());
+  }
+
+  private Optional<HostAgentConfig.Snapshots> snapshots() {
+    if (!snapshotWriter && (snapshotEveryEvents != null || snapshotInterval != null)) {
+      throw new SixpnCommand.UsageException(
+          "--snapshot-every-events and --snapshot-interval need --snapshot-writer");
+    }
+    if (noSnapshots) {
+      if (snapshotWriter || snapshotTopic != null) {
+        throw new SixpnCommand.UsageException(
+            "--no-snapshots goes with neither --snapshot-writer nor --snapshot-topic");
+      }
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          new HostAgentConfig.Snapshots(
+              snapshotTopic != null ? snapshotTopic : LifecycleTopic.snapshotTopic(kafka.topic),
+              snapshotWriter,
+              snapshotEveryEvents != null
+                  ? snapshotEveryEvents
+                  : HostAgentConfig.Snapshots.DEFAULT_EVERY_EVENTS,
+              snapshotInterval != null
+                  ? snapshotInterval
+                  : HostAgentConfig.Snapshots.DEFAULT_INTERVAL));
+    } catch (IllegalArgumentException e) {
+      throw new SixpnCommand.UsageException("--snapshot-…: " + e.getMessage());
+    }
   }
 
   private static List<InetSocketAddress> parseAll(String option, List<String> values) {

@@ -63,9 +63,28 @@ public final class Demo {
   public Demo(String tag, Path work, List<String> javaCommand, PrintStream out, Set<Extra> extras) {
     this.tag = tag;
     this.work = work;
-    this.javaCommand = javaCommand;
+    this.javaCommand = withHostsFile(javaCommand, work.resolve("hosts"));
     this.out = out;
     this.extras = Set.copyOf(extras);
+  }
+
+  /**
+   * The JVMs the demo starts in host namespaces resolve names from {@code hostsFile} only. Kafka's
+   * SASL client looks up the broker's address in reverse DNS on every connection ({@code
+   * InetAddress.getHostName()}); from a host namespace the machine's resolver is routed but never
+   * answers, so each lookup waited out the resolver's timeout (10 s): the agents caught up 10 to 17
+   * s after they started. The file names the broker and nothing else is looked up by name.
+   */
+  private static List<String> withHostsFile(List<String> javaCommand, Path hostsFile) {
+    List<String> c = new ArrayList<>(javaCommand);
+    c.add(1, "-Djdk.net.hosts.file=" + hostsFile);
+    return List.copyOf(c);
+  }
+
+  private void writeHostsFile() throws java.io.IOException {
+    java.nio.file.Files.writeString(
+        work.resolve("hosts"),
+        "127.0.0.1 localhost\n::1 localhost\n" + DemoLab.BROKER_IP + " kafka.sixpn-demo\n");
   }
 
   /**
@@ -79,6 +98,7 @@ public final class Demo {
       Thread hook = new Thread(lab::close, "demo-teardown");
       Runtime.getRuntime().addShutdownHook(hook);
       lab.core();
+      writeHostsFile();
       say(
           "starting Kafka (KRaft, SASL_SSL, ACLs) at "
               + DemoLab.BROKER_IP

@@ -76,6 +76,85 @@ class SecureCliIT {
   }
 
   @Test
+  void kafkaSaslSsl_writesClientPropertiesThatAuthenticateEachRole() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    KafkaCommand command =
+        (KafkaCommand)
+            SixpnCommand.commandLine()
+                .parseArgs(
+                    "kafka",
+                    "--sasl-ssl",
+                    "--port",
+                    Integer.toString(port),
+                    "--data-dir",
+                    dir.resolve("kafka").toString(),
+                    "--hosts",
+                    "2",
+                    "--topic",
+                    "cli-kafka-secure")
+                .subcommand()
+                .commandSpec()
+                .userObject();
+    java.io.StringWriter printed = new java.io.StringWriter();
+    try (var broker = command.start(new java.io.PrintWriter(printed, true))) {
+      Path clients = dir.resolve("kafka").resolve("clients");
+      assertTrue(printed.toString().contains(clients.toString()), printed.toString());
+      for (String user : List.of("orchestrator", "host-1", "host-2", "snapshots")) {
+        Path file = clients.resolve(user + ".properties");
+        assertEquals(
+            "rw-------",
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(file)),
+            file.toString());
+      }
+      String[] target = {"--bootstrap", broker.bootstrapServers(), "--topic", "cli-kafka-secure"};
+      SixpnCommandTest.Run published =
+          SixpnCommandTest.run(
+              concat(
+                  new String[] {
+                    "publish",
+                    "network-create",
+                    "--kafka-config",
+                    clients.resolve("orchestrator.properties").toString()
+                  },
+                  target,
+                  "--network",
+                  "1"));
+      assertEquals(0, published.code(), published.err());
+      SixpnCommandTest.Run refused =
+          SixpnCommandTest.run(
+              concat(
+                  new String[] {
+                    "publish",
+                    "network-delete",
+                    "--kafka-config",
+                    clients.resolve("host-1.properties").toString()
+                  },
+                  target,
+                  "--network",
+                  "1"));
+      assertEquals(1, refused.code(), refused.out());
+      SixpnCommandTest.Run read =
+          SixpnCommandTest.run(
+              concat(
+                  new String[] {
+                    "state",
+                    "rebuild",
+                    "--kafka-config",
+                    clients.resolve("host-2.properties").toString()
+                  },
+                  target,
+                  "--data-dir",
+                  dir.resolve("h2").toString()));
+      assertEquals(0, read.code(), read.err());
+      assertTrue(read.out().contains("1 events folded"), read.out());
+    }
+  }
+
+  @Test
   void kafkaConfig_setsBootstrapServers_exit2() throws Exception {
     Path file = Files.writeString(dir.resolve("bad.properties"), "bootstrap.servers=x:1\n");
     SixpnCommandTest.Run r =
@@ -100,7 +179,7 @@ class SecureCliIT {
             "User:orchestrator");
     assertEquals(0, r.code(), r.err());
     List<String> lines = r.out().lines().toList();
-    assertEquals(7, lines.size(), r.out());
+    assertEquals(9, lines.size(), r.out());
     assertEquals(
         "kafka-acls.sh --bootstrap-server k:9093 --add --allow-principal 'User:host-7'"
             + " --operation Read --topic 'sixpn.lifecycle'",

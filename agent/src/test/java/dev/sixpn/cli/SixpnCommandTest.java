@@ -3,6 +3,7 @@ package dev.sixpn.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sixpn.agent.HostAgentConfig;
 import dev.sixpn.events.EventCodec;
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.events.Port;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -199,6 +201,10 @@ class SixpnCommandTest {
         "--host 1 --dns-listen nonsense | --dns-listen",
         "--host 1 --dns-udp-engine fast | --dns-udp-engine",
         "--host x | '--host'",
+        "--host 1 --snapshot-interval PT1M | --snapshot-every-events and --snapshot-interval need"
+            + " --snapshot-writer",
+        "--host 1 --no-snapshots --snapshot-writer | --no-snapshots goes with neither",
+        "--host 1 --snapshot-writer --snapshot-every-events 0 | everyEvents must be >= 1",
       })
   void agent_badArgument_oneLineExit2(String args, String expected) {
     List<String> all =
@@ -215,6 +221,9 @@ class SixpnCommandTest {
         "--nodes 0 | --nodes must be in 1..9, got 0",
         "--nodes 3 --port 65531 | --port must be in 1..65530, got 65531",
         "--port 0 | --port must be in 1..65535, got 0",
+        "--sasl-ssl --nodes 3 | --sasl-ssl runs one node",
+        "--hosts 2 | --hosts needs --sasl-ssl",
+        "--sasl-ssl --hosts 0 | --hosts must be in 1..1000, got 0",
       })
   void kafka_badArgument_oneLineExit2NothingStarted(String args, String expected) {
     List<String> all = new ArrayList<>(List.of("kafka"));
@@ -274,6 +283,40 @@ class SixpnCommandTest {
           agent.config().dns().orElseThrow().udpEngine(),
           value);
     }
+  }
+
+  @Test
+  void agent_snapshots_readByDefault_writerWithItsSchedule() {
+    HostAgentConfig reader = agentConfig("agent", "--host", "1", "--no-dataplane");
+    assertEquals(
+        Optional.of(HostAgentConfig.Snapshots.reading("sixpn.lifecycle.snapshots")),
+        reader.snapshots());
+    HostAgentConfig writer =
+        agentConfig(
+            "agent",
+            "--host",
+            "1",
+            "--no-dataplane",
+            "--snapshot-writer",
+            "--snapshot-every-events",
+            "5000",
+            "--snapshot-interval",
+            "PT10M");
+    assertEquals(
+        Optional.of(
+            new HostAgentConfig.Snapshots(
+                "sixpn.lifecycle.snapshots", true, 5000, java.time.Duration.ofMinutes(10))),
+        writer.snapshots());
+    assertTrue(
+        agentConfig("agent", "--host", "1", "--no-dataplane", "--no-snapshots")
+            .snapshots()
+            .isEmpty());
+  }
+
+  private static HostAgentConfig agentConfig(String... args) {
+    return ((AgentCommand)
+            SixpnCommand.commandLine().parseArgs(args).subcommand().commandSpec().userObject())
+        .config();
   }
 
   @Test

@@ -9,8 +9,6 @@ import dev.sixpn.agent.HostAgentConfig;
 import dev.sixpn.dns.server.DnsEdgeConfig;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
-import dev.sixpn.kafka.KafkaBroker;
-import dev.sixpn.kafka.KafkaBrokers;
 import dev.sixpn.publish.LifecyclePublisher;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,8 +24,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
@@ -41,27 +40,32 @@ import org.xbill.DNS.Type;
 /**
  * The host agent, assembled, against a real broker: events published to Kafka become DNS answers on
  * a real socket, within milliseconds, and survive an agent restart (state from RocksDB, offsets
- * resumed). No dataplane here (no root needed); the namespace test is {@link DemoIT}.
+ * resumed). Once on PLAINTEXT, once on SASL_SSL with ACLs (orchestration publishes, the agent reads
+ * as its host's principal). No dataplane here (no root needed); the namespace test is {@link
+ * DemoIT}.
  */
 class HostAgentIT {
 
   @TempDir Path dir;
 
-  @Test
-  void publishedInstances_answerOverDns_andSurviveRestart() throws Exception {
+  @ParameterizedTest
+  @EnumSource(ItKafka.Security.class)
+  void publishedInstances_answerOverDns_andSurviveRestart(ItKafka.Security security)
+      throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
     InetSocketAddress dnsAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-    try (KafkaBroker broker = KafkaBrokers.start();
+    try (ItKafka kafka = ItKafka.start(security);
         LifecyclePublisher publisher =
             LifecyclePublisher.connect(
-                broker.bootstrapServers(), "agent-it", 4, Duration.ofSeconds(30))) {
+                kafka.bootstrap(), kafka.orchestrator(), "agent-it", 4, Duration.ofSeconds(30))) {
+      kafka.grant("agent-it");
       HostAgentConfig config =
           new HostAgentConfig(
               7,
-              broker.bootstrapServers(),
+              kafka.bootstrap(),
               "agent-it",
               dir.resolve("h7"),
               Optional.of(
@@ -72,7 +76,8 @@ class HostAgentIT {
                       .withDevLoopbackNetwork(OptionalLong.of(1))),
               Optional.empty(),
               Optional.empty(),
-              Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
+              Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+              kafka.host(7));
       SixpnAddress first = start(publisher, "web-1", 1, "web");
       start(publisher, "other-1", 2, "secret");
       publisher.flush();
@@ -80,7 +85,7 @@ class HostAgentIT {
       List<Long> visibleNanos = new ArrayList<>();
       Set<String> expected = new TreeSet<>(Set.of(first.toString()));
       try (HostAgent agent = HostAgent.start(config)) {
-        awaitCaughtUp(agent);
+        ItAgents.awaitCaughtUp(agent);
         assertEquals(expected, aaaa(dnsAddress, "web.internal"));
         assertEquals(
             Rcode.NXDOMAIN,
@@ -99,7 +104,7 @@ class HostAgentIT {
           visibleNanos.add(System.nanoTime() - t0);
         }
         assertEquals(expected, aaaa(dnsAddress, "web.internal"));
-        String metrics = get("http://127.0.0.1:" + agent.metricsPort() + "/metrics");
+        String metrics = ItAgents.get("http://127.0.0.1:" + agent.metricsPort() + "/metrics");
         for (String name :
             List.of(
                 "sixpn_projector_events_folded_total",
@@ -122,32 +127,12 @@ class HostAgentIT {
           .get();
       expected.remove(first.toString());
       try (HostAgent restarted = HostAgent.start(config)) {
-        awaitCaughtUp(restarted);
+        ItAgents.awaitCaughtUp(restarted);
         assertEquals(
             expected,
             aaaa(dnsAddress, "web.internal"),
             "state after restart, with the stop made while the agent was down");
       }
-    }
-  }
-
-  /** The agent serves the stored state at once; what was published before it came catches up. */
-  private static void awaitCaughtUp(HostAgent agent) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!agent.caughtUp()) {
-      assertTrue(System.nanoTime() < deadline, "agent did not catch up within 60 s");
-      Thread.sleep(10);
-    }
-  }
-
-  private static String get(String url) throws Exception {
-    try (var client = java.net.http.HttpClient.newHttpClient()) {
-      var response =
-          client.send(
-              java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, response.statusCode());
-      return response.body();
     }
   }
 

@@ -28,22 +28,44 @@ import org.apache.kafka.common.resource.ResourceType;
  * key, nor {@code network.deleted} for anyone. Orchestration writes: Write, Describe and Create on
  * the topic, IdempotentWrite on the cluster for its idempotent producer (not needed when it is a
  * super user).
+ *
+ * <p>The snapshot topic ({@link LifecycleTopic#snapshotTopic}) is state that a new host loads as it
+ * is, so writing it is as powerful as writing the lifecycle topic: hosts only read it too, and only
+ * the snapshot writer (an agent trusted like orchestration) may write it.
  */
 public final class KafkaAcls {
 
   private KafkaAcls() {}
 
   /**
-   * Read and Describe on {@code topic} for each host principal ({@code User:host-7}, …).
+   * Read and Describe on {@code topic} and on its snapshot topic for each host principal ({@code
+   * User:host-7}, …).
    *
    * @throws IllegalArgumentException if a principal is not {@code User:<name>}
    */
   public static List<AclBinding> forHosts(String topic, Collection<String> principals) {
     List<AclBinding> out = new ArrayList<>();
     for (String p : principals) {
-      out.add(topicAcl(topic, p, AclOperation.READ));
-      out.add(topicAcl(topic, p, AclOperation.DESCRIBE));
+      for (String t : List.of(topic, LifecycleTopic.snapshotTopic(topic))) {
+        out.add(topicAcl(t, p, AclOperation.READ));
+        out.add(topicAcl(t, p, AclOperation.DESCRIBE));
+      }
     }
+    return out;
+  }
+
+  /**
+   * What an agent that writes snapshots needs besides a host's Read and Describe: Write, Create and
+   * DescribeConfigs on the snapshot topic of {@code topic} (it creates the topic and tombstones
+   * older snapshots), IdempotentWrite on the cluster.
+   */
+  public static List<AclBinding> forSnapshotWriter(String topic, String principal) {
+    String snapshots = LifecycleTopic.snapshotTopic(topic);
+    List<AclBinding> out = new ArrayList<>(forHosts(topic, List.of(principal)));
+    out.add(topicAcl(snapshots, principal, AclOperation.WRITE));
+    out.add(topicAcl(snapshots, principal, AclOperation.CREATE));
+    out.add(topicAcl(snapshots, principal, AclOperation.DESCRIBE_CONFIGS));
+    out.add(idempotentWrite(principal));
     return out;
   }
 
@@ -57,9 +79,13 @@ public final class KafkaAcls {
         topicAcl(topic, principal, AclOperation.DESCRIBE),
         topicAcl(topic, principal, AclOperation.CREATE),
         topicAcl(topic, principal, AclOperation.DESCRIBE_CONFIGS),
-        new AclBinding(
-            new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
-            allow(principal, AclOperation.IDEMPOTENT_WRITE)));
+        idempotentWrite(principal));
+  }
+
+  private static AclBinding idempotentWrite(String principal) {
+    return new AclBinding(
+        new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+        allow(principal, AclOperation.IDEMPOTENT_WRITE));
   }
 
   /**

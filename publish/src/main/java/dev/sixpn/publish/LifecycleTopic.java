@@ -37,11 +37,11 @@ import org.slf4j.LoggerFactory;
  * brokers, so an {@code acks=all} event survives the loss of any one disk and writes go on while a
  * broker is down; on fewer brokers, one replica per broker and {@code min.insync.replicas=1}
  * (logged once at WARN). History is kept forever ({@code retention.ms=-1}, {@code
- * retention.bytes=-1}): a host that joins later folds the whole log, and there are no snapshots yet
- * that would let old segments go. {@code cleanup.policy=delete}, never compact: events are keyed by
- * network, not by entity, so compaction would drop events the state depends on. {@code
- * unclean.leader.election.enable=false}: an out-of-sync replica never becomes leader and truncates
- * acknowledged events away.
+ * retention.bytes=-1}): a host that joins later folds the whole log; with snapshots (in {@link
+ * #snapshotTopic}) an operator may delete history behind the oldest one kept. {@code
+ * cleanup.policy=delete}, never compact: events are keyed by network, not by entity, so compaction
+ * would drop events the state depends on. {@code unclean.leader.election.enable=false}: an
+ * out-of-sync replica never becomes leader and truncates acknowledged events away.
  *
  * <p>An existing topic that breaks any of these is refused with {@link UnsafeTopicException}, one
  * line per problem naming the command that fixes it; it is never altered silently.
@@ -65,6 +65,14 @@ public final class LifecycleTopic {
   /** Replicas that must have an event before it is acknowledged, on a real cluster. */
   public static final int MIN_INSYNC_REPLICAS = 2;
 
+  /** The topic of snapshots of the state folded from {@code lifecycleTopic}. */
+  public static String snapshotTopic(String lifecycleTopic) {
+    if (lifecycleTopic == null || lifecycleTopic.isBlank()) {
+      throw new IllegalArgumentException("lifecycleTopic is required");
+    }
+    return lifecycleTopic + ".snapshots";
+  }
+
   /** The small-cluster warning is said once per process, not at every connect. */
   private static final AtomicBoolean WARNED_SMALL_CLUSTER = new AtomicBoolean();
 
@@ -83,13 +91,7 @@ public final class LifecycleTopic {
       throw new IllegalArgumentException("partitions must be ≥ 1, got " + partitions);
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    // Fenced brokers count: a broker that is down right now is still part of the cluster, and a
-    // topic created while it is away must not get fewer replicas for ever.
-    Collection<Node> brokers =
-        get(
-            admin.describeCluster(new DescribeClusterOptions().includeFencedBrokers(true)).nodes(),
-            deadline,
-            "describe the cluster");
+    Collection<Node> brokers = brokers(admin, deadline);
     int brokerCount = brokers.size();
     if (brokerCount < REPLICATION_FACTOR && !WARNED_SMALL_CLUSTER.getAndSet(true)) {
       LOG.warn(
@@ -143,6 +145,34 @@ public final class LifecycleTopic {
       throw new UnsafeTopicException(topic, problems);
     }
     return d.partitions().size();
+  }
+
+  /**
+   * A new topic as durable as the lifecycle topic (replicas, {@code min.insync.replicas}, no
+   * unclean election) on the cluster {@code admin} talks to, with {@code configs} added: for the
+   * topics beside it whose loss would cost as much, such as the snapshots.
+   */
+  public static NewTopic durableTopic(
+      Admin admin, String topic, int partitions, Map<String, String> configs, Duration timeout)
+      throws InterruptedException, TimeoutException {
+    int brokers = brokers(admin, System.nanoTime() + timeout.toNanos()).size();
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInsyncReplicas(brokers)));
+    c.put(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "false");
+    c.putAll(configs);
+    return new NewTopic(topic, partitions, (short) replicationFactor(brokers)).configs(c);
+  }
+
+  /**
+   * Every broker of the cluster. Fenced brokers count: a broker that is down right now is still
+   * part of the cluster, and a topic created while it is away must not get fewer replicas for ever.
+   */
+  private static Collection<Node> brokers(Admin admin, long deadline)
+      throws InterruptedException, TimeoutException {
+    return get(
+        admin.describeCluster(new DescribeClusterOptions().includeFencedBrokers(true)).nodes(),
+        deadline,
+        "describe the cluster");
   }
 
   /** Replicas per partition on a cluster of {@code brokers}. */

@@ -2,8 +2,12 @@ package dev.sixpn.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
 import org.junit.jupiter.api.Test;
 
 class KafkaAclsTest {
@@ -15,7 +19,13 @@ class KafkaAclsTest {
             "kafka-acls.sh --bootstrap-server b:9093 --command-config admin.properties --add"
                 + " --allow-principal 'User:host-7' --operation Read --topic 'sixpn.lifecycle'",
             "kafka-acls.sh --bootstrap-server b:9093 --command-config admin.properties --add"
-                + " --allow-principal 'User:host-7' --operation Describe --topic 'sixpn.lifecycle'"),
+                + " --allow-principal 'User:host-7' --operation Describe --topic 'sixpn.lifecycle'",
+            "kafka-acls.sh --bootstrap-server b:9093 --command-config admin.properties --add"
+                + " --allow-principal 'User:host-7' --operation Read --topic"
+                + " 'sixpn.lifecycle.snapshots'",
+            "kafka-acls.sh --bootstrap-server b:9093 --command-config admin.properties --add"
+                + " --allow-principal 'User:host-7' --operation Describe --topic"
+                + " 'sixpn.lifecycle.snapshots'"),
         KafkaAcls.kafkaAclsCommands(
             KafkaAcls.forHosts("sixpn.lifecycle", List.of("User:host-7")),
             "b:9093",
@@ -30,6 +40,24 @@ class KafkaAclsTest {
         KafkaAcls.kafkaAclsCommands(
                 KafkaAcls.forOrchestrator("sixpn.lifecycle", "User:orchestrator"), "b:9093", null)
             .getLast());
+  }
+
+  @Test
+  void forSnapshotWriter_writesOnlyTheSnapshotTopic() {
+    List<AclBinding> acls = KafkaAcls.forSnapshotWriter("sixpn.lifecycle", "User:snapshots");
+    for (AclBinding b : acls) {
+      if (b.pattern().name().equals("sixpn.lifecycle")) {
+        assertTrue(
+            Set.of(AclOperation.READ, AclOperation.DESCRIBE).contains(b.entry().operation()),
+            "the lifecycle topic is only read: " + b);
+      }
+    }
+    assertTrue(
+        acls.stream()
+            .anyMatch(
+                b ->
+                    b.pattern().name().equals("sixpn.lifecycle.snapshots")
+                        && b.entry().operation() == AclOperation.WRITE));
   }
 
   @Test

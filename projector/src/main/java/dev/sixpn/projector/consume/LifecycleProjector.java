@@ -96,15 +96,15 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   /** The lifecycle topic as described at start; null until the broker answered. */
   private volatile TopicIdentity topicIdentity;
 
-  /** Events folded since the last snapshot was started; commit thread only. */
-  private long sinceSnapshot;
+  /** When this projector writes its next snapshot; null if it only reads them. */
+  private final SnapshotSchedule snapshotSchedule;
 
   /** Writes snapshots beside the fold: one at a time, skipped while one is running. */
   private final ExecutorService snapshotter =
       Executors.newSingleThreadExecutor(
           Thread.ofPlatform().name("sixpn-projector-snapshot").daemon().factory());
 
-  private Future<?> snapshotRunning;
+  private volatile Future<?> snapshotRunning;
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<TopicPartition, Long> assigned = new HashMap<>();
 
@@ -136,11 +136,11 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
   private Future<?> inFlight;
 
   /**
-   * Snapshot settings: where a wiped store bootstraps from and, if {@code writeEveryEvents} is
-   * positive, how many folded events between two snapshots this projector writes (0: it only reads
-   * them).
+   * Snapshot settings: where a wiped store bootstraps from and whether this projector writes them
+   * too: after {@code writeEveryEvents} folded events, or after {@code writeInterval} with at least
+   * one event folded, whichever comes first (0 and zero: it only reads them).
    */
-  public record Snapshots(SnapshotTopic topic, long writeEveryEvents) {
+  public record Snapshots(SnapshotTopic topic, long writeEveryEvents, Duration writeInterval) {
     public Snapshots {
       if (topic == null) {
         throw new IllegalArgumentException("topic is required");
@@ -149,6 +149,18 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
         throw new IllegalArgumentException(
             "writeEveryEvents must be >= 0, got " + writeEveryEvents);
       }
+      if (writeInterval == null || writeInterval.isNegative()) {
+        throw new IllegalArgumentException("writeInterval must be >= 0, got " + writeInterval);
+      }
+    }
+
+    /** Loads snapshots, never writes one. */
+    public static Snapshots readOnly(SnapshotTopic topic) {
+      return new Snapshots(topic, 0, Duration.ZERO);
+    }
+
+    public boolean writes() {
+      return writeEveryEvents > 0 || !writeInterval.isZero();
     }
   }
 
@@ -165,6 +177,17 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     this.store = store;
     this.metrics = metrics;
     this.snapshots = snapshots;
+    this.snapshotSchedule =
+        snapshots
+            .filter(Snapshots::writes)
+            .map(
+                c ->
+                    new SnapshotSchedule(
+                        c.writeEveryEvents(),
+                        c.writeInterval(),
+                        System::nanoTime,
+                        java.util.concurrent.ThreadLocalRandom.current()))
+            .orElse(null);
     this.consumer =
         new KafkaConsumer<>(
             consumerConfig(config), new StringDeserializer(), new ByteArrayDeserializer());
@@ -366,6 +389,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
         readEndOffsets();
       }
       updateLag();
+      maybeSnapshot(); // the time trigger, on a quiet log
       return 0;
     }
     answered();
@@ -400,33 +424,50 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     fold.folded.forEach(metrics::folded);
     fold.quarantined.forEach(metrics::quarantined);
     metrics.duplicates(fold.duplicates);
-    maybeSnapshot(fold);
+    if (snapshotSchedule != null) {
+      snapshotSchedule.folded(fold.folded.values().stream().mapToLong(Integer::longValue).sum());
+      maybeSnapshot();
+    }
   }
 
-  /** On the commit thread: starts a snapshot once enough events were folded since the last. */
-  private void maybeSnapshot(PollFold fold) {
-    if (snapshots.isEmpty() || snapshots.get().writeEveryEvents() == 0 || closed) {
-      return;
-    }
-    sinceSnapshot += fold.folded.values().stream().mapToLong(Integer::longValue).sum();
-    if (sinceSnapshot < snapshots.get().writeEveryEvents()
-        || (snapshotRunning != null && !snapshotRunning.isDone())) {
-      return;
-    }
-    sinceSnapshot = 0;
+  /**
+   * Starts a snapshot on its own thread when one is due and none is running; from the commit thread
+   * after a batch, and from the polling thread when idle.
+   */
+  private void maybeSnapshot() {
     TopicIdentity topic = topicIdentity;
+    if (snapshotSchedule == null || closed || topic == null) {
+      return;
+    }
+    synchronized (snapshotSchedule) {
+      if ((snapshotRunning != null && !snapshotRunning.isDone()) || !snapshotSchedule.start()) {
+        return;
+      }
+      startSnapshot(topic);
+    }
+  }
+
+  private void startSnapshot(TopicIdentity topic) {
     snapshotRunning =
         snapshotter.submit(
             () -> {
               try {
-                snapshots.get().topic().write(store, topic);
+                written(snapshots.get().topic().write(store, topic));
               } catch (RuntimeException e) {
+                snapshotSchedule.failed();
+                metrics.snapshotFailed();
                 LOG.warn(
-                    "snapshot to {} failed; the next one retries",
+                    "snapshot to {} failed; retrying in {} s",
                     snapshots.get().topic().topic(),
+                    SnapshotSchedule.RETRY.toSeconds(),
                     e);
               }
             });
+  }
+
+  private SnapshotTopic.Manifest written(SnapshotTopic.Manifest m) {
+    metrics.snapshotWritten(m.takenAt());
+    return m;
   }
 
   /** Writes a snapshot now, on this thread (after the batch in flight); for tools and tests. */
@@ -436,7 +477,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
       throw new IllegalStateException(
           "no snapshot topic configured, or the lifecycle topic is not described yet");
     }
-    return snapshots.get().topic().write(store, topicIdentity);
+    return written(snapshots.get().topic().write(store, topicIdentity));
   }
 
   /** Waits for the batch in flight, if any; rethrows what its write threw. */
@@ -651,6 +692,10 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
         snapshot.rows().size(),
         snapshot.manifest().offsets());
     restoreAndPublish(snapshot.rows(), snapshot.manifest().offsets(), topic, all);
+    metrics.snapshotLoaded(snapshot.manifest().takenAt());
+    if (snapshotSchedule != null) {
+      snapshotSchedule.seen(snapshot.manifest().takenAt(), java.time.Instant.now());
+    }
   }
 
   /** Restores the store, seeks every partition to its new offset and tells the listeners. */
@@ -713,7 +758,9 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     }
     Optional<SnapshotTopic.Snapshot> newest = snapshots.get().topic().newestComplete();
     if (newest.isEmpty()) {
-      LOG.warn("no complete snapshot in {}", snapshots.get().topic().topic());
+      // INFO: a fleet without a snapshot writer (or before its first snapshot) is not an error;
+      // where it matters, the rebuild that needed one says so loudly.
+      LOG.info("no complete snapshot in {}", snapshots.get().topic().topic());
       return newest;
     }
     SnapshotTopic.Manifest m = newest.get().manifest();

@@ -7,6 +7,7 @@ import dev.sixpn.projector.store.Family;
 import dev.sixpn.projector.store.SnapshotRow;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.projector.store.TopicIdentity;
+import dev.sixpn.publish.LifecycleTopic;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -15,15 +16,20 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -33,6 +39,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -51,8 +60,9 @@ import org.slf4j.LoggerFactory;
  * count and a SHA-256 over the chunks. A snapshot is complete only when its manifest exists and
  * every chunk is there and matches the digest; a writer that died half-way leaves chunks without a
  * manifest, which readers ignore. Ids are the writing time in milliseconds, zero-padded, so the
- * newest sorts last. Once a snapshot is complete, every older key is tombstoned: compaction then
- * leaves one snapshot (and whatever the next writer is adding).
+ * newest sorts last. Once a snapshot is complete, every older key the writer knows of is tombstoned
+ * (see {@link #write}): compaction then leaves one snapshot (and whatever the next writer is
+ * adding).
  */
 public final class SnapshotTopic {
 
@@ -62,11 +72,25 @@ public final class SnapshotTopic {
   /** Rows per chunk stay under this: below the broker's default 1 MiB record limit. */
   public static final int CHUNK_BYTES = 900 << 10;
 
+  /** Segment size of the topic: a few snapshots of a million instances (~90 MiB each). */
+  static final int SEGMENT_BYTES = 256 << 20;
+
   static final String MANIFEST = "manifest";
 
   private final String bootstrapServers;
   private final String topic;
   private final Map<String, Object> kafkaOverrides;
+
+  /** How long creating the topic before the first write may wait for the broker. */
+  private static final Duration ENSURE_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Keys this writer knows to be live: what the topic held at its first write, and what it wrote
+   * since. After each write the older ones are tombstoned without reading the topic back, which
+   * would cost a read of every snapshot compaction has not removed yet. Another writer's newer keys
+   * are its own to tombstone, at its next write. Null before the first write.
+   */
+  private Set<String> knownKeys;
 
   /**
    * @param kafkaOverrides client properties (security, …) applied to its producer and consumers
@@ -93,39 +117,102 @@ public final class SnapshotTopic {
     public Manifest {
       offsets = Map.copyOf(offsets);
     }
+
+    /** When the snapshot was written: its id is the writing time in milliseconds. */
+    public Instant takenAt() {
+      return Instant.ofEpochMilli(Long.parseLong(id));
+    }
   }
 
   /** A complete snapshot: its manifest and its rows, in the order written. */
   public record Snapshot(Manifest manifest, List<SnapshotRow> rows) {}
 
-  /** Creates the topic (compacted, one partition, replicated as the cluster allows) if missing. */
-  public void ensureTopic(short replicationFactor) {
-    Properties p = new Properties();
-    p.putAll(kafkaOverrides);
-    p.put("bootstrap.servers", bootstrapServers);
-    try (Admin admin = Admin.create(p)) {
-      admin
-          .createTopics(
-              List.of(
-                  new NewTopic(topic, 1, replicationFactor)
-                      .configs(Map.of("cleanup.policy", "compact"))))
-          .all()
-          .get();
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create snapshot topic " + topic, e.getCause());
+  /**
+   * Creates the topic if missing: one partition, compacted, as durable as the lifecycle topic
+   * (three replicas and {@code min.insync.replicas=2} on three brokers or more), since a snapshot
+   * whose log was deleted behind it is the only copy of that history. Segments roll at {@link
+   * #SEGMENT_BYTES} so compaction soon drops superseded snapshots a reader would otherwise read. An
+   * existing topic that is not compacted is logged, not altered: with time retention it may delete
+   * the only snapshot.
+   */
+  public void ensureTopic(Duration timeout) {
+    try (Admin admin = Admin.create(clientConfig())) {
+      NewTopic t =
+          LifecycleTopic.durableTopic(
+              admin,
+              topic,
+              1,
+              Map.of(
+                  TopicConfig.CLEANUP_POLICY_CONFIG,
+                  TopicConfig.CLEANUP_POLICY_COMPACT,
+                  TopicConfig.SEGMENT_BYTES_CONFIG,
+                  Integer.toString(SEGMENT_BYTES)),
+              timeout);
+      try {
+        admin.createTopics(List.of(t)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info(
+            "created snapshot topic={} replicas={} configs={}",
+            topic,
+            t.replicationFactor(),
+            t.configs());
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IllegalStateException(
+              "cannot create snapshot topic " + topic + ": " + e.getCause().getMessage(),
+              e.getCause());
+        }
+        warnIfNotCompacted(admin, timeout);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted creating snapshot topic " + topic, e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException(
+          "snapshot topic " + topic + ": the broker did not answer within " + timeout, e);
     }
+  }
+
+  private void warnIfNotCompacted(Admin admin, Duration timeout)
+      throws InterruptedException, java.util.concurrent.TimeoutException {
+    ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    try {
+      var entry =
+          admin
+              .describeConfigs(List.of(r))
+              .all()
+              .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+              .get(r)
+              .get(TopicConfig.CLEANUP_POLICY_CONFIG);
+      if (entry != null && !TopicConfig.CLEANUP_POLICY_COMPACT.equals(entry.value())) {
+        LOG.warn(
+            "snapshot topic={} has cleanup.policy={}: retention may delete the only snapshot; run"
+                + " kafka-configs.sh --alter --entity-type topics --entity-name {} --add-config"
+                + " cleanup.policy=compact",
+            topic,
+            entry.value(),
+            topic);
+      }
+    } catch (ExecutionException e) {
+      LOG.warn("cannot check snapshot topic={} ({})", topic, e.getCause().toString());
+    }
+  }
+
+  private Properties clientConfig() {
+    Properties p = new Properties();
+    p.putAll(kafkaOverrides);
+    p.put("bootstrap.servers", bootstrapServers);
+    return p;
   }
 
   /**
    * Writes a snapshot of the store (rows and offsets from one RocksDB snapshot, so it can run
    * beside the fold), then tombstones every older snapshot.
    */
-  public Manifest write(StateStore store, TopicIdentity lifecycle) {
+  public synchronized Manifest write(StateStore store, TopicIdentity lifecycle) {
+    if (knownKeys == null) {
+      ensureTopic(ENSURE_TIMEOUT);
+      knownKeys = new HashSet<>(readAll().keySet());
+    }
     String id = String.format("%016d", System.currentTimeMillis());
     MessageDigest md = sha256();
     List<byte[]> chunks = new ArrayList<>();
@@ -136,16 +223,20 @@ public final class SnapshotTopic {
       for (int n = 0; n < chunks.size(); n++) {
         md.update(chunks.get(n));
         producer.send(new ProducerRecord<>(topic, 0, id + "/" + n, chunks.get(n)));
+        knownKeys.add(id + "/" + n);
       }
       Manifest m =
           new Manifest(
               id, lifecycle, offsets, chunks.size(), HexFormat.of().formatHex(md.digest()));
       producer.send(new ProducerRecord<>(topic, 0, id + "/" + MANIFEST, encode(m)));
+      knownKeys.add(id + "/" + MANIFEST);
       producer.flush();
       int deleted = 0;
-      for (String key : readAll().keySet()) {
+      for (Iterator<String> it = knownKeys.iterator(); it.hasNext(); ) {
+        String key = it.next();
         if (snapshotId(key).compareTo(id) < 0) {
           producer.send(new ProducerRecord<>(topic, 0, key, null));
+          it.remove();
           deleted++;
         }
       }
@@ -165,7 +256,14 @@ public final class SnapshotTopic {
    * The newest complete snapshot, if any; incomplete or corrupt ones are logged and passed over.
    */
   public Optional<Snapshot> newestComplete() {
-    Map<String, byte[]> all = readAll();
+    Map<String, byte[]> all;
+    try {
+      all = readAll();
+    } catch (AuthorizationException e) {
+      // A host without Read on the snapshots rebuilds from the log, if the log still has it all.
+      LOG.warn("snapshot topic={} cannot be read: {}", topic, e.getMessage());
+      return Optional.empty();
+    }
     TreeMap<String, Manifest> manifests = new TreeMap<>();
     for (Map.Entry<String, byte[]> e : all.entrySet()) {
       if (e.getKey().endsWith("/" + MANIFEST)) {
@@ -195,15 +293,17 @@ public final class SnapshotTopic {
 
   /** Every live key of the topic with its latest value (tombstones remove the key). */
   private Map<String, byte[]> readAll() {
-    Properties p = new Properties();
-    p.putAll(kafkaOverrides);
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties p = clientConfig();
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
+    p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     Map<String, byte[]> out = new HashMap<>();
     try (KafkaConsumer<String, byte[]> c =
         new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+      if (c.partitionsFor(topic, Duration.ofSeconds(30)).isEmpty()) {
+        return out; // no snapshot was ever written
+      }
       TopicPartition tp = new TopicPartition(topic, 0);
       c.assign(List.of(tp));
       c.seekToBeginning(List.of(tp));
@@ -222,9 +322,7 @@ public final class SnapshotTopic {
   }
 
   private KafkaProducer<String, byte[]> producer() {
-    Properties p = new Properties();
-    p.putAll(kafkaOverrides);
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties p = clientConfig();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");

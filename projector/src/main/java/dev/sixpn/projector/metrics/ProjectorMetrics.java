@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +35,12 @@ public final class ProjectorMetrics {
   private volatile boolean contacted;
   private volatile long lastEventNanos = createdNanos;
   private volatile boolean caughtUp;
+  private final Counter snapshotsWritten;
+  private final Counter snapshotsLoaded;
+  private final Counter snapshotFailures;
+
+  /** When the newest snapshot this projector wrote or loaded was taken; null before one. */
+  private volatile Instant lastSnapshot;
 
   public ProjectorMetrics(PrometheusRegistry registry) {
     folded =
@@ -97,6 +104,34 @@ public final class ProjectorMetrics {
         .help("Seconds since the last event was folded.")
         .callback(cb -> cb.call((System.nanoTime() - lastEventNanos) / 1e9))
         .register(registry);
+    snapshotsWritten =
+        Counter.builder()
+            .name("sixpn_projector_snapshots_written_total")
+            .help("Snapshots of the state this projector wrote to the snapshot topic.")
+            .register(registry);
+    snapshotsLoaded =
+        Counter.builder()
+            .name("sixpn_projector_snapshots_loaded_total")
+            .help("Snapshots loaded into an empty or rebuilt store.")
+            .register(registry);
+    snapshotFailures =
+        Counter.builder()
+            .name("sixpn_projector_snapshot_failures_total")
+            .help("Snapshot writes that failed (retried later).")
+            .register(registry);
+    GaugeWithCallback.builder()
+        .name("sixpn_projector_last_snapshot_age_seconds")
+        .help(
+            "Seconds since the newest snapshot this projector wrote or loaded was taken; absent"
+                + " before one.")
+        .callback(
+            cb -> {
+              Instant at = lastSnapshot;
+              if (at != null) {
+                cb.call(Duration.between(at, Instant.now()).toMillis() / 1e3);
+              }
+            })
+        .register(registry);
     GaugeWithCallback.builder()
         .name("sixpn_projector_caught_up")
         .help("1 once the positions reached the end offsets read at start, else 0.")
@@ -134,6 +169,39 @@ public final class ProjectorMetrics {
 
   public void duplicates(int count) {
     duplicates.inc(count);
+  }
+
+  public void snapshotWritten(Instant takenAt) {
+    snapshotsWritten.inc();
+    newerSnapshot(takenAt);
+  }
+
+  public void snapshotLoaded(Instant takenAt) {
+    snapshotsLoaded.inc();
+    newerSnapshot(takenAt);
+  }
+
+  public void snapshotFailed() {
+    snapshotFailures.inc();
+  }
+
+  public long snapshotsWritten() {
+    return (long) snapshotsWritten.get();
+  }
+
+  public long snapshotsLoaded() {
+    return (long) snapshotsLoaded.get();
+  }
+
+  /** When the newest snapshot written or loaded was taken, if any. */
+  public Optional<Instant> lastSnapshot() {
+    return Optional.ofNullable(lastSnapshot);
+  }
+
+  private synchronized void newerSnapshot(Instant takenAt) {
+    if (lastSnapshot == null || takenAt.isAfter(lastSnapshot)) {
+      lastSnapshot = takenAt;
+    }
   }
 
   public void rebuilt(String reason) {

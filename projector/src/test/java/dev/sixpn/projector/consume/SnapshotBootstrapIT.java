@@ -9,6 +9,7 @@ import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.events.synthetic.SyntheticFleet;
 import dev.sixpn.kafka.KafkaBroker;
 import dev.sixpn.kafka.KafkaBrokers;
+import dev.sixpn.kafka.SecureKafkaBroker;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.publish.LifecyclePublisher;
@@ -19,43 +20,59 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Snapshots against a real broker: a new host bootstraps from the newest snapshot and the tail, a
- * host whose offsets fell out of the log rebuilds from it, and one with nothing to fill the gap
- * fails instead of skipping it.
+ * Snapshots against a real broker, PLAINTEXT and SASL_SSL (every client of the projector, the
+ * snapshot topic's producer and consumers included, through TLS and SCRAM): a new host bootstraps
+ * from the newest snapshot and the tail, a host whose offsets fell out of the log rebuilds from it,
+ * and one with nothing to fill the gap fails instead of skipping it.
  */
 class SnapshotBootstrapIT {
 
   private static final int PARTITIONS = 4;
-  private static KafkaBroker broker;
+
+  /** One broker per transport, shared by the tests. */
+  private static final Map<Boolean, KafkaBroker> BROKERS = new ConcurrentHashMap<>();
+
+  private KafkaBroker broker;
+
+  /** Client settings: none on PLAINTEXT, a super user's credentials on SASL_SSL. */
+  private Map<String, Object> client;
 
   @TempDir Path dir;
 
-  @BeforeAll
-  static void start() {
-    broker = KafkaBrokers.start();
+  private void use(boolean saslSsl) {
+    broker =
+        BROKERS.computeIfAbsent(
+            saslSsl, s -> s ? KafkaBrokers.startSaslSsl(List.of()) : KafkaBrokers.start());
+    client =
+        broker instanceof SecureKafkaBroker secure
+            ? secure.clientConfig(SecureKafkaBroker.ORCHESTRATOR)
+            : Map.of();
   }
 
   @AfterAll
   static void stop() {
-    broker.close();
+    BROKERS.values().forEach(KafkaBroker::close);
   }
 
-  @Test
-  void deletedHistory_newHostAndStaleHostRebuildFromSnapshot_hostWithoutSnapshotFails()
-      throws Exception {
+  @ParameterizedTest(name = "saslSsl={0}")
+  @ValueSource(booleans = {false, true})
+  void deletedHistory_newHostAndStaleHostRebuildFromSnapshot_hostWithoutSnapshotFails(
+      boolean saslSsl) throws Exception {
+    use(saslSsl);
     String topic = "snap-lifecycle";
     SnapshotTopic snapshots =
-        new SnapshotTopic(broker.bootstrapServers(), "snap-snapshots", Map.of());
-    snapshots.ensureTopic((short) 1);
+        new SnapshotTopic(broker.bootstrapServers(), "snap-snapshots", client);
+    snapshots.ensureTopic(Duration.ofSeconds(30));
     List<LifecycleEvent> events = new SyntheticFleet(11, 4, 3, 6).generate(12_000);
     publish(topic, events.subList(0, 2_000));
 
@@ -85,7 +102,7 @@ class SnapshotBootstrapIT {
     assertEquals(manifest.id(), snapshots.newestComplete().orElseThrow().manifest().id());
 
     // The history before the snapshot ages out.
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+    try (Admin admin = admin()) {
       Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
       manifest
           .offsets()
@@ -124,8 +141,10 @@ class SnapshotBootstrapIT {
     }
   }
 
-  @Test
-  void recreatedTopic_storeRebuiltFromTheNewTopic() throws Exception {
+  @ParameterizedTest(name = "saslSsl={0}")
+  @ValueSource(booleans = {false, true})
+  void recreatedTopic_storeRebuiltFromTheNewTopic(boolean saslSsl) throws Exception {
+    use(saslSsl);
     String topic = "snap-recreated";
     List<LifecycleEvent> events = new SyntheticFleet(12, 3, 3, 4).generate(3_000);
     publish(topic, events);
@@ -134,7 +153,7 @@ class SnapshotBootstrapIT {
         LifecycleProjector p = projector(topic, s, metrics, Optional.empty())) {
       assertTrue(p.catchUp(Duration.ofSeconds(60)));
     }
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+    try (Admin admin = admin()) {
       admin.deleteTopics(List.of(topic)).all().get();
       // Deletion is asynchronous on the broker: wait until the name is free again.
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -158,23 +177,29 @@ class SnapshotBootstrapIT {
     }
   }
 
+  private Admin admin() {
+    Map<String, Object> config = new HashMap<>(client);
+    config.put("bootstrap.servers", broker.bootstrapServers());
+    return Admin.create(config);
+  }
+
   private static ProjectorMetrics metrics() {
     return new ProjectorMetrics(new PrometheusRegistry());
   }
 
-  private static LifecycleProjector projector(
+  private LifecycleProjector projector(
       String topic, StateStore store, ProjectorMetrics metrics, Optional<SnapshotTopic> snapshots) {
     return new LifecycleProjector(
-        ProjectorConfig.of(broker.bootstrapServers(), topic),
+        ProjectorConfig.of(broker.bootstrapServers(), topic).withKafkaOverrides(client),
         store,
         metrics,
-        snapshots.map(s -> new LifecycleProjector.Snapshots(s, 0)));
+        snapshots.map(LifecycleProjector.Snapshots::readOnly));
   }
 
-  private static void publish(String topic, List<LifecycleEvent> events) throws Exception {
+  private void publish(String topic, List<LifecycleEvent> events) throws Exception {
     try (LifecyclePublisher publisher =
         LifecyclePublisher.connect(
-            broker.bootstrapServers(), topic, PARTITIONS, Duration.ofSeconds(30))) {
+            broker.bootstrapServers(), client, topic, PARTITIONS, Duration.ofSeconds(30))) {
       for (LifecycleEvent e : events) {
         publisher.publish(e);
       }
