@@ -50,13 +50,21 @@ public final class AgentStartBench {
   public static void main(String[] args) throws Exception {
     Path hostDir = Path.of(args[1]);
     switch (args[0]) {
-      case "build" -> build(hostDir, Integer.parseInt(args[2]));
+      case "build" ->
+          build(
+              hostDir,
+              Integer.parseInt(args[2]),
+              args.length > 3 ? Integer.parseInt(args[3]) : 1000,
+              args.length > 4 ? Integer.parseInt(args[4]) : 10,
+              args.length > 5 ? Integer.parseInt(args[5]) : 50);
       case "start" -> start(hostDir);
-      default -> throw new IllegalArgumentException("build or start, got " + args[0]);
+      case "memory" -> memory(hostDir);
+      default -> throw new IllegalArgumentException("build, start or memory, got " + args[0]);
     }
   }
 
-  private static void build(Path hostDir, int instances) throws RuleViolation {
+  private static void build(Path hostDir, int instances, int networks, int apps, int hosts)
+      throws RuleViolation {
     Path state = hostDir.resolve("state");
     StateStore.destroy(state);
     Instant t = Instant.parse("2026-11-25T00:00:00Z");
@@ -68,14 +76,16 @@ public final class AgentStartBench {
           batch,
           started("probe-start", t, "probe-1", 1, "probe", 1, 1),
           ChangeCollector.discarding());
+      // Runs of consecutive instances per host: 10,000 as before, fewer when every host must get some.
+      int hostRun = Math.max(1, Math.min(10_000, instances / hosts));
       for (int i = 0; i < instances; i++) {
-        long network = 2 + i % 1000;
-        String app = "app-" + (i / 1000) % 10;
-        long host = 1 + (i / 10_000) % 50;
+        long network = 2 + i % networks;
+        String app = "app-" + (i / networks) % apps;
+        long host = 1 + (i / hostRun) % hosts;
         EventFolder.fold(
             store,
             batch,
-            started("ev-" + i, t, "i" + i, network, app, host, 1 + i / 1000),
+            started("ev-" + i, t, "i" + i, network, app, host, 1 + i / networks),
             ChangeCollector.discarding());
         if (i % 50_000 == 49_999) {
           store.commit(batch);
@@ -85,8 +95,8 @@ public final class AgentStartBench {
       store.commit(batch);
     }
     System.out.printf(
-        "built a store of %,d instances in %.1f s%n",
-        instances + 1, (System.nanoTime() - wall) / 1e9);
+        "built a store of %,d instances (%,d networks x %d apps, %,d hosts) in %.1f s%n",
+        instances + 1, networks, apps, hosts, (System.nanoTime() - wall) / 1e9);
   }
 
   private static LifecycleEvent.InstanceStarted started(
@@ -102,6 +112,46 @@ public final class AgentStartBench {
         "nrt",
         SixpnAddress.ofInstance(network, host, instance),
         Map.of());
+  }
+
+  /**
+   * Heap the memory state takes: used heap after a full GC with the store open, minus the same
+   * before it opened, minus the dedup window's table (which follows the event rate, not the
+   * instances); and the process's RSS.
+   */
+  private static void memory(Path hostDir) throws Exception {
+    long before = usedAfterGc();
+    long t0 = System.nanoTime();
+    try (StateStore store = StateStore.open(hostDir.resolve("state"))) {
+      double open = (System.nanoTime() - t0) / 1e9;
+      long idTable = store.eventIdSlots() * 16L;
+      long after = usedAfterGc();
+      long instances = 0;
+      for (long n : store.networks()) {
+        for (String app : store.state().appsOfNetwork(n)) {
+          instances += store.state().instancesOfApp(n, app, true).size();
+        }
+      }
+      long state = after - before - idTable;
+      System.out.printf(
+          "memory state of %,d instances: open %.2f s; heap %.1f MiB = %.0f bytes/instance"
+              + " (dedup window table %.1f MiB besides); rss %.0f MiB%n",
+          instances,
+          open,
+          state / 1048576.0,
+          (double) state / instances,
+          idTable / 1048576.0,
+          Rss.kib() / 1024.0);
+    }
+  }
+
+  private static long usedAfterGc() throws InterruptedException {
+    for (int k = 0; k < 3; k++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    Runtime r = Runtime.getRuntime();
+    return r.totalMemory() - r.freeMemory();
   }
 
   private static void start(Path hostDir) throws Exception {
