@@ -78,7 +78,21 @@ final class StoredInstance {
         (int) a.instance(),
         i.status(),
         i.hostAccess(),
-        extra(i.metadata(), i.ports(), conventional(a, i.network(), i.host()) ? null : a));
+        extra(
+            labels(i.metadata(), names),
+            i.ports(),
+            conventional(a, i.network(), i.host()) ? null : a));
+  }
+
+  /** The metadata with the state's copy of each key: keys repeat across instances, values less. */
+  private static Map<String, String> labels(
+      Map<String, String> metadata, java.util.function.UnaryOperator<String> names) {
+    if (metadata.isEmpty()) {
+      return metadata;
+    }
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    metadata.forEach((k, v) -> out.put(names.apply(k), v));
+    return out;
   }
 
   /** Whether the address is the one network, host and instance number make. */

@@ -175,12 +175,40 @@ public final class ValueCodec {
             && u32(v, addr + 2) == network
             && u32(v, addr + 6) == host
             && u16(v, addr + 14) == SixpnAddress.ROLE_INSTANCE;
-    StoredInstance.Extra extra = null;
-    if (!conventional || v[at] != 0 || v[at + 1] != 0 || version == INSTANCE_V3) {
-      // The uncommon case: decode it the long way.
-      Instance i = decodeInstance(v);
-      extra = StoredInstance.extra(i.metadata(), i.ports(), conventional ? null : i.address());
+    int entries = u16(v, at);
+    at += 2;
+    Map<String, String> meta = Map.of();
+    if (entries > 0) {
+      meta = new LinkedHashMap<>();
+      for (int k = 0; k < entries; k++) {
+        int keyLen = u16(v, at);
+        // Keys repeat across instances (labels): one copy each, like process groups.
+        String key = names.name(v, at + 2, keyLen);
+        at += 2 + keyLen;
+        int valueLen = u16(v, at);
+        meta.put(key, new String(v, at + 2, valueLen, StandardCharsets.UTF_8));
+        at += 2 + valueLen;
+      }
     }
+    List<Port> ports = List.of();
+    if (version == INSTANCE_V3) {
+      Port[] read = new Port[v[at++] & 0xff];
+      for (int k = 0; k < read.length; k++) {
+        int nameLen = u16(v, at);
+        String name = names.name(v, at + 2, nameLen);
+        at += 2 + nameLen;
+        read[k] = new Port(name, u16(v, at), v[at + 2] == 1 ? "udp" : "tcp");
+        at += 3;
+      }
+      ports = List.of(read);
+    }
+    StoredInstance.Extra extra =
+        StoredInstance.extra(
+            meta,
+            ports,
+            conventional
+                ? null
+                : SixpnAddress.fromBytes(java.util.Arrays.copyOfRange(v, addr, addr + 16)));
     return new StoredInstance(
         id,
         app,
