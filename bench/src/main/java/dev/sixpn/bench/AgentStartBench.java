@@ -76,7 +76,8 @@ public final class AgentStartBench {
           batch,
           started("probe-start", t, "probe-1", 1, "probe", 1, 1),
           ChangeCollector.discarding());
-      // Runs of consecutive instances per host: 10,000 as before, fewer when every host must get some.
+      // Runs of consecutive instances per host: 10,000 as before, fewer when every host must get
+      // some.
       int hostRun = Math.max(1, Math.min(10_000, instances / hosts));
       for (int i = 0; i < instances; i++) {
         long network = 2 + i % networks;
@@ -198,10 +199,22 @@ public final class AgentStartBench {
         }
       }
       long answered = System.nanoTime();
+      double rss = Rss.kib() / 1024.0;
+      // Settled: the dedup window loaded behind the first answer, then a full GC.
+      Thread.sleep(3000);
+      System.gc();
+      Runtime r = Runtime.getRuntime();
       System.out.printf(
           "agent start -> first DNS answer with the broker down: %.2f s (HostAgent.start %.2f s;"
-              + " caught up: %s; rss %.0f MiB)%n",
-          (answered - t0) / 1e9, (started - t0) / 1e9, agent.caughtUp(), Rss.kib() / 1024.0);
+              + " caught up: %s; rss %.0f MiB; settled after a GC: rss %.0f MiB, heap used %.0f"
+              + " of %.0f MiB committed)%n",
+          (answered - t0) / 1e9,
+          (started - t0) / 1e9,
+          agent.caughtUp(),
+          rss,
+          Rss.kib() / 1024.0,
+          (r.totalMemory() - r.freeMemory()) / 1048576.0,
+          r.totalMemory() / 1048576.0);
     }
   }
 }

@@ -89,17 +89,17 @@ public final class ProjectedState implements StateReader {
 
     @Override
     protected int hashOf(StoredInstance i) {
-      return i.idHash();
+      return i.idHash;
     }
 
     @Override
     protected boolean matches(StoredInstance i, long k, Object o) {
-      return i.idEquals((String) o);
+      return i.hasId((int) k, (String) o);
     }
 
     @Override
     protected boolean sameKey(StoredInstance a, StoredInstance b) {
-      return java.util.Arrays.equals(a.id, b.id);
+      return a.sameId(b);
     }
   }
 
@@ -118,17 +118,17 @@ public final class ProjectedState implements StateReader {
 
     @Override
     protected int hashOf(StoredInstance i) {
-      return i.idHash();
+      return i.idHash;
     }
 
     @Override
     protected boolean matches(StoredInstance i, long k, Object o) {
-      return i.idEquals((String) o);
+      return i.hasId((int) k, (String) o);
     }
 
     @Override
     protected boolean sameKey(StoredInstance a, StoredInstance b) {
-      return java.util.Arrays.equals(a.id, b.id);
+      return a.sameId(b);
     }
 
     @Override
@@ -307,7 +307,8 @@ public final class ProjectedState implements StateReader {
     AppNode a = appNode(i.network(), i.app());
     if (a != null) {
       String id = i.instanceId();
-      StoredInstance old = a.remove(StoredInstance.idHash(id), 0, id);
+      int hash = StoredInstance.idHash(id);
+      StoredInstance old = a.remove(hash, hash, id);
       if (old != null) {
         unindex(old);
       }
@@ -322,10 +323,16 @@ public final class ProjectedState implements StateReader {
     }
   }
 
+  /** By id, in an app's or a host's table: the hash doubles as the long key, compared first. */
+  private static StoredInstance findId(OpenTable<StoredInstance> byId, String instanceId) {
+    int hash = StoredInstance.idHash(instanceId);
+    return byId.find(hash, hash, instanceId);
+  }
+
   /** The instance with id {@code instanceId} on {@code host}, of any app or network. */
   Optional<Instance> instanceOnHost(long host, String instanceId) {
     HostNode h = byHost.get(host);
-    StoredInstance s = h == null ? null : h.find(StoredInstance.idHash(instanceId), 0, instanceId);
+    StoredInstance s = h == null ? null : findId(h, instanceId);
     return s == null ? Optional.empty() : Optional.of(s.toInstance());
   }
 
@@ -399,7 +406,7 @@ public final class ProjectedState implements StateReader {
 
   private StoredInstance stored(long network, String app, String instanceId) {
     AppNode a = appNode(network, app);
-    return a == null ? null : a.find(StoredInstance.idHash(instanceId), 0, instanceId);
+    return a == null ? null : findId(a, instanceId);
   }
 
   /** Every network id, ascending. */

@@ -23,6 +23,9 @@ final class StoredInstance {
   private static final InstanceStatus[] STATUSES = InstanceStatus.values();
   private static final int FLAG_HOST_ACCESS = 1;
 
+  /** The id is ASCII (as DNS labels are): read back as Latin-1, a plain copy. */
+  private static final int FLAG_ASCII_ID = 2;
+
   /** The id, UTF-8 (in practice a DNS label: ASCII). */
   final byte[] id;
 
@@ -34,6 +37,9 @@ final class StoredInstance {
   final int host;
 
   final int number;
+
+  /** {@link #idHash(byte[])} of the id: probes compare it before they read the id. */
+  final int idHash;
 
   private final byte status;
   private final byte flags;
@@ -60,8 +66,9 @@ final class StoredInstance {
     this.region = region;
     this.host = host;
     this.number = number;
+    this.idHash = idHash(id);
     this.status = (byte) status.ordinal();
-    this.flags = (byte) (hostAccess ? FLAG_HOST_ACCESS : 0);
+    this.flags = (byte) ((hostAccess ? FLAG_HOST_ACCESS : 0) | (ascii(id) ? FLAG_ASCII_ID : 0));
     this.extra = extra;
   }
 
@@ -129,10 +136,10 @@ final class StoredInstance {
     if (extra != null && extra.address() != null) {
       return extra.address().equals(a);
     }
-    return a.role() == SixpnAddress.ROLE_INSTANCE
-        && a.network() == app.network
+    return a.instance() == (number & 0xffff_ffffL)
         && a.host() == hostId()
-        && a.instance() == (number & 0xffff_ffffL);
+        && a.role() == SixpnAddress.ROLE_INSTANCE
+        && a.network() == app.network;
   }
 
   /** Hash of the address, as {@link #addressHash(SixpnAddress)} computes it for a lookup. */
@@ -153,18 +160,28 @@ final class StoredInstance {
   /** Whether both have the same address. */
   boolean sameAddress(StoredInstance o) {
     if (extra == null && o.extra == null) {
-      return app.network == o.app.network && host == o.host && number == o.number;
+      return number == o.number && host == o.host && app.network == o.app.network;
     }
     return address().equals(o.address());
   }
 
   /** The same instance: same app node and id (the values may differ). */
   boolean sameInstance(StoredInstance o) {
-    return app == o.app && Arrays.equals(id, o.id);
+    return app == o.app && sameId(o);
   }
 
   String instanceId() {
-    return new String(id, StandardCharsets.UTF_8);
+    return new String(
+        id, (flags & FLAG_ASCII_ID) != 0 ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+  }
+
+  private static boolean ascii(byte[] b) {
+    for (byte x : b) {
+      if (x < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The read API's value. */
@@ -228,7 +245,12 @@ final class StoredInstance {
     return true;
   }
 
-  int idHash() {
-    return idHash(id);
+  /** Whether the id is {@code s}, whose {@link #idHash(String)} is {@code hash}. */
+  boolean hasId(int hash, String s) {
+    return idHash == hash && idEquals(s);
+  }
+
+  boolean sameId(StoredInstance o) {
+    return idHash == o.idHash && Arrays.equals(id, o.id);
   }
 }
