@@ -35,12 +35,15 @@ import org.xbill.DNS.Type;
  * Agent start to first DNS answer with the broker down, from a big store.
  *
  * <ul>
- *   <li>{@code AgentStartBench build <hostDir> <instances>}: folds that many instance starts (1,000
- *       networks of 10 apps, and one instance of app {@code probe} in network 1) straight into
- *       {@code <hostDir>/state}, as the projector would have;
+ *   <li>{@code AgentStartBench build <hostDir> <instances> [networks apps hosts]}: folds that many
+ *       instance starts (by default 1,000 networks of 10 apps on 50 hosts, and one instance of app
+ *       {@code probe} in network 1) straight into {@code <hostDir>/state}, as the projector would
+ *       have;
  *   <li>{@code AgentStartBench start <hostDir>}: in a fresh JVM, starts the agent (DNS only) with a
  *       bootstrap server nothing listens on and queries {@code probe.internal} AAAA until it is
- *       answered; prints the time from before {@code HostAgent.start} to that answer.
+ *       answered; prints the time from before {@code HostAgent.start} to that answer, and the RSS
+ *       then and once settled;
+ *   <li>{@code AgentStartBench memory <hostDir>}: the heap the memory state takes per instance.
  * </ul>
  */
 public final class AgentStartBench {

@@ -7,7 +7,7 @@ import java.util.function.Consumer;
 /**
  * A hash set of elements that carry their own key, for one writer and any number of readers: an
  * array of references with linear probing, and nothing else. A million instances held in three of
- * these cost a slot (4 bytes at a load of 1/2 to 3/4) per index instead of a {@code
+ * these cost a slot (4 bytes at a load of 1/4 to 5/8) per index instead of a {@code
  * ConcurrentHashMap} node, boxed key and table slot (~50 bytes), and the tables of small apps and
  * networks stay a few dozen bytes.
  *
@@ -32,7 +32,11 @@ abstract class OpenTable<E> {
   /** Elements; written by the writer only, read by anyone as an estimate. */
   private int live;
 
-  /** Elements and tombstones: kept at most 3/4 of the slots, so every probe ends at a null. */
+  /**
+   * Elements and tombstones: kept at most 5/8 of the slots, so every probe ends at a null, and a
+   * probe for an absent key (every new instance checks three) reads few elements even under churn,
+   * where tombstones fill the table between clean-ups.
+   */
   private int used;
 
   /** The hash of an element's key: must equal what lookups pass for that key. */
@@ -100,7 +104,7 @@ abstract class OpenTable<E> {
         }
       }
       if (free < 0) {
-        if ((used + 1) * 4L > s.length * 3L) {
+        if ((used + 1) * 8L > s.length * 5L) {
           rehash(live + 1);
           continue;
         }

@@ -49,14 +49,64 @@ public final class ProjectedState implements StateReader {
     this.eventIds = new EventIdSet(dedupHorizon);
   }
 
+  /** A node with a numeric id, kept in a {@link ById} table. */
+  private interface Numbered {
+    long id();
+  }
+
+  /** Nodes by their numeric id. */
+  private static class ById<N extends Numbered> extends OpenTable<N> {
+    @Override
+    protected int hashOf(N n) {
+      return hashLong(n.id());
+    }
+
+    @Override
+    protected boolean matches(N n, long k, Object o) {
+      return n.id() == k;
+    }
+
+    @Override
+    protected boolean sameKey(N a, N b) {
+      return a.id() == b.id();
+    }
+
+    N get(long id) {
+      return find(hashLong(id), id, null);
+    }
+  }
+
+  /** Instances by instance id; lookups pass the id's hash as the long key too, compared first. */
+  private static class ByInstanceId extends OpenTable<StoredInstance> {
+    @Override
+    protected int hashOf(StoredInstance i) {
+      return i.idHash;
+    }
+
+    @Override
+    protected boolean matches(StoredInstance i, long k, Object o) {
+      return i.hasId((int) k, (String) o);
+    }
+
+    @Override
+    protected boolean sameKey(StoredInstance a, StoredInstance b) {
+      return a.sameId(b);
+    }
+  }
+
   /** A network that exists: its name, and its apps by name. */
-  static final class NetworkNode extends OpenTable<AppNode> {
+  static final class NetworkNode extends OpenTable<AppNode> implements Numbered {
     final long id;
     volatile String name;
 
     NetworkNode(long id, String name) {
       this.id = id;
       this.name = name;
+    }
+
+    @Override
+    public long id() {
+      return id;
     }
 
     @Override
@@ -76,7 +126,7 @@ public final class ProjectedState implements StateReader {
   }
 
   /** An app that exists (created explicitly or implied by an instance): its instances by id. */
-  static final class AppNode extends OpenTable<StoredInstance> {
+  static final class AppNode extends ByInstanceId {
     final long network;
     final String name;
     volatile boolean created;
@@ -86,21 +136,6 @@ public final class ProjectedState implements StateReader {
       this.name = name;
       this.created = created;
     }
-
-    @Override
-    protected int hashOf(StoredInstance i) {
-      return i.idHash;
-    }
-
-    @Override
-    protected boolean matches(StoredInstance i, long k, Object o) {
-      return i.hasId((int) k, (String) o);
-    }
-
-    @Override
-    protected boolean sameKey(StoredInstance a, StoredInstance b) {
-      return a.sameId(b);
-    }
   }
 
   /**
@@ -108,7 +143,7 @@ public final class ProjectedState implements StateReader {
    * with that id on the host), since the host's link and namespace are derived from it. And by
    * address: an instance's address names its host.
    */
-  static final class HostNode extends OpenTable<StoredInstance> {
+  static final class HostNode extends ByInstanceId implements Numbered {
     final long host;
     final ByAddress byAddress = new ByAddress();
 
@@ -117,18 +152,8 @@ public final class ProjectedState implements StateReader {
     }
 
     @Override
-    protected int hashOf(StoredInstance i) {
-      return i.idHash;
-    }
-
-    @Override
-    protected boolean matches(StoredInstance i, long k, Object o) {
-      return i.hasId((int) k, (String) o);
-    }
-
-    @Override
-    protected boolean sameKey(StoredInstance a, StoredInstance b) {
-      return a.sameId(b);
+    public long id() {
+      return host;
     }
 
     @Override
@@ -159,47 +184,9 @@ public final class ProjectedState implements StateReader {
     }
   }
 
-  private static final class Networks extends OpenTable<NetworkNode> {
-    @Override
-    protected int hashOf(NetworkNode n) {
-      return hashLong(n.id);
-    }
+  private static final class Networks extends ById<NetworkNode> {}
 
-    @Override
-    protected boolean matches(NetworkNode n, long k, Object o) {
-      return n.id == k;
-    }
-
-    @Override
-    protected boolean sameKey(NetworkNode a, NetworkNode b) {
-      return a.id == b.id;
-    }
-
-    NetworkNode get(long id) {
-      return find(hashLong(id), id, null);
-    }
-  }
-
-  private static final class Hosts extends OpenTable<HostNode> {
-    @Override
-    protected int hashOf(HostNode n) {
-      return hashLong(n.host);
-    }
-
-    @Override
-    protected boolean matches(HostNode n, long k, Object o) {
-      return n.host == k;
-    }
-
-    @Override
-    protected boolean sameKey(HostNode a, HostNode b) {
-      return a.host == b.host;
-    }
-
-    HostNode get(long host) {
-      return find(hashLong(host), host, null);
-    }
-
+  private static final class Hosts extends ById<HostNode> {
     /** The host's node, made if new; the writer only. */
     HostNode of(long host) {
       HostNode h = get(host);

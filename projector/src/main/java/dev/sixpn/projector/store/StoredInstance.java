@@ -97,6 +97,10 @@ final class StoredInstance {
     if (metadata.isEmpty()) {
       return metadata;
     }
+    if (metadata.size() == 1) {
+      Map.Entry<String, String> e = metadata.entrySet().iterator().next();
+      return Map.of(names.apply(e.getKey()), e.getValue());
+    }
     Map<String, String> out = new java.util.LinkedHashMap<>();
     metadata.forEach((k, v) -> out.put(names.apply(k), v));
     return out;
