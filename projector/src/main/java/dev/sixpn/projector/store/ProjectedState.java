@@ -8,10 +8,10 @@ import dev.sixpn.state.StateReader;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * The projected state in memory: networks, their apps, the apps' instances, and the indexes the DNS
@@ -19,12 +19,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * time; RocksDB ({@link StateStore}) holds the durable copy of its primary rows and rebuilds it on
  * open.
  *
- * <p>One writer (the projector's fold thread), any number of readers. Maps are concurrent, so a
- * reader sees every event folded so far, each event applied as a whole to the map it reads; an
- * index lookup that races a removal finds nothing rather than a torn value. State can be visible a
- * few milliseconds before its batch is durable: a crash loses both, and the replay restores both.
+ * <p>Laid out for a million instances: an instance is one {@link StoredInstance} (~70 bytes with
+ * its id), held by three {@link OpenTable}s — its app's (by id), its host's by id and its host's by
+ * address — of a slot each; strings that repeat across instances (apps, regions, process groups)
+ * are kept once. The read API's {@link Instance} values are made on each read: the DNS edge caches
+ * its answers and the dataplane reads only its host's instances.
  *
- * <p>Strings that repeat across instances (apps, regions, process groups) are kept once.
+ * <p>One writer (the projector's fold thread), any number of readers. A reader sees every event
+ * folded so far, each event applied as a whole to the table it reads; a lookup that races a removal
+ * finds nothing rather than a torn value. State can be visible a few milliseconds before its batch
+ * is durable: a crash loses both, and the replay restores both.
  */
 public final class ProjectedState implements StateReader {
 
@@ -32,16 +36,8 @@ public final class ProjectedState implements StateReader {
   private static final Comparator<Instance> BY_ID =
       Comparator.comparing(Instance::instanceId).thenComparing(Instance::app);
 
-  private final ConcurrentHashMap<Long, NetworkNode> networks = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<SixpnAddress, InstanceRef> byAddress = new ConcurrentHashMap<>();
-
-  /**
-   * Host to instance id to instance: an id names one instance per host (the fold rejects a second
-   * instance with a live id on a host), since the host's link and namespace are derived from it.
-   */
-  private final ConcurrentHashMap<Long, ConcurrentHashMap<String, InstanceRef>> byHost =
-      new ConcurrentHashMap<>();
-
+  private final Networks networks = new Networks();
+  private final Hosts byHost = new Hosts();
   private final ConcurrentHashMap<Long, Host> hosts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
   private final EventIdSet eventIds;
@@ -53,23 +49,152 @@ public final class ProjectedState implements StateReader {
     this.eventIds = new EventIdSet(dedupHorizon);
   }
 
-  /** A network that exists: its name and its apps. */
-  private static final class NetworkNode {
-    volatile String name;
-    final ConcurrentHashMap<String, AppNode> apps = new ConcurrentHashMap<>();
+  /** A node with a numeric id, kept in a {@link ById} table. */
+  private interface Numbered {
+    long id();
+  }
 
-    NetworkNode(String name) {
-      this.name = name;
+  /** Nodes by their numeric id. */
+  private static class ById<N extends Numbered> extends OpenTable<N> {
+    @Override
+    protected int hashOf(N n) {
+      return hashLong(n.id());
+    }
+
+    @Override
+    protected boolean matches(N n, long k, Object o) {
+      return n.id() == k;
+    }
+
+    @Override
+    protected boolean sameKey(N a, N b) {
+      return a.id() == b.id();
+    }
+
+    N get(long id) {
+      return find(hashLong(id), id, null);
     }
   }
 
-  /** An app that exists: created explicitly or implied by an instance. */
-  private static final class AppNode {
-    volatile boolean created;
-    final ConcurrentHashMap<String, Instance> instances = new ConcurrentHashMap<>();
+  /** Instances by instance id; lookups pass the id's hash as the long key too, compared first. */
+  private static class ByInstanceId extends OpenTable<StoredInstance> {
+    @Override
+    protected int hashOf(StoredInstance i) {
+      return i.idHash;
+    }
 
-    AppNode(boolean created) {
+    @Override
+    protected boolean matches(StoredInstance i, long k, Object o) {
+      return i.hasId((int) k, (String) o);
+    }
+
+    @Override
+    protected boolean sameKey(StoredInstance a, StoredInstance b) {
+      return a.sameId(b);
+    }
+  }
+
+  /** A network that exists: its name, and its apps by name. */
+  static final class NetworkNode extends OpenTable<AppNode> implements Numbered {
+    final long id;
+    volatile String name;
+
+    NetworkNode(long id, String name) {
+      this.id = id;
+      this.name = name;
+    }
+
+    @Override
+    public long id() {
+      return id;
+    }
+
+    @Override
+    protected int hashOf(AppNode a) {
+      return a.name.hashCode();
+    }
+
+    @Override
+    protected boolean matches(AppNode a, long k, Object o) {
+      return a.name.equals(o);
+    }
+
+    @Override
+    protected boolean sameKey(AppNode a, AppNode b) {
+      return a.name.equals(b.name);
+    }
+  }
+
+  /** An app that exists (created explicitly or implied by an instance): its instances by id. */
+  static final class AppNode extends ByInstanceId {
+    final long network;
+    final String name;
+    volatile boolean created;
+
+    AppNode(long network, String name, boolean created) {
+      this.network = network;
+      this.name = name;
       this.created = created;
+    }
+  }
+
+  /**
+   * A host's instances by id: an id names one instance per host (the fold rejects a second instance
+   * with that id on the host), since the host's link and namespace are derived from it. And by
+   * address: an instance's address names its host.
+   */
+  static final class HostNode extends ByInstanceId implements Numbered {
+    final long host;
+    final ByAddress byAddress = new ByAddress();
+
+    HostNode(long host) {
+      this.host = host;
+    }
+
+    @Override
+    public long id() {
+      return host;
+    }
+
+    @Override
+    protected boolean sameEntity(StoredInstance stored, StoredInstance i) {
+      return stored.sameInstance(i);
+    }
+  }
+
+  static final class ByAddress extends OpenTable<StoredInstance> {
+    @Override
+    protected int hashOf(StoredInstance i) {
+      return i.addressHash();
+    }
+
+    @Override
+    protected boolean matches(StoredInstance i, long k, Object o) {
+      return i.hasAddress((SixpnAddress) o);
+    }
+
+    @Override
+    protected boolean sameKey(StoredInstance a, StoredInstance b) {
+      return a.sameAddress(b);
+    }
+
+    @Override
+    protected boolean sameEntity(StoredInstance stored, StoredInstance i) {
+      return stored.sameInstance(i);
+    }
+  }
+
+  private static final class Networks extends ById<NetworkNode> {}
+
+  private static final class Hosts extends ById<HostNode> {
+    /** The host's node, made if new; the writer only. */
+    HostNode of(long host) {
+      HostNode h = get(host);
+      if (h == null) {
+        h = new HostNode(host);
+        put(h);
+      }
+      return h;
     }
   }
 
@@ -91,7 +216,6 @@ public final class ProjectedState implements StateReader {
   /** Empties the state before a restore reloads it; readers meanwhile see it partial. */
   void clear() {
     networks.clear();
-    byAddress.clear();
     byHost.clear();
     hosts.clear();
     eventIds.clear();
@@ -105,14 +229,15 @@ public final class ProjectedState implements StateReader {
   void putNetwork(long network, String name) {
     NetworkNode node = networks.get(network);
     if (node == null) {
-      networks.put(network, new NetworkNode(name));
+      networks.put(new NetworkNode(network, name));
     } else {
       node.name = name;
     }
   }
 
+  /** Removes the network; its apps and their instances must be gone already. */
   void removeNetwork(long network) {
-    networks.remove(network);
+    networks.remove(OpenTable.hashLong(network), network, null);
   }
 
   Optional<String> networkName(long network) {
@@ -126,9 +251,9 @@ public final class ProjectedState implements StateReader {
     if (n == null) {
       throw new IllegalStateException("app " + app + " of network " + network + " has no network");
     }
-    AppNode a = n.apps.get(app);
+    AppNode a = n.find(app.hashCode(), 0, app);
     if (a == null) {
-      n.apps.put(canonical(app), new AppNode(created));
+      n.put(new AppNode(network, canonical(app), created));
     } else {
       a.created = created;
     }
@@ -138,55 +263,64 @@ public final class ProjectedState implements StateReader {
   void removeApp(long network, String app) {
     NetworkNode n = networks.get(network);
     if (n != null) {
-      n.apps.remove(app);
+      n.remove(app.hashCode(), 0, app);
     }
   }
 
-  /**
-   * Adds or replaces the instance and moves its index entries; the app must exist. {@code old} is
-   * the value it replaces, or null.
-   */
-  void putInstance(InstanceRef ref, Instance old, Instance now) {
+  /** Adds the instance, or replaces the one with its id in its app and moves its index entries. */
+  void putInstance(Instance now) {
     AppNode a = appNode(now.network(), now.app());
     if (a == null) {
       throw new IllegalStateException(
           "instance " + now.instanceId() + " of app " + now.app() + " has no app");
     }
-    a.instances.put(now.instanceId(), now);
-    if (old == null || !old.address().equals(now.address())) {
-      if (old != null) {
-        byAddress.remove(old.address(), ref);
-      }
-      byAddress.put(now.address(), ref);
-    }
-    if (old == null || old.host() != now.host()) {
-      if (old != null) {
-        removeFromHost(old.host(), ref);
-      }
-      byHost.computeIfAbsent(now.host(), h -> new ConcurrentHashMap<>()).put(ref.instanceId(), ref);
-    }
+    put(StoredInstance.of(now, a, this::canonical));
   }
 
-  void removeInstance(InstanceRef ref, Instance i) {
+  /** Adds or replaces {@code s} in its app and in its host's indexes. */
+  void put(StoredInstance s) {
+    StoredInstance old = s.app.put(s);
+    if (old != null && old.host != s.host) {
+      unindex(old);
+    } else if (old != null && !old.sameAddress(s)) {
+      byHost.get(old.hostId()).byAddress.removeEntity(old);
+    }
+    HostNode h = byHost.of(s.hostId());
+    h.put(s);
+    h.byAddress.put(s);
+  }
+
+  void removeInstance(Instance i) {
     AppNode a = appNode(i.network(), i.app());
     if (a != null) {
-      a.instances.remove(i.instanceId());
+      String id = i.instanceId();
+      int hash = StoredInstance.idHash(id);
+      StoredInstance old = a.remove(hash, hash, id);
+      if (old != null) {
+        unindex(old);
+      }
     }
-    byAddress.remove(i.address(), ref);
-    removeFromHost(i.host(), ref);
   }
 
-  private void removeFromHost(long host, InstanceRef ref) {
-    Map<String, InstanceRef> on = byHost.get(host);
-    if (on != null) {
-      on.remove(ref.instanceId(), ref);
+  private void unindex(StoredInstance old) {
+    HostNode h = byHost.get(old.hostId());
+    if (h != null) {
+      h.removeEntity(old);
+      h.byAddress.removeEntity(old);
     }
+  }
+
+  /** By id, in an app's or a host's table: the hash doubles as the long key, compared first. */
+  private static StoredInstance findId(OpenTable<StoredInstance> byId, String instanceId) {
+    int hash = StoredInstance.idHash(instanceId);
+    return byId.find(hash, hash, instanceId);
   }
 
   /** The instance with id {@code instanceId} on {@code host}, of any app or network. */
-  Optional<InstanceRef> onHost(long host, String instanceId) {
-    Map<String, InstanceRef> on = byHost.get(host);
-    return on == null ? Optional.empty() : Optional.ofNullable(on.get(instanceId));
+  Optional<Instance> instanceOnHost(long host, String instanceId) {
+    HostNode h = byHost.get(host);
+    StoredInstance s = h == null ? null : findId(h, instanceId);
+    return s == null ? Optional.empty() : Optional.of(s.toInstance());
   }
 
   void putHost(Host h) {
@@ -197,39 +331,94 @@ public final class ProjectedState implements StateReader {
     hosts.remove(host);
   }
 
-  Instance instance(InstanceRef ref) {
-    AppNode a = appNode(ref.network(), ref.app());
-    return a == null ? null : a.instances.get(ref.instanceId());
+  /**
+   * Resolves the repeated parts of instance rows while they load: the app's node (rows come in key
+   * order, so an app's rows follow one another) and the state's copy of a process group or region,
+   * read from the row's bytes without a string made per row. One per loading thread.
+   */
+  final class RowNames {
+    private AppNode lastApp;
+    private byte[] lastAppName = new byte[0];
+    private final String[] recent = new String[256];
+
+    AppNode app(long network, byte[] b, int off, int len) {
+      if (lastApp != null
+          && lastApp.network == network
+          && java.util.Arrays.equals(lastAppName, 0, lastAppName.length, b, off, off + len)) {
+        return lastApp;
+      }
+      String name = new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8);
+      AppNode a = appNode(network, name);
+      if (a == null) {
+        throw new IllegalStateException(
+            "an instance row of app " + name + " of network " + network + " has no app row");
+      }
+      lastApp = a;
+      lastAppName = java.util.Arrays.copyOfRange(b, off, off + len);
+      return a;
+    }
+
+    String name(byte[] b, int off, int len) {
+      int h = 0;
+      for (int i = off; i < off + len; i++) {
+        h = 31 * h + b[i];
+      }
+      int slot = (h ^ (h >>> 8)) & (recent.length - 1);
+      String s = recent[slot];
+      if (s == null || !sameAscii(s, b, off, len)) {
+        s = canonical(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
+        recent[slot] = s;
+      }
+      return s;
+    }
+
+    private static boolean sameAscii(String s, byte[] b, int off, int len) {
+      if (s.length() != len) {
+        return false;
+      }
+      for (int i = 0; i < len; i++) {
+        if (s.charAt(i) != b[off + i]) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
-  private AppNode appNode(long network, String app) {
+  /** The app's node, for the load; any thread. */
+  AppNode appNode(long network, String app) {
     NetworkNode n = networks.get(network);
-    return n == null ? null : n.apps.get(app);
+    return n == null ? null : n.find(app.hashCode(), 0, app);
+  }
+
+  private StoredInstance stored(long network, String app, String instanceId) {
+    AppNode a = appNode(network, app);
+    return a == null ? null : findId(a, instanceId);
   }
 
   /** Every network id, ascending. */
   List<Long> networkIds() {
-    List<Long> out = new ArrayList<>(networks.keySet());
+    List<Long> out = new ArrayList<>(networks.size());
+    networks.forEach(n -> out.add(n.id));
     out.sort(null);
     return out;
   }
 
   /** Counts, for logs: networks, apps, instances, hosts. */
   String size() {
-    long apps = 0;
-    long instances = 0;
-    for (NetworkNode n : networks.values()) {
-      apps += n.apps.size();
-      for (AppNode a : n.apps.values()) {
-        instances += a.instances.size();
-      }
-    }
+    long[] apps = {0};
+    long[] instances = {0};
+    networks.forEach(
+        n -> {
+          apps[0] += n.size();
+          n.forEach(a -> instances[0] += a.size());
+        });
     return "networks="
         + networks.size()
         + " apps="
-        + apps
+        + apps[0]
         + " instances="
-        + instances
+        + instances[0]
         + " hosts="
         + hosts.size();
   }
@@ -238,14 +427,16 @@ public final class ProjectedState implements StateReader {
 
   @Override
   public Optional<Instance> instanceByAddress(SixpnAddress address) {
-    InstanceRef ref = byAddress.get(address);
-    return ref == null ? Optional.empty() : Optional.ofNullable(instance(ref));
+    HostNode h = byHost.get(address.host());
+    StoredInstance s =
+        h == null ? null : h.byAddress.find(StoredInstance.addressHash(address), 0, address);
+    return s == null ? Optional.empty() : Optional.of(s.toInstance());
   }
 
   @Override
   public Optional<Instance> instance(long network, String app, String instanceId) {
-    AppNode a = appNode(network, app);
-    return a == null ? Optional.empty() : Optional.ofNullable(a.instances.get(instanceId));
+    StoredInstance s = stored(network, app, instanceId);
+    return s == null ? Optional.empty() : Optional.of(s.toInstance());
   }
 
   @Override
@@ -255,31 +446,48 @@ public final class ProjectedState implements StateReader {
 
   @Override
   public List<Instance> instancesOfAppInRegion(long network, String app, String region) {
-    return instancesOfApp(network, app, i -> i.started() && i.region().equals(region));
+    return instancesOfApp(network, app, i -> i.started() && i.region.equals(region));
   }
 
   @Override
   public List<Instance> instancesOfProcessGroup(long network, String app, String processGroup) {
-    return instancesOfApp(network, app, i -> i.started() && i.processGroup().equals(processGroup));
+    return instancesOfApp(network, app, i -> i.started() && i.processGroup.equals(processGroup));
   }
 
   /**
    * The app's instances that pass {@code test}, sorted. No region or group index to keep in step:
    * an app's instances are few, and the DNS edge caches every answer until the app changes.
    */
-  private List<Instance> instancesOfApp(
-      long network, String app, java.util.function.Predicate<Instance> test) {
+  private List<Instance> instancesOfApp(long network, String app, Predicate<StoredInstance> test) {
     AppNode a = appNode(network, app);
     if (a == null) {
       return List.of();
     }
-    List<Instance> out = new ArrayList<>();
-    for (Instance i : a.instances.values()) {
-      if (test.test(i)) {
-        out.add(i);
+    return sorted(collect(a, test, new ArrayList<>(a.size())));
+  }
+
+  private static List<Instance> collect(
+      OpenTable<StoredInstance> table, Predicate<StoredInstance> test, List<Instance> out) {
+    table.forEach(
+        i -> {
+          if (test.test(i)) {
+            out.add(i.toInstance());
+          }
+        });
+    return out;
+  }
+
+  /**
+   * Sorted by id and app, without the duplicate a weakly consistent iteration may see when an id
+   * left and came back while it ran.
+   */
+  private static List<Instance> sorted(List<Instance> out) {
+    out.sort(BY_ID);
+    for (int k = out.size() - 1; k > 0; k--) {
+      if (BY_ID.compare(out.get(k - 1), out.get(k)) == 0) {
+        out.remove(k - 1);
       }
     }
-    out.sort(BY_ID);
     return out;
   }
 
@@ -290,32 +498,17 @@ public final class ProjectedState implements StateReader {
       return List.of();
     }
     List<Instance> out = new ArrayList<>();
-    for (AppNode a : n.apps.values()) {
-      for (Instance i : a.instances.values()) {
-        if (includeStopped || i.started()) {
-          out.add(i);
-        }
-      }
-    }
-    out.sort(BY_ID);
-    return out;
+    n.forEach(a -> collect(a, i -> includeStopped || i.started(), out));
+    return sorted(out);
   }
 
   @Override
   public List<Instance> instancesOnHost(long host) {
-    Map<String, InstanceRef> on = byHost.get(host);
-    if (on == null) {
+    HostNode h = byHost.get(host);
+    if (h == null) {
       return List.of();
     }
-    List<Instance> out = new ArrayList<>(on.size());
-    for (InstanceRef ref : on.values()) {
-      Instance i = instance(ref);
-      if (i != null && i.host() == host) {
-        out.add(i);
-      }
-    }
-    out.sort(BY_ID);
-    return out;
+    return sorted(collect(h, i -> true, new ArrayList<>(h.size())));
   }
 
   @Override
@@ -329,7 +522,8 @@ public final class ProjectedState implements StateReader {
     if (n == null) {
       return List.of();
     }
-    List<String> out = new ArrayList<>(n.apps.keySet());
+    List<String> out = new ArrayList<>(n.size());
+    n.forEach(a -> out.add(a.name));
     out.sort(null);
     return out;
   }
@@ -341,17 +535,18 @@ public final class ProjectedState implements StateReader {
       return List.of();
     }
     TreeSet<String> regions = new TreeSet<>();
-    for (Instance i : a.instances.values()) {
-      if (includeStopped || i.started()) {
-        regions.add(i.region());
-      }
-    }
+    a.forEach(
+        i -> {
+          if (includeStopped || i.started()) {
+            regions.add(i.region);
+          }
+        });
     return List.copyOf(regions);
   }
 
   @Override
   public boolean networkExists(long network) {
-    return networks.containsKey(network);
+    return networks.get(network) != null;
   }
 
   @Override

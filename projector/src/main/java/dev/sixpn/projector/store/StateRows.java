@@ -177,7 +177,7 @@ public final class StateRows {
    * host's link and namespace names are derived from the id.
    */
   public Optional<Instance> instanceOnHost(long host, String instanceId) {
-    return state.onHost(host, instanceId).map(state::instance);
+    return state.instanceOnHost(host, instanceId);
   }
 
   /** Every instance of the app, started or stopped. */
@@ -230,13 +230,13 @@ public final class StateRows {
   public void replaceInstance(Instance old, Instance now) {
     InstanceRef ref = new InstanceRef(now.network(), now.app(), now.instanceId());
     batch.touchInstance(ref, old != null, now);
-    state.putInstance(ref, old, now);
+    state.putInstance(now);
   }
 
   public void deleteInstance(Instance i) {
     InstanceRef ref = new InstanceRef(i.network(), i.app(), i.instanceId());
     batch.touchInstance(ref, true, null);
-    state.removeInstance(ref, i);
+    state.removeInstance(i);
   }
 
   public void quarantine(int partition, long offset, byte[] json) {

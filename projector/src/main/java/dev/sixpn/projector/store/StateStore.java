@@ -1,6 +1,5 @@
 package dev.sixpn.projector.store;
 
-import dev.sixpn.state.Instance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -187,9 +186,10 @@ public final class StateStore implements AutoCloseable {
 
   /**
    * Rebuilds the memory state from the rows: parents first, as the fold creates them. What the
-   * agent waits for before it serves, so the work is spread: instance rows are read and decoded on
-   * another thread while this one inserts them (the state has one writer), and the dedup window's
-   * ids, which only the fold needs, load on a third thread that {@link #eventIds} waits for: open
+   * agent waits for before it serves, so the work is spread: instance rows are read and decoded
+   * (into {@link StoredInstance}s, no {@link dev.sixpn.state.Instance} on the way) on another
+   * thread while this one inserts them (the state has one writer). The dedup window's ids, which
+   * only the fold needs, load after that on a thread that {@link #eventIds} waits for: open
    * returns, and the agent answers DNS, without waiting for them.
    */
   private void load() {
@@ -200,25 +200,7 @@ public final class StateStore implements AutoCloseable {
         Keys.EMPTY,
         (k, v) -> state.putApp(Keys.readU32(k, 0), Keys.appOfRow(k), v.length > 0 && v[0] == 1));
     Throwable[] failed = new Throwable[1];
-    eventIdLoader =
-        Thread.ofPlatform()
-            .name("sixpn-load-event-ids")
-            .daemon()
-            .start(
-                () -> {
-                  try {
-                    long t0 = System.nanoTime();
-                    loadEventIds();
-                    LOG.info(
-                        "dedup window loaded path={} ids={} seconds={}",
-                        path,
-                        state.eventIds().size(),
-                        String.format("%.2f", (System.nanoTime() - t0) / 1e9));
-                  } catch (RuntimeException | Error e) {
-                    eventIdLoadFailure = e;
-                  }
-                });
-    BlockingQueue<Instance[]> decoded = new ArrayBlockingQueue<>(16);
+    BlockingQueue<StoredInstance[]> decoded = new ArrayBlockingQueue<>(16);
     Thread reader =
         Thread.ofPlatform()
             .name("sixpn-load-instances")
@@ -232,14 +214,14 @@ public final class StateStore implements AutoCloseable {
                     putUninterruptibly(decoded, LOAD_END);
                   }
                 });
-    Instance[] chunk = take(decoded);
+    StoredInstance[] chunk = take(decoded);
     try {
       for (; chunk != LOAD_END; chunk = take(decoded)) {
-        for (Instance i : chunk) {
+        for (StoredInstance i : chunk) {
           if (i == null) {
             break;
           }
-          state.putInstance(new InstanceRef(i.network(), i.app(), i.instanceId()), null, i);
+          state.put(i);
         }
       }
       scan(Family.HOSTS, Keys.EMPTY, (k, v) -> state.putHost(ValueCodec.decodeHost(v)));
@@ -261,6 +243,25 @@ public final class StateStore implements AutoCloseable {
         path,
         state.size(),
         String.format("%.2f", (System.nanoTime() - start) / 1e9));
+    // Only now: on two cores a third thread would slow the load everything else waits for.
+    eventIdLoader =
+        Thread.ofPlatform()
+            .name("sixpn-load-event-ids")
+            .daemon()
+            .start(
+                () -> {
+                  try {
+                    long t0 = System.nanoTime();
+                    loadEventIds();
+                    LOG.info(
+                        "dedup window loaded path={} ids={} seconds={}",
+                        path,
+                        state.eventIds().size(),
+                        String.format("%.2f", (System.nanoTime() - t0) / 1e9));
+                  } catch (RuntimeException | Error e) {
+                    eventIdLoadFailure = e;
+                  }
+                });
   }
 
   private static void rethrow(Throwable t) {
@@ -282,23 +283,24 @@ public final class StateStore implements AutoCloseable {
   }
 
   /** Ends the decoded stream of {@link #readInstances}. */
-  private static final Instance[] LOAD_END = new Instance[0];
+  private static final StoredInstance[] LOAD_END = new StoredInstance[0];
 
   private static final int LOAD_CHUNK = 4096;
 
   /**
    * Reads and decodes every instance row, handing them over in chunks (a null ends a short one).
    */
-  private void readInstances(BlockingQueue<Instance[]> out) {
-    Instance[][] chunk = {new Instance[LOAD_CHUNK]};
+  private void readInstances(BlockingQueue<StoredInstance[]> out) {
+    StoredInstance[][] chunk = {new StoredInstance[LOAD_CHUNK]};
     int[] n = {0};
+    ProjectedState.RowNames names = state.new RowNames();
     scanValues(
         Family.INSTANCES,
         v -> {
-          chunk[0][n[0]++] = ValueCodec.decodeInstance(v, state::canonical);
+          chunk[0][n[0]++] = ValueCodec.decodeStored(v, names);
           if (n[0] == LOAD_CHUNK) {
             putUninterruptibly(out, chunk[0]);
-            chunk[0] = new Instance[LOAD_CHUNK];
+            chunk[0] = new StoredInstance[LOAD_CHUNK];
             n[0] = 0;
           }
         });

@@ -141,6 +141,94 @@ public final class ValueCodec {
         ports);
   }
 
+  /**
+   * Decodes an instance row straight into the memory state's form: no {@link Instance}, no address
+   * object, and the strings many instances share resolved through {@code names} without a copy
+   * each. What the load runs a million times.
+   */
+  static StoredInstance decodeStored(byte[] v, ProjectedState.RowNames names) {
+    int version = v[0];
+    if (version != INSTANCE_V1 && version != INSTANCE_V2 && version != INSTANCE_V3) {
+      throw new IllegalStateException("unknown instance value version " + version);
+    }
+    InstanceStatus status = InstanceStatus.values()[v[1]];
+    int at = 2;
+    int flags = version == INSTANCE_V1 ? 0 : v[at++];
+    long network = u32(v, at);
+    long host = u32(v, at + 4);
+    int addr = at + 8;
+    at = addr + 16;
+    int idLen = u16(v, at);
+    byte[] id = java.util.Arrays.copyOfRange(v, at + 2, at + 2 + idLen);
+    at += 2 + idLen;
+    int appLen = u16(v, at);
+    ProjectedState.AppNode app = names.app(network, v, at + 2, appLen);
+    at += 2 + appLen;
+    int groupLen = u16(v, at);
+    String group = names.name(v, at + 2, groupLen);
+    at += 2 + groupLen;
+    int regionLen = u16(v, at);
+    String region = names.name(v, at + 2, regionLen);
+    at += 2 + regionLen;
+    boolean conventional =
+        u16(v, addr) == SixpnAddress.PREFIX
+            && u32(v, addr + 2) == network
+            && u32(v, addr + 6) == host
+            && u16(v, addr + 14) == SixpnAddress.ROLE_INSTANCE;
+    int entries = u16(v, at);
+    at += 2;
+    Map<String, String> meta = Map.of();
+    if (entries > 0) {
+      meta = new LinkedHashMap<>();
+      for (int k = 0; k < entries; k++) {
+        int keyLen = u16(v, at);
+        // Keys repeat across instances (labels): one copy each, like process groups.
+        String key = names.name(v, at + 2, keyLen);
+        at += 2 + keyLen;
+        int valueLen = u16(v, at);
+        meta.put(key, new String(v, at + 2, valueLen, StandardCharsets.UTF_8));
+        at += 2 + valueLen;
+      }
+    }
+    List<Port> ports = List.of();
+    if (version == INSTANCE_V3) {
+      Port[] read = new Port[v[at++] & 0xff];
+      for (int k = 0; k < read.length; k++) {
+        int nameLen = u16(v, at);
+        String name = names.name(v, at + 2, nameLen);
+        at += 2 + nameLen;
+        read[k] = new Port(name, u16(v, at), v[at + 2] == 1 ? "udp" : "tcp");
+        at += 3;
+      }
+      ports = List.of(read);
+    }
+    StoredInstance.Extra extra =
+        StoredInstance.extra(
+            meta,
+            ports,
+            conventional
+                ? null
+                : SixpnAddress.fromBytes(java.util.Arrays.copyOfRange(v, addr, addr + 16)));
+    return new StoredInstance(
+        id,
+        app,
+        group,
+        region,
+        (int) host,
+        (int) u32(v, addr + 10),
+        status,
+        (flags & FLAG_HOST_ACCESS) != 0,
+        extra);
+  }
+
+  private static int u16(byte[] b, int off) {
+    return ((b[off] & 0xff) << 8) | (b[off + 1] & 0xff);
+  }
+
+  private static long u32(byte[] b, int off) {
+    return ((long) u16(b, off) << 16) | u16(b, off + 2);
+  }
+
   public static byte[] encodeHost(Host h) {
     byte[] region = h.region().getBytes(StandardCharsets.UTF_8);
     byte[] key = h.wireguardPublicKey().getBytes(StandardCharsets.UTF_8);

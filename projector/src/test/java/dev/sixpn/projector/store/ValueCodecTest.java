@@ -59,4 +59,49 @@ class ValueCodecTest {
     System.arraycopy(v2, 3, v1, 2, v2.length - 3);
     assertEquals(instance(false, List.of()), ValueCodec.decodeInstance(v1));
   }
+
+  @Test
+  void decodeStored_readsEveryVersionAsDecodeInstanceDoes() {
+    ProjectedState state = new ProjectedState(java.time.Duration.ofDays(1));
+    state.putNetwork(1, "");
+    state.putApp(1, "web", true);
+    ProjectedState.RowNames names = state.new RowNames();
+    Instance plain =
+        new Instance(
+            "b2",
+            1,
+            "web",
+            "app",
+            7,
+            "nrt",
+            SixpnAddress.ofInstance(1, 7, 3),
+            InstanceStatus.STOPPED,
+            Map.of());
+    Instance gateway =
+        new Instance(
+            "gw",
+            1,
+            "web",
+            "app",
+            7,
+            "nrt",
+            new SixpnAddress(1, 7, 3, SixpnAddress.ROLE_GATEWAY),
+            InstanceStatus.STARTED,
+            Map.of());
+    byte[] v2 = ValueCodec.encodeInstance(instance(true, List.of()));
+    byte[] v1 = new byte[v2.length - 1];
+    v1[0] = ValueCodec.INSTANCE_V1;
+    v1[1] = v2[1];
+    System.arraycopy(v2, 3, v1, 2, v2.length - 3);
+    for (byte[] v :
+        List.of(
+            v1,
+            v2,
+            ValueCodec.encodeInstance(instance(false, List.of(new Port("http", 80, "tcp")))),
+            ValueCodec.encodeInstance(plain),
+            ValueCodec.encodeInstance(gateway))) {
+      assertEquals(
+          ValueCodec.decodeInstance(v), ValueCodec.decodeStored(v, names).toInstance(), "v" + v[0]);
+    }
+  }
 }
