@@ -146,8 +146,12 @@ public final class Dataplane implements AutoCloseable {
                 lastPlumbing.set(r.result().ok());
               },
               "sixpn-dataplane-plumbing-" + config.host());
+      metrics.exportSkipped("maps", mapsLoop::skippedChanges);
+      metrics.exportSkipped("plumbing", plumbingLoop::skippedChanges);
       ReconcileResult first =
-          merge(mapsLoop.start(feed, config.resync()), plumbingLoop.start(feed, config.resync()));
+          merge(
+              mapsLoop.start(feed, config.resync(), mapsConcern(config.host())),
+              plumbingLoop.start(feed, config.resync(), plumbingConcern(config.host())));
       ReconcileLoop m = mapsLoop;
       ReconcileLoop pl = plumbingLoop;
       IpPlumbing ip = plumbing;
@@ -200,6 +204,20 @@ public final class Dataplane implements AutoCloseable {
       maps.close();
       throw e;
     }
+  }
+
+  /** The map entries hold this host's started instances and nothing else. */
+  public static java.util.function.Predicate<dev.sixpn.state.StateChange> mapsConcern(long host) {
+    return c -> c.touchesHost(host);
+  }
+
+  /**
+   * Plumbing is this host's instances (attachments, routes, files) and one WireGuard peer per other
+   * host: an instance of another host moving or stopping changes none of it.
+   */
+  public static java.util.function.Predicate<dev.sixpn.state.StateChange> plumbingConcern(
+      long host) {
+    return c -> c.touchesHost(host) || c.changesHostRecords();
   }
 
   public WgKey publicKey() {

@@ -30,6 +30,8 @@ public final class DataplaneMetrics {
   private final Histogram changeToApplied;
   private final AtomicReference<DropsMap> drops = new AtomicReference<>();
   private final Gauge instancesWithoutLink;
+  private final Map<String, java.util.function.LongSupplier> skipped =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public DataplaneMetrics(PrometheusRegistry registry) {
     mapOps =
@@ -81,6 +83,12 @@ public final class DataplaneMetrics {
             .help("started instances of this host whose link does not exist (runtime late or gone)")
             .register(registry);
     CounterWithCallback.builder()
+        .name("sixpn_dataplane_changes_skipped")
+        .help("change batches that concerned no part of this host's loop (scope), so ran no pass")
+        .labelNames("scope")
+        .callback(cb -> skipped.forEach((scope, n) -> cb.call(n.getAsLong(), scope)))
+        .register(registry);
+    CounterWithCallback.builder()
         .name("sixpn_dataplane_drops")
         .help("packets dropped by the BPF programs, by reason (summed over CPUs)")
         .labelNames("reason")
@@ -97,6 +105,11 @@ public final class DataplaneMetrics {
   /** Starts exporting the drop counters of this map (one map per agent). */
   public void exportDrops(DropsMap map) {
     drops.set(map);
+  }
+
+  /** Exports a loop's count of skipped change batches. */
+  public void exportSkipped(String scope, java.util.function.LongSupplier count) {
+    skipped.put(scope, count);
   }
 
   public MapOp.Observer mapObserver(String map) {

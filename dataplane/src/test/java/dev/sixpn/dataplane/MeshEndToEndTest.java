@@ -672,6 +672,17 @@ class MeshEndToEndTest {
       locals.put(SixpnAddress.ofInstance(N2, H1, 4242), new LocalInstance(4242, 0));
       links.put(4242, new LinkInfo(SixpnAddress.ofInstance(N2, H1, 4242), 0));
     }
+    // A runtime makes a link while the agent is away: it is bare until the agent is back.
+    Instance whileDown = FakeState.started("sx" + run + "-h1-down", N1, H1, 77, Map.of());
+    String downLink = LinkNames.hostSideLink(whileDown);
+    Sh.mustIn(
+        hostNs.get(H1), "ip", "link", "add", downLink, "type", "veth", "peer", "name", "dn" + run);
+    int downIfindex;
+    try (var ifs = new dev.sixpn.dataplane.link.NetnsExecutor(configs.get(H1).netns())) {
+      downIfindex = ifs.interfaces().get(downLink);
+    }
+    assertEquals(
+        Set.of(), programsOn(H1, downIfindex), "nobody filters it while the agent is down");
     WgKey junkPeer = WgKey.ofBytes(new byte[32]);
     old.device()
         .upsertPeer(
@@ -683,6 +694,10 @@ class MeshEndToEndTest {
 
     start(H1);
     Dataplane dp = dataplanes.get(H1);
+    assertEquals(
+        Set.of(ProgramLoader.FROM_INSTANCE),
+        programsOn(H1, downIfindex),
+        "a link made while the agent was down is filtered once it is up");
     Desired desired;
     try (var ifs = new dev.sixpn.dataplane.link.NetnsExecutor(configs.get(H1).netns())) {
       desired =

@@ -8,8 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link HostPlumbing} inside the host's namespace: programs as tcx links through bpf(2) ({@link
- * TcxAttachments}), addresses and routes with iproute2 ({@code ip}).
+ * {@link HostPlumbing} inside the host's namespace, with no process: programs as tcx links through
+ * bpf(2) ({@link TcxAttachments}), addresses and routes over rtnetlink ({@link Rtnetlink}), links
+ * by if_nameindex(3).
  */
 public final class IpPlumbing implements HostPlumbing, AutoCloseable {
 
@@ -27,6 +28,7 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   private final Netns netns;
   private final NetnsExecutor interfaces;
   private final TcxAttachments tcx;
+  private final Rtnetlink netlink;
   private volatile Map<String, Integer> linkCache;
   private volatile java.util.function.BooleanSupplier watching = () -> false;
   private long linkGeneration;
@@ -35,11 +37,13 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
     this.netns = netns;
     this.interfaces = new NetnsExecutor(netns);
     this.tcx = new TcxAttachments(pins);
+    this.netlink = interfaces.call(Rtnetlink::open); // a socket of the host's namespace
   }
 
   /** Closes the program fds and the namespace thread; attached links stay (they are pinned). */
   @Override
   public void close() {
+    netlink.close();
     tcx.close();
     interfaces.close();
   }
@@ -107,77 +111,76 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
 
   @Override
   public void assignGateway(String link) {
-    netns
-        .run("ip", "-6", "addr", "replace", GATEWAY, "dev", link, "nodad")
-        .orThrow("cannot give " + link + " the gateway address");
+    netlink.replaceAddress(ifindex(link), GATEWAY, true);
+  }
+
+  /** The ifindex of a link by name, reading the kernel again if the cached list lacks it. */
+  private int ifindex(String link) {
+    Integer i = links().get(link);
+    if (i == null) {
+      invalidateLinks();
+      i = links().get(link);
+    }
+    if (i == null) {
+      throw new IllegalStateException("no link named " + link + " in " + netns);
+    }
+    return i;
   }
 
   @Override
   public Map<String, String> routes() {
-    Exec.Result r =
-        netns
-            .run("ip", "-6", "-o", "route", "show", "proto", Integer.toString(ROUTE_PROTOCOL))
-            .orThrow("");
+    List<Rtnetlink.Route> routes = netlink.routes(ROUTE_PROTOCOL);
+    Map<Integer, String> names = names(links());
     Map<String, String> out = new HashMap<>();
-    for (String line : r.stdout().split("\n")) {
-      List<String> words = List.of(line.trim().split("\\s+"));
-      if (words.size() >= 2 && words.getFirst().equals(UNREACHABLE)) {
-        out.put(Prefixes.canonical(words.get(1)), UNREACHABLE);
+    for (Rtnetlink.Route r : routes) {
+      if (r.type() == Rtnetlink.RTN_UNREACHABLE) {
+        out.put(r.prefix(), UNREACHABLE);
         continue;
       }
-      int dev = words.indexOf("dev");
-      if (words.isEmpty() || words.getFirst().isEmpty() || dev < 0 || dev + 1 >= words.size()) {
-        continue;
+      String name = names.get(r.ifindex());
+      if (name == null) {
+        invalidateLinks(); // a link newer than the cache
+        names = names(links());
+        name = names.getOrDefault(r.ifindex(), "ifindex" + r.ifindex());
       }
-      out.put(Prefixes.canonical(words.getFirst()), words.get(dev + 1));
+      out.put(r.prefix(), name);
     }
+    return out;
+  }
+
+  private static Map<Integer, String> names(Map<String, Integer> links) {
+    Map<Integer, String> out = new HashMap<>();
+    links.forEach((name, index) -> out.put(index, name));
     return out;
   }
 
   @Override
   public void replaceRoute(String prefix, String device) {
     if (device.equals(UNREACHABLE)) {
-      netns
-          .run(
-              "ip",
-              "-6",
-              "route",
-              "replace",
-              UNREACHABLE,
-              prefix,
-              "proto",
-              Integer.toString(ROUTE_PROTOCOL))
-          .orThrow("");
+      netlink.replaceRoute(prefix, true, 0, ROUTE_PROTOCOL);
       return;
     }
-    netns
-        .run(
-            "ip",
-            "-6",
-            "route",
-            "replace",
-            prefix,
-            "dev",
-            device,
-            "proto",
-            Integer.toString(ROUTE_PROTOCOL))
-        .orThrow("is the link " + device + " there and up?");
+    netlink.replaceRoute(prefix, false, ifindex(device), ROUTE_PROTOCOL);
   }
 
   @Override
   public void deleteRoute(String prefix) {
-    Exec.Result r =
-        netns.run("ip", "-6", "route", "del", prefix, "proto", Integer.toString(ROUTE_PROTOCOL));
-    if (!r.ok() && !r.stderr().contains("No such process")) {
-      r.orThrow("");
-    }
+    netlink.deleteRoute(prefix, ROUTE_PROTOCOL);
   }
 
   @Override
   public void enableForwarding() {
-    // Written from inside the namespace: /proc/sys/net is per network namespace of the opener.
-    netns
-        .run("sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding")
-        .orThrow("the agent needs root to enable IPv6 forwarding");
+    // From the namespace's thread: /proc/sys/net is the network namespace of the opener.
+    interfaces.call(
+        () -> {
+          try {
+            java.nio.file.Files.writeString(
+                java.nio.file.Path.of("/proc/sys/net/ipv6/conf/all/forwarding"), "1\n");
+          } catch (java.io.IOException e) {
+            throw new IllegalStateException(
+                "cannot enable IPv6 forwarding (the agent needs root): " + e.getMessage(), e);
+          }
+          return null;
+        });
   }
 }

@@ -1,62 +1,67 @@
 package dev.sixpn.dataplane.link;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells the reconciler when links appear or go in the host namespace ({@code ip -o monitor link}),
- * so an instance whose link is created after its instance.started event, or a link the runtime just
- * made, is handled at once instead of at the next periodic resync.
+ * Tells the reconciler when links appear or go in the host namespace, from an rtnetlink socket
+ * subscribed to the link group (RTNLGRP_LINK; no process), so an instance whose link is created
+ * after its instance.started event, or a link the runtime just made, is handled at once instead of
+ * at the next periodic resync. Messages the kernel had to drop (a full socket buffer) count as a
+ * change too.
  */
 public final class LinkWatcher implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(LinkWatcher.class);
 
-  private final Process process;
+  /** How soon a closed watcher's thread notices and ends. */
+  private static final int POLL_MILLIS = 200;
 
-  private LinkWatcher(Process process) {
-    this.process = process;
+  private final Rtnetlink socket;
+  private final Thread thread;
+
+  private LinkWatcher(Rtnetlink socket, Thread thread) {
+    this.socket = socket;
+    this.thread = thread;
   }
 
+  /**
+   * @param onChange runs on the watcher's thread for every link message: must be quick
+   */
   public static LinkWatcher start(Netns netns, Runnable onChange) {
-    // Long-running: no timeout; it ends with close() or with the namespace.
-    Process p =
-        netns
-            .command("ip", "-o", "monitor", "link")
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    Thread.ofVirtual()
-        .name("sixpn-linkwatch-" + netns)
-        .start(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                while (r.readLine() != null) {
-                  onChange.run();
-                }
-              } catch (IOException e) {
-                log.debug("link watcher stopped netns={} reason={}", netns, e.toString());
-              }
-              log.info("link watcher ended netns={} (periodic resync still applies)", netns);
-            });
-    return new LinkWatcher(p);
+    Rtnetlink socket;
+    try (NetnsExecutor in = new NetnsExecutor(netns)) {
+      // The socket belongs to the namespace it was opened in; the thread reading it need not.
+      socket = in.call(() -> Rtnetlink.open(Rtnetlink.RTMGRP_LINK, POLL_MILLIS));
+    }
+    // A platform thread: a recv(2) downcall would pin a virtual thread's carrier.
+    Thread t =
+        Thread.ofPlatform()
+            .daemon()
+            .name("sixpn-linkwatch-" + netns)
+            .start(
+                () -> {
+                  try {
+                    socket.listen((type, ifindex) -> onChange.run(), onChange);
+                  } catch (RuntimeException e) {
+                    log.warn("link watcher failed netns={} error={}", netns, e.toString());
+                  }
+                  log.info("link watcher ended netns={} (periodic resync still applies)", netns);
+                });
+    return new LinkWatcher(socket, t);
   }
 
   public boolean alive() {
-    return process.isAlive();
-  }
-
-  public ProcessHandle process() {
-    return process.toHandle();
+    return thread.isAlive();
   }
 
   @Override
   public void close() {
-    process.destroy();
+    socket.close();
+    try {
+      thread.join(POLL_MILLIS * 5L);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -13,8 +13,10 @@ import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +65,108 @@ public record Desired(
       Predicate<String> netnsExists,
       String wgDevice,
       int keepaliveSeconds) {
+    return compute(
+        host, localInstances, hosts, links, netnsExists, wgDevice, keepaliveSeconds, new Peers());
+  }
+
+  /**
+   * The peers of earlier passes by host: with thousands of hosts, decoding every key and endpoint
+   * again each pass would be most of the pass, and almost every record is unchanged; {@link
+   * #changed} says which peers differ from the previous pass, so the reconciler can diff those
+   * alone. One per reconciler; not thread-safe.
+   */
+  public static final class Peers {
+    private static final class Known {
+      Host host;
+      PeerConfig peer;
+      long pass;
+    }
+
+    private final Map<Long, Known> byHost = new HashMap<>();
+    private final Map<WgKey, PeerConfig> peers = new HashMap<>();
+    private Set<WgKey> changed = new HashSet<>();
+    private long pass;
+
+    /** Keys whose peer was added, changed or removed by the last {@link #of} call. */
+    public Set<WgKey> changed() {
+      return changed;
+    }
+
+    private Map<WgKey, PeerConfig> of(List<Host> hosts, long self, int keepaliveSeconds) {
+      long now = ++pass;
+      Set<WgKey> diff = new HashSet<>();
+      int seen = 0;
+      for (Host h : hosts) {
+        if (h.host() == self) {
+          continue;
+        }
+        seen++;
+        Known k = byHost.get(h.host());
+        if (k == null) {
+          k = new Known();
+          byHost.put(h.host(), k);
+        } else if (k.host.equals(h)) {
+          k.pass = now;
+          continue;
+        } else if (k.peer != null) {
+          peers.remove(k.peer.publicKey());
+          diff.add(k.peer.publicKey());
+        }
+        k.host = h;
+        k.pass = now;
+        k.peer = peerOf(h, keepaliveSeconds);
+        if (k.peer != null) {
+          peers.put(k.peer.publicKey(), k.peer);
+          diff.add(k.peer.publicKey());
+        }
+      }
+      if (byHost.size() != seen) { // some host left
+        byHost
+            .values()
+            .removeIf(
+                k -> {
+                  if (k.pass == now) {
+                    return false;
+                  }
+                  if (k.peer != null) {
+                    peers.remove(k.peer.publicKey());
+                    diff.add(k.peer.publicKey());
+                  }
+                  return true;
+                });
+      }
+      changed = diff;
+      return peers;
+    }
+  }
+
+  /** The peer of host {@code h}, or null (logged) when its key or endpoint is unusable. */
+  private static PeerConfig peerOf(Host h, int keepaliveSeconds) {
+    try {
+      WgKey key = new WgKey(h.wireguardPublicKey());
+      return new PeerConfig(
+          key,
+          Endpoint.parse(h.endpoint()),
+          List.of(SixpnAddress.meshPrefixOfHost(h.host())),
+          keepaliveSeconds);
+    } catch (IllegalArgumentException e) {
+      log.warn("host skipped: bad key or endpoint host={} reason={}", h.host(), e.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * @param peers the peers of earlier passes, reused where the host record is the same
+   */
+  public static Desired compute(
+      long host,
+      List<Instance> localInstances,
+      List<Host> hosts,
+      Map<String, Integer> links,
+      Predicate<String> netnsExists,
+      String wgDevice,
+      int keepaliveSeconds,
+      Peers peers) {
     Map<Integer, LinkInfo> linkMap = new HashMap<>();
     Map<SixpnAddress, LocalInstance> locals = new HashMap<>();
     List<InstancePlumbing> instances = new ArrayList<>();
@@ -98,26 +202,14 @@ public record Desired(
         files.put(netns, p);
       }
     }
-    Map<WgKey, PeerConfig> peers = new HashMap<>();
-    for (Host h : hosts) {
-      if (h.host() == host) {
-        continue;
-      }
-      WgKey key;
-      Endpoint endpoint;
-      try {
-        key = new WgKey(h.wireguardPublicKey());
-        endpoint = Endpoint.parse(h.endpoint());
-      } catch (IllegalArgumentException e) {
-        log.warn("host skipped: bad key or endpoint host={} reason={}", h.host(), e.getMessage());
-        continue;
-      }
-      peers.put(
-          key,
-          new PeerConfig(
-              key, endpoint, List.of(SixpnAddress.meshPrefixOfHost(h.host())), keepaliveSeconds));
-    }
-    return new Desired(linkMap, locals, instances, routes, files, peers, missing);
+    return new Desired(
+        linkMap,
+        locals,
+        instances,
+        routes,
+        files,
+        peers.of(hosts, host, keepaliveSeconds),
+        missing);
   }
 
   /** The loopback device: traffic on it is the host's own, never filtered. */

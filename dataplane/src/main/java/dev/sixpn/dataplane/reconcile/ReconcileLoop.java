@@ -11,13 +11,16 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the {@link Reconciler} on its own thread: at start, after every change batch (the feed
- * listener only sets a flag, it never blocks the projector), every {@code resync} period as a
- * safety net, and a second after a failed pass. Triggers that arrive while a pass is queued
+ * Runs the {@link Reconciler} on its own thread: at start, after every change batch that concerns
+ * it (the feed listener only tests the change and sets a flag, it never blocks the projector),
+ * every {@code resync} period as a safety net, and a second after a failed pass. A fleet's batches
+ * mostly touch other hosts' instances; they are counted and skipped, so the loop's work follows
+ * what changes on this host, not the fleet's churn. Triggers that arrive while a pass is queued
  * coalesce into it; a trigger during a running pass queues exactly one more pass, so no change is
  * ever missed.
  */
@@ -30,6 +33,8 @@ public final class ReconcileLoop implements AutoCloseable {
   private final Consumer<PassReport> report;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean queued = new AtomicBoolean();
+  private final AtomicLong skipped = new AtomicLong();
+  private volatile Predicate<StateChange> concerns = c -> true;
 
   /** Commit time (System.nanoTime()) of the oldest change not yet reconciled, 0 if none. */
   private final AtomicLong pendingSince = new AtomicLong();
@@ -90,6 +95,14 @@ public final class ReconcileLoop implements AutoCloseable {
 
   /** Subscribes to the feed, reconciles once (waiting for it) and starts the periodic resync. */
   public ReconcileResult start(ChangeFeed feed, Duration resync) {
+    return start(feed, resync, c -> true);
+  }
+
+  /**
+   * Like {@link #start(ChangeFeed, Duration)}, woken only by the batches {@code concerns} accepts.
+   */
+  public ReconcileResult start(ChangeFeed feed, Duration resync, Predicate<StateChange> concerns) {
+    this.concerns = java.util.Objects.requireNonNull(concerns, "concerns");
     subscription = feed.subscribe(this::onChange);
     ReconcileResult first = reconcileNow();
     executor.scheduleWithFixedDelay(
@@ -98,12 +111,18 @@ public final class ReconcileLoop implements AutoCloseable {
   }
 
   private void onChange(StateChange change) {
-    if (change.isEmpty()) {
+    if (change.isEmpty() || !concerns.test(change)) {
+      skipped.incrementAndGet();
       return;
     }
     // From the projector's commit, not from this call: the metric then includes feed delivery.
     pendingSince.compareAndSet(0, change.committedAtNanos());
     trigger();
+  }
+
+  /** Change batches that did not concern this loop, so ran no pass. */
+  public long skippedChanges() {
+    return skipped.get();
   }
 
   /** Asks for a pass soon; returns at once. */

@@ -87,6 +87,30 @@ public final class Reconciler {
   private final Map<WgKey, Endpoint> configuredEndpoints = new HashMap<>();
 
   /**
+   * How often the device's peers are read back in full. A {@code get} of a 10,000-peer device is
+   * megabytes of text and takes wireguard-go a hundred milliseconds or more to write, so a pass in
+   * between diffs against {@link #devicePeers} instead.
+   */
+  static final Duration DEVICE_READ_INTERVAL = Duration.ofSeconds(30);
+
+  /**
+   * The device's peers as last read back, with every change this process applied since: null when
+   * the next pass must read the device (at start, after a restart of the device, after any device
+   * or peer failure, and every {@link #DEVICE_READ_INTERVAL}), so a change made from outside is
+   * still found and undone within one interval.
+   */
+  private Map<WgKey, PeerConfig> devicePeers;
+
+  private long devicePeersReadAt;
+  private long passStartNanos;
+
+  /** The last peer step applied everything and pruned: the next may look at changes only. */
+  private boolean peersInSync;
+
+  private long deviceReadIntervalNanos = DEVICE_READ_INTERVAL.toNanos();
+  private final Desired.Peers desiredPeers = new Desired.Peers();
+
+  /**
    * What a pass covers. The map part needs only bpf(2) and if_nameindex (microseconds); the
    * plumbing part runs iproute2 processes and talks to wireguard-go (milliseconds). The {@link
    * ReconcileLoop}s run them on separate threads so a map update never queues behind a route. The
@@ -123,6 +147,11 @@ public final class Reconciler {
     this.plumbingFailures = new ItemFailures(observer, System::nanoTime);
   }
 
+  /** For tests: how often the device is read back in full. */
+  void deviceReadInterval(Duration interval) {
+    this.deviceReadIntervalNanos = interval.toNanos();
+  }
+
   /** A full pass (both parts, one after the other, on the calling thread). */
   public ReconcileResult reconcile() {
     return reconcile(Scope.ALL);
@@ -130,6 +159,9 @@ public final class Reconciler {
 
   public ReconcileResult reconcile(Scope scope) {
     long start = System.nanoTime();
+    if (scope != Scope.MAPS) {
+      passStartNanos = start; // the plumbing thread's alone
+    }
     passChanges.get().clear();
     List<String> errors = new ArrayList<>();
     // Read once per pass: a pass either prunes or it does not.
@@ -146,7 +178,8 @@ public final class Reconciler {
             links,
             scope == Scope.MAPS ? name -> false : netnsExists, // files are plumbing's
             settings.wgDevice(),
-            settings.keepaliveSeconds());
+            settings.keepaliveSeconds(),
+            desiredPeers);
     int changes = 0;
     if (scope != Scope.PLUMBING) {
       mapFailures.beginPass();
@@ -259,27 +292,43 @@ public final class Reconciler {
     }
   }
 
-  /** The WireGuard device runs (restarted if it died) with this host's key and port. */
+  /**
+   * The WireGuard device runs (restarted if it died) with this host's key and port. Key and port
+   * are checked when the device is read back in full (see {@link #devicePeers}).
+   */
   private int ensureDevice(List<String> errors) {
     int[] n = {0};
-    plumbingFailures.attempt(
-        "device",
-        settings.wgDevice(),
-        errors,
-        () -> {
-          if (device.ensureRunning()) {
-            plumbing.invalidateLinks();
-            record("device", 1, 0, 0);
-            n[0]++;
-          }
-          DeviceState s = device.state();
-          if (!s.privateKey().equals(Optional.of(settings.keys().privateKey()))
-              || s.listenPort() != settings.listenPort()) {
-            device.configure(settings.keys().privateKey(), settings.listenPort());
-            record("device", 0, 1, 0);
-            n[0]++;
-          }
-        });
+    boolean ok =
+        plumbingFailures.attempt(
+            "device",
+            settings.wgDevice(),
+            errors,
+            () -> {
+              if (device.ensureRunning()) {
+                plumbing.invalidateLinks();
+                devicePeers = null;
+                record("device", 1, 0, 0);
+                n[0]++;
+              }
+              if (devicePeers != null
+                  && System.nanoTime() - devicePeersReadAt < deviceReadIntervalNanos) {
+                return;
+              }
+              devicePeers = null;
+              long readAt = System.nanoTime();
+              DeviceState s = device.state();
+              if (!s.privateKey().equals(Optional.of(settings.keys().privateKey()))
+                  || s.listenPort() != settings.listenPort()) {
+                device.configure(settings.keys().privateKey(), settings.listenPort());
+                record("device", 0, 1, 0);
+                n[0]++;
+              }
+              devicePeers = new HashMap<>(s.peers());
+              devicePeersReadAt = readAt;
+            });
+    if (!ok) {
+      devicePeers = null;
+    }
     return n[0];
   }
 
@@ -369,44 +418,90 @@ public final class Reconciler {
   }
 
   private int peers(Desired desired, boolean prune, List<String> errors) {
-    DeviceState actual = plumbingFailures.read("peer", errors, device::state);
-    if (actual == null) {
-      return 0;
+    // Only the peers that changed since the last pass need a look when that pass left the device
+    // as it wanted (everything applied, pruned) and the device was not read back since: with a
+    // peer per host, a pass of a 10,000-host fleet is then proportional to what changed.
+    boolean readThisPass = devicePeers != null && devicePeersReadAt >= passStartNanos;
+    boolean incremental = peersInSync && devicePeers != null && prune && !readThisPass;
+    peersInSync = false;
+    if (!incremental && devicePeers != null && devicePeersReadAt < passStartNanos) {
+      devicePeers = null; // a full diff is against the device itself, not our view of it
     }
+    Map<WgKey, PeerConfig> actual = devicePeers;
+    if (actual == null) {
+      DeviceState read = plumbingFailures.read("peer", errors, device::state);
+      if (read == null) {
+        return 0;
+      }
+      actual = new HashMap<>(read.peers());
+      devicePeers = actual;
+      devicePeersReadAt = System.nanoTime();
+    }
+    Map<WgKey, PeerConfig> view = actual;
+    Map<WgKey, PeerConfig> want = desired.peers();
+    if (incremental) {
+      Set<WgKey> changed = desiredPeers.changed();
+      Map<WgKey, PeerConfig> wantChanged = new HashMap<>();
+      Map<WgKey, PeerConfig> haveChanged = new HashMap<>();
+      for (WgKey k : changed) {
+        if (want.containsKey(k)) {
+          wantChanged.put(k, want.get(k));
+        }
+        if (actual.containsKey(k)) {
+          haveChanged.put(k, actual.get(k));
+        }
+      }
+      want = wantChanged;
+      actual = haveChanged;
+    }
+    Map<WgKey, PeerConfig> wanted = want;
     // WireGuard learns a peer's endpoint from where its packets come from (roaming, NAT, another
     // address family). Setting the published endpoint back on every pass would fight that: the
     // endpoint is set when a peer is added or its published endpoint changes, not when it roamed.
-    Map<WgKey, PeerConfig> seen = new HashMap<>();
-    actual
-        .peers()
-        .forEach(
-            (key, peer) -> {
-              PeerConfig want = desired.peers().get(key);
-              boolean roamed =
-                  want != null
-                      && want.endpoint() != null
-                      && want.endpoint().equals(configuredEndpoints.get(key));
-              seen.put(
-                  key,
-                  roamed
-                      ? new PeerConfig(
-                          key, want.endpoint(), peer.allowedIps(), peer.keepaliveSeconds())
-                      : peer);
-            });
-    return apply(
-        plumbingFailures,
-        "peer",
-        Diff.between(desired.peers(), seen),
-        prune,
-        WgKey::base64,
-        k -> {
-          device.removePeer(k);
-          configuredEndpoints.remove(k);
-        },
-        (k, p) -> {
-          device.upsertPeer(p);
-          configuredEndpoints.put(k, p.endpoint());
-        },
-        errors);
+    Map<WgKey, PeerConfig> seen = new HashMap<>(actual.size() * 2);
+    actual.forEach(
+        (key, peer) -> {
+          PeerConfig w = wanted.get(key);
+          boolean roamed =
+              w != null
+                  && w.endpoint() != null
+                  && w.endpoint().equals(configuredEndpoints.get(key));
+          seen.put(key, roamed ? asConfigured(w, peer) : peer);
+        });
+    int errorsBefore = errors.size();
+    int changed =
+        apply(
+            plumbingFailures,
+            "peer",
+            Diff.between(wanted, seen),
+            prune,
+            WgKey::base64,
+            k -> {
+              device.removePeer(k);
+              configuredEndpoints.remove(k);
+              view.remove(k);
+            },
+            (k, p) -> {
+              device.upsertPeer(p);
+              configuredEndpoints.put(k, p.endpoint());
+              view.put(k, p);
+            },
+            errors);
+    if (errors.size() > errorsBefore) {
+      devicePeers = null; // what a failed set left on the device is read back next pass
+    } else {
+      peersInSync = prune;
+    }
+    return changed;
+  }
+
+  /** The live peer with the endpoint we configured (it roamed from there): no change to make. */
+  private static PeerConfig asConfigured(PeerConfig want, PeerConfig live) {
+    if (live.allowedIps().equals(want.allowedIps())
+        && live.keepaliveSeconds() == want.keepaliveSeconds()) {
+      return want;
+    }
+    return new PeerConfig(
+        want.publicKey(), want.endpoint(), live.allowedIps(), live.keepaliveSeconds());
   }
 }

@@ -1,6 +1,7 @@
 package dev.sixpn.dataplane.wireguard;
 
 import dev.sixpn.events.Endpoint;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -73,12 +74,30 @@ final class Uapi {
     return "set=1\npublic_key=" + publicKey.hex() + "\nremove=true\n\n";
   }
 
-  /** The errno of a response; 0 is success. */
+  /**
+   * Whether the first {@code length} bytes are a whole response: they end with an {@code errno=N}
+   * line and an empty line. Looks at the last line only.
+   */
+  static boolean complete(byte[] bytes, int length) {
+    if (length < 2 || bytes[length - 1] != '\n' || bytes[length - 2] != '\n') {
+      return false;
+    }
+    int start = length - 2;
+    while (start > 0 && bytes[start - 1] != '\n') {
+      start--;
+    }
+    return length - 2 - start > "errno=".length()
+        && new String(bytes, start, "errno=".length(), StandardCharsets.US_ASCII).equals("errno=");
+  }
+
+  /** The errno of a response (its last line); 0 is success. */
   static int errno(String response) {
-    for (String line : response.split("\n")) {
-      if (line.startsWith("errno=")) {
-        return Integer.parseInt(line.substring("errno=".length()).trim());
-      }
+    int end = response.endsWith("\n\n") ? response.length() - 2 : response.length();
+    int at = response.lastIndexOf("errno=", end);
+    if (at >= 0 && (at == 0 || response.charAt(at - 1) == '\n')) {
+      int eol = response.indexOf('\n', at);
+      return Integer.parseInt(
+          response.substring(at + "errno=".length(), eol < 0 ? end : eol).trim());
     }
     // Not the response itself: a get response holds the private key.
     throw new WireGuardException(
@@ -87,6 +106,7 @@ final class Uapi {
             + " characters; is the socket a wireguard-go UAPI socket?)");
   }
 
+  /** Parses a {@code get} response in one pass over its lines. */
   static DeviceState parseGet(String response) {
     Optional<WgKey> privateKey = Optional.empty();
     int listenPort = 0;
@@ -99,13 +119,18 @@ final class Uapi {
     long handshake = 0;
     long rx = 0;
     long tx = 0;
-    for (String line : response.split("\n")) {
-      int eq = line.indexOf('=');
-      if (eq < 0) {
+    int length = response.length();
+    for (int start = 0, end; start < length; start = end + 1) {
+      end = response.indexOf('\n', start);
+      if (end < 0) {
+        end = length;
+      }
+      int eq = response.indexOf('=', start);
+      if (eq < 0 || eq > end) {
         continue;
       }
-      String k = line.substring(0, eq);
-      String v = line.substring(eq + 1);
+      String k = response.substring(start, eq);
+      String v = response.substring(eq + 1, end);
       try {
         switch (k) {
           case "private_key" -> privateKey = Optional.of(WgKey.ofHex(v));
@@ -117,7 +142,7 @@ final class Uapi {
             }
             peerKey = WgKey.ofHex(v);
             endpoint = null;
-            allowed = new ArrayList<>();
+            allowed = new ArrayList<>(1);
             keepalive = 0;
             handshake = 0;
             rx = 0;

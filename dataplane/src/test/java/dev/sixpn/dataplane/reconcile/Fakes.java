@@ -44,6 +44,7 @@ final class Fakes {
     int port;
     final Map<WgKey, PeerConfig> peers = new HashMap<>();
     final List<String> writes = new ArrayList<>();
+    int reads;
 
     @Override
     public String name() {
@@ -52,6 +53,7 @@ final class Fakes {
 
     @Override
     public DeviceState state() {
+      reads++;
       return new DeviceState(privateKey, port, peers);
     }
 

@@ -91,4 +91,55 @@ class ReconcileLoopTest {
           "a second pass ran by itself once the first could not prune");
     }
   }
+
+  @Test
+  void start_batchTouchingOnlyOtherHostsInstances_runsNoPlumbingOrMapsPass() throws Exception {
+    FakeState state = new FakeState();
+    java.util.concurrent.atomic.AtomicInteger plumbingPasses =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger mapsPasses =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (ReconcileLoop plumbing = countingLoop(plumbingPasses);
+        ReconcileLoop maps = countingLoop(mapsPasses)) {
+      plumbing.start(state, Duration.ofHours(1), dev.sixpn.dataplane.Dataplane.plumbingConcern(1));
+      maps.start(state, Duration.ofHours(1), dev.sixpn.dataplane.Dataplane.mapsConcern(1));
+      for (int k = 1; k <= 1000; k++) {
+        long host = 2 + k % 50; // any host but this one
+        state.put(FakeState.started("o" + k, 1 + k % 7, host, k, Map.of()));
+      }
+      state.stop("o1");
+      Thread.sleep(200); // a pass, had one been queued, would have run by now
+      assertEquals(1, plumbingPasses.get(), "only the first pass");
+      assertEquals(1, mapsPasses.get(), "only the first pass");
+      assertEquals(1001, plumbing.skippedChanges());
+
+      state.putHost(new dev.sixpn.state.Host(9, "ams", 0, 0, "key", "192.0.2.9:51820"));
+      awaitAtLeast(plumbingPasses, 2);
+      Thread.sleep(100);
+      assertEquals(1, mapsPasses.get(), "a new peer is plumbing's, not the maps'");
+
+      state.put(FakeState.started("mine", 1, 1, 1, Map.of()));
+      awaitAtLeast(plumbingPasses, 3);
+      awaitAtLeast(mapsPasses, 2);
+    }
+  }
+
+  private static ReconcileLoop countingLoop(java.util.concurrent.atomic.AtomicInteger passes) {
+    return new ReconcileLoop(
+        () -> {
+          passes.incrementAndGet();
+          return new ReconcileResult(0, List.of(), List.of(), Duration.ZERO, true);
+        },
+        r -> {},
+        "test-loop");
+  }
+
+  private static void awaitAtLeast(java.util.concurrent.atomic.AtomicInteger n, int want)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (n.get() < want && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertTrue(n.get() >= want, "expected at least " + want + " passes, got " + n.get());
+  }
 }

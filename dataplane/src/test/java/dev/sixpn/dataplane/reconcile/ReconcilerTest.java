@@ -236,6 +236,26 @@ class ReconcilerTest {
   }
 
   @Test
+  void reconcile_betweenFullReads_diffsAgainstWhatItAppliedAndFindsForeignPeersAtTheNextRead() {
+    reconciler.reconcile();
+    int reads = device.reads;
+    long third = OTHER + 1;
+    WgKey thirdKey = WgKey.ofBytes(filled(3));
+    state.putHost(new Host(third, "ams", 0, 0, thirdKey.base64(), "192.0.2.11:51820"));
+    device.writes.clear();
+    reconciler.reconcile();
+    assertEquals(List.of("upsert " + thirdKey), device.writes, "only the new peer is written");
+    assertEquals(reads, device.reads, "no get=1 between full reads");
+    WgKey foreign = WgKey.ofBytes(filled(8));
+    device.peers.put(foreign, new PeerConfig(foreign, null, List.of("fdab:0:8::/48"), 0));
+    reconciler.reconcile();
+    assertTrue(device.peers.containsKey(foreign), "not seen until the next full read");
+    reconciler.deviceReadInterval(java.time.Duration.ZERO);
+    reconciler.reconcile();
+    assertEquals(Set.of(otherKey, thirdKey), device.peers.keySet(), "read back and pruned");
+  }
+
+  @Test
   void reconcile_deadDevice_isRestartedAndFullyReconfigured() {
     plumbing.links.put("wg0", 5);
     reconciler.reconcile();

@@ -29,7 +29,13 @@ public final class FakeState implements StateReader, ChangeFeed {
   public void put(Instance i) {
     instances.put(i.instanceId(), i);
     publish(
-        new StateChange(Set.of(i.network()), Set.of(), Set.of(i.host()), Set.of(i.instanceId())));
+        new StateChange(
+            Set.of(i.network()),
+            Set.of(),
+            Set.of(i.host()),
+            Set.of(i.instanceId()),
+            Set.of(),
+            System.nanoTime()));
   }
 
   public void stop(String instanceId) {

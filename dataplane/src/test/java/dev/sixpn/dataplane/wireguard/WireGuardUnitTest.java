@@ -114,6 +114,38 @@ class WireGuardUnitTest {
     assertEquals("11".repeat(32), WgKey.ofBytes(filled(0x11)).hex());
   }
 
+  @Test
+  void parseGet_tenThousandPeers_eachWithItsEndpointAllowedIpsAndCounters() {
+    StringBuilder sb =
+        new StringBuilder("private_key=" + "11".repeat(32) + "\nlisten_port=51820\n");
+    for (int p = 0; p < 10_000; p++) {
+      sb.append("public_key=").append(String.format("%064x", p + 1)).append('\n');
+      sb.append("endpoint=10.0.").append(p >> 8).append('.').append(p & 255).append(":51820\n");
+      sb.append("persistent_keepalive_interval=25\n");
+      sb.append("rx_bytes=").append(p).append("\ntx_bytes=7\n");
+      sb.append("allowed_ip=fdab:0:").append(Integer.toHexString(p + 1)).append("::/48\n");
+    }
+    String response = sb.append("errno=0\n\n").toString();
+    byte[] bytes = response.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    assertTrue(Uapi.complete(bytes, bytes.length));
+    assertTrue(!Uapi.complete(bytes, bytes.length - 1), "an unfinished response is not complete");
+    assertEquals(0, Uapi.errno(response));
+    DeviceState s = Uapi.parseGet(response);
+    assertEquals(10_000, s.peers().size());
+    WgKey last = WgKey.ofHex(String.format("%064x", 10_000));
+    assertEquals(
+        new PeerConfig(last, Endpoint.parse("10.0.39.15:51820"), List.of("fdab:0:2710::/48"), 25),
+        s.peers().get(last));
+    assertEquals(9_999, s.stats().get(last).rxBytes());
+  }
+
+  @Test
+  void complete_bodyLinesThatMentionErrno_areNotTheEnd() {
+    byte[] b = "public_key=ab\nerrno=0\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    assertTrue(!Uapi.complete(b, b.length));
+    assertEquals(-22, Uapi.errno("errno=-22\n\n"));
+  }
+
   static byte[] filled(int v) {
     byte[] b = new byte[32];
     java.util.Arrays.fill(b, (byte) v);

@@ -27,11 +27,25 @@ public final class CallerResolver implements AutoCloseable {
 
   private final StateReader state;
   private final OptionalLong loopbackNetwork;
-  private final Invalidation invalidation = new Invalidation();
+
+  /**
+   * One clock per host: a source address names its host, and only a change to that host's instances
+   * can change what it resolves to, so a batch elsewhere in the fleet keeps this host's callers
+   * cached.
+   */
+  private final Invalidation byHost = new Invalidation();
+
   private final ConcurrentHashMap<InetAddress, Cached> cache = new ConcurrentHashMap<>();
   private final AutoCloseable subscription;
 
-  private record Cached(Optional<Caller> caller, long stamp) {}
+  /**
+   * @param host the clock of the source's host, null when the answer reads no state
+   */
+  private record Cached(Optional<Caller> caller, long stamp, Invalidation.Clock host) {
+    boolean valid(Invalidation byHost) {
+      return host == null ? byHost.validGlobally(stamp) : byHost.valid(stamp, host, false);
+    }
+  }
 
   public CallerResolver(StateReader state, ChangeFeed feed, OptionalLong loopbackNetwork) {
     this.state = Objects.requireNonNull(state, "state");
@@ -41,25 +55,34 @@ public final class CallerResolver implements AutoCloseable {
   }
 
   private void onChange(StateChange change) {
-    if (!change.instanceIds().isEmpty()
-        || !change.networks().isEmpty()
-        || !change.apps().isEmpty()) {
-      invalidation.invalidateEverything();
+    for (long host : change.hosts()) {
+      byHost.invalidateNetwork(host);
+    }
+    if (change.hosts().isEmpty() && !change.instanceIds().isEmpty()) {
+      byHost.invalidateEverything(); // ids alone do not say which host: be safe
     }
   }
 
   public Optional<Caller> resolve(InetAddress source) {
     Cached c = cache.get(source);
-    if (c != null && invalidation.validGlobally(c.stamp)) {
+    if (c != null && c.valid(byHost)) {
       return c.caller;
     }
-    long stamp = invalidation.stamp();
+    long stamp = byHost.stamp();
     Optional<Caller> caller = lookup(source);
     if (cache.size() >= MAX_CACHED) {
       cache.clear();
     }
-    cache.put(source, new Cached(caller, stamp));
+    cache.put(source, new Cached(caller, stamp, hostClock(source)));
     return caller;
+  }
+
+  /** The clock of the host a 6PN source address names, null for sources that read no state. */
+  private Invalidation.Clock hostClock(InetAddress source) {
+    if (!(source instanceof Inet6Address) || !SixpnAddress.isSixpn(source.getAddress())) {
+      return null;
+    }
+    return byHost.clockOf(SixpnAddress.fromBytes(source.getAddress()).host());
   }
 
   private Optional<Caller> lookup(InetAddress source) {

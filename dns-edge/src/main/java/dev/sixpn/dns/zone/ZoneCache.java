@@ -220,7 +220,9 @@ public final class ZoneCache implements AutoCloseable {
     for (StateChange.AppRef app : change.apps()) {
       invalidation.invalidateNetwork(app.network());
     }
-    if (!change.hosts().isEmpty()) {
+    // Region locations come from host.joined alone: instances starting and stopping on other
+    // hosts (nearly every batch of a fleet) leave the distance-ordered answers of other apps valid.
+    if (change.changesHostRecords()) {
       invalidation.invalidateLocations();
     }
     if (!change.instanceIds().isEmpty() && change.networks().isEmpty() && change.apps().isEmpty()) {

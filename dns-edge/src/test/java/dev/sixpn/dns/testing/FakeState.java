@@ -126,7 +126,9 @@ public final class FakeState implements StateReader, ChangeFeed {
             Set.of(i.network()),
             Set.of(new StateChange.AppRef(i.network(), i.app())),
             Set.of(i.host()),
-            Set.of(i.instanceId())));
+            Set.of(i.instanceId()),
+            Set.of(),
+            System.nanoTime()));
   }
 
   private long hostOf(String region) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.dns.testing.CountingState;
 import dev.sixpn.dns.testing.FakeState;
 import java.net.InetAddress;
 import java.util.Optional;
@@ -67,5 +68,31 @@ class CallerResolverTest {
     assertEquals(Optional.of(new Caller(1, "ams")), r.resolve(a.toInetAddress()));
     state.destroy("late");
     assertTrue(r.resolve(a.toInetAddress()).isEmpty());
+  }
+
+  @Test
+  void resolve_changeOnAnotherHost_keepsCallersCachedWithoutReadingState() {
+    CountingState counting = new CountingState(state);
+    CallerResolver r = new CallerResolver(counting.reader(), state, OptionalLong.empty());
+    InetAddress k1 = state.get("k1ord").address().toInetAddress();
+    r.resolve(k1);
+    int reads = counting.reads();
+    long otherHost = state.get("k1ord").host() + 1000;
+    state.put(
+        new dev.sixpn.state.Instance(
+            "elsewhere",
+            1,
+            "caller-app",
+            "app",
+            otherHost,
+            "ams",
+            SixpnAddress.ofInstance(1, otherHost, 1),
+            dev.sixpn.state.InstanceStatus.STARTED,
+            java.util.Map.of()));
+    assertEquals(Optional.of(new Caller(1, "ord")), r.resolve(k1));
+    assertEquals(reads, counting.reads(), "a batch on another host invalidates nothing here");
+    state.stop("k1ord");
+    r.resolve(k1);
+    assertEquals(reads + 1, counting.reads(), "a batch on the caller's host is read again");
   }
 }

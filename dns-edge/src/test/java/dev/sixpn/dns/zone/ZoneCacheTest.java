@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sixpn.dns.testing.CountingState;
 import dev.sixpn.dns.testing.FakeState;
 import java.util.HashSet;
 import java.util.List;
@@ -160,5 +161,20 @@ class ZoneCacheTest {
     c.answer(top1, Type.AAAA, ord);
     c.answer(top1, Type.AAAA, nrt);
     assertEquals(3, c.size(), "nearest answers depend on the caller's region");
+  }
+
+  @Test
+  void answer_nearest_staysCachedThroughInstanceChurnUntilAHostJoins() {
+    CountingState counting = new CountingState(state);
+    ZoneCache c = new ZoneCache(new InternalZone(counting.reader()), state, 1000);
+    Name top1 = Name.fromConstantString("top1.nearest.of.fearsome-bagel-43.internal.");
+    c.answer(top1, Type.AAAA, ord);
+    int reads = counting.reads();
+    state.start(2, "secret-app", "s2fra", "app", "fra"); // another network, another host
+    c.answer(top1, Type.AAAA, ord);
+    assertEquals(reads, counting.reads(), "instance churn elsewhere leaves locations valid");
+    state.withRegion("syd", -33.9, 151.2);
+    c.answer(top1, Type.AAAA, ord);
+    assertTrue(counting.reads() > reads, "a host joining may move a region: recomputed");
   }
 }

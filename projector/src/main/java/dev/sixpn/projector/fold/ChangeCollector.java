@@ -21,6 +21,7 @@ public final class ChangeCollector {
   private final Set<StateChange.AppRef> apps = new HashSet<>();
   private final Set<Long> hosts = new HashSet<>();
   private final Set<String> instanceIds = new HashSet<>();
+  private final Set<Long> hostRecords = new HashSet<>();
 
   public ChangeCollector() {
     this(true);
@@ -43,9 +44,18 @@ public final class ChangeCollector {
     }
   }
 
+  /** An instance moved off {@code host}. */
   void host(long host) {
     if (enabled) {
       hosts.add(host);
+    }
+  }
+
+  /** {@code host} joined or left. */
+  void hostRecord(long host) {
+    if (enabled) {
+      hosts.add(host);
+      hostRecords.add(host);
     }
   }
 
@@ -62,10 +72,10 @@ public final class ChangeCollector {
   }
 
   public StateChange toChange(long committedAtNanos) {
-    return new StateChange(networks, apps, hosts, instanceIds, committedAtNanos);
+    return new StateChange(networks, apps, hosts, instanceIds, hostRecords, committedAtNanos);
   }
 
   public StateChange toChange() {
-    return new StateChange(networks, apps, hosts, instanceIds);
+    return new StateChange(networks, apps, hosts, instanceIds, hostRecords, System.nanoTime());
   }
 }

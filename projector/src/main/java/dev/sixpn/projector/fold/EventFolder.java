@@ -84,11 +84,11 @@ public final class EventFolder {
                 e.longitude(),
                 e.wireguardPublicKey(),
                 e.endpoint()));
-        changes.host(e.host());
+        changes.hostRecord(e.host());
       }
       case HostLeft e -> {
         rows.deleteHost(e.host());
-        changes.host(e.host());
+        changes.hostRecord(e.host());
       }
       case InstanceStarted e -> started(rows, e, changes);
       case InstanceStopped e -> {

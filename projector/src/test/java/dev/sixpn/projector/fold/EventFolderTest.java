@@ -106,6 +106,8 @@ class EventFolderTest {
   void instanceStopped_leavesDefaultAnswersButStaysInAllForms() throws Exception {
     fold(start(1, "web", "i1", 7, "nrt", 1), start(1, "web", "i2", 8, "ams", 2));
     StateChange change = fold(new InstanceStopped(id(), T, "i1", 1, "web"));
+    assertEquals(java.util.Set.of(7L), change.hosts());
+    assertTrue(change.hostRecords().isEmpty(), "an instance stopping changes no host record");
     assertEquals(
         List.of("i2"),
         state.instancesOfApp(1, "web", false).stream().map(Instance::instanceId).toList());
@@ -213,6 +215,7 @@ class EventFolderTest {
     StateChange change =
         fold(new HostJoined(id(), T, 9, "syd", -33.9, 151.2, KEY, "192.0.2.9:51820"));
     assertEquals(java.util.Set.of(9L), change.hosts());
+    assertEquals(java.util.Set.of(9L), change.hostRecords(), "the host's record changed");
     assertEquals("192.0.2.9:51820", state.host(9).orElseThrow().endpoint());
     assertEquals(new GeoPoint(-33.9, 151.2), state.regionLocation("syd").orElseThrow());
     fold(new HostLeft(id(), T, 9));
