@@ -9,6 +9,10 @@ set -uo pipefail
 # The agent and its instances write per-namespace sysctls; Docker mounts /proc/sys read-only.
 mount -o remount,rw /proc/sys
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+# A restarted container is a rebooted host: its instances' namespaces died with it, and what is
+# left of them (the names under /run/netns, their resolver files) must not outlive them.
+ip -all netns delete 2>/dev/null
+rm -rf /run/netns/* /etc/netns/*
 /opt/sixpn/compose/wait-brokers.sh || exit 1
 underlay=$(ip -4 -o addr show dev eth0 | awk '{split($4, a, "/"); print a[1]; exit}')
 

@@ -3,6 +3,9 @@
 conf=/tmp/nats-$SIXPN_INSTANCE_ID.conf
 cat >"$conf" <<CONF
 server_name: $SIXPN_INSTANCE_ID
+# A node whose host died sends no FIN: find out within seconds, not minutes.
+ping_interval: "5s"
+ping_max: 2
 listen: "[$SIXPN_PRIVATE_IP]:4222"
 http: "[$SIXPN_PRIVATE_IP]:8222"
 cluster {
