@@ -3,11 +3,13 @@
 # always with --no-install-recommends (wireguard-tools would otherwise pull a kernel image).
 #   scripts/install-deps.sh          what the build, tests and demo need
 #   scripts/install-deps.sh bench    also what the benchmarks need (bench/dns, bench/dataplane)
+#   scripts/install-deps.sh compose  also Docker, Compose and mmdebstrap (docker-compose.yml, the
+#                                    Testcontainers run), and starts dockerd if no engine answers
 # Running it again installs nothing once everything is there.
 set -euo pipefail
 case "${1:-}" in
-  "" | bench) ;;
-  *) echo "usage: $0 [bench]" >&2; exit 2 ;;
+  "" | bench | compose) ;;
+  *) echo "usage: $0 [bench|compose]" >&2; exit 2 ;;
 esac
 
 # package -> a file that proves it is installed
@@ -40,11 +42,40 @@ if [ "${1:-}" = bench ]; then
     [bind9]=/usr/sbin/named
   )
 fi
+if [ "${1:-}" = compose ]; then
+  # Debian's engine and Compose 1.29 (file format 2.4); mmdebstrap makes the base image, since
+  # no image registry is assumed reachable (scripts/compose-images.sh)
+  NEED+=(
+    [docker.io]=/usr/sbin/dockerd
+    [docker-compose]=/usr/bin/docker-compose
+    [mmdebstrap]=/usr/bin/mmdebstrap
+  )
+fi
+
+# An engine answers: `docker info` reaches a daemon (a docker client on PATH proves nothing).
+# Otherwise dockerd starts in the background, its log in /var/log/sixpn-dockerd.log.
+start_dockerd() {
+  docker info >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "sixpn: no Docker engine answers; start dockerd as root" >&2
+    return 1
+  fi
+  echo "sixpn: starting dockerd (log /var/log/sixpn-dockerd.log)" >&2
+  setsid /usr/sbin/dockerd >>/var/log/sixpn-dockerd.log 2>&1 </dev/null &
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "sixpn: dockerd did not answer within 60 s; see /var/log/sixpn-dockerd.log" >&2
+  return 1
+}
+
 missing=()
 for pkg in "${!NEED[@]}"; do
   [ -e "${NEED[$pkg]}" ] || missing+=("$pkg")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+  [ "${1:-}" = compose ] && start_dockerd
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -63,3 +94,5 @@ if [ ! -e "$policy" ]; then
   trap 'rm -f "$policy"' EXIT
 fi
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+[ "${1:-}" = compose ] && start_dockerd
+exit 0

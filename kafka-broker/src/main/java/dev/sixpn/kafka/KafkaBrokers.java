@@ -9,9 +9,9 @@ import java.util.Collection;
 /**
  * Starts the broker the environment calls for, so the same tests serve with and without Docker.
  *
- * <p>System property {@value #PROPERTY}: {@code embedded} (a KRaft broker in this JVM), {@code
- * testcontainers} (the {@code apache/kafka} image), or {@code auto}, the default: Testcontainers
- * when a Docker engine answers and already has the image (nothing is pulled), embedded otherwise.
+ * <p>System property {@value #PROPERTY}: {@code embedded}, the default (a KRaft broker in this
+ * JVM), or {@code testcontainers} (a container of a locally built broker image, see {@link
+ * ContainerKafkaBroker}; CI runs the broker-backed suites both ways).
  */
 public final class KafkaBrokers {
 
@@ -20,17 +20,13 @@ public final class KafkaBrokers {
   private KafkaBrokers() {}
 
   public static KafkaBroker start() {
-    String choice = System.getProperty(PROPERTY, "auto");
-    return switch (choice.isBlank() || choice.startsWith("${") ? "auto" : choice) {
+    String choice = System.getProperty(PROPERTY, "embedded");
+    return switch (choice.isBlank() || choice.startsWith("${") ? "embedded" : choice) {
       case "embedded" -> EmbeddedKafkaBroker.start();
       case "testcontainers" -> ContainerKafkaBroker.start();
-      case "auto" ->
-          ContainerKafkaBroker.dockerAvailableWithImage()
-              ? ContainerKafkaBroker.start()
-              : EmbeddedKafkaBroker.start();
       default ->
           throw new IllegalArgumentException(
-              PROPERTY + " must be embedded, testcontainers or auto, got '" + choice + "'");
+              PROPERTY + " must be embedded or testcontainers, got '" + choice + "'");
     };
   }
 

@@ -87,6 +87,14 @@ public final class EventFolder {
         changes.hostRecord(e.host());
       }
       case HostLeft e -> {
+        // A host that left runs nothing: orchestration publishes host.left for a host it has
+        // given up on (dead, drained), and its instances must leave DNS and every other host's
+        // peers with it. Nothing can restart them there; a host that comes back announces itself
+        // and starts its instances anew.
+        for (Instance i : rows.instancesOnHost(e.host())) {
+          rows.deleteInstance(i);
+          changes.instance(i.network(), i.app(), i.host(), i.instanceId());
+        }
         rows.deleteHost(e.host());
         changes.hostRecord(e.host());
       }

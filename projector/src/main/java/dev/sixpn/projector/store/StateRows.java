@@ -185,6 +185,11 @@ public final class StateRows {
     return state.instancesOfApp(network, app, true);
   }
 
+  /** Every instance on the host, of any network, started or stopped. */
+  public List<Instance> instancesOnHost(long host) {
+    return state.instancesOnHost(host);
+  }
+
   /** Every instance of the network, started or stopped. */
   public List<Instance> instancesOfNetwork(long network) {
     return state.instancesOfNetwork(network, true);

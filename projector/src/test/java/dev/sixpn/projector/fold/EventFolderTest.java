@@ -223,6 +223,22 @@ class EventFolderTest {
   }
 
   @Test
+  void hostLeft_removesTheHostsInstancesOfEveryNetwork() throws Exception {
+    fold(
+        start(1, "web", "i1", 7, "nrt", 1),
+        start(2, "db", "i2", 7, "nrt", 1),
+        start(1, "web", "i3", 8, "ams", 1));
+    StateChange change = fold(new HostLeft(id(), T, 7));
+    assertTrue(state.instancesOnHost(7).isEmpty());
+    assertEquals(
+        List.of("i3"),
+        state.instancesOfApp(1, "web", true).stream().map(Instance::instanceId).toList());
+    assertTrue(state.instancesOfApp(2, "db", true).isEmpty());
+    assertEquals(java.util.Set.of("i1", "i2"), change.instanceIds());
+    assertEquals(java.util.Set.of(1L, 2L), change.networks());
+  }
+
+  @Test
   void foldsInOneBatchSeeEachOther() throws Exception {
     fold(
         start(1, "web", "i1", 7, "nrt", 1),
