@@ -77,6 +77,9 @@ public final class ProgressWriter implements AutoCloseable {
 
   private void run() {
     ensureTopic();
+    if (stopping) {
+      return;
+    }
     producer = new KafkaProducer<>(producerConfig());
     while (!stopping) {
       try {
