@@ -42,6 +42,17 @@ final class AgentHarness {
   /** A host's agent without dataplane or metrics, answering network 1 on {@code dns}. */
   static HostAgentConfig config(
       long host, String bootstrap, String topic, Path dir, InetSocketAddress dns) {
+    return config(host, bootstrap, topic, dir, dns, Optional.empty());
+  }
+
+  /** The same, with metrics served at {@code metrics}. */
+  static HostAgentConfig config(
+      long host,
+      String bootstrap,
+      String topic,
+      Path dir,
+      InetSocketAddress dns,
+      Optional<InetSocketAddress> metrics) {
     return new HostAgentConfig(
         host,
         bootstrap,
@@ -55,7 +66,7 @@ final class AgentHarness {
                 .withDevLoopbackNetwork(OptionalLong.of(1))),
         Optional.empty(),
         Optional.empty(),
-        Optional.empty());
+        metrics);
   }
 
   static void awaitCaughtUp(HostAgent agent) throws InterruptedException {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.agent.HostAgent;
 import dev.sixpn.agent.HostAgentConfig;
-import dev.sixpn.dns.server.DnsEdgeConfig;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.kafka.KafkaBroker;
@@ -23,7 +22,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -59,19 +57,12 @@ class HostAgentIT {
             LifecyclePublisher.connect(
                 broker.bootstrapServers(), "agent-it", 4, Duration.ofSeconds(30))) {
       HostAgentConfig config =
-          new HostAgentConfig(
+          AgentHarness.config(
               7,
               broker.bootstrapServers(),
               "agent-it",
-              dir.resolve("h7"),
-              Optional.of(
-                  DnsEdgeConfig.defaults()
-                      .withListen(List.of(dnsAddress))
-                      .withEventLoops(1)
-                      .withUpstreams(List.of(), Duration.ofMillis(200))
-                      .withDevLoopbackNetwork(OptionalLong.of(1))),
-              Optional.empty(),
-              Optional.empty(),
+              dir,
+              dnsAddress,
               Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
       SixpnAddress first = start(publisher, "web-1", 1, "web");
       start(publisher, "other-1", 2, "secret");
@@ -80,7 +71,7 @@ class HostAgentIT {
       List<Long> visibleNanos = new ArrayList<>();
       Set<String> expected = new TreeSet<>(Set.of(first.toString()));
       try (HostAgent agent = HostAgent.start(config)) {
-        awaitCaughtUp(agent);
+        AgentHarness.awaitCaughtUp(agent);
         assertEquals(expected, aaaa(dnsAddress, "web.internal"));
         assertEquals(
             Rcode.NXDOMAIN,
@@ -122,21 +113,12 @@ class HostAgentIT {
           .get();
       expected.remove(first.toString());
       try (HostAgent restarted = HostAgent.start(config)) {
-        awaitCaughtUp(restarted);
+        AgentHarness.awaitCaughtUp(restarted);
         assertEquals(
             expected,
             aaaa(dnsAddress, "web.internal"),
             "state after restart, with the stop made while the agent was down");
       }
-    }
-  }
-
-  /** The agent serves the stored state at once; what was published before it came catches up. */
-  private static void awaitCaughtUp(HostAgent agent) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!agent.caughtUp()) {
-      assertTrue(System.nanoTime() < deadline, "agent did not catch up within 60 s");
-      Thread.sleep(10);
     }
   }
 

@@ -135,23 +135,15 @@ public record Instance(
 
   /** This instance with these checks, everything else the same. */
   public Instance withChecks(Map<String, HealthStatus> checks) {
-    return new Instance(
-        instanceId,
-        network,
-        app,
-        processGroup,
-        host,
-        region,
-        address,
-        status,
-        metadata,
-        hostAccess,
-        ports,
-        checks);
+    return with(status, checks);
   }
 
   /** This instance with another status, everything else the same. */
   public Instance withStatus(InstanceStatus status) {
+    return with(status, checks);
+  }
+
+  private Instance with(InstanceStatus status, Map<String, HealthStatus> checks) {
     return new Instance(
         instanceId,
         network,
