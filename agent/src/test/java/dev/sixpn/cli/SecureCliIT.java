@@ -101,8 +101,8 @@ class SecureCliIT {
             "User:orchestrator");
     assertEquals(0, r.code(), r.err());
     List<String> lines = r.out().lines().toList();
-    // host: 2 on the lifecycle topic, 3 on the progress topic; orchestrator: 9 on topics, 1 cluster
-    assertEquals(15, lines.size(), r.out());
+    // host: 2 on the lifecycle topic, 3 on the progress topic; orchestrator: 8 on topics, 1 cluster
+    assertEquals(14, lines.size(), r.out());
     assertEquals(
         "kafka-acls.sh --bootstrap-server k:9093 --add --allow-principal 'User:host-7'"
             + " --operation Read --topic 'sixpn.lifecycle'",

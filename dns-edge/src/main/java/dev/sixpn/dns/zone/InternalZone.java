@@ -55,7 +55,10 @@ import org.xbill.DNS.Type;
  *   <li>{@code <value>.<key>.kv._metadata.<app>}: AAAA of started instances whose metadata has
  *       {@code key=value} (both DNS labels; other entries have no name)
  *   <li>{@code <partition>-<offset>._fence.internal}: TXT, whether this host has applied that
- *       record of the lifecycle topic ({@link #fence}); never cached
+ *       record of the lifecycle topic; never cached
+ *   <li>the apex: SOA, NS and AAAA {@code fdaa::3}. The NS target and SOA MNAME are the apex
+ *       itself: every hostname one label below could be an app's name, and a name with an
+ *       underscore fails hostname checks (BIND's check-names rejects such an NS target)
  * </ul>
  *
  * <p>Health: every name that lists an app's instances (the app, {@code global}, regions, {@code
@@ -63,12 +66,6 @@ import org.xbill.DNS.Type;
  * critical ({@link Instance#serving()}); when none serves, the name answers no records (NOERROR, no
  * data), as Consul and Kubernetes do. {@code <id>.vm.<app>} answers a started instance whatever its
  * checks (addressing one instance on purpose), and the TXT lists show each instance's health.
- *
- * <ul>
- *   <li>the apex: SOA, NS and AAAA {@code fdaa::3}. The NS target and SOA MNAME are the apex
- *       itself: every hostname one label below could be an app's name, and a name with an
- *       underscore fails hostname checks (BIND's check-names rejects such an NS target)
- * </ul>
  *
  * <p>Empty non-terminals ({@code vm.<app>}, {@code process.<app>}, {@code of.<app>}, {@code
  * nearest.of.<app>}, {@code all.<app>}, {@code all}) answer NOERROR with no data, not NXDOMAIN: RFC
