@@ -118,8 +118,9 @@ public final class HostAgent implements AutoCloseable {
     }
     if (config.dns().isPresent()) {
       LocalAddresses.ensureOnLoopback(config.dns().get().listen());
-      // The fence names answer from the committed offsets, as the progress record does.
-      AppliedOffsets applied = partition -> store.offsets().getOrDefault(partition, 0L);
+      // The fence names answer from what the projector announced, as the progress record does.
+      AppliedOffsets applied =
+          partition -> projector.appliedOffsets().getOrDefault(partition, 0L);
       dns = new DnsEdgeServer(config.dns().get(), store.state(), applied, projector, registry);
       dns.start();
       LOG.info("dns edge listening udp={} tcp={}", dns.udpAddresses(), dns.tcpAddresses());
@@ -162,7 +163,7 @@ public final class HostAgent implements AutoCloseable {
             config.kafkaOverrides(),
             ProgressTopic.of(config.topic()),
             config.host(),
-            store::offsets,
+            projector::appliedOffsets,
             ProgressWriter.DEFAULT_INTERVAL);
     LOG.info(
         "agent serving host={} from the stored state after {} s; projector catching up",

@@ -41,7 +41,7 @@ public final class PropagationFence {
   /**
    * What the wait found.
    *
-   * @param live the hosts that have joined and not left
+   * @param live the hosts that have joined and not left, ascending
    * @param next per live host that reported, its next offset on the record's partition
    * @param stragglers the live hosts that have not applied it (empty: the fence passed)
    * @param waited how long it took
@@ -49,8 +49,8 @@ public final class PropagationFence {
   public record Result(
       Set<Long> live, Map<Long, Long> next, Set<Long> stragglers, Duration waited) {
     public Result {
-      live = Set.copyOf(new TreeSet<>(live));
-      next = Map.copyOf(next);
+      live = java.util.Collections.unmodifiableSet(new TreeSet<>(live));
+      next = java.util.Collections.unmodifiableMap(new TreeMap<>(next));
       stragglers = java.util.Collections.unmodifiableSet(new TreeSet<>(stragglers));
     }
 
