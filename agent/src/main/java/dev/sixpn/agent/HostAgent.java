@@ -12,6 +12,9 @@ import dev.sixpn.projector.metrics.ProjectorMetrics;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.publish.LifecyclePublisher;
 import dev.sixpn.publish.LifecycleTopic;
+import dev.sixpn.publish.progress.ProgressTopic;
+import dev.sixpn.publish.progress.ProgressWriter;
+import dev.sixpn.state.AppliedOffsets;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.BindException;
@@ -32,10 +35,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start order: the store (its state is what was last committed), the dataplane and the DNS edge
  * serving that state at once, the metrics and health server, then the projector on its own thread,
- * catching up in the background, and the host.joined announcement on another, retried until the
- * broker takes it. Nothing in start waits for the broker: an agent restarted while its broker is
- * down serves what it had. Until the projector has caught up ({@link LifecycleProjector#caughtUp})
- * the state may be behind, so the dataplane must not prune. Close runs in reverse.
+ * catching up in the background, the progress reporter (this host's committed offsets to the
+ * progress topic, for {@code publish --wait}), and the host.joined announcement on another thread,
+ * retried until the broker takes it. Nothing in start waits for the broker: an agent restarted
+ * while its broker is down serves what it had. Until the projector has caught up ({@link
+ * LifecycleProjector#caughtUp}) the state may be behind, so the dataplane must not prune. Close
+ * runs in reverse.
  *
  * <p>With {@link HostAgentConfig#snapshots()}, an empty store (a new or wiped host) or one that
  * must be rebuilt loads the newest complete snapshot and replays only the tail; a snapshot writer
@@ -66,6 +71,7 @@ public final class HostAgent implements AutoCloseable {
   private final CountDownLatch projectorDone = new CountDownLatch(1);
   private Dataplane dataplane;
   private DnsEdgeServer dns;
+  private ProgressWriter progress;
   private HTTPServer metricsServer;
   private boolean closed;
 
@@ -118,7 +124,9 @@ public final class HostAgent implements AutoCloseable {
     }
     if (config.dns().isPresent()) {
       LocalAddresses.ensureOnLoopback(config.dns().get().listen());
-      dns = new DnsEdgeServer(config.dns().get(), store.state(), projector, registry);
+      // The fence names answer from what the projector announced, as the progress record does.
+      AppliedOffsets applied = partition -> projector.appliedOffsets().getOrDefault(partition, 0L);
+      dns = new DnsEdgeServer(config.dns().get(), store.state(), applied, projector, registry);
       dns.start();
       LOG.info("dns edge listening udp={} tcp={}", dns.udpAddresses(), dns.tcpAddresses());
     }
@@ -154,6 +162,14 @@ public final class HostAgent implements AutoCloseable {
     }
     projectorThread =
         Thread.ofPlatform().name("sixpn-projector-" + config.host()).start(this::runProjector);
+    progress =
+        new ProgressWriter(
+            config.bootstrapServers(),
+            config.kafkaOverrides(),
+            ProgressTopic.of(config.topic()),
+            config.host(),
+            projector::appliedOffsets,
+            ProgressWriter.DEFAULT_INTERVAL);
     LOG.info(
         "agent serving host={} from the stored state after {} s; projector catching up",
         config.host(),
@@ -318,6 +334,9 @@ public final class HostAgent implements AutoCloseable {
     }
     if (dns != null) {
       dns.close();
+    }
+    if (progress != null) {
+      progress.close();
     }
     if (projector != null) {
       projector.wakeup();

@@ -3,9 +3,11 @@ package dev.sixpn.cli;
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.events.EventCodec;
 import dev.sixpn.events.Events;
+import dev.sixpn.events.HealthStatus;
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.events.Port;
 import dev.sixpn.publish.LifecyclePublisher;
+import dev.sixpn.publish.progress.PropagationFence;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -38,7 +40,8 @@ import picocli.CommandLine.Option;
       PublishCommand.HostLeave.class,
       PublishCommand.InstanceStart.class,
       PublishCommand.InstanceStop.class,
-      PublishCommand.InstanceDestroy.class
+      PublishCommand.InstanceDestroy.class,
+      PublishCommand.InstanceHealth.class
     })
 final class PublishCommand implements Runnable {
 
@@ -63,8 +66,18 @@ final class PublishCommand implements Runnable {
     @Option(
         names = "--timeout",
         defaultValue = "PT10S",
-        description = "How long to wait for the broker, ISO-8601 (default: 10 s).")
+        description =
+            "How long to wait for the broker, and with --wait for every host, ISO-8601 (default:"
+                + " 10 s).")
     Duration timeout;
+
+    @Option(
+        names = "--wait",
+        description =
+            "Return once every host that has joined and not left has applied the event (its"
+                + " agent's progress record); on --timeout, name the hosts that have not and exit"
+                + " 1.")
+    boolean await;
 
     @Option(names = "--event-id", description = "Event id (default: a fresh UUID).")
     String eventId;
@@ -73,7 +86,8 @@ final class PublishCommand implements Runnable {
       return eventId == null ? Events.newEventId() : eventId;
     }
 
-    int publish(LifecycleEvent event, java.io.PrintWriter out) throws Exception {
+    int publish(LifecycleEvent event, java.io.PrintWriter out, java.io.PrintWriter err)
+        throws Exception {
       if (partitions < 1) {
         throw new SixpnCommand.UsageException("--partitions must be ≥ 1, got " + partitions);
       }
@@ -91,8 +105,57 @@ final class PublishCommand implements Runnable {
                 + m.partition()
                 + "@"
                 + m.offset());
+        out.flush();
+        return await ? awaitFence(m, out, err) : 0;
       }
-      return 0;
+    }
+
+    private int awaitFence(RecordMetadata m, java.io.PrintWriter out, java.io.PrintWriter err)
+        throws Exception {
+      PropagationFence.Result r =
+          PropagationFence.await(
+              kafka.bootstrap,
+              kafka.clientOverrides(),
+              kafka.topic,
+              m.partition(),
+              m.offset(),
+              timeout);
+      String seconds = String.format(java.util.Locale.ROOT, "%.2f", r.waited().toNanos() / 1e9);
+      if (r.passed()) {
+        out.println(
+            "applied by every live host ("
+                + r.live().size()
+                + "): "
+                + hostList(r.live())
+                + " in "
+                + seconds
+                + " s");
+        return 0;
+      }
+      java.util.List<String> behind = new ArrayList<>();
+      for (long h : r.stragglers()) {
+        Long next = r.next().get(h);
+        behind.add(
+            "host "
+                + h
+                + (next == null ? " (no progress reported)" : " (next offset " + next + ")"));
+      }
+      err.println(
+          "sixpn publish: not applied within "
+              + seconds
+              + " s by "
+              + r.stragglers().size()
+              + " of "
+              + r.live().size()
+              + " live host(s): "
+              + String.join(", ", behind));
+      return 1;
+    }
+
+    private static String hostList(java.util.Set<Long> hosts) {
+      return hosts.isEmpty()
+          ? "none"
+          : String.join(", ", hosts.stream().map(h -> "host " + h).toList());
     }
   }
 
@@ -107,7 +170,7 @@ final class PublishCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       LifecycleEvent event = event(target.eventId(), Instant.now());
-      return target.publish(event, spec.commandLine().getOut());
+      return target.publish(event, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
   }
 
@@ -325,6 +388,37 @@ final class PublishCommand implements Runnable {
     LifecycleEvent event(String id, Instant now) {
       return new LifecycleEvent.InstanceDestroyed(
           id, now, ref.instanceId, ref.app.network, ref.app.app);
+    }
+  }
+
+  @Command(
+      name = "instance-health",
+      mixinStandardHelpOptions = true,
+      description =
+          "The latest status of one health check of an instance: its app's names answer it only"
+              + " while none of its checks is critical.")
+  static final class InstanceHealth extends EventCommand {
+    @Mixin RefOptions.Instance ref;
+
+    @Option(names = "--check", required = true, description = "The check's name, a DNS label.")
+    String check;
+
+    @Option(
+        names = "--status",
+        required = true,
+        description = "passing, warning (still answered) or critical (not answered).")
+    String status;
+
+    @Override
+    LifecycleEvent event(String id, Instant now) {
+      return new LifecycleEvent.InstanceHealth(
+          id,
+          now,
+          ref.instanceId,
+          ref.app.network,
+          ref.app.app,
+          check,
+          HealthStatus.parse("--status", status));
     }
   }
 }

@@ -1,16 +1,23 @@
 package dev.sixpn.cli;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.agent.health.HealthCheck;
+import dev.sixpn.agent.health.HealthMonitor;
 import dev.sixpn.agent.run.InstanceRuntime;
 import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.dataplane.link.NetnsExecutor;
 import dev.sixpn.demo.Shell;
+import dev.sixpn.events.Events;
+import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.publish.LifecyclePublisher;
 import dev.sixpn.publish.LifecycleTopic;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -36,6 +43,9 @@ import picocli.CommandLine.Parameters;
           + " publishes instance.stopped, removes the instance and publishes instance.destroyed."
           + " Exits with CMD's status. Needs root.",
       "Inside, CMD sees SIXPN_PRIVATE_IP, SIXPN_APP, SIXPN_REGION and SIXPN_INSTANCE_ID.",
+      "With --check, the instance is in its app's names only while no check is critical: each"
+          + " check starts critical and its status is published (instance.health) when it"
+          + " changes.",
       "Example:",
       "  sixpn run --app redis-bagel-43 --network 1 --host 7 --region nrt --",
       "      sh -c 'exec redis-server --bind $SIXPN_PRIVATE_IP'"
@@ -102,6 +112,26 @@ final class RunCommand implements Callable<Integer> {
       description = "How long to wait for the broker, ISO-8601 (default: 10 s).")
   Duration timeout;
 
+  @Option(
+      names = "--check",
+      paramLabel = "tcp:PORT|http://HOST:PORT/PATH",
+      description =
+          "A health check, repeatable: run from inside the instance against its private address;"
+              + " tcp passes when a connection is accepted, http on 2xx (429: warning).")
+  List<String> checks = new ArrayList<>();
+
+  @Option(
+      names = "--check-interval",
+      defaultValue = "PT2S",
+      description = "How often each check runs, ISO-8601 (default: 2 s).")
+  Duration checkInterval;
+
+  @Option(
+      names = "--check-timeout",
+      defaultValue = "PT1S",
+      description = "How long one check may take before it counts as critical (default: 1 s).")
+  Duration checkTimeout;
+
   @Parameters(
       arity = "1..*",
       paramLabel = "CMD",
@@ -112,6 +142,8 @@ final class RunCommand implements Callable<Integer> {
 
   private final Object lock = new Object();
   private InstanceRuntime instance;
+  private HealthMonitor health;
+  private NetnsExecutor inInstance;
   private Process child;
   private boolean stopping;
 
@@ -149,6 +181,7 @@ final class RunCommand implements Callable<Integer> {
     if (resolverWait.isNegative()) {
       throw new SixpnCommand.UsageException("--resolver-wait must not be negative");
     }
+    healthChecks();
     Netns netns = hostNetns == null ? Netns.CURRENT : Netns.named(hostNetns);
     if (!netns.exists()) {
       throw new SixpnCommand.UsageException(
@@ -174,6 +207,55 @@ final class RunCommand implements Callable<Integer> {
         Path.of("/etc/netns"));
   }
 
+  /** The parsed {@code --check} options, each name once, and the interval and timeout checked. */
+  List<HealthCheck> healthChecks() {
+    if (checkInterval.isNegative() || checkInterval.isZero()) {
+      throw new SixpnCommand.UsageException("--check-interval must be positive");
+    }
+    if (checkTimeout.isNegative() || checkTimeout.isZero()) {
+      throw new SixpnCommand.UsageException("--check-timeout must be positive");
+    }
+    List<HealthCheck> out = new ArrayList<>();
+    java.util.Set<String> names = new HashSet<>();
+    for (String c : checks) {
+      HealthCheck check;
+      try {
+        check = HealthCheck.parse(c);
+      } catch (IllegalArgumentException e) {
+        throw new SixpnCommand.UsageException(e.getMessage());
+      }
+      if (!names.add(check.name())) {
+        throw new SixpnCommand.UsageException(
+            "--check: two checks on port " + check.port() + " (" + check.name() + ")");
+      }
+      out.add(check);
+    }
+    return out;
+  }
+
+  /** Checks the instance from inside its namespace; reports through the publisher. */
+  private HealthMonitor monitor(InstanceRuntime.Spec spec, LifecyclePublisher publisher) {
+    inInstance = new NetnsExecutor(Netns.named(spec.instanceId()));
+    return new HealthMonitor(
+        healthChecks(),
+        spec.address().toInetAddress(),
+        checkInterval,
+        checkTimeout,
+        inInstance::call,
+        (check, status) ->
+            publisher
+                .publish(
+                    new LifecycleEvent.InstanceHealth(
+                        Events.newEventId(),
+                        Instant.now(),
+                        spec.instanceId(),
+                        spec.network(),
+                        spec.app(),
+                        check,
+                        status))
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
   private int runInstance(InstanceRuntime.Spec spec, LifecyclePublisher publisher, PrintWriter err)
       throws Exception {
     // A shutdown hook, not a signal handler: SIGTERM and SIGINT both start the JVM's shutdown.
@@ -183,8 +265,9 @@ final class RunCommand implements Callable<Integer> {
       synchronized (lock) {
         // Under the lock: a signal now waits until the instance exists, then removes it.
         instance = InstanceRuntime.create(spec, publisher);
+        health = monitor(spec, publisher);
       }
-      if (!instance.start(resolverWait)) {
+      if (!instance.start(resolverWait, health::reportUnchecked)) {
         err.println(
             "sixpn run: warning: no resolver files in "
                 + spec.resolverDir()
@@ -201,6 +284,7 @@ final class RunCommand implements Callable<Integer> {
           return TERMINATED;
         }
         child = instance.command(command).inheritIo().start();
+        health.start();
       }
       err.println(
           "sixpn run: "
@@ -250,8 +334,14 @@ final class RunCommand implements Callable<Integer> {
 
   private void finish(PrintWriter err) {
     InstanceRuntime i;
+    HealthMonitor h;
     synchronized (lock) {
       i = instance;
+      h = health;
+    }
+    if (h != null) {
+      h.close(); // before the namespace goes, so no check reports the instance's removal
+      inInstance.close();
     }
     if (i == null) {
       return;

@@ -51,6 +51,11 @@ final class StateDump {
           for (Map.Entry<String, String> e : i.metadata().entrySet()) {
             meta.put(e.getKey(), e.getValue());
           }
+          if (!i.checks().isEmpty()) {
+            o.put("health", i.health().wireName());
+            ObjectNode checks = o.putObject("checks");
+            i.checks().forEach((c, st) -> checks.put(c, st.wireName()));
+          }
         }
       }
     }

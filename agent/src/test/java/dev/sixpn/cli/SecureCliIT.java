@@ -1,6 +1,7 @@
 package dev.sixpn.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.kafka.KafkaBrokers;
@@ -179,11 +180,22 @@ class SecureCliIT {
             "User:orchestrator");
     assertEquals(0, r.code(), r.err());
     List<String> lines = r.out().lines().toList();
-    assertEquals(9, lines.size(), r.out());
+    // host: 2 on each of the lifecycle and snapshot topics, 3 on the progress topic; orchestrator:
+    // 8
+    // on topics, 1 on the cluster
+    assertEquals(16, lines.size(), r.out());
     assertEquals(
         "kafka-acls.sh --bootstrap-server k:9093 --add --allow-principal 'User:host-7'"
             + " --operation Read --topic 'sixpn.lifecycle'",
         lines.getFirst());
+    assertTrue(
+        r.out()
+            .contains(
+                "--allow-principal 'User:host-7' --operation Write --topic"
+                    + " 'sixpn.lifecycle.progress'"),
+        r.out());
+    assertFalse(
+        r.out().contains("'User:host-7' --operation Write --topic 'sixpn.lifecycle'\n"), r.out());
   }
 
   @Test

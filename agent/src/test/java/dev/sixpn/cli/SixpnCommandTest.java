@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -124,6 +125,43 @@ class SixpnCommandTest {
     assertEquals(Map.of("v", "3"), e.metadata());
     assertEquals(List.of(new Port("http", 8080, "tcp"), new Port("dns", 53, "udp")), e.ports());
     assertEquals(14, e.instanceId().length());
+  }
+
+  @Test
+  void publish_instanceHealth_publishesTheCheck_badStatusIsUsageError() throws Exception {
+    String[] base = {
+      "publish",
+      "instance-health",
+      "--bootstrap",
+      broker.bootstrapServers(),
+      "--topic",
+      "cli-health",
+      "--network",
+      "1",
+      "--app",
+      "web",
+      "--instance-id",
+      "web-1",
+      "--check",
+      "http-8080",
+      "--status"
+    };
+    Run bad =
+        run(
+            java.util.stream.Stream.concat(List.of(base).stream(), Stream.of("down"))
+                .toArray(String[]::new));
+    assertUsageError(bad, "--status must be passing, warning or critical, got 'down'");
+    Run ok =
+        run(
+            java.util.stream.Stream.concat(List.of(base).stream(), Stream.of("critical"))
+                .toArray(String[]::new));
+    assertEquals(0, ok.code(), ok.err());
+    List<ConsumerRecord<String, byte[]>> records = readAll("cli-health");
+    assertEquals(1, records.size(), "the bad status published nothing");
+    var e = (LifecycleEvent.InstanceHealth) EventCodec.decode(records.getFirst().value());
+    assertEquals("1", records.getFirst().key());
+    assertEquals("http-8080", e.check());
+    assertEquals(dev.sixpn.events.HealthStatus.CRITICAL, e.status());
   }
 
   @Test
@@ -243,6 +281,11 @@ class SixpnCommandTest {
         "--host-netns sixpn-no-such-ns | --host-netns: no network namespace named",
         "--resolver-wait PT-1S | --resolver-wait must not be negative",
         "--nonsense 1 | --nonsense",
+        "--check udp:53 | --check must be tcp:PORT or http://HOST:PORT/PATH",
+        "--check tcp:0 | --check port must be 1-65535",
+        "--check tcp:x | --check 'tcp:x': port must be 1-65535",
+        "--check-interval PT0S | --check-interval must be positive",
+        "--check-timeout PT-1S | --check-timeout must be positive",
       })
   void run_badArgument_oneLineExit2(String args, String expected) {
     List<String> override = List.of(args.trim().split(" "));

@@ -28,6 +28,10 @@ import java.io.UncheckedIOException;
  * set by orchestration), and its {@code metadata} is the user's data only — keys such as {@code
  * sixpn.link}, {@code sixpn.netns} or {@code sixpn.allow-host}, which schema 1 readers once took as
  * dataplane controls, mean nothing. A schema 1 event reads as {@code hostAccess=false}.
+ *
+ * <p>A new event type needs no new version: a reader that does not know it quarantines it as an
+ * unknown type and folds everything else, where a higher version would make it refuse every event
+ * of the newer writer ({@code instance.health} came so, in version 2).
  */
 public final class EventCodec {
 

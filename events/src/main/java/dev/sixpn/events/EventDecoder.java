@@ -50,6 +50,8 @@ final class EventDecoder {
   private static final int METADATA = 12;
   private static final int HOST_ACCESS = 13;
   private static final int PORTS = 14;
+  private static final int CHECK = 15;
+  private static final int STATUS = 16;
   private static final String[] FIELDS = {
     "network",
     "name",
@@ -65,7 +67,9 @@ final class EventDecoder {
     "address",
     "metadata",
     "hostAccess",
-    "ports"
+    "ports",
+    "check",
+    "status"
   };
 
   private EventDecoder() {}
@@ -87,6 +91,8 @@ final class EventDecoder {
       case "metadata" -> METADATA;
       case "hostAccess" -> HOST_ACCESS;
       case "ports" -> PORTS;
+      case "check" -> CHECK;
+      case "status" -> STATUS;
       default -> -1;
     };
   }
@@ -324,6 +330,17 @@ final class EventDecoder {
       case INSTANCE_DESTROYED ->
           new LifecycleEvent.InstanceDestroyed(
               id, time, text(d, INSTANCE_ID), u32(d, NETWORK), text(d, APP));
+      case INSTANCE_HEALTH -> {
+        String status = text(d, STATUS);
+        yield new LifecycleEvent.InstanceHealth(
+            id,
+            time,
+            text(d, INSTANCE_ID),
+            u32(d, NETWORK),
+            text(d, APP),
+            text(d, CHECK),
+            status == null ? null : HealthStatus.parse("status", status));
+      }
     };
   }
 

@@ -16,7 +16,8 @@ public enum EventType {
   HOST_LEFT("host.left", LifecycleEvent.HostLeft.class),
   INSTANCE_STARTED("instance.started", LifecycleEvent.InstanceStarted.class),
   INSTANCE_STOPPED("instance.stopped", LifecycleEvent.InstanceStopped.class),
-  INSTANCE_DESTROYED("instance.destroyed", LifecycleEvent.InstanceDestroyed.class);
+  INSTANCE_DESTROYED("instance.destroyed", LifecycleEvent.InstanceDestroyed.class),
+  INSTANCE_HEALTH("instance.health", LifecycleEvent.InstanceHealth.class);
 
   private static final Map<String, EventType> BY_WIRE_NAME =
       Arrays.stream(values())

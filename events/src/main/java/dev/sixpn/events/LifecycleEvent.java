@@ -325,4 +325,32 @@ public sealed interface LifecycleEvent {
       return EventType.INSTANCE_DESTROYED;
     }
   }
+
+  /**
+   * The latest result of one health check of an instance (keyed by network, so it is ordered with
+   * the instance's start and stop). The last status of each check wins; an instance serves in its
+   * app's names while none of its checks is critical.
+   *
+   * @param check the check's name, a DNS label (e.g. {@code http-8080}); one instance may have many
+   */
+  record InstanceHealth(
+      String eventId,
+      Instant time,
+      String instanceId,
+      long network,
+      String app,
+      String check,
+      HealthStatus status)
+      implements NetworkScoped {
+    public InstanceHealth {
+      Validate.instanceRef(eventId, time, instanceId, network, app);
+      Validate.label("check", check);
+      Validate.notNull("status", status);
+    }
+
+    @Override
+    public EventType type() {
+      return EventType.INSTANCE_HEALTH;
+    }
+  }
 }

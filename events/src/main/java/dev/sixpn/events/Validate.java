@@ -14,6 +14,9 @@ public final class Validate {
   public static final int MAX_METADATA_LENGTH = 255;
   public static final int MAX_PORTS = 16;
 
+  /** Health checks one instance may have (distinct check names). */
+  public static final int MAX_CHECKS = 16;
+
   private Validate() {}
 
   static <T> T notNull(String field, T value) {

@@ -130,6 +130,49 @@ class EventCodecTest {
   }
 
   @Test
+  void decode_health_statusOnTheWireInLowerCase() throws Exception {
+    var e =
+        new LifecycleEvent.InstanceHealth(
+            "h1", SampleEvents.T, "web-1", 1, "web", "tcp-6379", HealthStatus.CRITICAL);
+    String json = new String(EventCodec.encode(e), StandardCharsets.UTF_8);
+    assertTrue(json.contains("\"type\":\"instance.health\""), json);
+    assertTrue(json.contains("\"check\":\"tcp-6379\",\"status\":\"critical\""), json);
+    assertEquals(e, EventCodec.decode(EventCodec.encode(e)));
+    assertEquals("1", e.partitionKey(), "ordered with the instance's start");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "\"status\":\"critical\"|\"status\":\"down\"|status must be passing, warning or critical",
+        "\"status\":\"critical\"|\"status\":1|field 'status' must be a string",
+        "\"status\":\"critical\"}|\"status\":null}|status is required",
+        "\"check\":\"tcp-6379\"|\"check\":\"TCP 6379\"|check must be a DNS label",
+      })
+  void decode_badHealth_isInvalidFieldNamingIt(String from, String to, String message) {
+    String json =
+        new String(
+                EventCodec.encode(
+                    new LifecycleEvent.InstanceHealth(
+                        "h1",
+                        SampleEvents.T,
+                        "web-1",
+                        1,
+                        "web",
+                        "tcp-6379",
+                        HealthStatus.CRITICAL)),
+                StandardCharsets.UTF_8)
+            .replace(from, to);
+    MalformedEventException ex =
+        assertThrows(
+            MalformedEventException.class,
+            () -> EventCodec.decode(json.getBytes(StandardCharsets.UTF_8)));
+    assertEquals(Reason.INVALID_FIELD, ex.reason());
+    assertTrue(ex.getMessage().contains(message), ex.getMessage());
+  }
+
+  @Test
   void partitionKey_isNetworkOrHost() {
     assertEquals("1", SampleEvents.started().partitionKey());
     assertEquals("host:7", SampleEvents.all().get(4).partitionKey());

@@ -37,6 +37,8 @@ final class SampleEvents {
         new LifecycleEvent.HostLeft("e6", T, 7),
         started(),
         new LifecycleEvent.InstanceStopped("e8", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43"),
-        new LifecycleEvent.InstanceDestroyed("e9", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43"));
+        new LifecycleEvent.InstanceDestroyed("e9", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43"),
+        new LifecycleEvent.InstanceHealth(
+            "e10", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43", "http-8080", HealthStatus.WARNING));
   }
 }

@@ -128,6 +128,53 @@ class RunIT {
   }
 
   @Test
+  void run_check_criticalUntilTheServerListens_passingWhileItDoes_criticalAfter() throws Exception {
+    String id = freshId();
+    Path server = Files.createTempDirectory("sixpn-runit").resolve("Serve.java");
+    // Accepts connections on a port for a while, then exits: a service that comes and goes.
+    Files.writeString(
+        server,
+        "public class Serve { public static void main(String[] a) throws Exception {"
+            + " try (var s = new java.net.ServerSocket(Integer.parseInt(a[0]))) {"
+            + " s.setSoTimeout(50); long end = System.nanoTime() + Long.parseLong(a[1]) * 1000000L;"
+            + " while (System.nanoTime() < end) { try (var c = s.accept()) {}"
+            + " catch (java.net.SocketTimeoutException e) {} } } } }");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    try {
+      Exit e =
+          run(
+              id,
+              List.of("--check", "tcp:8080", "--check-interval", "PT0.1S"),
+              "sh",
+              "-c",
+              "sleep 0.3; '" + java + "' '" + server + "' 8080 2000; sleep 1");
+      assertEquals(0, e.code(), e.err());
+      List<String> seen =
+          events(id).stream()
+              .map(
+                  ev ->
+                      ev instanceof LifecycleEvent.InstanceHealth h
+                          ? h.check() + "=" + h.status().wireName()
+                          : ev.type().wireName())
+              .toList();
+      assertEquals(
+          List.of(
+              "instance.started",
+              "tcp-8080=critical",
+              "tcp-8080=passing",
+              "tcp-8080=critical",
+              "instance.stopped",
+              "instance.destroyed"),
+          seen,
+          e.err());
+      assertNothingLeft(id);
+    } finally {
+      Files.deleteIfExists(server);
+      Files.deleteIfExists(server.getParent());
+    }
+  }
+
+  @Test
   void run_idOfAnExistingNamespace_exit1AndTheNamespaceIsNotTouched() throws Exception {
     String id = freshId();
     assertEquals(0, new ProcessBuilder("ip", "netns", "add", id).start().waitFor());
@@ -154,6 +201,11 @@ class RunIT {
   }
 
   private static Process start(String id, String... command) throws Exception {
+    return start(id, List.of(), command);
+  }
+
+  private static Process start(String id, List<String> options, String... command)
+      throws Exception {
     Path jar = Path.of(System.getProperty("sixpn.jar"));
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> argv =
@@ -180,8 +232,9 @@ class RunIT {
                 "--instance-id",
                 id,
                 "--resolver-wait",
-                "PT0.1S",
-                "--"));
+                "PT0.1S"));
+    argv.addAll(options);
+    argv.add("--");
     argv.addAll(List.of(command));
     return new ProcessBuilder(argv)
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -189,8 +242,12 @@ class RunIT {
   }
 
   private static Exit run(String id, String... command) throws Exception {
+    return run(id, List.of(), command);
+  }
+
+  private static Exit run(String id, List<String> options, String... command) throws Exception {
     long t0 = System.nanoTime();
-    Process p = start(id, command);
+    Process p = start(id, options, command);
     CompletableFuture<String> out = drain(p.getInputStream());
     CompletableFuture<String> err = drain(p.getErrorStream());
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "sixpn run did not finish");
@@ -255,6 +312,7 @@ class RunIT {
       case LifecycleEvent.InstanceStarted s -> s.instanceId();
       case LifecycleEvent.InstanceStopped s -> s.instanceId();
       case LifecycleEvent.InstanceDestroyed d -> d.instanceId();
+      case LifecycleEvent.InstanceHealth h -> h.instanceId();
       default -> "";
     };
   }

@@ -13,6 +13,8 @@ import dev.sixpn.kafka.KafkaBrokers;
 import dev.sixpn.kafka.SecureKafkaBroker;
 import dev.sixpn.publish.KafkaAcls;
 import dev.sixpn.publish.LifecyclePublisher;
+import dev.sixpn.publish.progress.Progress;
+import dev.sixpn.publish.progress.ProgressTopic;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -101,6 +103,10 @@ class SecureHostAgentIT {
         }
         assertTrue(agent.caughtUp(), "caught up as a host principal");
         assertEquals(List.of(a.toString()), aaaa(dnsAddress, "web.internal"));
+        Progress p = progressOf(7, broker.bootstrapServers(), orchestrator);
+        assertTrue(
+            p.next().values().stream().mapToLong(Long::longValue).sum() >= 1,
+            "the host reports what it folded, with its own credentials: " + p);
       }
 
       HostAgentConfig announcing =
@@ -121,6 +127,38 @@ class SecureHostAgentIT {
       }
       assertEquals(before, records(broker.bootstrapServers(), orchestrator), "nothing published");
     }
+  }
+
+  /**
+   * The host's record in the progress topic, waited for (the host writes it, creating the topic).
+   */
+  private static Progress progressOf(long host, String bootstrap, Map<String, Object> client)
+      throws Exception {
+    Map<String, Object> config = withBootstrap(bootstrap, client);
+    config.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class);
+    config.put(
+        "value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    try (var consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(config)) {
+      var tp = new org.apache.kafka.common.TopicPartition(ProgressTopic.of(TOPIC), 0);
+      while (System.nanoTime() < deadline) {
+        if (consumer.assignment().isEmpty()) {
+          if (consumer.partitionsFor(tp.topic(), Duration.ofSeconds(5)).isEmpty()) {
+            Thread.sleep(200);
+            continue;
+          }
+          consumer.assign(List.of(tp));
+          consumer.seekToBeginning(List.of(tp));
+        }
+        for (var r : consumer.poll(Duration.ofMillis(200))) {
+          if (Progress.key(host).equals(r.key())) {
+            return Progress.decode(r.value());
+          }
+        }
+      }
+    }
+    throw new AssertionError("no progress record of host " + host + " within 30 s");
   }
 
   /** Records in the lifecycle topic (sum of end offsets), read as the orchestrator. */

@@ -1,5 +1,6 @@
 package dev.sixpn.publish;
 
+import dev.sixpn.publish.progress.ProgressTopic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -22,12 +23,18 @@ import org.apache.kafka.common.resource.ResourceType;
  * Who may do what to the lifecycle topic, on a broker with an authorizer and {@code
  * allow.everyone.if.no.acl.found=false}.
  *
- * <p>Hosts only read: a host's agent assigns every partition (no consumer group, offsets in its
- * RocksDB), so it needs Read (fetch) and Describe (metadata, list offsets) on the topic and nothing
- * else. Without Write, a host cannot publish {@code host.joined} for another host's id with its own
- * key, nor {@code network.deleted} for anyone. Orchestration writes: Write, Describe and Create on
- * the topic, IdempotentWrite on the cluster for its idempotent producer (not needed when it is a
- * super user).
+ * <p>Hosts only read the lifecycle topic: a host's agent assigns every partition (no consumer
+ * group, offsets in its RocksDB), so it needs Read (fetch) and Describe (metadata, list offsets) on
+ * the topic. Without Write, a host cannot publish {@code host.joined} for another host's id with
+ * its own key, nor {@code network.deleted} for anyone. The one topic a host writes is the progress
+ * topic ({@code <topic>.progress}: Write, Describe, and Create for the agent that finds it
+ * missing), with a producer that is not idempotent (nothing on the cluster). Kafka's ACLs stop at
+ * the topic, not the key: a host could write another host's progress record, which can make a
+ * {@code --wait} return early or late but changes no host's state.
+ *
+ * <p>Orchestration writes: Write, Describe and Create on the topic, IdempotentWrite on the cluster
+ * for its idempotent producer (not needed when it is a super user); for {@code --wait} also Read on
+ * the lifecycle topic (its host events) and Read, Describe and Create on the progress topic.
  *
  * <p>The snapshot topic ({@link LifecycleTopic#snapshotTopic}) is state that a new host loads as it
  * is, so writing it is as powerful as writing the lifecycle topic: hosts only read it too, and only
@@ -39,17 +46,21 @@ public final class KafkaAcls {
 
   /**
    * Read and Describe on {@code topic} and on its snapshot topic for each host principal ({@code
-   * User:host-7}, …).
+   * User:host-7}, …); Write, Describe and Create on its progress topic.
    *
    * @throws IllegalArgumentException if a principal is not {@code User:<name>}
    */
   public static List<AclBinding> forHosts(String topic, Collection<String> principals) {
+    String progress = ProgressTopic.of(topic);
     List<AclBinding> out = new ArrayList<>();
     for (String p : principals) {
       for (String t : List.of(topic, LifecycleTopic.snapshotTopic(topic))) {
         out.add(topicAcl(t, p, AclOperation.READ));
         out.add(topicAcl(t, p, AclOperation.DESCRIBE));
       }
+      out.add(topicAcl(progress, p, AclOperation.WRITE));
+      out.add(topicAcl(progress, p, AclOperation.DESCRIBE));
+      out.add(topicAcl(progress, p, AclOperation.CREATE));
     }
     return out;
   }
@@ -71,14 +82,20 @@ public final class KafkaAcls {
 
   /**
    * Write, Describe, Create and DescribeConfigs on {@code topic} (the publisher creates the topic
-   * and checks that its configuration cannot lose events), IdempotentWrite on the cluster.
+   * and checks that its configuration cannot lose events), Read on it and Read, Describe and Create
+   * on its progress topic ({@code publish --wait}), IdempotentWrite on the cluster.
    */
   public static List<AclBinding> forOrchestrator(String topic, String principal) {
+    String progress = ProgressTopic.of(topic);
     return List.of(
         topicAcl(topic, principal, AclOperation.WRITE),
         topicAcl(topic, principal, AclOperation.DESCRIBE),
         topicAcl(topic, principal, AclOperation.CREATE),
         topicAcl(topic, principal, AclOperation.DESCRIBE_CONFIGS),
+        topicAcl(topic, principal, AclOperation.READ),
+        topicAcl(progress, principal, AclOperation.READ),
+        topicAcl(progress, principal, AclOperation.DESCRIBE),
+        topicAcl(progress, principal, AclOperation.CREATE),
         idempotentWrite(principal));
   }
 

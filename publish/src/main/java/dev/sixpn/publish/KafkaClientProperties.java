@@ -41,7 +41,7 @@ public final class KafkaClientProperties {
   }
 
   /** {@code defaults}, then {@code overrides} over them, then {@code bootstrap.servers}. */
-  static Map<String, Object> merge(
+  public static Map<String, Object> merge(
       Map<String, ?> defaults, Map<String, ?> overrides, String bootstrapServers) {
     Map<String, Object> out = new LinkedHashMap<>(defaults);
     out.putAll(overrides);

@@ -176,7 +176,7 @@ public final class LifecycleTopic {
   }
 
   /** Replicas per partition on a cluster of {@code brokers}. */
-  static int replicationFactor(int brokers) {
+  public static int replicationFactor(int brokers) {
     return Math.max(1, Math.min(REPLICATION_FACTOR, brokers));
   }
 

@@ -13,19 +13,19 @@ import org.junit.jupiter.api.Test;
 class KafkaAclsTest {
 
   @Test
-  void kafkaAclsCommands_forHosts_readAndDescribeOnly() {
+  void kafkaAclsCommands_forHosts_readLifecycle_writeOnlyProgress() {
+    String add =
+        "kafka-acls.sh --bootstrap-server b:9093 --command-config admin.properties --add"
+            + " --allow-principal 'User:host-7' --operation ";
     assertEquals(
         List.of(
-            "kafka-acls.sh --bootstrap-server b:9093 --command-config admin.properties --add"
-                + " --allow-principal 'User:host-7' --operation Read --topic 'sixpn.lifecycle'",
-            "kafka-acls.sh --bootstrap-server b:9093 --command-config admin.properties --add"
-                + " --allow-principal 'User:host-7' --operation Describe --topic 'sixpn.lifecycle'",
-            "kafka-acls.sh --bootstrap-server b:9093 --command-config admin.properties --add"
-                + " --allow-principal 'User:host-7' --operation Read --topic"
-                + " 'sixpn.lifecycle.snapshots'",
-            "kafka-acls.sh --bootstrap-server b:9093 --command-config admin.properties --add"
-                + " --allow-principal 'User:host-7' --operation Describe --topic"
-                + " 'sixpn.lifecycle.snapshots'"),
+            add + "Read --topic 'sixpn.lifecycle'",
+            add + "Describe --topic 'sixpn.lifecycle'",
+            add + "Read --topic 'sixpn.lifecycle.snapshots'",
+            add + "Describe --topic 'sixpn.lifecycle.snapshots'",
+            add + "Write --topic 'sixpn.lifecycle.progress'",
+            add + "Describe --topic 'sixpn.lifecycle.progress'",
+            add + "Create --topic 'sixpn.lifecycle.progress'"),
         KafkaAcls.kafkaAclsCommands(
             KafkaAcls.forHosts("sixpn.lifecycle", List.of("User:host-7")),
             "b:9093",

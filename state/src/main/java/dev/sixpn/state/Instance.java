@@ -1,9 +1,12 @@
 package dev.sixpn.state;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.HealthStatus;
 import dev.sixpn.events.Port;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * An instance as the projected state holds it.
@@ -11,6 +14,8 @@ import java.util.Map;
  * @param metadata the user's labels; data only, no meaning to the dataplane
  * @param hostAccess whether orchestration lets the instance reach its host's own address
  * @param ports its named ports (SRV {@code _<name>._<protocol>.<app>.internal})
+ * @param checks the last status of each of its health checks, by check name (sorted); none means
+ *     passing
  */
 public record Instance(
     String instanceId,
@@ -23,11 +28,41 @@ public record Instance(
     InstanceStatus status,
     Map<String, String> metadata,
     boolean hostAccess,
-    List<Port> ports) {
+    List<Port> ports,
+    Map<String, HealthStatus> checks) {
 
   public Instance {
     metadata = Map.copyOf(metadata);
     ports = List.copyOf(ports);
+    checks = checks.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(checks));
+  }
+
+  /** An instance without health checks. */
+  public Instance(
+      String instanceId,
+      long network,
+      String app,
+      String processGroup,
+      long host,
+      String region,
+      SixpnAddress address,
+      InstanceStatus status,
+      Map<String, String> metadata,
+      boolean hostAccess,
+      List<Port> ports) {
+    this(
+        instanceId,
+        network,
+        app,
+        processGroup,
+        host,
+        region,
+        address,
+        status,
+        metadata,
+        hostAccess,
+        ports,
+        Map.of());
   }
 
   /** An instance without named ports. */
@@ -74,8 +109,41 @@ public record Instance(
     return status == InstanceStatus.STARTED;
   }
 
+  /** The worst status of its checks; passing without checks. */
+  public HealthStatus health() {
+    HealthStatus h = HealthStatus.PASSING;
+    for (HealthStatus s : checks.values()) {
+      h = h.worse(s);
+    }
+    return h;
+  }
+
+  /**
+   * Started and no check critical: in its app's names ({@code <app>}, regions, {@code top<N>},
+   * process groups, SRV, metadata). A warning still serves, as in Consul's DNS by default.
+   */
+  public boolean serving() {
+    return started() && health() != HealthStatus.CRITICAL;
+  }
+
+  /** This instance with {@code check} at {@code now}, its other checks the same. */
+  public Instance withCheck(String check, HealthStatus now) {
+    Map<String, HealthStatus> c = new TreeMap<>(checks);
+    c.put(check, now);
+    return withChecks(c);
+  }
+
+  /** This instance with these checks, everything else the same. */
+  public Instance withChecks(Map<String, HealthStatus> checks) {
+    return with(status, checks);
+  }
+
   /** This instance with another status, everything else the same. */
   public Instance withStatus(InstanceStatus status) {
+    return with(status, checks);
+  }
+
+  private Instance with(InstanceStatus status, Map<String, HealthStatus> checks) {
     return new Instance(
         instanceId,
         network,
@@ -87,6 +155,7 @@ public record Instance(
         status,
         metadata,
         hostAccess,
-        ports);
+        ports,
+        checks);
   }
 }

@@ -181,6 +181,14 @@ public final class InstanceRuntime implements AutoCloseable {
    *     caller warns)
    */
   public boolean start(Duration resolverWait) throws Exception {
+    return start(resolverWait, () -> {});
+  }
+
+  /**
+   * As {@link #start(Duration)}, running {@code afterStarted} once {@code instance.started} is
+   * acknowledged, before the resolver wait (its health checks start out critical there).
+   */
+  public boolean start(Duration resolverWait, Runnable afterStarted) throws Exception {
     synchronized (this) {
       if (closed) {
         throw new IllegalStateException("instance " + spec.instanceId() + " is closed");
@@ -190,6 +198,7 @@ public final class InstanceRuntime implements AutoCloseable {
     publisher
         .publish(spec.started(Instant.now()))
         .get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    afterStarted.run();
     boolean files = awaitResolverFiles(resolverWait);
     must(instanceNetns, "ip", "link", "set", INSTANCE_LINK, "up");
     must(

@@ -11,6 +11,7 @@ import dev.sixpn.dns.wire.WireErrors;
 import dev.sixpn.dns.zone.CallerResolver;
 import dev.sixpn.dns.zone.InternalZone;
 import dev.sixpn.dns.zone.ZoneCache;
+import dev.sixpn.state.AppliedOffsets;
 import dev.sixpn.state.ChangeFeed;
 import dev.sixpn.state.StateReader;
 import io.netty.bootstrap.Bootstrap;
@@ -87,6 +88,7 @@ public final class DnsEdgeServer implements AutoCloseable {
 
   private final DnsEdgeConfig config;
   private final StateReader state;
+  private final AppliedOffsets applied;
   private final ChangeFeed feed;
   private final DnsMetrics metrics;
   private final boolean epoll;
@@ -108,8 +110,19 @@ public final class DnsEdgeServer implements AutoCloseable {
 
   public DnsEdgeServer(
       DnsEdgeConfig config, StateReader state, ChangeFeed feed, PrometheusRegistry registry) {
+    this(config, state, AppliedOffsets.NONE, feed, registry);
+  }
+
+  /** A server whose {@code _fence.internal} names answer from {@code applied}. */
+  public DnsEdgeServer(
+      DnsEdgeConfig config,
+      StateReader state,
+      AppliedOffsets applied,
+      ChangeFeed feed,
+      PrometheusRegistry registry) {
     this.config = Objects.requireNonNull(config, "config");
     this.state = Objects.requireNonNull(state, "state");
+    this.applied = Objects.requireNonNull(applied, "applied");
     this.feed = Objects.requireNonNull(feed, "feed");
     this.metrics = new DnsMetrics(Objects.requireNonNull(registry, "registry"));
     CounterWithCallback.builder()
@@ -183,7 +196,8 @@ public final class DnsEdgeServer implements AutoCloseable {
     try {
       callers = new CallerResolver(state, feed, config.devLoopbackNetwork());
       cache =
-          new ZoneCache(new InternalZone(state), feed, config.cacheEntries(), config.cacheBytes());
+          new ZoneCache(
+              new InternalZone(state, applied), feed, config.cacheEntries(), config.cacheBytes());
       if (!config.upstreams().isEmpty()) {
         forwarder =
             new UpstreamForwarder(

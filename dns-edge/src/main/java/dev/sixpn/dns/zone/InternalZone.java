@@ -3,6 +3,7 @@ package dev.sixpn.dns.zone;
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.events.Port;
 import dev.sixpn.events.Validate;
+import dev.sixpn.state.AppliedOffsets;
 import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.StateReader;
@@ -45,18 +46,26 @@ import org.xbill.DNS.Type;
  *   <li>{@code <id>.vm.<app>}, {@code <group>.process.<app>}: AAAA
  *   <li>TXT, each ONE record as on Fly (long text split into 255-byte character-strings of that
  *       record, RFC 1035 §3.3.14): {@code regions.<app>} and {@code _apps} (comma-separated),
- *       {@code vms.<app>} ({@code <id> <region>} entries, comma-separated), {@code _instances}
- *       ({@code instance=..,app=..,ip=..,region=..} entries separated by {@code ;}), and the {@code
- *       all.} forms {@code all.vms.<app>}, {@code all.regions.<app>}, {@code all._instances}
- *       including stopped instances
+ *       {@code vms.<app>} ({@code <id> <region> <health>} entries, comma-separated; Fly's two
+ *       fields first), {@code _instances} ({@code instance=..,app=..,ip=..,region=..,health=..}
+ *       entries separated by {@code ;}), and the {@code all.} forms {@code all.vms.<app>}, {@code
+ *       all.regions.<app>}, {@code all._instances} including stopped instances
  *   <li>SRV {@code _<service>._<protocol>.<app>}: the started instances that declare the named
  *       port, targets {@code <id>.vm.<app>.internal.} with their AAAA as additional records
  *   <li>{@code <value>.<key>.kv._metadata.<app>}: AAAA of started instances whose metadata has
  *       {@code key=value} (both DNS labels; other entries have no name)
+ *   <li>{@code <partition>-<offset>._fence.internal}: TXT, whether this host has applied that
+ *       record of the lifecycle topic; never cached
  *   <li>the apex: SOA, NS and AAAA {@code fdaa::3}. The NS target and SOA MNAME are the apex
  *       itself: every hostname one label below could be an app's name, and a name with an
  *       underscore fails hostname checks (BIND's check-names rejects such an NS target)
  * </ul>
+ *
+ * <p>Health: every name that lists an app's instances (the app, {@code global}, regions, {@code
+ * top<N>}, process groups, SRV, metadata) answers the <em>serving</em> ones, started with no check
+ * critical ({@link Instance#serving()}); when none serves, the name answers no records (NOERROR, no
+ * data), as Consul and Kubernetes do. {@code <id>.vm.<app>} answers a started instance whatever its
+ * checks (addressing one instance on purpose), and the TXT lists show each instance's health.
  *
  * <p>Empty non-terminals ({@code vm.<app>}, {@code process.<app>}, {@code of.<app>}, {@code
  * nearest.of.<app>}, {@code all.<app>}, {@code all}) answer NOERROR with no data, not NXDOMAIN: RFC
@@ -100,12 +109,19 @@ public final class InternalZone {
   private static final int MAX_TXT_STRING = 255;
 
   private final StateReader state;
+  private final AppliedOffsets applied;
   private final SOARecord soa;
   private final SOARecord reverseSoa;
   private final List<Record> apex;
 
   public InternalZone(StateReader state) {
+    this(state, AppliedOffsets.NONE);
+  }
+
+  /** A zone whose fence names answer from {@code applied}. */
+  public InternalZone(StateReader state, AppliedOffsets applied) {
     this.state = Objects.requireNonNull(state, "state");
+    this.applied = Objects.requireNonNull(applied, "applied");
     this.soa = soaOf(ORIGIN);
     this.reverseSoa = soaOf(REVERSE_ORIGIN);
     this.apex =
@@ -204,9 +220,10 @@ public final class InternalZone {
             case "_apps" -> new Node(joinedTxt(owner, state.appsOfNetwork(net)), false);
             case "_instances" ->
                 new Node(instancesTxt(owner, state.instancesOfNetwork(net, false)), false);
+            case FENCE -> Node.EMPTY;
             default -> {
               if (state.appExists(net, l[0])) {
-                yield addresses(owner, state.instancesOfApp(net, l[0], false));
+                yield addresses(owner, serving(state.instancesOfApp(net, l[0], false)));
               }
               // all._instances exists below it
               yield l[0].equals("all") ? Node.EMPTY : null;
@@ -214,6 +231,9 @@ public final class InternalZone {
           };
       case 2 -> {
         String app = l[1];
+        if (app.equals(FENCE)) {
+          yield fence(owner, l[0]);
+        }
         if (app.equals("_instances")) {
           yield l[0].equals("all")
               ? new Node(instancesTxt(owner, state.instancesOfNetwork(net, true)), false)
@@ -234,13 +254,13 @@ public final class InternalZone {
           yield any ? Node.EMPTY : null;
         }
         yield switch (l[0]) {
-          case "global" -> addresses(owner, state.instancesOfApp(net, app, false));
+          case "global" -> addresses(owner, serving(state.instancesOfApp(net, app, false)));
           case "regions" -> new Node(joinedTxt(owner, state.regionsOfApp(net, app, false)), false);
           case "vms" -> new Node(vmsTxt(owner, state.instancesOfApp(net, app, false)), false);
           case "vm", "process", "of", "all" -> Node.EMPTY;
           default ->
               state.regionsOfApp(net, app, true).contains(l[0])
-                  ? addresses(owner, state.instancesOfAppInRegion(net, app, l[0]))
+                  ? addresses(owner, serving(state.instancesOfAppInRegion(net, app, l[0])))
                   : null;
         };
       }
@@ -263,7 +283,9 @@ public final class InternalZone {
           boolean exists =
               state.instancesOfApp(net, app, true).stream()
                   .anyMatch(i -> i.processGroup().equals(l[0]));
-          yield exists ? addresses(owner, state.instancesOfProcessGroup(net, app, l[0])) : null;
+          yield exists
+              ? addresses(owner, serving(state.instancesOfProcessGroup(net, app, l[0])))
+              : null;
         }
         if (l[0].equals("all") && l[1].equals("vms")) {
           yield new Node(vmsTxt(owner, state.instancesOfApp(net, app, true)), false);
@@ -285,7 +307,7 @@ public final class InternalZone {
           yield null;
         }
         List<Instance> nearest =
-            nearest(state.instancesOfApp(net, l[3], false), caller.region(), n);
+            nearest(serving(state.instancesOfApp(net, l[3], false)), caller.region(), n);
         yield new Node(aaaaOf(owner, nearest), false);
       }
       case 5 -> {
@@ -317,7 +339,7 @@ public final class InternalZone {
         continue;
       }
       exists = true;
-      if (i.started()) {
+      if (i.serving()) {
         matching.add(i);
       }
     }
@@ -325,6 +347,62 @@ public final class InternalZone {
       return null;
     }
     return value == null ? Node.EMPTY : addresses(owner, matching);
+  }
+
+  /** The label above {@code internal.} of the fence names. */
+  static final String FENCE = "_fence";
+
+  /**
+   * {@code <partition>-<offset>._fence}: one TXT record, {@code
+   * status=applied|pending,partition=<p>,offset=<o>,next=<n>}, {@code applied} once this host has
+   * folded and committed that record of the lifecycle topic ({@code next}, the next offset it will
+   * fold there, is above it). The answer is about this host, whose names the caller resolves: once
+   * applied, every name this host answers reflects the event. A label not of that form does not
+   * exist. The offsets say nothing about any network's names, so every caller may ask.
+   */
+  private Node fence(Name owner, String label) {
+    int dash = label.indexOf('-');
+    if (dash < 1 || dash == label.length() - 1) {
+      return null;
+    }
+    int partition;
+    long offset;
+    try {
+      partition = Integer.parseInt(label, 0, dash, 10);
+      offset = Long.parseLong(label, dash + 1, label.length(), 10);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    if (partition < 0 || offset < 0) {
+      return null;
+    }
+    long next = applied.next(partition);
+    String text =
+        "status="
+            + (next > offset ? "applied" : "pending")
+            + ",partition="
+            + partition
+            + ",offset="
+            + offset
+            + ",next="
+            + next;
+    return new Node(List.of(txt(owner, text)), false);
+  }
+
+  /** The instances of {@code instances} that serve: started, no check critical. */
+  private static List<Instance> serving(List<Instance> instances) {
+    for (Instance i : instances) {
+      if (!i.serving()) {
+        List<Instance> out = new ArrayList<>(instances.size());
+        for (Instance j : instances) {
+          if (j.serving()) {
+            out.add(j);
+          }
+        }
+        return out;
+      }
+    }
+    return instances;
   }
 
   /** N of {@code top<N>} capped at {@link #MAX_TOP}, or -1 if the label is not that form. */
@@ -453,7 +531,7 @@ public final class InternalZone {
           continue;
         }
         declared = true;
-        if (i.started()) {
+        if (i.serving()) {
           Name target = vmName(i);
           records.add(new SRVRecord(owner, DClass.IN, TTL, 0, 1, p.port(), target));
           additional.add(aaaa(target, i.address()));
@@ -499,7 +577,7 @@ public final class InternalZone {
   private static List<Record> vmsTxt(Name owner, List<Instance> instances) {
     List<String> entries = new ArrayList<>(instances.size());
     for (Instance i : instances) {
-      entries.add(i.instanceId() + " " + i.region());
+      entries.add(i.instanceId() + " " + i.region() + " " + i.health().wireName());
     }
     return listTxt(owner, entries, ',');
   }
@@ -515,7 +593,9 @@ public final class InternalZone {
               + ",ip="
               + i.address()
               + ",region="
-              + i.region());
+              + i.region()
+              + ",health="
+              + i.health().wireName());
     }
     return listTxt(owner, entries, INSTANCES_SEPARATOR);
   }

@@ -102,10 +102,12 @@ class DigTest {
         List.of("\"ams,iad,nrt,syd\""),
         shortAnswer("txt", "all.regions.fearsome-bagel-43.internal"));
     assertEquals(
-        List.of("\"a1nrt nrt,b2iad iad,c3iad iad,d4ams ams\""),
+        List.of("\"a1nrt nrt passing,b2iad iad passing,c3iad iad passing,d4ams ams passing\""),
         shortAnswer("txt", "vms.fearsome-bagel-43.internal"));
     assertEquals(
-        List.of("\"a1nrt nrt,b2iad iad,c3iad iad,d4ams ams,e5syd syd\""),
+        List.of(
+            "\"a1nrt nrt passing,b2iad iad passing,c3iad iad passing,d4ams ams passing,e5syd syd"
+                + " passing\""),
         shortAnswer("txt", "all.vms.fearsome-bagel-43.internal"));
     assertEquals(
         List.of("\"big,caller-app,fearsome-bagel-43,huge,redis-bagel-43\""),
@@ -122,7 +124,8 @@ class DigTest {
       assertTrue(entries.length > 500, name + ": " + entries.length);
       for (String e : entries) {
         assertTrue(
-            e.matches("instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+"),
+            e.matches(
+                "instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+,health=[a-z]+"),
             name + ": " + e);
       }
     }
@@ -138,7 +141,7 @@ class DigTest {
     String text = records.getFirst();
     assertTrue(text.endsWith("\"") && !text.endsWith(",\""), text);
     for (String e : text.substring(1, text.length() - 1).replace("\" \"", "").split(",")) {
-      assertTrue(e.matches("[a-z0-9]+ [a-z]+"), e);
+      assertTrue(e.matches("[a-z0-9]+ [a-z]+ (passing|warning|critical)"), e);
     }
   }
 

@@ -246,8 +246,8 @@ class LargeAnswersTest {
       String separator = name.equals("vms.huge.internal.") ? "," : ";";
       String entry =
           separator.equals(",")
-              ? "h[0-9]+ [a-z]+"
-              : "instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+";
+              ? "h[0-9]+ [a-z]+ [a-z]+"
+              : "instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+,health=[a-z]+";
       byte[] u = overUdp(Packets.query(8, name, Type.TXT).toWire());
       assertTrue(u.length <= 512, name);
       Message m = wellFormed(u);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.dns.testing.FakeState;
+import dev.sixpn.events.HealthStatus;
 import dev.sixpn.events.Port;
 import java.net.InetAddress;
 import java.util.List;
@@ -308,11 +309,101 @@ class InternalZoneTest {
   @Test
   void vms_isOneCommaSeparatedTxt() {
     assertEquals(
-        List.of("a1nrt nrt,b2iad iad,c3iad iad,d4ams ams"),
+        List.of("a1nrt nrt passing,b2iad iad passing,c3iad iad passing,d4ams ams passing"),
         txt(ask("vms.fearsome-bagel-43.internal.", Type.TXT, ORD)));
     assertEquals(
-        List.of("a1nrt nrt,b2iad iad,c3iad iad,d4ams ams,e5syd syd"),
+        List.of(
+            "a1nrt nrt passing,b2iad iad passing,c3iad iad passing,d4ams ams passing,e5syd syd"
+                + " passing"),
         txt(ask("all.vms.fearsome-bagel-43.internal.", Type.TXT, ORD)));
+  }
+
+  private void health(String id, String check, HealthStatus status) {
+    state.put(state.get(id).withCheck(check, status));
+  }
+
+  @Test
+  void health_criticalLeavesEveryListingName_warningStays() {
+    health("a1nrt", "http-80", HealthStatus.CRITICAL);
+    health("b2iad", "http-80", HealthStatus.WARNING);
+    health("d4ams", "http-80", HealthStatus.PASSING);
+    health("d4ams", "tcp-6379", HealthStatus.CRITICAL);
+    assertEquals(
+        ipsOf("b2iad", "c3iad"),
+        Set.copyOf(ips(ask("fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(
+        ipsOf("b2iad", "c3iad"),
+        Set.copyOf(ips(ask("global.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertNoData(ask("nrt.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertEquals(
+        ipsOf("b2iad"),
+        Set.copyOf(ips(ask("web.process.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(
+        ipsInOrder("b2iad", "c3iad"),
+        ips(ask("top64.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, NRT)));
+    // addressing one instance bypasses health, as on Fly
+    assertEquals(
+        ipsOf("a1nrt"),
+        Set.copyOf(ips(ask("a1nrt.vm.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+    assertEquals(
+        List.of("a1nrt nrt critical,b2iad iad warning,c3iad iad passing,d4ams ams critical"),
+        txt(ask("vms.fearsome-bagel-43.internal.", Type.TXT, ORD)));
+    assertTrue(
+        txt(ask("_instances.internal.", Type.TXT, ORD))
+            .getFirst()
+            .contains(
+                "instance=a1nrt,app=fearsome-bagel-43,ip="
+                    + state.get("a1nrt").address()
+                    + ",region=nrt,health=critical;"));
+  }
+
+  @Test
+  void health_noneServing_answersNoData_andComesBackWhenOnePasses() {
+    for (String id : List.of("a1nrt", "b2iad", "c3iad", "d4ams")) {
+      health(id, "http-80", HealthStatus.CRITICAL);
+    }
+    ZoneAnswer none = ask("fearsome-bagel-43.internal.", Type.AAAA, ORD);
+    assertNoData(none); // as Consul and Kubernetes: not every instance (fail open), not NXDOMAIN
+    assertNoData(ask("iad.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    assertNoData(ask("top3.nearest.of.fearsome-bagel-43.internal.", Type.AAAA, ORD));
+    health("c3iad", "http-80", HealthStatus.PASSING);
+    assertEquals(
+        ipsOf("c3iad"), Set.copyOf(ips(ask("fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+  }
+
+  @Test
+  void health_srvAndMetadataAnswerOnlyServing() {
+    state.declare("a1nrt", Map.of("tier", "edge"), List.of(new Port("http", 8080, "tcp")));
+    state.declare("b2iad", Map.of("tier", "edge"), List.of(new Port("http", 8080, "tcp")));
+    health("a1nrt", "http-8080", HealthStatus.CRITICAL);
+    ZoneAnswer srv = ask("_http._tcp.fearsome-bagel-43.internal.", Type.SRV, ORD);
+    assertEquals(1, srv.answers().size());
+    assertEquals(
+        "b2iad.vm.fearsome-bagel-43.internal.",
+        ((SRVRecord) srv.answers().getFirst()).getTarget().toString());
+    assertEquals(
+        ipsOf("b2iad"),
+        Set.copyOf(ips(ask("edge.tier.kv._metadata.fearsome-bagel-43.internal.", Type.AAAA, ORD))));
+  }
+
+  @Test
+  void fence_answersAppliedOrPendingFromThisHostsOffsets() {
+    InternalZone fenced = new InternalZone(state, p -> p == 3 ? 43 : 0);
+    List<String> applied =
+        txt(fenced.answer(Name.fromConstantString("3-42._fence.internal."), Type.TXT, ORD));
+    assertEquals(List.of("status=applied,partition=3,offset=42,next=43"), applied);
+    assertEquals(
+        List.of("status=pending,partition=3,offset=43,next=43"),
+        txt(fenced.answer(Name.fromConstantString("3-43._fence.internal."), Type.TXT, NET2)));
+    assertEquals(
+        List.of("status=pending,partition=0,offset=0,next=0"),
+        txt(fenced.answer(Name.fromConstantString("0-0._fence.internal."), Type.TXT, ORD)));
+    assertNoData(fenced.answer(Name.fromConstantString("_fence.internal."), Type.TXT, ORD));
+    assertNoData(fenced.answer(Name.fromConstantString("3-42._fence.internal."), Type.AAAA, ORD));
+    for (String bad : List.of("x-1", "3-", "-3", "3", "3-x", "99999999999-1", "1-2-3")) {
+      assertNxdomain(
+          fenced.answer(Name.fromConstantString(bad + "._fence.internal."), Type.TXT, ORD));
+    }
   }
 
   @Test
@@ -330,9 +421,9 @@ class InternalZoneTest {
         List.of(
             "instance=s1fra,app=secret-app,ip="
                 + state.get("s1fra").address()
-                + ",region=fra;instance=x9fra,app=fearsome-bagel-43,ip="
+                + ",region=fra,health=passing;instance=x9fra,app=fearsome-bagel-43,ip="
                 + state.get("x9fra").address()
-                + ",region=fra"),
+                + ",region=fra,health=passing"),
         txt(ask("_instances.internal.", Type.TXT, NET2)));
     List<String> started = txt(ask("_instances.internal.", Type.TXT, ORD));
     assertEquals(1, started.size());
@@ -359,7 +450,9 @@ class InternalZoneTest {
     assertEquals(46, entries.length);
     for (String e : entries) {
       assertTrue(
-          e.matches("instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+"), e);
+          e.matches(
+              "instance=[a-z0-9]+,app=[a-z0-9-]+,ip=fdaa:[0-9a-f:]+,region=[a-z]+,health=[a-z]+"),
+          e);
     }
   }
 

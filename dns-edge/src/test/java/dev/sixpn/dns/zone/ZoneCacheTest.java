@@ -48,6 +48,30 @@ class ZoneCacheTest {
   }
 
   @Test
+  void answer_healthChangeInvalidates() {
+    assertEquals(4, cache.answer(APP, Type.AAAA, ord).answers().size());
+    state.put(state.get("a1nrt").withCheck("c", dev.sixpn.events.HealthStatus.CRITICAL));
+    assertEquals(3, cache.answer(APP, Type.AAAA, ord).answers().size());
+    state.put(state.get("a1nrt").withCheck("c", dev.sixpn.events.HealthStatus.PASSING));
+    assertEquals(4, cache.answer(APP, Type.AAAA, ord).answers().size());
+  }
+
+  @Test
+  void lookup_fenceName_neverCachedNorCurrent() {
+    long[] next = {0};
+    ZoneCache fenced = new ZoneCache(new InternalZone(state, p -> next[0]), state, 1000);
+    Name fence = Name.fromConstantString("0-5._fence.internal.");
+    ZoneCache.Lookup pending = fenced.lookup(fence, Type.TXT, ord);
+    assertTrue(String.valueOf(pending.base().answers()).contains("status=pending"));
+    assertTrue(!pending.isCurrent(), "the fast path must not keep a fence answer");
+    next[0] = 6; // a batch committed: no change feed event says so
+    assertTrue(
+        String.valueOf(fenced.lookup(fence, Type.TXT, ord).base().answers())
+            .contains("status=applied"));
+    assertEquals(0, fenced.size());
+  }
+
+  @Test
   void answer_newAppTurnsNxdomainIntoAnswer() {
     Name n = Name.fromConstantString("new-app.internal.");
     assertEquals(Rcode.NXDOMAIN, cache.answer(n, Type.AAAA, ord).rcode());

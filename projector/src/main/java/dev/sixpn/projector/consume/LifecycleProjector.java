@@ -106,6 +106,13 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
 
   private volatile Future<?> snapshotRunning;
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+
+  /**
+   * Per partition the next offset to fold, as of the last batch written and announced to the
+   * listeners: what this host may say it has applied (its DNS answers follow by then).
+   */
+  private volatile Map<Integer, Long> applied;
+
   private final Map<TopicPartition, Long> assigned = new HashMap<>();
 
   /** Describes the topic (its id); created on first use. */
@@ -188,6 +195,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
                         System::nanoTime,
                         java.util.concurrent.ThreadLocalRandom.current()))
             .orElse(null);
+    this.applied = Map.copyOf(store.offsets());
     this.consumer =
         new KafkaConsumer<>(
             consumerConfig(config), new StringDeserializer(), new ByteArrayDeserializer());
@@ -210,6 +218,14 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.putAll(config.kafkaOverrides()); // security and other client settings from the operator
     return p;
+  }
+
+  /**
+   * Per partition the next offset to fold, every record before it folded, written and told to the
+   * listeners (so a DNS edge subscribed here answers from it). Any thread.
+   */
+  public Map<Integer, Long> appliedOffsets() {
+    return applied;
   }
 
   @Override
@@ -420,6 +436,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     if (!fold.changes.isEmpty()) {
       publish(fold.changes.toChange(committedAt));
     }
+    applied = Map.copyOf(store.offsets());
     metrics.committed(committedAt - start);
     fold.folded.forEach(metrics::folded);
     fold.quarantined.forEach(metrics::quarantined);
@@ -720,6 +737,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
     if (!listeners.isEmpty()) {
       publish(new StateChange(before.networks, before.apps, before.hosts, before.instances));
     }
+    applied = Map.copyOf(store.offsets());
   }
 
   /** Everything the state holds, for the change that announces a restore. */

@@ -6,6 +6,7 @@ import dev.sixpn.events.LifecycleEvent.AppDeleted;
 import dev.sixpn.events.LifecycleEvent.HostJoined;
 import dev.sixpn.events.LifecycleEvent.HostLeft;
 import dev.sixpn.events.LifecycleEvent.InstanceDestroyed;
+import dev.sixpn.events.LifecycleEvent.InstanceHealth;
 import dev.sixpn.events.LifecycleEvent.InstanceStarted;
 import dev.sixpn.events.LifecycleEvent.InstanceStopped;
 import dev.sixpn.events.LifecycleEvent.NetworkCreated;
@@ -111,6 +112,34 @@ public final class EventFolder {
         rows.deleteInstance(old);
         changes.instance(old.network(), old.app(), old.host(), old.instanceId());
       }
+      case InstanceHealth e -> {
+        Instance old =
+            rows.instance(e.network(), e.app(), e.instanceId())
+                .orElseThrow(
+                    () ->
+                        new RuleViolation(
+                            "instance.health for unknown instance "
+                                + e.instanceId()
+                                + " of app "
+                                + e.app()
+                                + " in network "
+                                + e.network()));
+        if (!old.checks().containsKey(e.check())
+            && old.checks().size() >= dev.sixpn.events.Validate.MAX_CHECKS) {
+          throw new RuleViolation(
+              "instance "
+                  + e.instanceId()
+                  + " already has "
+                  + dev.sixpn.events.Validate.MAX_CHECKS
+                  + " health checks; check "
+                  + e.check()
+                  + " is not added");
+        }
+        if (old.checks().get(e.check()) != e.status()) {
+          rows.replaceInstance(old, old.withCheck(e.check(), e.status()));
+          changes.instance(old.network(), old.app(), old.host(), old.instanceId());
+        }
+      }
     }
     rows.markEvent(event);
     return Outcome.APPLIED;
@@ -196,6 +225,8 @@ public final class EventFolder {
     Optional<Instance> old = rows.instance(e.network(), e.app(), e.instanceId());
     if (old.isPresent()) {
       // A restart may move the instance (new host, region or address): only changed entries move.
+      // Its checks stay as last reported until their next results (a destroy forgets them).
+      now = now.withChecks(old.get().checks());
       rows.replaceInstance(old.get(), now);
       changes.host(old.get().host());
     } else {

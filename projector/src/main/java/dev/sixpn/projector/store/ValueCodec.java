@@ -1,6 +1,7 @@
 package dev.sixpn.projector.store;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.HealthStatus;
 import dev.sixpn.events.Port;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
@@ -31,6 +32,13 @@ public final class ValueCodec {
    */
   static final byte INSTANCE_V3 = 3;
 
+  /**
+   * Version 4: the ports as in version 3 (a count byte, possibly 0), then the health checks (a
+   * count byte, then name and a status byte, {@link HealthStatus} ordinal). Written only for an
+   * instance with checks, for the same reason as version 3.
+   */
+  static final byte INSTANCE_V4 = 4;
+
   static final int FLAG_HOST_ACCESS = 0x1;
   static final byte HOST_V1 = 1;
 
@@ -38,7 +46,9 @@ public final class ValueCodec {
 
   public static byte[] encodeInstance(Instance i) {
     ByteBuffer b = ByteBuffer.allocate(35 + strings(i));
-    b.put(i.ports().isEmpty() ? INSTANCE_V2 : INSTANCE_V3);
+    byte version =
+        !i.checks().isEmpty() ? INSTANCE_V4 : i.ports().isEmpty() ? INSTANCE_V2 : INSTANCE_V3;
+    b.put(version);
     b.put((byte) i.status().ordinal());
     b.put((byte) (i.hostAccess() ? FLAG_HOST_ACCESS : 0));
     b.putInt((int) i.network());
@@ -53,12 +63,19 @@ public final class ValueCodec {
       putString(b, e.getKey());
       putString(b, e.getValue());
     }
-    if (!i.ports().isEmpty()) {
+    if (version >= INSTANCE_V3) {
       b.put((byte) i.ports().size());
       for (Port p : i.ports()) {
         putString(b, p.name());
         b.putShort((short) p.port());
         b.put((byte) (p.protocol().equals("udp") ? 1 : 0));
+      }
+    }
+    if (version == INSTANCE_V4) {
+      b.put((byte) i.checks().size());
+      for (Map.Entry<String, HealthStatus> c : i.checks().entrySet()) {
+        putString(b, c.getKey());
+        b.put((byte) c.getValue().ordinal());
       }
     }
     return java.util.Arrays.copyOf(b.array(), b.position());
@@ -81,6 +98,10 @@ public final class ValueCodec {
     for (Port p : i.ports()) {
       n += 2 + p.name().length() + 3;
     }
+    n += 1;
+    for (String check : i.checks().keySet()) {
+      n += 2 + check.length() + 1;
+    }
     return n;
   }
 
@@ -95,7 +116,7 @@ public final class ValueCodec {
   static Instance decodeInstance(byte[] v, UnaryOperator<String> names) {
     ByteBuffer b = ByteBuffer.wrap(v);
     byte version = b.get();
-    if (version != INSTANCE_V1 && version != INSTANCE_V2 && version != INSTANCE_V3) {
+    if (version < INSTANCE_V1 || version > INSTANCE_V4) {
       throw new IllegalStateException("unknown instance value version " + version);
     }
     InstanceStatus status = InstanceStatus.values()[b.get()];
@@ -119,13 +140,21 @@ public final class ValueCodec {
       }
     }
     List<Port> ports = List.of();
-    if (version == INSTANCE_V3) {
+    if (version >= INSTANCE_V3) {
       int count = b.get() & 0xff;
       Port[] read = new Port[count];
       for (int k = 0; k < count; k++) {
         read[k] = new Port(getString(b), b.getShort() & 0xffff, b.get() == 1 ? "udp" : "tcp");
       }
       ports = List.of(read);
+    }
+    Map<String, HealthStatus> checks = Map.of();
+    if (version == INSTANCE_V4) {
+      int count = b.get() & 0xff;
+      checks = new LinkedHashMap<>();
+      for (int k = 0; k < count; k++) {
+        checks.put(getString(b), HealthStatus.values()[b.get()]);
+      }
     }
     return new Instance(
         id,
@@ -138,7 +167,8 @@ public final class ValueCodec {
         status,
         meta,
         (flags & FLAG_HOST_ACCESS) != 0,
-        ports);
+        ports,
+        checks);
   }
 
   /**

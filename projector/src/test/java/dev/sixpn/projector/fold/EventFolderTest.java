@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.HealthStatus;
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.events.LifecycleEvent.AppCreated;
 import dev.sixpn.events.LifecycleEvent.AppDeleted;
 import dev.sixpn.events.LifecycleEvent.HostJoined;
 import dev.sixpn.events.LifecycleEvent.HostLeft;
 import dev.sixpn.events.LifecycleEvent.InstanceDestroyed;
+import dev.sixpn.events.LifecycleEvent.InstanceHealth;
 import dev.sixpn.events.LifecycleEvent.InstanceStarted;
 import dev.sixpn.events.LifecycleEvent.InstanceStopped;
 import dev.sixpn.events.LifecycleEvent.NetworkCreated;
@@ -123,6 +125,71 @@ class EventFolderTest {
     assertEquals(1, state.instancesOnHost(7).size());
     assertEquals(java.util.Set.of("i1"), change.instanceIds());
     assertEquals(java.util.Set.of(7L), change.hosts());
+  }
+
+  private InstanceHealth health(String instanceId, String check, HealthStatus status) {
+    return new InstanceHealth(id(), T, instanceId, 1, "web", check, status);
+  }
+
+  @Test
+  void instanceHealth_perCheck_lastStatusWins_andChangesTheApp() throws Exception {
+    fold(start(1, "web", "i1", 7, "nrt", 1));
+    StateChange change =
+        fold(
+            health("i1", "http-80", HealthStatus.PASSING),
+            health("i1", "tcp-6379", HealthStatus.CRITICAL),
+            health("i1", "http-80", HealthStatus.WARNING));
+    Instance i = state.instance(1, "web", "i1").orElseThrow();
+    assertEquals(
+        Map.of("http-80", HealthStatus.WARNING, "tcp-6379", HealthStatus.CRITICAL), i.checks());
+    assertEquals(HealthStatus.CRITICAL, i.health());
+    assertFalse(i.serving());
+    assertTrue(change.apps().contains(new StateChange.AppRef(1, "web")), "the DNS cache's cue");
+    fold(health("i1", "tcp-6379", HealthStatus.PASSING));
+    Instance after = state.instance(1, "web", "i1").orElseThrow();
+    assertEquals(HealthStatus.WARNING, after.health());
+    assertTrue(after.serving(), "a warning still serves");
+  }
+
+  @Test
+  void instanceHealth_sameStatusAgain_changesNothing() throws Exception {
+    fold(start(1, "web", "i1", 7, "nrt", 1), health("i1", "c", HealthStatus.CRITICAL));
+    assertTrue(fold(health("i1", "c", HealthStatus.CRITICAL)).isEmpty());
+  }
+
+  @Test
+  void instanceHealth_keptAcrossStopAndRestart_forgottenByDestroy() throws Exception {
+    fold(start(1, "web", "i1", 7, "nrt", 1), health("i1", "c", HealthStatus.CRITICAL));
+    fold(new InstanceStopped(id(), T, "i1", 1, "web"), start(1, "web", "i1", 7, "nrt", 1));
+    assertEquals(
+        Map.of("c", HealthStatus.CRITICAL), state.instance(1, "web", "i1").orElseThrow().checks());
+    fold(new InstanceDestroyed(id(), T, "i1", 1, "web"), start(1, "web", "i1", 7, "nrt", 1));
+    assertEquals(Map.of(), state.instance(1, "web", "i1").orElseThrow().checks());
+    assertTrue(state.instance(1, "web", "i1").orElseThrow().serving());
+  }
+
+  @Test
+  void instanceHealth_unknownInstance_orTooManyChecks_isRuleViolation() throws Exception {
+    RuleViolation unknown =
+        assertThrows(RuleViolation.class, () -> fold(health("nope", "c", HealthStatus.PASSING)));
+    assertTrue(unknown.getMessage().contains("unknown instance nope"), unknown.getMessage());
+    fold(start(1, "web", "i1", 7, "nrt", 1));
+    for (int k = 0; k < dev.sixpn.events.Validate.MAX_CHECKS; k++) {
+      fold(health("i1", "c" + k, HealthStatus.PASSING));
+    }
+    assertThrows(RuleViolation.class, () -> fold(health("i1", "one-more", HealthStatus.PASSING)));
+    fold(health("i1", "c0", HealthStatus.CRITICAL)); // a known check still changes
+    assertFalse(state.instance(1, "web", "i1").orElseThrow().serving());
+  }
+
+  @Test
+  void instanceHealth_survivesReopen() throws Exception {
+    fold(start(1, "web", "i1", 7, "nrt", 1), health("i1", "c", HealthStatus.WARNING));
+    store.close();
+    store = StateStore.open(dir.resolve("state"));
+    state = store.state();
+    assertEquals(
+        Map.of("c", HealthStatus.WARNING), state.instance(1, "web", "i1").orElseThrow().checks());
   }
 
   @Test

@@ -42,6 +42,19 @@ class ValueCodecTest {
   }
 
   @Test
+  void encodeInstance_withChecks_roundTripsAsVersion4_withOrWithoutPorts() {
+    for (List<Port> ports : List.of(List.<Port>of(), List.of(new Port("http", 8080, "tcp")))) {
+      Instance i =
+          instance(false, ports)
+              .withCheck("http-8080", dev.sixpn.events.HealthStatus.WARNING)
+              .withCheck("tcp-6379", dev.sixpn.events.HealthStatus.CRITICAL);
+      byte[] v = ValueCodec.encodeInstance(i);
+      assertEquals(ValueCodec.INSTANCE_V4, v[0]);
+      assertEquals(i, ValueCodec.decodeInstance(v));
+    }
+  }
+
+  @Test
   void encodeInstance_withoutPorts_staysVersion2() {
     Instance i = instance(true, List.of());
     byte[] v = ValueCodec.encodeInstance(i);
