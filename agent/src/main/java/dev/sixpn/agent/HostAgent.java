@@ -119,8 +119,7 @@ public final class HostAgent implements AutoCloseable {
     if (config.dns().isPresent()) {
       LocalAddresses.ensureOnLoopback(config.dns().get().listen());
       // The fence names answer from what the projector announced, as the progress record does.
-      AppliedOffsets applied =
-          partition -> projector.appliedOffsets().getOrDefault(partition, 0L);
+      AppliedOffsets applied = partition -> projector.appliedOffsets().getOrDefault(partition, 0L);
       dns = new DnsEdgeServer(config.dns().get(), store.state(), applied, projector, registry);
       dns.start();
       LOG.info("dns edge listening udp={} tcp={}", dns.udpAddresses(), dns.tcpAddresses());

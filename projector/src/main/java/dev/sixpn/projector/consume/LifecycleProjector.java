@@ -112,6 +112,7 @@ public final class LifecycleProjector implements ChangeFeed, AutoCloseable {
    * listeners: what this host may say it has applied (its DNS answers follow by then).
    */
   private volatile Map<Integer, Long> applied;
+
   private final Map<TopicPartition, Long> assigned = new HashMap<>();
 
   /** Describes the topic (its id); created on first use. */
