@@ -28,6 +28,11 @@ import java.io.UncheckedIOException;
  * set by orchestration), and its {@code metadata} is the user's data only — keys such as {@code
  * sixpn.link}, {@code sixpn.netns} or {@code sixpn.allow-host}, which schema 1 readers once took as
  * dataplane controls, mean nothing. A schema 1 event reads as {@code hostAccess=false}.
+ *
+ * <p>Added without a new version (older readers quarantine them as an unknown type): {@code
+ * peer.created} ({@code network}, {@code name}, {@code publicKey}, {@code gatewayHost}, {@code
+ * address}: role 4 in the network on the gateway host) and {@code peer.removed} ({@code network},
+ * {@code name}).
  */
 public final class EventCodec {
 

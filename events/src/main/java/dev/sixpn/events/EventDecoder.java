@@ -50,6 +50,8 @@ final class EventDecoder {
   private static final int METADATA = 12;
   private static final int HOST_ACCESS = 13;
   private static final int PORTS = 14;
+  private static final int PUBLIC_KEY = 15;
+  private static final int GATEWAY_HOST = 16;
   private static final String[] FIELDS = {
     "network",
     "name",
@@ -65,7 +67,9 @@ final class EventDecoder {
     "address",
     "metadata",
     "hostAccess",
-    "ports"
+    "ports",
+    "publicKey",
+    "gatewayHost"
   };
 
   private EventDecoder() {}
@@ -87,6 +91,8 @@ final class EventDecoder {
       case "metadata" -> METADATA;
       case "hostAccess" -> HOST_ACCESS;
       case "ports" -> PORTS;
+      case "publicKey" -> PUBLIC_KEY;
+      case "gatewayHost" -> GATEWAY_HOST;
       default -> -1;
     };
   }
@@ -324,6 +330,18 @@ final class EventDecoder {
       case INSTANCE_DESTROYED ->
           new LifecycleEvent.InstanceDestroyed(
               id, time, text(d, INSTANCE_ID), u32(d, NETWORK), text(d, APP));
+      case PEER_CREATED -> {
+        String address = text(d, ADDRESS);
+        yield new LifecycleEvent.PeerCreated(
+            id,
+            time,
+            u32(d, NETWORK),
+            text(d, NAME),
+            text(d, PUBLIC_KEY),
+            u32(d, GATEWAY_HOST),
+            address == null ? null : SixpnAddress.parse(address));
+      }
+      case PEER_REMOVED -> new LifecycleEvent.PeerRemoved(id, time, u32(d, NETWORK), text(d, NAME));
     };
   }
 

@@ -16,7 +16,9 @@ public enum EventType {
   HOST_LEFT("host.left", LifecycleEvent.HostLeft.class),
   INSTANCE_STARTED("instance.started", LifecycleEvent.InstanceStarted.class),
   INSTANCE_STOPPED("instance.stopped", LifecycleEvent.InstanceStopped.class),
-  INSTANCE_DESTROYED("instance.destroyed", LifecycleEvent.InstanceDestroyed.class);
+  INSTANCE_DESTROYED("instance.destroyed", LifecycleEvent.InstanceDestroyed.class),
+  PEER_CREATED("peer.created", LifecycleEvent.PeerCreated.class),
+  PEER_REMOVED("peer.removed", LifecycleEvent.PeerRemoved.class);
 
   private static final Map<String, EventType> BY_WIRE_NAME =
       Arrays.stream(values())

@@ -37,6 +37,9 @@ final class SampleEvents {
         new LifecycleEvent.HostLeft("e6", T, 7),
         started(),
         new LifecycleEvent.InstanceStopped("e8", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43"),
-        new LifecycleEvent.InstanceDestroyed("e9", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43"));
+        new LifecycleEvent.InstanceDestroyed("e9", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43"),
+        new LifecycleEvent.PeerCreated(
+            "e10", T, 1, "laptop", KEY, 7, SixpnAddress.ofPeer(1, 7, 0x1234)),
+        new LifecycleEvent.PeerRemoved("e11", T, 1, "laptop"));
   }
 }
