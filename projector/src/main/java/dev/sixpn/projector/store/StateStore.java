@@ -243,6 +243,7 @@ public final class StateStore implements AutoCloseable {
         }
       }
       scan(Family.HOSTS, Keys.EMPTY, (k, v) -> state.putHost(ValueCodec.decodeHost(v)));
+      scan(Family.PEERS, Keys.EMPTY, (k, v) -> state.putPeer(ValueCodec.decodePeer(v)));
       scan(
           Family.PARKED,
           Keys.EMPTY,
@@ -664,6 +665,7 @@ public final class StateStore implements AutoCloseable {
               Family.APPS,
               Family.INSTANCES,
               Family.HOSTS,
+              Family.PEERS,
               Family.PARKED,
               Family.EVENT_IDS,
               Family.QUARANTINE)) {
