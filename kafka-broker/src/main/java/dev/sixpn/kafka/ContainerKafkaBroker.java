@@ -3,7 +3,9 @@ package dev.sixpn.kafka;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 
-/** Testcontainers' Kafka (KRaft, {@code apache/kafka}); used where a Docker engine exists. */
+/**
+ * Testcontainers' Kafka (KRaft, {@code apache/kafka}); used where a Docker engine has its image.
+ */
 final class ContainerKafkaBroker implements KafkaBroker {
 
   static final String IMAGE = "apache/kafka:4.1.0";
@@ -14,11 +16,21 @@ final class ContainerKafkaBroker implements KafkaBroker {
     this.container = container;
   }
 
-  static boolean dockerAvailable() {
+  /**
+   * Whether {@code auto} may use Testcontainers: an engine answers and the image is already there.
+   * An engine that cannot pull (no registry reachable) would otherwise hang every broker-backed
+   * test on the pull; {@code -Dsixpn.kafka=testcontainers} still asks for it explicitly.
+   */
+  static boolean dockerAvailableWithImage() {
     try {
       Class.forName("org.testcontainers.DockerClientFactory");
-      return DockerClientFactory.instance().isDockerAvailable();
-    } catch (ClassNotFoundException | LinkageError e) {
+      DockerClientFactory docker = DockerClientFactory.instance();
+      if (!docker.isDockerAvailable()) {
+        return false;
+      }
+      docker.client().inspectImageCmd(IMAGE).exec();
+      return true;
+    } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
       return false;
     }
   }

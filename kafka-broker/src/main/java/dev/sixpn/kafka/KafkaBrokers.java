@@ -11,7 +11,7 @@ import java.util.Collection;
  *
  * <p>System property {@value #PROPERTY}: {@code embedded} (a KRaft broker in this JVM), {@code
  * testcontainers} (the {@code apache/kafka} image), or {@code auto}, the default: Testcontainers
- * when a Docker engine answers, embedded otherwise.
+ * when a Docker engine answers and already has the image (nothing is pulled), embedded otherwise.
  */
 public final class KafkaBrokers {
 
@@ -25,7 +25,7 @@ public final class KafkaBrokers {
       case "embedded" -> EmbeddedKafkaBroker.start();
       case "testcontainers" -> ContainerKafkaBroker.start();
       case "auto" ->
-          ContainerKafkaBroker.dockerAvailable()
+          ContainerKafkaBroker.dockerAvailableWithImage()
               ? ContainerKafkaBroker.start()
               : EmbeddedKafkaBroker.start();
       default ->
