@@ -56,6 +56,13 @@ final class DemoCommand implements Callable<Integer> {
   boolean outage;
 
   @Option(
+      names = "--peers",
+      description =
+          "Also a WireGuard peer: a laptop namespace running the wg-quick configuration of"
+              + " `sixpn peer create`, checked, then removed.")
+  boolean peers;
+
+  @Option(
       names = "--inside",
       hidden = true,
       description = "Internal: already in the core namespace.")
@@ -94,6 +101,9 @@ final class DemoCommand implements Callable<Integer> {
       if (outage) {
         extras.add(Demo.Extra.OUTAGE);
       }
+      if (peers) {
+        extras.add(Demo.Extra.PEERS);
+      }
       return new Demo(tag, workDir, jvm, System.out, extras).run(exitAfterChecks) == 0 ? 0 : 1;
     }
     String t = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(2));
@@ -113,6 +123,9 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (outage) {
       cmd.add("--outage");
+    }
+    if (peers) {
+      cmd.add("--peers");
     }
     // Long-running and interactive: no timeout, this terminal's stdin/stdout/stderr.
     Process child = Exec.command(cmd).in(Netns.named(core)).inheritIo().start();

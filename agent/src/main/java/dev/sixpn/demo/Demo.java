@@ -52,7 +52,9 @@ public final class Demo {
     /** An app of 10,000 instances resolved from an instance. */
     BIG_APP,
     /** The broker stopped for good; host 1's agent killed and restarted while it is down. */
-    OUTAGE
+    OUTAGE,
+    /** A WireGuard peer (a laptop namespace) in network 1, through host 1; then removed. */
+    PEERS
   }
 
   private int failures;
@@ -280,6 +282,9 @@ public final class Demo {
       ping(
           "...and unreachable (its map entries pruned)", web1, web2, false, Duration.ofSeconds(30));
       ping("...while the rest of host 2 still answers", web1, redis, true, Duration.ofSeconds(10));
+      if (extras.contains(Extra.PEERS)) {
+        new PeerChecks(this, lab, javaCommand, tag).run(NRT, web1, redis, secret1, secret2);
+      }
       if (extras.contains(Extra.HOSTILE)) {
         new HostileEvents(this, lab, publisher, tag)
             .run(NRT, web1, redis, secret1, lab.wgDevice(NRT.id()));

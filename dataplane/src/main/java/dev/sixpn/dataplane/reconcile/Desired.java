@@ -11,6 +11,7 @@ import dev.sixpn.dataplane.wireguard.WgKey;
 import dev.sixpn.events.Endpoint;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
+import dev.sixpn.state.Peer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * @param routes canonical prefix to device: a /128 per local instance and fdab::/16 to the mesh
  * @param files namespace name to the instance whose resolver files it gets
  * @param missingLinks instances that are started here but whose link does not exist (yet)
+ * @param gatewayPeers the peer device's peers: those whose gateway this host is, each allowed its
+ *     own /128 only (locals entries with {@link LocalInstance#PEER} and /128 routes to the peer
+ *     device come with them once the device exists)
  */
 public record Desired(
     Map<Integer, LinkInfo> links,
@@ -35,7 +39,8 @@ public record Desired(
     Map<String, String> routes,
     Map<String, InstancePlumbing> files,
     Map<WgKey, PeerConfig> peers,
-    List<String> missingLinks) {
+    List<String> missingLinks,
+    Map<WgKey, PeerConfig> gatewayPeers) {
 
   /** Every mesh-form address is routed to the WireGuard device; WireGuard picks the peer. */
   public static final String MESH_ROUTE = Prefixes.canonical("fdab::/16");
@@ -62,6 +67,32 @@ public record Desired(
       Map<String, Integer> links,
       Predicate<String> netnsExists,
       String wgDevice,
+      int keepaliveSeconds) {
+    return compute(
+        host,
+        localInstances,
+        List.of(),
+        hosts,
+        links,
+        netnsExists,
+        wgDevice,
+        null,
+        keepaliveSeconds);
+  }
+
+  /**
+   * @param localPeers peers whose gateway is {@code host}
+   * @param peerDevice the peer device's name, null if this host has none
+   */
+  public static Desired compute(
+      long host,
+      List<Instance> localInstances,
+      List<Peer> localPeers,
+      List<Host> hosts,
+      Map<String, Integer> links,
+      Predicate<String> netnsExists,
+      String wgDevice,
+      String peerDevice,
       int keepaliveSeconds) {
     Map<Integer, LinkInfo> linkMap = new HashMap<>();
     Map<SixpnAddress, LocalInstance> locals = new HashMap<>();
@@ -117,7 +148,27 @@ public record Desired(
           new PeerConfig(
               key, endpoint, List.of(SixpnAddress.meshPrefixOfHost(h.host())), keepaliveSeconds));
     }
-    return new Desired(linkMap, locals, instances, routes, files, peers, missing);
+    Map<WgKey, PeerConfig> gatewayPeers = new HashMap<>();
+    Integer peerIfindex = peerDevice == null ? null : links.get(peerDevice);
+    for (Peer p : localPeers) {
+      if (p.gatewayHost() != host || peerDevice == null) {
+        continue;
+      }
+      WgKey key;
+      try {
+        key = new WgKey(p.publicKey());
+      } catch (IllegalArgumentException e) {
+        log.warn("peer skipped: bad key peer={} reason={}", p.name(), e.getMessage());
+        continue;
+      }
+      // A laptop roams and sits behind NAT: no endpoint, WireGuard learns it from the handshake.
+      gatewayPeers.put(key, new PeerConfig(key, null, List.of(Prefixes.host(p.address())), 0));
+      if (peerIfindex != null) {
+        locals.put(p.address(), new LocalInstance(peerIfindex, LocalInstance.PEER));
+        routes.put(Prefixes.host(p.address()), peerDevice);
+      }
+    }
+    return new Desired(linkMap, locals, instances, routes, files, peers, missing, gatewayPeers);
   }
 
   /** The loopback device: traffic on it is the host's own, never filtered. */
@@ -131,6 +182,12 @@ public record Desired(
    * anywhere but the tunnel or an instance link is dropped (fail closed, with no list to forget).
    */
   public static Map<Integer, String> programs(Map<String, Integer> links, String wgDevice) {
+    return programs(links, wgDevice, null);
+  }
+
+  /** As {@link #programs(Map, String)}, and the peer device (if not null) gets from_peer. */
+  public static Map<Integer, String> programs(
+      Map<String, Integer> links, String wgDevice, String peerDevice) {
     Map<Integer, String> out = new HashMap<>();
     links.forEach(
         (name, ifindex) -> {
@@ -141,9 +198,11 @@ public record Desired(
               ifindex,
               name.equals(wgDevice)
                   ? ProgramLoader.FROM_MESH
-                  : LinkNames.isInstanceLink(name)
-                      ? ProgramLoader.FROM_INSTANCE
-                      : ProgramLoader.FROM_UNDERLAY);
+                  : name.equals(peerDevice)
+                      ? ProgramLoader.FROM_PEER
+                      : LinkNames.isInstanceLink(name)
+                          ? ProgramLoader.FROM_INSTANCE
+                          : ProgramLoader.FROM_UNDERLAY);
         });
     return out;
   }

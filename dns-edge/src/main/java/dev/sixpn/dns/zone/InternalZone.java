@@ -5,6 +5,7 @@ import dev.sixpn.events.Port;
 import dev.sixpn.events.Validate;
 import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Instance;
+import dev.sixpn.state.Peer;
 import dev.sixpn.state.StateReader;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
@@ -53,6 +54,8 @@ import org.xbill.DNS.Type;
  *       port, targets {@code <id>.vm.<app>.internal.} with their AAAA as additional records
  *   <li>{@code <value>.<key>.kv._metadata.<app>}: AAAA of started instances whose metadata has
  *       {@code key=value} (both DNS labels; other entries have no name)
+ *   <li>{@code _peer}: TXT, one record, the network's WireGuard peers' names comma-separated;
+ *       {@code <peer>._peer}: AAAA of that peer
  *   <li>the apex: SOA, NS and AAAA {@code fdaa::3}. The NS target and SOA MNAME are the apex
  *       itself: every hostname one label below could be an app's name, and a name with an
  *       underscore fails hostname checks (BIND's check-names rejects such an NS target)
@@ -202,6 +205,10 @@ public final class InternalZone {
       case 1 ->
           switch (l[0]) {
             case "_apps" -> new Node(joinedTxt(owner, state.appsOfNetwork(net)), false);
+            case "_peer" ->
+                new Node(
+                    joinedTxt(owner, state.peersOfNetwork(net).stream().map(Peer::name).toList()),
+                    false);
             case "_instances" ->
                 new Node(instancesTxt(owner, state.instancesOfNetwork(net, false)), false);
             default -> {
@@ -214,6 +221,14 @@ public final class InternalZone {
           };
       case 2 -> {
         String app = l[1];
+        if (app.equals("_peer")) {
+          String name = l[0];
+          yield state.peersOfNetwork(net).stream()
+              .filter(p -> p.name().equals(name))
+              .findFirst()
+              .map(p -> new Node(List.of(aaaa(owner, p.address())), false))
+              .orElse(null);
+        }
         if (app.equals("_instances")) {
           yield l[0].equals("all")
               ? new Node(instancesTxt(owner, state.instancesOfNetwork(net, true)), false)
