@@ -63,6 +63,11 @@ final class DemoCommand implements Callable<Integer> {
   boolean peers;
 
   @Option(
+      names = "--peers-only",
+      description = "Only the --peers checks, right after the lab is up (a quick test of them).")
+  boolean peersOnly;
+
+  @Option(
       names = "--inside",
       hidden = true,
       description = "Internal: already in the core namespace.")
@@ -104,6 +109,9 @@ final class DemoCommand implements Callable<Integer> {
       if (peers) {
         extras.add(Demo.Extra.PEERS);
       }
+      if (peersOnly) {
+        extras.add(Demo.Extra.PEERS_ONLY);
+      }
       return new Demo(tag, workDir, jvm, System.out, extras).run(exitAfterChecks) == 0 ? 0 : 1;
     }
     String t = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(2));
@@ -126,6 +134,9 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (peers) {
       cmd.add("--peers");
+    }
+    if (peersOnly) {
+      cmd.add("--peers-only");
     }
     // Long-running and interactive: no timeout, this terminal's stdin/stdout/stderr.
     Process child = Exec.command(cmd).in(Netns.named(core)).inheritIo().start();

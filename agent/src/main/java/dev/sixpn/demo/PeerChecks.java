@@ -126,9 +126,22 @@ final class PeerChecks {
         "@" + dns,
         "aaaa",
         "secret-app.internal");
+    // The laptop's own routes send nothing outside its network: widen them, as a user who edits
+    // the configuration could, so that it is the gateway's BPF that refuses.
+    Shell.must(
+        Shell.in(
+            ns,
+            "wg",
+            "set",
+            device,
+            "peer",
+            WgQuickConfig.value(config, "PublicKey"),
+            "allowed-ips",
+            "fdaa::/16"));
+    Shell.must(Shell.in(ns, "ip", "-6", "route", "replace", "fdaa::/16", "dev", device));
     long before = crossNetworkDrops(gateway);
     demo.ping(
-        "its packets to another organization are dropped",
+        "its packets to another organization (AllowedIPs widened to fdaa::/16) are dropped",
         laptop,
         foreignNear,
         false,
