@@ -3,6 +3,7 @@ package dev.sixpn.cli;
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.dataplane.reconcile.PeerGateway;
 import dev.sixpn.dataplane.wireguard.HostKeys;
+import dev.sixpn.dataplane.wireguard.WgKey;
 import dev.sixpn.events.Endpoint;
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.projector.store.StateStore;
@@ -106,6 +107,11 @@ final class PeerCommand implements Runnable {
         }
       }
       String key = gatewayKey != null ? gatewayKey : known.get().wireguardPublicKey();
+      try {
+        new WgKey(key);
+      } catch (IllegalArgumentException e) {
+        throw new SixpnCommand.UsageException("--gateway-public-key: " + e.getMessage());
+      }
       Endpoint mesh =
           Endpoint.parse(gatewayEndpoint != null ? gatewayEndpoint : known.get().endpoint());
       HostKeys keys = HostKeys.generate();
