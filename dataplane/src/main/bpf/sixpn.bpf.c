@@ -4,6 +4,8 @@
  *
  *   from_instance  ingress of an instance's host-side link (Ethernet framing)
  *   from_mesh      ingress of the WireGuard device (L3 tun, no link-layer header)
+ *   from_peer      ingress of the WireGuard device for peers outside the fleet (L3 tun): a peer
+ *                  sends from its own address only and reaches its own network, like an instance
  *   from_underlay  ingress of every other interface of the host (underlay, bridges, tunnels; not
  *                  lo): 6PN and mesh-form destinations may only arrive through WireGuard (where
  *                  from_mesh checks them) or an instance link, never bare. Fail closed: the
@@ -38,6 +40,9 @@
 
 /* link_info.flags */
 #define LINK_ALLOW_HOST 0x1
+
+/* local_instance.flags: the address is a peer's, behind the peer device (ifindex) */
+#define LOCAL_PEER 0x1
 
 /* Drop reasons: index into sixpn_drops. Keep in sync with DropReason.java. */
 enum drop_reason {
@@ -74,7 +79,7 @@ struct link_info {
 	__u32 reserved;
 };
 
-/* Per local instance (key: its 6PN address): where it lives. */
+/* Per local instance or peer (key: its 6PN address): where it lives. */
 struct local_instance {
 	__u32 ifindex;
 	__u32 flags;
@@ -294,6 +299,51 @@ static __always_inline struct sixpn_config *config(void)
 	return cfg;
 }
 
+/*
+ * Where a packet from a local sender whose source address is checked (an instance, a peer) may go:
+ * the resolvers, its host where link_flags allow, its network's instances here (as they are) and on
+ * other hosts (rewritten to the mesh form for the kernel to route into WireGuard). saddr and daddr
+ * point into the packet, l3_off bytes in.
+ */
+static __always_inline int forward_local(struct __sk_buff *skb, __u32 l3_off, const struct in6_addr *saddr,
+					 const struct in6_addr *daddr, const struct sixpn_config *cfg, __u32 link_flags)
+{
+	struct in6_addr dst = *daddr;
+	if (word(&dst, 0) != SIXPN_PREFIX)
+		return drop(skb, DROP_NOT_6PN_DEST);
+	__u32 dnet = field32(&dst, 1), dhost = field32(&dst, 3), dinst = field32(&dst, 5);
+	__u16 drole = word(&dst, 7);
+
+	/* fdaa::3, the resolver every host answers locally. */
+	if (dnet == 0 && dhost == 0 && dinst == 0 && drole == ROLE_DNS)
+		return TC_ACT_OK;
+	/* Network 0 is the hosts' own: only this host, and only where allowed for the link. */
+	if (dnet == 0) {
+		if ((link_flags & LINK_ALLOW_HOST) && dhost == cfg->host)
+			return TC_ACT_OK;
+		return drop(skb, DROP_HOST_NOT_ALLOWED);
+	}
+	if (dnet != field32(saddr, 1))
+		return drop(skb, DROP_CROSS_NETWORK);
+	/* fdaa:NNNN:NNNN::3, the network's DNS service, answered by this host. */
+	if (dhost == 0) {
+		if (dinst == 0 && drole == ROLE_DNS)
+			return TC_ACT_OK;
+		return drop(skb, DROP_UNKNOWN_LOCAL_DEST);
+	}
+	if (dhost == cfg->host) {
+		if (!bpf_map_lookup_elem(&sixpn_locals, &dst))
+			return drop(skb, DROP_UNKNOWN_LOCAL_DEST);
+		return TC_ACT_OK;
+	}
+	if (drole == 0)
+		return drop(skb, DROP_NO_MESH_FORM);
+	struct in6_addr addrs[2] = {*saddr, dst};
+	to_mesh(&addrs[0]);
+	to_mesh(&addrs[1]);
+	return rewrite_addresses(skb, l3_off, addrs);
+}
+
 SEC("tc")
 int from_instance(struct __sk_buff *skb)
 {
@@ -337,40 +387,47 @@ int from_instance(struct __sk_buff *skb)
 	if (!addr_eq(&ip6->saddr, link->addr))
 		return drop(skb, DROP_SPOOFED_SOURCE);
 
-	struct in6_addr dst = ip6->daddr;
-	if (word(&dst, 0) != SIXPN_PREFIX)
-		return drop(skb, DROP_NOT_6PN_DEST);
-	__u32 dnet = field32(&dst, 1), dhost = field32(&dst, 3), dinst = field32(&dst, 5);
-	__u16 drole = word(&dst, 7);
+	return forward_local(skb, l3_off, &ip6->saddr, &ip6->daddr, cfg, link->flags);
+}
 
-	/* fdaa::3, the resolver every host answers locally. */
-	if (dnet == 0 && dhost == 0 && dinst == 0 && drole == ROLE_DNS)
-		return TC_ACT_OK;
-	/* Network 0 is the hosts' own: only this host, and only where allowed for the link. */
-	if (dnet == 0) {
-		if ((link->flags & LINK_ALLOW_HOST) && dhost == cfg->host)
-			return TC_ACT_OK;
-		return drop(skb, DROP_HOST_NOT_ALLOWED);
+/*
+ * A packet of a peer outside the fleet, decrypted by the peer device. WireGuard accepted it only if
+ * its source is inside the sending peer's AllowedIPs (its own /128); the locals entry says that
+ * address is a peer behind this very device. From there on a peer is treated as an instance with
+ * no host access: its network's instances here and, over the mesh, on every other host.
+ */
+SEC("tc")
+int from_peer(struct __sk_buff *skb)
+{
+	void *data, *end;
+	struct ipv6hdr *ip6;
+
+	if (skb->protocol != bpf_htons(ETH_P_IPV6))
+		return drop(skb, DROP_NOT_IPV6);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	if (data + sizeof(struct ipv6hdr) > end) {
+		if (bpf_skb_pull_data(skb, sizeof(struct ipv6hdr)) < 0)
+			return drop(skb, DROP_MALFORMED);
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
 	}
-	if (dnet != field32(&ip6->saddr, 1))
-		return drop(skb, DROP_CROSS_NETWORK);
-	/* fdaa:NNNN:NNNN::3, the network's DNS service, answered by this host. */
-	if (dhost == 0) {
-		if (dinst == 0 && drole == ROLE_DNS)
-			return TC_ACT_OK;
-		return drop(skb, DROP_UNKNOWN_LOCAL_DEST);
-	}
-	if (dhost == cfg->host) {
-		if (!bpf_map_lookup_elem(&sixpn_locals, &dst))
-			return drop(skb, DROP_UNKNOWN_LOCAL_DEST);
-		return TC_ACT_OK;
-	}
-	if (drole == 0)
-		return drop(skb, DROP_NO_MESH_FORM);
-	struct in6_addr addrs[2] = {ip6->saddr, dst};
-	to_mesh(&addrs[0]);
-	to_mesh(&addrs[1]);
-	return rewrite_addresses(skb, l3_off, addrs);
+	ip6 = data;
+	if ((void *)(ip6 + 1) > end)
+		return drop(skb, DROP_MALFORMED);
+
+	struct sixpn_config *cfg = config();
+	if (!cfg)
+		return drop(skb, DROP_NOT_CONFIGURED);
+	if (ip6->daddr.in6_u.u6_addr8[0] == 0xff)
+		return drop(skb, DROP_MULTICAST);
+	if (word(&ip6->saddr, 0) >> 6 == 0xfe80 >> 6)
+		return drop(skb, DROP_LINK_LOCAL);
+	struct in6_addr src = ip6->saddr;
+	struct local_instance *peer = bpf_map_lookup_elem(&sixpn_locals, &src);
+	if (!peer || !(peer->flags & LOCAL_PEER) || peer->ifindex != skb->ifindex)
+		return drop(skb, DROP_SPOOFED_SOURCE);
+	return forward_local(skb, 0, &ip6->saddr, &ip6->daddr, cfg, 0);
 }
 
 SEC("tc")

@@ -72,6 +72,7 @@ public final class HostAgent implements AutoCloseable {
   private Dataplane dataplane;
   private DnsEdgeServer dns;
   private ProgressWriter progress;
+  private PeerResolvers peerResolvers;
   private HTTPServer metricsServer;
   private boolean closed;
 
@@ -129,6 +130,15 @@ public final class HostAgent implements AutoCloseable {
       dns = new DnsEdgeServer(config.dns().get(), store.state(), applied, projector, registry);
       dns.start();
       LOG.info("dns edge listening udp={} tcp={}", dns.udpAddresses(), dns.tcpAddresses());
+      if (config.dataplane().isPresent()) {
+        peerResolvers =
+            new PeerResolvers(
+                config.host(),
+                store.state(),
+                projector,
+                dns,
+                config.dns().get().listen().getFirst().getPort());
+      }
     }
     if (config.metrics().isPresent()) {
       InetSocketAddress at = config.metrics().get();
@@ -331,6 +341,13 @@ public final class HostAgent implements AutoCloseable {
     }
     if (metricsServer != null) {
       metricsServer.close();
+    }
+    if (peerResolvers != null) {
+      try {
+        peerResolvers.close();
+      } catch (Exception e) {
+        LOG.warn("peer resolvers did not stop: {}", e.toString());
+      }
     }
     if (dns != null) {
       dns.close();

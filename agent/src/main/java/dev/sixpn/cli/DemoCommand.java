@@ -56,6 +56,18 @@ final class DemoCommand implements Callable<Integer> {
   boolean outage;
 
   @Option(
+      names = "--peers",
+      description =
+          "Also a WireGuard peer: a laptop namespace running the wg-quick configuration of"
+              + " `sixpn peer create`, checked, then removed.")
+  boolean peers;
+
+  @Option(
+      names = "--peers-only",
+      description = "Only the --peers checks, right after the lab is up (a quick test of them).")
+  boolean peersOnly;
+
+  @Option(
       names = "--inside",
       hidden = true,
       description = "Internal: already in the core namespace.")
@@ -94,6 +106,12 @@ final class DemoCommand implements Callable<Integer> {
       if (outage) {
         extras.add(Demo.Extra.OUTAGE);
       }
+      if (peers) {
+        extras.add(Demo.Extra.PEERS);
+      }
+      if (peersOnly) {
+        extras.add(Demo.Extra.PEERS_ONLY);
+      }
       return new Demo(tag, workDir, jvm, System.out, extras).run(exitAfterChecks) == 0 ? 0 : 1;
     }
     String t = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(2));
@@ -113,6 +131,12 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (outage) {
       cmd.add("--outage");
+    }
+    if (peers) {
+      cmd.add("--peers");
+    }
+    if (peersOnly) {
+      cmd.add("--peers-only");
     }
     // Long-running and interactive: no timeout, this terminal's stdin/stdout/stderr.
     Process child = Exec.command(cmd).in(Netns.named(core)).inheritIo().start();

@@ -19,6 +19,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       DemoCommand.class,
       AgentCommand.class,
       PublishCommand.class,
+      PeerCommand.class,
       KafkaCommand.class,
       StateCommand.class,
       RunCommand.class,

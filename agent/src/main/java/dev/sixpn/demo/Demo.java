@@ -52,7 +52,11 @@ public final class Demo {
     /** An app of 10,000 instances resolved from an instance. */
     BIG_APP,
     /** The broker stopped for good; host 1's agent killed and restarted while it is down. */
-    OUTAGE
+    OUTAGE,
+    /** A WireGuard peer (a laptop namespace) in network 1, through host 1; then removed. */
+    PEERS,
+    /** Only the peer checks, right after the lab is up (the main checks are skipped). */
+    PEERS_ONLY
   }
 
   private int failures;
@@ -199,6 +203,12 @@ public final class Demo {
       DemoLab.Inst secret1 = lab.instance(publisher, "d" + tag + "-secret1", 2, "secret-app", NRT);
       DemoLab.Inst secret2 = lab.instance(publisher, "d" + tag + "-secret2", 2, "secret-app", AMS);
       say("published 5 instance.started events; instances are namespaces named after their ids");
+      if (extras.contains(Extra.PEERS_ONLY)) {
+        new PeerChecks(this, lab, javaCommand, tag).run(NRT, web1, redis, secret1, secret2);
+        summary();
+        Runtime.getRuntime().removeShutdownHook(hook);
+        return failures;
+      }
 
       String webAddresses = sorted(web1.address() + "\n" + web2.address());
       check(
@@ -300,6 +310,9 @@ public final class Demo {
       ping(
           "...and unreachable (its map entries pruned)", web1, web2, false, Duration.ofSeconds(30));
       ping("...while the rest of host 2 still answers", web1, redis, true, Duration.ofSeconds(10));
+      if (extras.contains(Extra.PEERS)) {
+        new PeerChecks(this, lab, javaCommand, tag).run(NRT, web1, redis, secret1, secret2);
+      }
       if (extras.contains(Extra.HOSTILE)) {
         new HostileEvents(this, lab, publisher, tag)
             .run(NRT, web1, redis, secret1, lab.wgDevice(NRT.id()));
@@ -312,18 +325,7 @@ public final class Demo {
             .run(broker, NRT, agents.get(0), web1, redis, "fearsome-bagel-43");
       }
 
-      out.println();
-      if (failures == 0) {
-        out.println("sixpn demo: all checks passed.");
-      } else {
-        out.println(
-            "sixpn demo: "
-                + failures
-                + " check(s) FAILED; agent logs: "
-                + work.resolve("h1.log")
-                + ", "
-                + work.resolve("h2.log"));
-      }
+      summary();
       if (!exitAfterChecks) {
         out.println();
         out.println("The lab stays up until Ctrl-C. Try, as root:");
@@ -394,6 +396,21 @@ public final class Demo {
           : "refused, but not by the authorizer: " + e.getCause();
     } catch (InterruptedException | TimeoutException e) {
       return "no answer: " + e;
+    }
+  }
+
+  private void summary() {
+    out.println();
+    if (failures == 0) {
+      out.println("sixpn demo: all checks passed.");
+    } else {
+      out.println(
+          "sixpn demo: "
+              + failures
+              + " check(s) FAILED; agent logs: "
+              + work.resolve("h1.log")
+              + ", "
+              + work.resolve("h2.log"));
     }
   }
 

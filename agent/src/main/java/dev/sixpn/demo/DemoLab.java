@@ -62,15 +62,19 @@ final class DemoLab implements AutoCloseable {
 
   /** A host namespace linked to the core: 10.98.N.2 in the host, 10.98.N.1 in the core. */
   void host(HostSpec h) {
-    String ns = hostNs(h.id());
+    netnsLinkedToCore(hostNs(h.id()), h.id());
+  }
+
+  /** A namespace with {@code u0} at 10.98.N.2, routed through the core's 10.98.N.1. */
+  void netnsLinkedToCore(String ns, long n) {
     netns(ns);
-    String coreLink = "c" + h.id();
+    String coreLink = "c" + n;
     Shell.must("ip", "link", "add", coreLink, "type", "veth", "peer", "name", "u0", "netns", ns);
-    Shell.must("ip", "addr", "add", "10.98." + h.id() + ".1/24", "dev", coreLink);
+    Shell.must("ip", "addr", "add", "10.98." + n + ".1/24", "dev", coreLink);
     Shell.must("ip", "link", "set", coreLink, "up");
-    Shell.must(Shell.in(ns, "ip", "addr", "add", underlay(h.id()) + "/24", "dev", "u0"));
+    Shell.must(Shell.in(ns, "ip", "addr", "add", underlay(n) + "/24", "dev", "u0"));
     Shell.must(Shell.in(ns, "ip", "link", "set", "u0", "up"));
-    Shell.must(Shell.in(ns, "ip", "route", "add", "default", "via", "10.98." + h.id() + ".1"));
+    Shell.must(Shell.in(ns, "ip", "route", "add", "default", "via", "10.98." + n + ".1"));
   }
 
   static String underlay(long host) {
@@ -88,6 +92,11 @@ final class DemoLab implements AutoCloseable {
   /** The Kafka user a host's agent reads the lifecycle topic as. */
   static String hostUser(long host) {
     return "host-" + host;
+  }
+
+  /** Where the demo keeps its files. */
+  Path work() {
+    return work;
   }
 
   /** The host's data directory: its state and WireGuard key. */
@@ -151,6 +160,9 @@ final class DemoLab implements AutoCloseable {
     // wireguard-go outlives its agent by design (traffic flows across agent restarts): stop it
     // last.
     undo.push(() -> stopWireGuard(wgDevice(h.id())));
+    undo.push(
+        () ->
+            stopWireGuard(dev.sixpn.dataplane.reconcile.PeerGateway.deviceName(wgDevice(h.id()))));
     undo.push(() -> Shell.run("rm", "-rf", pinDir(h.id())));
     undo.push(() -> stop(p));
     return p;

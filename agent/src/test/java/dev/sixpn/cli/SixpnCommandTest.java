@@ -256,6 +256,103 @@ class SixpnCommandTest {
   @CsvSource(
       delimiter = '|',
       value = {
+        "--name Laptop | name must be a DNS label",
+        "--gateway 0 | host must be in 1..4294967295",
+        "--network 0 | network must be in 1..4294967295",
+        "--gateway-public-key AAAA | --gateway-public-key: key must be 32 bytes",
+        "--gateway-endpoint nonsense | endpoint must be ip:port",
+        "--gateway-endpoint 192.0.2.1:65535 | leaves no port for the peer device",
+      })
+  void peerCreate_badArgument_oneLineExit2NothingPublished(String override, String expected)
+      throws Exception {
+    Map<String, String> base =
+        new java.util.LinkedHashMap<>(
+            Map.of(
+                "--network",
+                "1",
+                "--name",
+                "laptop",
+                "--gateway",
+                "7",
+                "--gateway-public-key",
+                "5Zz5Bv1cPSrW6hO8NldV6Uqa/XTymJUN0xGd7EsiSCo=",
+                "--gateway-endpoint",
+                "192.0.2.7:51820"));
+    String[] kv = override.trim().split(" ", 2);
+    base.put(kv[0], kv[1]);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "peer", "create", "--bootstrap", broker.bootstrapServers(), "--topic", "cli-peer"));
+    base.forEach(
+        (k, v) -> {
+          args.add(k);
+          args.add(v);
+        });
+    Run r = run(args.toArray(String[]::new));
+    assertUsageError(r, expected);
+    assertEquals(0, readAll("cli-peer").size());
+  }
+
+  @Test
+  void peerCreate_printsAWgQuickConfigWhosePublicKeyIsPublished() throws Exception {
+    Run r =
+        run(
+            "peer",
+            "create",
+            "--bootstrap",
+            broker.bootstrapServers(),
+            "--topic",
+            "cli-peer-ok",
+            "--network",
+            "3",
+            "--name",
+            "ci",
+            "--gateway",
+            "7",
+            "--gateway-public-key",
+            "5Zz5Bv1cPSrW6hO8NldV6Uqa/XTymJUN0xGd7EsiSCo=",
+            "--gateway-endpoint",
+            "192.0.2.7:51820");
+    assertEquals(0, r.code(), r.err());
+    String config = r.out();
+    assertEquals("fdaa:0:3::3", WgQuickConfig.value(config, "DNS"));
+    assertEquals("fdaa:0:3::/48", WgQuickConfig.value(config, "AllowedIPs"));
+    assertEquals("192.0.2.7:51821", WgQuickConfig.value(config, "Endpoint"));
+    assertEquals(
+        "5Zz5Bv1cPSrW6hO8NldV6Uqa/XTymJUN0xGd7EsiSCo=", WgQuickConfig.value(config, "PublicKey"));
+    dev.sixpn.address.SixpnAddress address =
+        dev.sixpn.address.SixpnAddress.parse(
+            WgQuickConfig.value(config, "Address").replace("/128", ""));
+    String privateKey = WgQuickConfig.value(config, "PrivateKey");
+    var records = readAll("cli-peer-ok");
+    assertEquals(1, records.size());
+    var event =
+        (dev.sixpn.events.LifecycleEvent.PeerCreated)
+            dev.sixpn.events.EventCodec.decode(records.getFirst().value());
+    assertEquals(address, event.address());
+    assertEquals(
+        dev.sixpn.dataplane.wireguard.HostKeys.publicOf(
+                new dev.sixpn.dataplane.wireguard.WgKey(privateKey))
+            .base64(),
+        event.publicKey());
+    assertTrue(
+        !new String(records.getFirst().value(), java.nio.charset.StandardCharsets.UTF_8)
+            .contains(privateKey),
+        "the private key is never published");
+    assertEquals(
+        "[Interface]\nPrivateKey = "
+            + privateKey
+            + "\n\n[Peer]\nPublicKey = 5Zz5Bv1cPSrW6hO8NldV6Uqa/XTymJUN0xGd7EsiSCo=\n"
+            + "AllowedIPs = fdaa:0:3::/48\nEndpoint = 192.0.2.7:51821\nPersistentKeepalive = 25\n",
+        WgQuickConfig.strip(config).replace("[Peer]", "\n[Peer]"),
+        "wg setconf's part");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
         "--nodes 0 | --nodes must be in 1..9, got 0",
         "--nodes 3 --port 65531 | --port must be in 1..65530, got 65531",
         "--port 0 | --port must be in 1..65535, got 0",
@@ -388,8 +485,8 @@ class SixpnCommandTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "peer create --help | sixpn: unknown command 'peer' (see 'sixpn --help')",
-        "peer | sixpn: unknown command 'peer' (see 'sixpn --help')",
+        "nonsense create --help | sixpn: unknown command 'nonsense' (see 'sixpn --help')",
+        "nonsense | sixpn: unknown command 'nonsense' (see 'sixpn --help')",
         "state nonsense | sixpn state: unknown command 'nonsense' (see 'sixpn state --help')",
         "state nonsense --help | sixpn state: unknown command 'nonsense'",
         "kafka nonsense --help | sixpn kafka: unknown command 'nonsense'",

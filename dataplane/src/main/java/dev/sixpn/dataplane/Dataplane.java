@@ -8,6 +8,7 @@ import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.dataplane.link.NetnsExecutor;
 import dev.sixpn.dataplane.maps.DataplaneMaps;
 import dev.sixpn.dataplane.maps.HostConfig;
+import dev.sixpn.dataplane.reconcile.PeerGateway;
 import dev.sixpn.dataplane.reconcile.ReconcileLoop;
 import dev.sixpn.dataplane.reconcile.ReconcileResult;
 import dev.sixpn.dataplane.reconcile.Reconciler;
@@ -123,7 +124,8 @@ public final class Dataplane implements AutoCloseable {
               new InstanceFiles(config.netnsEtc(), config.host()),
               name -> Netns.named(name).exists(),
               metrics.reconcileObserver(),
-              stateComplete);
+              stateComplete,
+              peerGateway(config));
       // Two loops: map entries never wait behind tc/ip processes or the UAPI (see
       // Reconciler.Scope).
       // The maps loop's thread lives in the host netns: if_nameindex answers there directly,
@@ -218,6 +220,20 @@ public final class Dataplane implements AutoCloseable {
   public static java.util.function.Predicate<dev.sixpn.state.StateChange> plumbingConcern(
       long host) {
     return c -> c.touchesHost(host) || c.changesHostRecords();
+  }
+
+  /** The device for peers outside the fleet, started when this host first has one. */
+  static PeerGateway peerGateway(DataplaneConfig config) {
+    String name = config.peerDevice();
+    return new PeerGateway(
+        name,
+        config.listenPort() + PeerGateway.PORT_OFFSET,
+        () ->
+            WireGuardGoDevice.openOrStart(
+                name,
+                config.netns(),
+                config.stateDir().resolve("wireguard-go-" + name + ".log"),
+                config.mtu()));
   }
 
   public WgKey publicKey() {

@@ -53,8 +53,9 @@ public record DataplaneConfig(
     if (host < 1 || host > 0xffff_ffffL) {
       throw new IllegalArgumentException("host must be in 1..4294967295, got " + host);
     }
-    if (listenPort < 1 || listenPort > 65535) {
-      throw new IllegalArgumentException("listenPort must be in 1..65535, got " + listenPort);
+    if (listenPort < 1 || listenPort > 65534) {
+      // 65535 would leave the peer device (listenPort + 1) no port
+      throw new IllegalArgumentException("listenPort must be in 1..65534, got " + listenPort);
     }
     if (mtu < 1280) {
       throw new IllegalArgumentException(
@@ -64,6 +65,15 @@ public record DataplaneConfig(
       throw new IllegalArgumentException(
           "keepaliveSeconds must be in 0..65535, got " + keepaliveSeconds);
     }
+  }
+
+  /**
+   * The WireGuard device for peers outside the fleet ({@link
+   * dev.sixpn.dataplane.reconcile.PeerGateway}), named after the mesh device; it listens on {@code
+   * listenPort + 1}.
+   */
+  public String peerDevice() {
+    return dev.sixpn.dataplane.reconcile.PeerGateway.deviceName(wgDevice);
   }
 
   /** Production defaults for host {@code host} in the agent's own namespace. */

@@ -10,7 +10,7 @@ import java.util.Optional;
  *
  * <p>Bits 0–15 are the ULA prefix {@code fdaa}, 16–47 the organization's network, 48–79 the
  * physical host, 80–111 the instance (unique per network and host), 112–127 the role ({@link
- * #ROLE_INSTANCE}, {@link #ROLE_DNS}, {@link #ROLE_GATEWAY}).
+ * #ROLE_INSTANCE}, {@link #ROLE_DNS}, {@link #ROLE_GATEWAY}, {@link #ROLE_PEER}).
  *
  * <p>Between hosts the dataplane carries the {@linkplain #toMeshForm() mesh form}, {@code
  * fdab:HHHH:HHHH:NNNN:NNNN:IIII:IIII:RRRR-1}: host first so that a remote host is one WireGuard
@@ -34,6 +34,12 @@ public record SixpnAddress(long network, long host, long instance, int role) {
   public static final int ROLE_INSTANCE = 2;
   public static final int ROLE_DNS = 3;
 
+  /**
+   * A WireGuard peer outside the fleet (a laptop, a CI job), on its gateway host: a role of its
+   * own, so no instance address (role {@link #ROLE_INSTANCE}) can ever be a peer's.
+   */
+  public static final int ROLE_PEER = 4;
+
   /** The resolver every instance has in resolv.conf, answered locally on each host. */
   public static final SixpnAddress RESOLVER = new SixpnAddress(0, 0, 0, ROLE_DNS);
 
@@ -51,6 +57,11 @@ public record SixpnAddress(long network, long host, long instance, int role) {
   /** The address of instance {@code instance} of {@code network} on {@code host}. */
   public static SixpnAddress ofInstance(long network, long host, long instance) {
     return new SixpnAddress(network, host, instance, ROLE_INSTANCE);
+  }
+
+  /** The address of peer number {@code number} of {@code network} on its gateway {@code host}. */
+  public static SixpnAddress ofPeer(long network, long host, long number) {
+    return new SixpnAddress(network, host, number, ROLE_PEER);
   }
 
   /** The per-network DNS service address {@code fdaa:NNNN:NNNN::3}. */

@@ -32,6 +32,11 @@ import java.io.UncheckedIOException;
  * <p>A new event type needs no new version: a reader that does not know it quarantines it as an
  * unknown type and folds everything else, where a higher version would make it refuse every event
  * of the newer writer ({@code instance.health} came so, in version 2).
+ *
+ * <p>Added without a new version (older readers quarantine them as an unknown type): {@code
+ * peer.created} ({@code network}, {@code name}, {@code publicKey}, {@code gatewayHost}, {@code
+ * address}: role 4 in the network on the gateway host) and {@code peer.removed} ({@code network},
+ * {@code name}).
  */
 public final class EventCodec {
 

@@ -52,6 +52,8 @@ final class EventDecoder {
   private static final int PORTS = 14;
   private static final int CHECK = 15;
   private static final int STATUS = 16;
+  private static final int PUBLIC_KEY = 17;
+  private static final int GATEWAY_HOST = 18;
   private static final String[] FIELDS = {
     "network",
     "name",
@@ -69,7 +71,9 @@ final class EventDecoder {
     "hostAccess",
     "ports",
     "check",
-    "status"
+    "status",
+    "publicKey",
+    "gatewayHost"
   };
 
   private EventDecoder() {}
@@ -93,6 +97,8 @@ final class EventDecoder {
       case "ports" -> PORTS;
       case "check" -> CHECK;
       case "status" -> STATUS;
+      case "publicKey" -> PUBLIC_KEY;
+      case "gatewayHost" -> GATEWAY_HOST;
       default -> -1;
     };
   }
@@ -341,6 +347,18 @@ final class EventDecoder {
             text(d, CHECK),
             status == null ? null : HealthStatus.parse("status", status));
       }
+      case PEER_CREATED -> {
+        String address = text(d, ADDRESS);
+        yield new LifecycleEvent.PeerCreated(
+            id,
+            time,
+            u32(d, NETWORK),
+            text(d, NAME),
+            text(d, PUBLIC_KEY),
+            u32(d, GATEWAY_HOST),
+            address == null ? null : SixpnAddress.parse(address));
+      }
+      case PEER_REMOVED -> new LifecycleEvent.PeerRemoved(id, time, u32(d, NETWORK), text(d, NAME));
     };
   }
 

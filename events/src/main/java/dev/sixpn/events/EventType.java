@@ -17,7 +17,9 @@ public enum EventType {
   INSTANCE_STARTED("instance.started", LifecycleEvent.InstanceStarted.class),
   INSTANCE_STOPPED("instance.stopped", LifecycleEvent.InstanceStopped.class),
   INSTANCE_DESTROYED("instance.destroyed", LifecycleEvent.InstanceDestroyed.class),
-  INSTANCE_HEALTH("instance.health", LifecycleEvent.InstanceHealth.class);
+  INSTANCE_HEALTH("instance.health", LifecycleEvent.InstanceHealth.class),
+  PEER_CREATED("peer.created", LifecycleEvent.PeerCreated.class),
+  PEER_REMOVED("peer.removed", LifecycleEvent.PeerRemoved.class);
 
   private static final Map<String, EventType> BY_WIRE_NAME =
       Arrays.stream(values())

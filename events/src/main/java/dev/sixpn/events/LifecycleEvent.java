@@ -353,4 +353,55 @@ public sealed interface LifecycleEvent {
       return EventType.INSTANCE_HEALTH;
     }
   }
+
+  /**
+   * A WireGuard peer outside the fleet (a person's laptop, a CI job, a service elsewhere) joined a
+   * network through a gateway host. The peer made its own key pair; only the public key is here.
+   *
+   * @param name the peer's name, a DNS label ({@code <name>._peer.internal}), unique in the network
+   * @param publicKey the peer's X25519 public key, base64 of 32 bytes
+   * @param gatewayHost the host whose peer device the peer connects to
+   * @param address the peer's 6PN address: role {@link SixpnAddress#ROLE_PEER}, in {@code network}
+   *     on {@code gatewayHost}
+   */
+  record PeerCreated(
+      String eventId,
+      Instant time,
+      long network,
+      String name,
+      String publicKey,
+      long gatewayHost,
+      SixpnAddress address)
+      implements NetworkScoped {
+    public PeerCreated {
+      Validate.eventId(eventId);
+      Validate.notNull("time", time);
+      Validate.network(network);
+      Validate.label("name", name);
+      Validate.wireguardKey("publicKey", publicKey);
+      Validate.host(gatewayHost);
+      Validate.peerAddress(address, network, gatewayHost);
+    }
+
+    @Override
+    public EventType type() {
+      return EventType.PEER_CREATED;
+    }
+  }
+
+  /** A peer was removed from its network: its gateway stops accepting it. */
+  record PeerRemoved(String eventId, Instant time, long network, String name)
+      implements NetworkScoped {
+    public PeerRemoved {
+      Validate.eventId(eventId);
+      Validate.notNull("time", time);
+      Validate.network(network);
+      Validate.label("name", name);
+    }
+
+    @Override
+    public EventType type() {
+      return EventType.PEER_REMOVED;
+    }
+  }
 }

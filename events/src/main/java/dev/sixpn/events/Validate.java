@@ -176,4 +176,34 @@ public final class Validate {
     }
     return address;
   }
+
+  /** A WireGuard public key: base64 of 32 bytes, as {@code wg pubkey} prints it. */
+  static String wireguardKey(String field, String value) {
+    notNull(field, value);
+    byte[] key;
+    try {
+      key = java.util.Base64.getDecoder().decode(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(field + " must be base64, got '" + value + "'");
+    }
+    if (key.length != 32) {
+      throw new IllegalArgumentException(
+          field + " must be 32 bytes (base64, 44 characters), got " + key.length + " bytes");
+    }
+    return value;
+  }
+
+  /** The address must be a peer address of {@code network} on its gateway {@code host}. */
+  static SixpnAddress peerAddress(SixpnAddress address, long network, long host) {
+    notNull("address", address);
+    if (address.network() != network || address.host() != host) {
+      throw new IllegalArgumentException(
+          "address " + address + " must be in network " + network + " on gateway host " + host);
+    }
+    if (address.role() != SixpnAddress.ROLE_PEER || address.instance() == 0) {
+      throw new IllegalArgumentException(
+          "address " + address + " is not a peer address (role 4, number ≥ 1)");
+    }
+    return address;
+  }
 }

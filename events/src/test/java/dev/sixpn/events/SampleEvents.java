@@ -39,6 +39,9 @@ final class SampleEvents {
         new LifecycleEvent.InstanceStopped("e8", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43"),
         new LifecycleEvent.InstanceDestroyed("e9", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43"),
         new LifecycleEvent.InstanceHealth(
-            "e10", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43", "http-8080", HealthStatus.WARNING));
+            "e10", T, "5683d0e2b41e8e", 1, "fearsome-bagel-43", "http-8080", HealthStatus.WARNING),
+        new LifecycleEvent.PeerCreated(
+            "e11", T, 1, "laptop", KEY, 7, SixpnAddress.ofPeer(1, 7, 0x1234)),
+        new LifecycleEvent.PeerRemoved("e12", T, 1, "laptop"));
   }
 }

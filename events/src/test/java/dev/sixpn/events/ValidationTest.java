@@ -165,4 +165,36 @@ class ValidationTest {
         () -> new LifecycleEvent.HostJoined("e", T, 1, "nrt", 0.0, 0.0, k, "2001:db8::1:1"));
     assertEquals("[2001:db8:0:0:0:0:0:1]:51820", Endpoint.parse("[2001:db8::1]:51820").toString());
   }
+
+  @Test
+  void peerCreated_validatesNameKeyAndPeerAddress() {
+    String k = SampleEvents.KEY;
+    SixpnAddress a = SixpnAddress.ofPeer(1, 7, 9);
+    rejects(
+        "name must be a DNS label",
+        () -> new LifecycleEvent.PeerCreated("e", T, 1, "Bad Name", k, 7, a));
+    rejects(
+        "publicKey must be 32 bytes",
+        () -> new LifecycleEvent.PeerCreated("e", T, 1, "laptop", "AAAA", 7, a));
+    rejects(
+        "publicKey must be base64",
+        () -> new LifecycleEvent.PeerCreated("e", T, 1, "laptop", "!!", 7, a));
+    rejects(
+        "address fdaa:0:1:0:7:0:9:4 must be in network 2 on gateway host 7",
+        () -> new LifecycleEvent.PeerCreated("e", T, 2, "laptop", k, 7, a));
+    rejects(
+        "address fdaa:0:1:0:7:0:9:4 must be in network 1 on gateway host 8",
+        () -> new LifecycleEvent.PeerCreated("e", T, 1, "laptop", k, 8, a));
+    rejects(
+        "address fdaa:0:1:0:7:0:9:2 is not a peer address",
+        () ->
+            new LifecycleEvent.PeerCreated(
+                "e", T, 1, "laptop", k, 7, SixpnAddress.ofInstance(1, 7, 9)));
+    rejects(
+        "address fdaa:0:1:0:7:0:9:4 is not an instance address",
+        () ->
+            new LifecycleEvent.InstanceStarted(
+                "e", T, "i1", 1, "app", "app", 7, "nrt", a, java.util.Map.of()));
+    rejects("name must be a DNS label", () -> new LifecycleEvent.PeerRemoved("e", T, 1, "-x"));
+  }
 }

@@ -43,7 +43,8 @@ class DemoIT {
                 "--exit",
                 "--hostile",
                 "--big-app",
-                "--outage")
+                "--outage",
+                "--peers")
             .redirectErrorStream(true)
             .start();
     byte[] out = p.getInputStream().readAllBytes();
@@ -58,6 +59,7 @@ class DemoIT {
         text.contains(
             "[ok]   a legitimate instance started afterwards resolves from the other host"),
         text);
+    assertTrue(text.contains("[ok]   after sixpn peer remove the laptop reaches nothing"), text);
     String namespaces = run("ip", "netns", "list");
     assertFalse(
         namespaces.lines().anyMatch(l -> l.startsWith("spn")),
@@ -67,7 +69,7 @@ class DemoIT {
         "wireguard-go left running");
   }
 
-  private static String missingCapability() throws Exception {
+  static String missingCapability() throws Exception {
     if (!run("id", "-u").strip().equals("0")) {
       return "needs root (network namespaces, BPF, WireGuard)";
     }
@@ -82,7 +84,7 @@ class DemoIT {
     return null;
   }
 
-  private static String run(String... command) throws Exception {
+  static String run(String... command) throws Exception {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     p.waitFor();

@@ -59,4 +59,21 @@ public interface StateReader {
    * region wins).
    */
   Optional<GeoPoint> regionLocation(String region);
+
+  /** Peers of the network, by name. */
+  default List<Peer> peersOfNetwork(long network) {
+    return List.of();
+  }
+
+  /**
+   * Peers whose gateway is {@code host}, of every network: the gateway's peer device holds them.
+   */
+  default List<Peer> peersOnHost(long host) {
+    return List.of();
+  }
+
+  /** The peer that owns this 6PN address. */
+  default Optional<Peer> peerByAddress(SixpnAddress address) {
+    return Optional.empty();
+  }
 }

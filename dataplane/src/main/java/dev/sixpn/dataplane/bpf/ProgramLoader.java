@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Loads the dataplane's BPF object and pins it in bpffs: {@code
- * <dir>/progs/{from_instance,from_mesh,from_underlay}} and {@code <dir>/maps/sixpn_*}. A restart
- * reuses the pinned maps (attached programs keep forwarding meanwhile; the reconciler corrects
- * whatever changed while the agent was away). One directory per host lets several simulated hosts
- * share a machine.
+ * <dir>/progs/{from_instance,from_mesh,from_underlay,from_peer}} and {@code <dir>/maps/sixpn_*}. A
+ * restart reuses the pinned maps (attached programs keep forwarding meanwhile; the reconciler
+ * corrects whatever changed while the agent was away). One directory per host lets several
+ * simulated hosts share a machine.
  */
 public final class ProgramLoader {
 
@@ -28,7 +28,9 @@ public final class ProgramLoader {
   public static final String FROM_INSTANCE = "from_instance";
   public static final String FROM_MESH = "from_mesh";
   public static final String FROM_UNDERLAY = "from_underlay";
-  public static final List<String> PROGRAMS = List.of(FROM_INSTANCE, FROM_MESH, FROM_UNDERLAY);
+  public static final String FROM_PEER = "from_peer";
+  public static final List<String> PROGRAMS =
+      List.of(FROM_INSTANCE, FROM_MESH, FROM_UNDERLAY, FROM_PEER);
   public static final List<String> MAPS =
       List.of(
           "sixpn_config",

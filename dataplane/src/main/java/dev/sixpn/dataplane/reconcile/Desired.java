@@ -11,6 +11,7 @@ import dev.sixpn.dataplane.wireguard.WgKey;
 import dev.sixpn.events.Endpoint;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
+import dev.sixpn.state.Peer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * @param routes canonical prefix to device: a /128 per local instance and fdab::/16 to the mesh
  * @param files namespace name to the instance whose resolver files it gets
  * @param missingLinks instances that are started here but whose link does not exist (yet)
+ * @param gatewayPeers the peer device's peers: those whose gateway this host is, each allowed its
+ *     own /128 only (locals entries with {@link LocalInstance#PEER} and /128 routes to the peer
+ *     device come with them once the device exists)
  */
 public record Desired(
     Map<Integer, LinkInfo> links,
@@ -37,7 +41,8 @@ public record Desired(
     Map<String, String> routes,
     Map<String, InstancePlumbing> files,
     Map<WgKey, PeerConfig> peers,
-    List<String> missingLinks) {
+    List<String> missingLinks,
+    Map<WgKey, PeerConfig> gatewayPeers) {
 
   /** Every mesh-form address is routed to the WireGuard device; WireGuard picks the peer. */
   public static final String MESH_ROUTE = Prefixes.canonical("fdab::/16");
@@ -66,7 +71,16 @@ public record Desired(
       String wgDevice,
       int keepaliveSeconds) {
     return compute(
-        host, localInstances, hosts, links, netnsExists, wgDevice, keepaliveSeconds, new Peers());
+        host,
+        localInstances,
+        List.of(),
+        hosts,
+        links,
+        netnsExists,
+        wgDevice,
+        null,
+        keepaliveSeconds,
+        new Peers());
   }
 
   /**
@@ -156,15 +170,19 @@ public record Desired(
   }
 
   /**
+   * @param localPeers peers whose gateway is {@code host}
+   * @param peerDevice the peer device's name, null if this host has none
    * @param peers the peers of earlier passes, reused where the host record is the same
    */
   public static Desired compute(
       long host,
       List<Instance> localInstances,
+      List<Peer> localPeers,
       List<Host> hosts,
       Map<String, Integer> links,
       Predicate<String> netnsExists,
       String wgDevice,
+      String peerDevice,
       int keepaliveSeconds,
       Peers peers) {
     Map<Integer, LinkInfo> linkMap = new HashMap<>();
@@ -202,6 +220,26 @@ public record Desired(
         files.put(netns, p);
       }
     }
+    Map<WgKey, PeerConfig> gatewayPeers = new HashMap<>();
+    Integer peerIfindex = peerDevice == null ? null : links.get(peerDevice);
+    for (Peer p : localPeers) {
+      if (p.gatewayHost() != host || peerDevice == null) {
+        continue;
+      }
+      WgKey key;
+      try {
+        key = new WgKey(p.publicKey());
+      } catch (IllegalArgumentException e) {
+        log.warn("peer skipped: bad key peer={} reason={}", p.name(), e.getMessage());
+        continue;
+      }
+      // A laptop roams and sits behind NAT: no endpoint, WireGuard learns it from the handshake.
+      gatewayPeers.put(key, new PeerConfig(key, null, List.of(Prefixes.host(p.address())), 0));
+      if (peerIfindex != null) {
+        locals.put(p.address(), new LocalInstance(peerIfindex, LocalInstance.PEER));
+        routes.put(Prefixes.host(p.address()), peerDevice);
+      }
+    }
     return new Desired(
         linkMap,
         locals,
@@ -209,7 +247,8 @@ public record Desired(
         routes,
         files,
         peers.of(hosts, host, keepaliveSeconds),
-        missing);
+        missing,
+        gatewayPeers);
   }
 
   /** The loopback device: traffic on it is the host's own, never filtered. */
@@ -223,6 +262,12 @@ public record Desired(
    * anywhere but the tunnel or an instance link is dropped (fail closed, with no list to forget).
    */
   public static Map<Integer, String> programs(Map<String, Integer> links, String wgDevice) {
+    return programs(links, wgDevice, null);
+  }
+
+  /** As {@link #programs(Map, String)}, and the peer device (if not null) gets from_peer. */
+  public static Map<Integer, String> programs(
+      Map<String, Integer> links, String wgDevice, String peerDevice) {
     Map<Integer, String> out = new HashMap<>();
     links.forEach(
         (name, ifindex) -> {
@@ -233,9 +278,11 @@ public record Desired(
               ifindex,
               name.equals(wgDevice)
                   ? ProgramLoader.FROM_MESH
-                  : LinkNames.isInstanceLink(name)
-                      ? ProgramLoader.FROM_INSTANCE
-                      : ProgramLoader.FROM_UNDERLAY);
+                  : name.equals(peerDevice)
+                      ? ProgramLoader.FROM_PEER
+                      : LinkNames.isInstanceLink(name)
+                          ? ProgramLoader.FROM_INSTANCE
+                          : ProgramLoader.FROM_UNDERLAY);
         });
     return out;
   }

@@ -74,6 +74,12 @@ public final class Reconciler {
   private final ItemFailures mapFailures;
   private final ItemFailures plumbingFailures;
 
+  /** The device for peers outside the fleet; null on a dataplane without one. */
+  private final PeerGateway gateway;
+
+  /** The gateway's device once a pass needed it (plumbing thread only). */
+  private WireGuardDevice peerDevice;
+
   /** object:action to count, of the current pass on this thread (for its log line). */
   private final ThreadLocal<Map<String, Integer>> passChanges =
       ThreadLocal.withInitial(TreeMap::new);
@@ -133,6 +139,37 @@ public final class Reconciler {
       Predicate<String> netnsExists,
       ReconcileObserver observer,
       BooleanSupplier stateComplete) {
+    this(
+        settings,
+        state,
+        linkTable,
+        localsTable,
+        device,
+        plumbing,
+        files,
+        netnsExists,
+        observer,
+        stateComplete,
+        null);
+  }
+
+  /**
+   * @param gateway the device peers of this host connect to, started by the first pass that has a
+   *     peer here; null for none
+   */
+  public Reconciler(
+      Settings settings,
+      StateReader state,
+      Table<Integer, LinkInfo> linkTable,
+      Table<SixpnAddress, LocalInstance> localsTable,
+      WireGuardDevice device,
+      HostPlumbing plumbing,
+      InstanceFiles files,
+      Predicate<String> netnsExists,
+      ReconcileObserver observer,
+      BooleanSupplier stateComplete,
+      PeerGateway gateway) {
+    this.gateway = gateway;
     this.settings = settings;
     this.state = state;
     this.linkTable = linkTable;
@@ -174,10 +211,12 @@ public final class Reconciler {
         Desired.compute(
             settings.host(),
             state.instancesOnHost(settings.host()),
+            gateway == null ? List.of() : state.peersOnHost(settings.host()),
             state.hosts(),
             links,
             scope == Scope.MAPS ? name -> false : netnsExists, // files are plumbing's
             settings.wgDevice(),
+            gateway == null ? null : gateway.device(),
             settings.keepaliveSeconds(),
             desiredPeers);
     int changes = 0;
@@ -190,12 +229,18 @@ public final class Reconciler {
     if (scope != Scope.MAPS) {
       plumbingFailures.beginPass();
       changes += ensureDevice(errors);
+      changes += ensurePeerDevice(desired, errors);
       links = plumbing.links(); // a restarted device is a new ifindex
-      changes += attachments(Desired.programs(links, settings.wgDevice()), errors);
+      changes +=
+          attachments(
+              Desired.programs(
+                  links, settings.wgDevice(), peerDevice == null ? null : gateway.device()),
+              errors);
       changes += gateways(desired, errors);
       changes += routes(desired, prune, errors);
       changes += files(desired, prune, errors);
       changes += peers(desired, prune, errors);
+      changes += gatewayPeers(desired, prune, errors);
       plumbingFailures.endPass();
     }
     Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -330,6 +375,71 @@ public final class Reconciler {
       devicePeers = null;
     }
     return n[0];
+  }
+
+  /**
+   * The peer device runs with this host's key on the gateway port once this host has a peer (and
+   * from then on, so a removed peer's last packets still meet from_peer).
+   */
+  private int ensurePeerDevice(Desired desired, List<String> errors) {
+    if (gateway == null || (peerDevice == null && desired.gatewayPeers().isEmpty())) {
+      return 0;
+    }
+    int[] n = {0};
+    plumbingFailures.attempt(
+        "peer_device",
+        gateway.device(),
+        errors,
+        () -> {
+          if (peerDevice == null) {
+            peerDevice = gateway.open().get();
+            plumbing.invalidateLinks();
+            record("peer_device", 1, 0, 0);
+            n[0]++;
+          } else if (peerDevice.ensureRunning()) {
+            plumbing.invalidateLinks();
+            record("peer_device", 1, 0, 0);
+            n[0]++;
+          }
+          DeviceState s = peerDevice.state();
+          if (!s.privateKey().equals(Optional.of(settings.keys().privateKey()))
+              || s.listenPort() != gateway.listenPort()) {
+            peerDevice.configure(settings.keys().privateKey(), gateway.listenPort());
+            record("peer_device", 0, 1, 0);
+            n[0]++;
+          }
+        });
+    return n[0];
+  }
+
+  /**
+   * The peer device's peers. Endpoints are the peers' own (learned from their handshakes, never
+   * set), so they are left out of the comparison.
+   */
+  private int gatewayPeers(Desired desired, boolean prune, List<String> errors) {
+    if (peerDevice == null) {
+      return 0;
+    }
+    WireGuardDevice dev = peerDevice;
+    DeviceState actual = plumbingFailures.read("gateway_peer", errors, dev::state);
+    if (actual == null) {
+      return 0;
+    }
+    Map<WgKey, PeerConfig> seen = new HashMap<>();
+    actual
+        .peers()
+        .forEach(
+            (key, p) ->
+                seen.put(key, new PeerConfig(key, null, p.allowedIps(), p.keepaliveSeconds())));
+    return apply(
+        plumbingFailures,
+        "gateway_peer",
+        Diff.between(desired.gatewayPeers(), seen),
+        prune,
+        WgKey::base64,
+        dev::removePeer,
+        (k, p) -> dev.upsertPeer(p),
+        errors);
   }
 
   /**

@@ -67,6 +67,12 @@ public record HostKeys(WgKey privateKey, WgKey publicKey) {
     }
   }
 
+  /** A new key pair, kept nowhere (a peer's, made by {@code sixpn peer create}). */
+  public static HostKeys generate() {
+    WgKey priv = WgKey.ofBytes(generatePrivate());
+    return new HostKeys(priv, publicOf(priv));
+  }
+
   /** Only the public key (a record would print the private one). */
   @Override
   public String toString() {

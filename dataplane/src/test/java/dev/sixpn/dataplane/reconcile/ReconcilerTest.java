@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeEach;
@@ -475,5 +476,60 @@ class ReconcilerTest {
     assertEquals(Map.of("c", 3), d.updates());
     assertEquals(Set.of("d"), d.removals());
     assertTrue(Diff.between(Map.of("a", 1), Map.of("a", 1)).isEmpty());
+  }
+
+  @Test
+  void reconcile_peerOfThisHost_startsThePeerDeviceWithItsPeerRouteAndEntry_untilRemoved() {
+    Fakes.FakeDevice peerDevice = new Fakes.FakeDevice();
+    int[] opened = {0};
+    Reconciler r =
+        new Reconciler(
+            new Reconciler.Settings(HOST, "wg0", 51820, 25, keys),
+            state,
+            links,
+            locals,
+            device,
+            plumbing,
+            new InstanceFiles(etc, HOST),
+            namespaces::contains,
+            ReconcileObserver.NONE,
+            () -> true,
+            new PeerGateway(
+                "wg0p",
+                51821,
+                () -> {
+                  opened[0]++;
+                  plumbing.links.put("wg0p", 4);
+                  return peerDevice;
+                }));
+    r.reconcile();
+    assertEquals(0, opened[0], "no peer here: no peer device");
+
+    WgKey laptop = WgKey.ofBytes(filled(5));
+    SixpnAddress a = SixpnAddress.ofPeer(1, HOST, 77);
+    dev.sixpn.state.Peer p = new dev.sixpn.state.Peer(1, "laptop", laptop.base64(), HOST, a);
+    state.putPeer(p);
+    state.putPeer(
+        new dev.sixpn.state.Peer(
+            1, "elsewhere", otherKey.base64(), OTHER, SixpnAddress.ofPeer(1, OTHER, 1)));
+    r.reconcile();
+    r.reconcile(); // the device's link is seen by the next pass
+    assertEquals(1, opened[0]);
+    assertEquals(Optional.of(keys.privateKey()), peerDevice.privateKey);
+    assertEquals(51821, peerDevice.port);
+    assertEquals(
+        Map.of(laptop, new PeerConfig(laptop, null, List.of(Prefixes.host(a)), 0)),
+        peerDevice.peers);
+    assertEquals(Map.of(a, new LocalInstance(4, LocalInstance.PEER)), locals.entries());
+    assertEquals("wg0p", plumbing.routes.get(Prefixes.host(a)));
+    assertEquals(ProgramLoader.FROM_PEER, plumbing.attachments().get(4));
+    assertEquals(Set.of(otherKey), device.peers.keySet(), "the mesh device has hosts only");
+    assertEquals(0, r.reconcile().changes(), "a learned endpoint is no change");
+
+    state.removePeer(p);
+    r.reconcile();
+    assertTrue(peerDevice.peers.isEmpty());
+    assertTrue(locals.entries().isEmpty());
+    assertFalse(plumbing.routes.containsKey(Prefixes.host(a)));
   }
 }

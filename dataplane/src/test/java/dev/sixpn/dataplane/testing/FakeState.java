@@ -46,6 +46,22 @@ public final class FakeState implements StateReader, ChangeFeed {
     instances.put(i.instanceId(), i);
   }
 
+  private final List<dev.sixpn.state.Peer> peers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  public void putPeer(dev.sixpn.state.Peer p) {
+    peers.add(p);
+  }
+
+  public void removePeer(dev.sixpn.state.Peer p) {
+    peers.remove(p);
+  }
+
+  @Override
+  public List<dev.sixpn.state.Peer> peersOnHost(long host) {
+    return peers.stream().filter(p -> p.gatewayHost() == host).toList();
+  }
+
   public void putHost(Host h) {
     hosts.put(h.host(), h);
     publish(new StateChange(Set.of(), Set.of(), Set.of(h.host()), Set.of()));

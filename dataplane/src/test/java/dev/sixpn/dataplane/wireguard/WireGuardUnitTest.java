@@ -52,8 +52,19 @@ class WireGuardUnitTest {
 
   @Test
   void publicKeyMatchesWgPubkey() {
+    assertPublicKeyIsWgs(HostKeys.loadOrCreate(dir.resolve("k")));
+  }
+
+  @Test
+  void generatedPeerKeys_areWgKeys() {
+    HostKeys a = HostKeys.generate();
+    assertPublicKeyIsWgs(a);
+    assertEquals(a.privateKey(), HostKeys.clamp(a.privateKey()), "clamped as wg genkey does");
+    assertTrue(!a.privateKey().equals(HostKeys.generate().privateKey()), "a new pair each time");
+  }
+
+  private static void assertPublicKeyIsWgs(HostKeys keys) {
     Privileges.requireTools("wg");
-    HostKeys keys = HostKeys.loadOrCreate(dir.resolve("k"));
     ProcessBuilder pb = new ProcessBuilder("wg", "pubkey");
     try {
       Process p = pb.start();

@@ -108,6 +108,18 @@ public final class DnsEdgeServer implements AutoCloseable {
   private boolean started;
   private boolean closed;
 
+  /** Binds one more address with the started server's pipeline (set by {@link #start()}). */
+  private interface Binder {
+    void bind(InetSocketAddress address) throws Exception;
+  }
+
+  private Binder binder;
+
+  /** What {@link #listenAlso} bound, per address, for {@link #stopListening}. */
+  private record Added(List<Channel> channels, List<UdpReceiveLoop> loops) {}
+
+  private final java.util.Map<InetSocketAddress, Added> added = new java.util.HashMap<>();
+
   public DnsEdgeServer(
       DnsEdgeConfig config, StateReader state, ChangeFeed feed, PrometheusRegistry registry) {
     this(config, state, AppliedOffsets.NONE, feed, registry);
@@ -213,17 +225,21 @@ public final class DnsEdgeServer implements AutoCloseable {
       WireErrors errors = new CountingWireErrors(metrics);
       DatagramDnsQueryDecoder udpDecoder = new DatagramDnsQueryDecoder(errors);
       DatagramDnsResponseEncoder udpEncoder = new DatagramDnsResponseEncoder();
+      binder =
+          address -> {
+            if (address.getPort() == 0) {
+              // the kernel picks the UDP port; TCP takes the same one
+              bindUdp(address, udpClass, udpDecoder, udpEncoder, answerer, handler);
+              bindTcp(address, serverClass, errors, handler);
+            } else {
+              // TCP first: a second server on the address fails here, before its UDP sockets
+              // could join ours through SO_REUSEPORT
+              bindTcp(address, serverClass, errors, handler);
+              bindUdp(address, udpClass, udpDecoder, udpEncoder, answerer, handler);
+            }
+          };
       for (InetSocketAddress address : config.listen()) {
-        if (address.getPort() == 0) {
-          // the kernel picks the UDP port; TCP takes the same one
-          bindUdp(address, udpClass, udpDecoder, udpEncoder, answerer, handler);
-          bindTcp(address, serverClass, errors, handler);
-        } else {
-          // TCP first: a second server on the address fails here, before its UDP sockets could
-          // join ours through SO_REUSEPORT
-          bindTcp(address, serverClass, errors, handler);
-          bindUdp(address, udpClass, udpDecoder, udpEncoder, answerer, handler);
-        }
+        binder.bind(address);
       }
       if (config.devLoopbackNetwork().isPresent()) {
         LOG.warn(
@@ -359,6 +375,63 @@ public final class DnsEdgeServer implements AutoCloseable {
     tcpBound.add((InetSocketAddress) ch.localAddress());
   }
 
+  /**
+   * Serves one more address, over UDP and TCP, with the same answers (the caller is still told by
+   * the query's source address): the per-network resolvers {@code fdaa:NNNN:NNNN::3} of a gateway
+   * host's peers. Already served: nothing happens.
+   *
+   * @throws Exception if a bind fails (nothing of this address stays bound)
+   */
+  public synchronized void listenAlso(InetSocketAddress address) throws Exception {
+    if (!started || closed || binder == null) {
+      throw new IllegalStateException("server is not running");
+    }
+    if (added.containsKey(address)) {
+      return;
+    }
+    int c = channels.size();
+    int l = udpLoops.size();
+    int u = udpBound.size();
+    int t = tcpBound.size();
+    try {
+      binder.bind(address);
+    } catch (Exception | Error e) {
+      release(new Added(slice(channels, c), slice(udpLoops, l)));
+      udpBound.subList(u, udpBound.size()).clear();
+      tcpBound.subList(t, tcpBound.size()).clear();
+      throw e;
+    }
+    added.put(address, new Added(slice(channels, c), slice(udpLoops, l)));
+    LOG.info("dns-edge listening also at {}", address);
+  }
+
+  /** Stops serving an address {@link #listenAlso} added; any other is ignored. */
+  public synchronized void stopListening(InetSocketAddress address) {
+    Added a = added.remove(address);
+    if (a == null) {
+      return;
+    }
+    release(a);
+    udpBound.remove(address);
+    tcpBound.remove(address);
+    LOG.info("dns-edge stopped listening at {}", address);
+  }
+
+  private static <T> List<T> slice(List<T> list, int from) {
+    return new ArrayList<>(list.subList(from, list.size()));
+  }
+
+  private void release(Added a) {
+    for (UdpReceiveLoop loop : a.loops()) {
+      loop.close();
+    }
+    udpLoops.removeAll(a.loops());
+    for (Channel ch : a.channels()) {
+      ch.close().awaitUninterruptibly();
+    }
+    channels.removeAll(a.channels());
+  }
+
   /** The UDP addresses actually bound (a configured port 0 becomes the kernel's choice). */
   public synchronized List<InetSocketAddress> udpAddresses() {
     return List.copyOf(udpBound);
@@ -379,6 +452,8 @@ public final class DnsEdgeServer implements AutoCloseable {
   }
 
   private void release() {
+    binder = null;
+    added.clear();
     // UDP loops first: a forwarded answer still in flight then finds its socket closed, not reused
     for (UdpReceiveLoop loop : udpLoops) {
       loop.close();

@@ -2,6 +2,7 @@ package dev.sixpn.dns.zone;
 
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.state.ChangeFeed;
+import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.StateChange;
 import dev.sixpn.state.StateReader;
@@ -17,9 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * when the source must be REFUSED.
  *
  * <p>The network is bits 16–47 of the source; the source must be a known instance of that network
- * (started or stopped) or a host address (network 0). The development option {@code
- * loopbackNetwork} maps loopback sources ({@code ::1}, {@code 127/8}) to one network; it is off
- * unless set, because on a host it would let any local process read that network's names.
+ * (started or stopped), a peer of that network, or a host address (network 0). The development
+ * option {@code loopbackNetwork} maps loopback sources ({@code ::1}, {@code 127/8}) to one network;
+ * it is off unless set, because on a host it would let any local process read that network's names.
  */
 public final class CallerResolver implements AutoCloseable {
 
@@ -96,6 +97,16 @@ public final class CallerResolver implements AutoCloseable {
     SixpnAddress address = SixpnAddress.fromBytes(source.getAddress());
     if (address.network() == Caller.HOST_NETWORK) {
       return Optional.of(Caller.host());
+    }
+    if (address.role() == SixpnAddress.ROLE_PEER) {
+      // A peer asks from its gateway host: that host's region orders the nearest answers.
+      return state
+          .peerByAddress(address)
+          .filter(p -> p.network() == address.network())
+          .map(
+              p ->
+                  new Caller(
+                      p.network(), state.host(p.gatewayHost()).map(Host::region).orElse(null)));
     }
     return state
         .instanceByAddress(address)

@@ -6,6 +6,7 @@ import dev.sixpn.events.Validate;
 import dev.sixpn.state.AppliedOffsets;
 import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Instance;
+import dev.sixpn.state.Peer;
 import dev.sixpn.state.StateReader;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
@@ -56,6 +57,8 @@ import org.xbill.DNS.Type;
  *       {@code key=value} (both DNS labels; other entries have no name)
  *   <li>{@code <partition>-<offset>._fence.internal}: TXT, whether this host has applied that
  *       record of the lifecycle topic; never cached
+ *   <li>{@code _peer}: TXT, one record, the network's WireGuard peers' names comma-separated;
+ *       {@code <peer>._peer}: AAAA of that peer
  *   <li>the apex: SOA, NS and AAAA {@code fdaa::3}. The NS target and SOA MNAME are the apex
  *       itself: every hostname one label below could be an app's name, and a name with an
  *       underscore fails hostname checks (BIND's check-names rejects such an NS target)
@@ -218,6 +221,10 @@ public final class InternalZone {
       case 1 ->
           switch (l[0]) {
             case "_apps" -> new Node(joinedTxt(owner, state.appsOfNetwork(net)), false);
+            case "_peer" ->
+                new Node(
+                    joinedTxt(owner, state.peersOfNetwork(net).stream().map(Peer::name).toList()),
+                    false);
             case "_instances" ->
                 new Node(instancesTxt(owner, state.instancesOfNetwork(net, false)), false);
             case FENCE -> Node.EMPTY;
@@ -233,6 +240,14 @@ public final class InternalZone {
         String app = l[1];
         if (app.equals(FENCE)) {
           yield fence(owner, l[0]);
+        }
+        if (app.equals("_peer")) {
+          String name = l[0];
+          yield state.peersOfNetwork(net).stream()
+              .filter(p -> p.name().equals(name))
+              .findFirst()
+              .map(p -> new Node(List.of(aaaa(owner, p.address())), false))
+              .orElse(null);
         }
         if (app.equals("_instances")) {
           yield l[0].equals("all")

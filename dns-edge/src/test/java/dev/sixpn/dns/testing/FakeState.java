@@ -30,6 +30,7 @@ public final class FakeState implements StateReader, ChangeFeed {
   private final Map<Long, Set<String>> createdApps = new HashMap<>();
   private final Map<Long, Host> hosts = new HashMap<>();
   private final Map<String, GeoPoint> regions = new HashMap<>();
+  private final List<dev.sixpn.state.Peer> peers = new CopyOnWriteArrayList<>();
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   private long nextInstance = 1;
 
@@ -101,6 +102,33 @@ public final class FakeState implements StateReader, ChangeFeed {
     }
     fireInstance(i);
     return i;
+  }
+
+  /** Adds a peer of {@code network} on gateway {@code host}, peer number {@code number}. */
+  public dev.sixpn.state.Peer addPeer(long network, String name, long host, long number) {
+    dev.sixpn.state.Peer p =
+        new dev.sixpn.state.Peer(
+            network,
+            name,
+            "5Zz5Bv1cPSrW6hO8NldV6Uqa/XTymJUN0xGd7EsiSCo=",
+            host,
+            SixpnAddress.ofPeer(network, host, number));
+    peers.add(p);
+    fire(new StateChange(Set.of(network), Set.of(), Set.of(host), Set.of()));
+    return p;
+  }
+
+  @Override
+  public List<dev.sixpn.state.Peer> peersOfNetwork(long network) {
+    return peers.stream()
+        .filter(p -> p.network() == network)
+        .sorted(java.util.Comparator.comparing(dev.sixpn.state.Peer::name))
+        .toList();
+  }
+
+  @Override
+  public Optional<dev.sixpn.state.Peer> peerByAddress(SixpnAddress address) {
+    return peers.stream().filter(p -> p.address().equals(address)).findFirst();
   }
 
   public void stop(String id) {

@@ -31,6 +31,18 @@ class CallerResolverTest {
   }
 
   @Test
+  void resolve_peerGivesItsNetwork_untilRemovedFromTheState() {
+    CallerResolver r = new CallerResolver(state, state, OptionalLong.empty());
+    SixpnAddress laptop = SixpnAddress.ofPeer(1, 1, 9);
+    assertTrue(r.resolve(laptop.toInetAddress()).isEmpty());
+    state.addPeer(1, "laptop", 1, 9);
+    assertEquals(1, r.resolve(laptop.toInetAddress()).orElseThrow().network());
+    assertTrue(
+        r.resolve(SixpnAddress.ofPeer(2, 1, 9).toInetAddress()).isEmpty(),
+        "a peer address of another network is no one");
+  }
+
+  @Test
   void resolve_hostAddressIsHostCaller() {
     CallerResolver r = new CallerResolver(state, state, OptionalLong.empty());
     assertEquals(Optional.of(Caller.host()), r.resolve(InetAddress.ofLiteral("fdaa:0:0:0:1::2")));

@@ -671,4 +671,17 @@ class InternalZoneTest {
     assertThrows(IllegalArgumentException.class, () -> new Caller(1L << 32, null));
     assertThrows(IllegalArgumentException.class, () -> new Caller(1, ""));
   }
+
+  @Test
+  void peer_listsTheNetworksPeersAndAnswersEachOnesAddress() {
+    state.addPeer(1, "laptop", 1, 7);
+    state.addPeer(1, "ci", 2, 3);
+    state.addPeer(2, "other-org", 1, 1);
+    assertEquals(List.of("ci,laptop"), txt(ask("_peer.internal.", Type.TXT, ORD)));
+    assertEquals(
+        List.of(SixpnAddress.ofPeer(1, 1, 7).toString()),
+        ips(ask("laptop._peer.internal.", Type.AAAA, ORD)));
+    assertNxdomain(ask("other-org._peer.internal.", Type.AAAA, ORD));
+    assertEquals(List.of("other-org"), txt(ask("_peer.internal.", Type.TXT, NET2)));
+  }
 }

@@ -11,6 +11,8 @@ import dev.sixpn.events.LifecycleEvent.InstanceStarted;
 import dev.sixpn.events.LifecycleEvent.InstanceStopped;
 import dev.sixpn.events.LifecycleEvent.NetworkCreated;
 import dev.sixpn.events.LifecycleEvent.NetworkDeleted;
+import dev.sixpn.events.LifecycleEvent.PeerCreated;
+import dev.sixpn.events.LifecycleEvent.PeerRemoved;
 import dev.sixpn.projector.store.ParkedEnd;
 import dev.sixpn.projector.store.StateRows;
 import dev.sixpn.projector.store.StateStore;
@@ -18,6 +20,7 @@ import dev.sixpn.projector.store.StoreBatch;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.InstanceStatus;
+import dev.sixpn.state.Peer;
 import java.util.Optional;
 
 /**
@@ -60,6 +63,10 @@ public final class EventFolder {
           rows.deleteApp(e.network(), app);
           changes.app(e.network(), app);
         }
+        for (Peer p : rows.peersOfNetwork(e.network())) {
+          rows.deletePeer(p.network(), p.name());
+          changes.host(p.gatewayHost());
+        }
         rows.deleteNetwork(e.network());
         changes.network(e.network());
       }
@@ -100,6 +107,35 @@ public final class EventFolder {
         changes.hostRecord(e.host());
       }
       case InstanceStarted e -> started(rows, e, changes);
+      case PeerCreated e -> {
+        Optional<Peer> holder = rows.peerByAddress(e.address());
+        if (holder.isPresent()
+            && !(holder.get().network() == e.network() && holder.get().name().equals(e.name()))) {
+          throw new RuleViolation(
+              "address " + e.address() + " already belongs to peer " + holder.get().name());
+        }
+        // A second peer.created of a name replaces the first (a new key, another gateway): the
+        // old gateway drops it, the new one takes it.
+        rows.peer(e.network(), e.name()).ifPresent(old -> changes.host(old.gatewayHost()));
+        rows.ensureNetwork(e.network());
+        rows.putPeer(new Peer(e.network(), e.name(), e.publicKey(), e.gatewayHost(), e.address()));
+        changes.network(e.network());
+        changes.host(e.gatewayHost());
+      }
+      case PeerRemoved e -> {
+        Peer old =
+            rows.peer(e.network(), e.name())
+                .orElseThrow(
+                    () ->
+                        new RuleViolation(
+                            "peer.removed for unknown peer "
+                                + e.name()
+                                + " in network "
+                                + e.network()));
+        rows.deletePeer(e.network(), e.name());
+        changes.network(e.network());
+        changes.host(old.gatewayHost());
+      }
       case InstanceStopped e -> {
         Instance old = knownOrPark(rows, e.network(), e.app(), e.instanceId(), false, e);
         if (old.started()) {

@@ -12,7 +12,8 @@ public enum Family {
   HOSTS("hosts"),
   EVENT_IDS("event_ids"),
   QUARANTINE("quarantine"),
-  PARKED("parked");
+  PARKED("parked"),
+  PEERS("peers");
 
   private final String cfName;
 

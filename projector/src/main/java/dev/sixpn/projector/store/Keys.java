@@ -20,6 +20,7 @@ import java.util.Arrays;
  * event_ids   partition(4) time(8) eventId    → ∅   (the dedup window, see {@link EventIdSet})
  * quarantine  partition(4) offset(8)          → JSON
  * parked      net(4) app 0 id                 → destroyed(1) event time(8): see {@link ParkedEnd}
+ * peers       net(4) name                     → {@link ValueCodec#encodePeer}
  * meta        "offset/" partition(4)          → next offset(8); "schema" → version(4);
  *             "dedup/" partition(4)           → watermark(8) purged(8), event-time milliseconds
  *             "topic"                         → topic id (UTF-8) 0 partition count(4), as last read
@@ -45,6 +46,10 @@ public final class Keys {
 
   static byte[] app(long network, String app) {
     return concat(u32(network), ascii(app), new byte[] {0});
+  }
+
+  static byte[] peer(long network, String name) {
+    return concat(u32(network), ascii(name));
   }
 
   static byte[] appRow(long network, String app) {

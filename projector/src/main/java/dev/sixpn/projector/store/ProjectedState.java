@@ -4,10 +4,12 @@ import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
+import dev.sixpn.state.Peer;
 import dev.sixpn.state.StateReader;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,6 +41,12 @@ public final class ProjectedState implements StateReader {
   private final Networks networks = new Networks();
   private final Hosts byHost = new Hosts();
   private final ConcurrentHashMap<Long, Host> hosts = new ConcurrentHashMap<>();
+
+  /** Network to peer name to peer, and every peer by address. Peers are few: no host index. */
+  private final ConcurrentHashMap<Long, ConcurrentHashMap<String, Peer>> peers =
+      new ConcurrentHashMap<>();
+
+  private final ConcurrentHashMap<SixpnAddress, Peer> peersByAddress = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
   private final EventIdSet eventIds;
 
@@ -218,6 +226,8 @@ public final class ProjectedState implements StateReader {
     networks.clear();
     byHost.clear();
     hosts.clear();
+    peers.clear();
+    peersByAddress.clear();
     eventIds.clear();
     parked.clear();
   }
@@ -329,6 +339,28 @@ public final class ProjectedState implements StateReader {
 
   void removeHost(long host) {
     hosts.remove(host);
+  }
+
+  /** Adds or replaces the peer of that network and name. */
+  void putPeer(Peer p) {
+    Peer old = peers.computeIfAbsent(p.network(), n -> new ConcurrentHashMap<>()).put(p.name(), p);
+    if (old != null && !old.address().equals(p.address())) {
+      peersByAddress.remove(old.address(), old);
+    }
+    peersByAddress.put(p.address(), p);
+  }
+
+  void removePeer(long network, String name) {
+    Map<String, Peer> of = peers.get(network);
+    Peer old = of == null ? null : of.remove(name);
+    if (old != null) {
+      peersByAddress.remove(old.address(), old);
+    }
+  }
+
+  Optional<Peer> peer(long network, String name) {
+    Map<String, Peer> of = peers.get(network);
+    return of == null ? Optional.empty() : Optional.ofNullable(of.get(name));
   }
 
   /**
@@ -559,6 +591,34 @@ public final class ProjectedState implements StateReader {
     List<Host> out = new ArrayList<>(hosts.values());
     out.sort(Comparator.comparingLong(Host::host));
     return out;
+  }
+
+  @Override
+  public List<Peer> peersOfNetwork(long network) {
+    Map<String, Peer> of = peers.get(network);
+    if (of == null) {
+      return List.of();
+    }
+    List<Peer> out = new ArrayList<>(of.values());
+    out.sort(Comparator.comparing(Peer::name));
+    return out;
+  }
+
+  @Override
+  public List<Peer> peersOnHost(long host) {
+    List<Peer> out = new ArrayList<>();
+    for (Peer p : peersByAddress.values()) {
+      if (p.gatewayHost() == host) {
+        out.add(p);
+      }
+    }
+    out.sort(Comparator.comparingLong(Peer::network).thenComparing(Peer::name));
+    return out;
+  }
+
+  @Override
+  public Optional<Peer> peerByAddress(SixpnAddress address) {
+    return Optional.ofNullable(peersByAddress.get(address));
   }
 
   @Override

@@ -11,7 +11,12 @@ public record SnapshotRow(Family family, byte[] key, byte[] value) {
   /** The families a snapshot holds: the state itself, not the dedup window nor the quarantine. */
   public static final java.util.List<Family> PRIMARY =
       java.util.List.of(
-          Family.NETWORKS, Family.APPS, Family.INSTANCES, Family.HOSTS, Family.PARKED);
+          Family.NETWORKS,
+          Family.APPS,
+          Family.INSTANCES,
+          Family.HOSTS,
+          Family.PARKED,
+          Family.PEERS);
 
   public SnapshotRow {
     if (!PRIMARY.contains(family)) {

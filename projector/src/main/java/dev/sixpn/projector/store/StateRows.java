@@ -6,6 +6,7 @@ import dev.sixpn.events.Port;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.InstanceStatus;
+import dev.sixpn.state.Peer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -132,6 +133,28 @@ public final class StateRows {
   public void deleteHost(long host) {
     batch.touchHost(host, state.host(host).isPresent(), null);
     state.removeHost(host);
+  }
+
+  public Optional<Peer> peer(long network, String name) {
+    return state.peer(network, name);
+  }
+
+  public Optional<Peer> peerByAddress(SixpnAddress address) {
+    return state.peerByAddress(address);
+  }
+
+  public List<Peer> peersOfNetwork(long network) {
+    return state.peersOfNetwork(network);
+  }
+
+  public void putPeer(Peer p) {
+    batch.touchPeer(p.network(), p.name(), state.peer(p.network(), p.name()).isPresent(), p);
+    state.putPeer(p);
+  }
+
+  public void deletePeer(long network, String name) {
+    batch.touchPeer(network, name, state.peer(network, name).isPresent(), null);
+    state.removePeer(network, name);
   }
 
   /** At most this many stops and destroys wait for their start; beyond, one is only quarantined. */

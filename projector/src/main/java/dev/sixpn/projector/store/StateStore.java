@@ -225,6 +225,7 @@ public final class StateStore implements AutoCloseable {
         }
       }
       scan(Family.HOSTS, Keys.EMPTY, (k, v) -> state.putHost(ValueCodec.decodeHost(v)));
+      scan(Family.PEERS, Keys.EMPTY, (k, v) -> state.putPeer(ValueCodec.decodePeer(v)));
       scan(
           Family.PARKED,
           Keys.EMPTY,
@@ -666,6 +667,7 @@ public final class StateStore implements AutoCloseable {
               Family.APPS,
               Family.INSTANCES,
               Family.HOSTS,
+              Family.PEERS,
               Family.PARKED,
               Family.EVENT_IDS,
               Family.QUARANTINE)) {

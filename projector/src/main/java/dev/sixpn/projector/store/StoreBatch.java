@@ -2,6 +2,7 @@ package dev.sixpn.projector.store;
 
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
+import dev.sixpn.state.Peer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -38,6 +39,9 @@ public final class StoreBatch {
   private final Map<Long, Touched<String>> networks = new HashMap<>();
   private final Map<Long, Touched<Host>> hosts = new HashMap<>();
   private final Map<InstanceRef, Touched<ParkedEnd>> parked = new HashMap<>();
+
+  /** Keyed by network and name (the instance id slot of the ref stays empty). */
+  private final Map<InstanceRef, Touched<Peer>> peers = new HashMap<>();
 
   /** Ids folded by this batch, with their marks; read by duplicate checks until it is written. */
   final Map<String, Long> eventIds = new HashMap<>(1024);
@@ -80,6 +84,10 @@ public final class StoreBatch {
 
   void touchHost(long host, boolean existed, Host now) {
     touch(hosts, host, existed, now);
+  }
+
+  void touchPeer(long network, String name, boolean existed, Peer now) {
+    touch(peers, new InstanceRef(network, name, ""), existed, now);
   }
 
   void touchParked(InstanceRef ref, boolean existed, ParkedEnd now) {
@@ -148,6 +156,16 @@ public final class StoreBatch {
       Touched<Host> t = e.getValue();
       if (t.value != null) {
         out.put(cf, key, ValueCodec.encodeHost(t.value));
+      } else if (t.existed) {
+        out.delete(cf, key);
+      }
+    }
+    cf = store.handle(Family.PEERS).getID();
+    for (Map.Entry<InstanceRef, Touched<Peer>> e : peers.entrySet()) {
+      byte[] key = Keys.peer(e.getKey().network(), e.getKey().app());
+      Touched<Peer> t = e.getValue();
+      if (t.value != null) {
+        out.put(cf, key, ValueCodec.encodePeer(t.value));
       } else if (t.existed) {
         out.delete(cf, key);
       }

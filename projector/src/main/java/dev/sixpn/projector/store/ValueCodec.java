@@ -6,6 +6,7 @@ import dev.sixpn.events.Port;
 import dev.sixpn.state.Host;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.InstanceStatus;
+import dev.sixpn.state.Peer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -257,6 +258,34 @@ public final class ValueCodec {
 
   private static long u32(byte[] b, int off) {
     return ((long) u16(b, off) << 16) | u16(b, off + 2);
+  }
+
+  static final byte PEER_V1 = 1;
+
+  /** version(1) network(4) gateway(4) address(16) name key. */
+  public static byte[] encodePeer(Peer p) {
+    byte[] name = p.name().getBytes(StandardCharsets.UTF_8);
+    byte[] key = p.publicKey().getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(1 + 4 + 4 + 16 + 4 + name.length + key.length);
+    b.put(PEER_V1).putInt((int) p.network()).putInt((int) p.gatewayHost());
+    b.put(p.address().toBytes());
+    putBytes(b, name);
+    putBytes(b, key);
+    return b.array();
+  }
+
+  public static Peer decodePeer(byte[] v) {
+    ByteBuffer b = ByteBuffer.wrap(v);
+    byte version = b.get();
+    if (version != PEER_V1) {
+      throw new IllegalStateException("unknown peer value version " + version);
+    }
+    long network = b.getInt() & 0xffff_ffffL;
+    long gateway = b.getInt() & 0xffff_ffffL;
+    byte[] address = new byte[16];
+    b.get(address);
+    String name = getString(b);
+    return new Peer(network, name, getString(b), gateway, SixpnAddress.fromBytes(address));
   }
 
   public static byte[] encodeHost(Host h) {

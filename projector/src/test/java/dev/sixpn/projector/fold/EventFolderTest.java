@@ -18,11 +18,14 @@ import dev.sixpn.events.LifecycleEvent.InstanceStarted;
 import dev.sixpn.events.LifecycleEvent.InstanceStopped;
 import dev.sixpn.events.LifecycleEvent.NetworkCreated;
 import dev.sixpn.events.LifecycleEvent.NetworkDeleted;
+import dev.sixpn.events.LifecycleEvent.PeerCreated;
+import dev.sixpn.events.LifecycleEvent.PeerRemoved;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.projector.store.StoreBatch;
 import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.InstanceStatus;
+import dev.sixpn.state.Peer;
 import dev.sixpn.state.StateChange;
 import dev.sixpn.state.StateReader;
 import java.nio.file.Path;
@@ -324,5 +327,39 @@ class EventFolderTest {
         assertThrows(RuleViolation.class, () -> fold(start(1, "web", "i9", 7, "nrt", 1)));
     assertTrue(taken.getMessage().contains("already belongs to instance i1"), taken.getMessage());
     assertEquals(before, store.digest());
+  }
+
+  @Test
+  void peerCreated_isVisibleByNetworkHostAndAddress_survivesReopen_andGoesOnRemove()
+      throws Exception {
+    SixpnAddress a = SixpnAddress.ofPeer(1, 7, 5);
+    StateChange c = fold(new PeerCreated(id(), T, 1, "laptop", KEY, 7, a));
+    assertEquals(java.util.Set.of(7L), c.hosts());
+    Peer p = new Peer(1, "laptop", KEY, 7, a);
+    assertEquals(List.of(p), state.peersOfNetwork(1));
+    assertEquals(List.of(p), state.peersOnHost(7));
+    assertEquals(List.of(), state.peersOnHost(8));
+    assertEquals(java.util.Optional.of(p), state.peerByAddress(a));
+    assertThrows(
+        RuleViolation.class,
+        () -> fold(new PeerCreated(id(), T, 1, "other", KEY, 7, a)),
+        "an address belongs to one peer");
+
+    store.close();
+    store = StateStore.open(dir.resolve("state"));
+    state = store.state();
+    assertEquals(List.of(p), state.peersOnHost(7));
+
+    fold(new PeerRemoved(id(), T, 1, "laptop"));
+    assertEquals(List.of(), state.peersOfNetwork(1));
+    assertTrue(state.peerByAddress(a).isEmpty());
+    assertThrows(RuleViolation.class, () -> fold(new PeerRemoved(id(), T, 1, "laptop")));
+  }
+
+  @Test
+  void networkDeleted_removesItsPeers() throws Exception {
+    fold(new PeerCreated(id(), T, 2, "ci", KEY, 7, SixpnAddress.ofPeer(2, 7, 1)));
+    fold(new NetworkDeleted(id(), T, 2));
+    assertEquals(List.of(), state.peersOnHost(7));
   }
 }
