@@ -194,7 +194,10 @@ class SecureCliIT {
     assertEquals(first.out(), SixpnCommandTest.run(args).out(), "the same key on every call");
   }
 
-  /** {@code command} with the client properties {@code sixpn kafka --sasl-ssl} wrote for {@code user}. */
+  /**
+   * {@code command} with the client properties {@code sixpn kafka --sasl-ssl} wrote for {@code
+   * user}.
+   */
   private static SixpnCommandTest.Run as(
       Path clients, String user, String[] target, String... command) {
     List<String> all = new java.util.ArrayList<>(List.of(command));
