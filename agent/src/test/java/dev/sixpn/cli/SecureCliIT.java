@@ -113,43 +113,20 @@ class SecureCliIT {
       }
       String[] target = {"--bootstrap", broker.bootstrapServers(), "--topic", "cli-kafka-secure"};
       SixpnCommandTest.Run published =
-          SixpnCommandTest.run(
-              concat(
-                  new String[] {
-                    "publish",
-                    "network-create",
-                    "--kafka-config",
-                    clients.resolve("orchestrator.properties").toString()
-                  },
-                  target,
-                  "--network",
-                  "1"));
+          as(clients, "orchestrator", target, "publish", "network-create", "--network", "1");
       assertEquals(0, published.code(), published.err());
       SixpnCommandTest.Run refused =
-          SixpnCommandTest.run(
-              concat(
-                  new String[] {
-                    "publish",
-                    "network-delete",
-                    "--kafka-config",
-                    clients.resolve("host-1.properties").toString()
-                  },
-                  target,
-                  "--network",
-                  "1"));
+          as(clients, "host-1", target, "publish", "network-delete", "--network", "1");
       assertEquals(1, refused.code(), refused.out());
       SixpnCommandTest.Run read =
-          SixpnCommandTest.run(
-              concat(
-                  new String[] {
-                    "state",
-                    "rebuild",
-                    "--kafka-config",
-                    clients.resolve("host-2.properties").toString()
-                  },
-                  target,
-                  "--data-dir",
-                  dir.resolve("h2").toString()));
+          as(
+              clients,
+              "host-2",
+              target,
+              "state",
+              "rebuild",
+              "--data-dir",
+              dir.resolve("h2").toString());
       assertEquals(0, read.code(), read.err());
       assertTrue(read.out().contains("1 events folded"), read.out());
     }
@@ -227,6 +204,19 @@ class SecureCliIT {
                     + " --public-key '[A-Za-z0-9+/]{43}=' --endpoint '192.0.2.7:51820'\\R"),
         first.out());
     assertEquals(first.out(), SixpnCommandTest.run(args).out(), "the same key on every call");
+  }
+
+  /**
+   * {@code command} with the client properties {@code sixpn kafka --sasl-ssl} wrote for {@code
+   * user}.
+   */
+  private static SixpnCommandTest.Run as(
+      Path clients, String user, String[] target, String... command) {
+    List<String> all = new java.util.ArrayList<>(List.of(command));
+    all.addAll(List.of(target));
+    all.add("--kafka-config");
+    all.add(clients.resolve(user + ".properties").toString());
+    return SixpnCommandTest.run(all.toArray(String[]::new));
   }
 
   private static String[] concat(String[] head, String[] target, String... tail) {

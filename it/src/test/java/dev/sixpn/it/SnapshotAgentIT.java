@@ -115,33 +115,38 @@ class SnapshotAgentIT {
   }
 
   private HostAgentConfig reader(ItKafka kafka, long host) {
-    return new HostAgentConfig(
-        host,
-        kafka.bootstrap(),
-        TOPIC,
-        dir.resolve("h" + host),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        kafka.host(host));
+    return config(kafka.bootstrap(), host, Optional.empty(), kafka.host(host));
   }
 
   /** Writes a snapshot a second after events were folded (the count trigger is out of reach). */
   private HostAgentConfig writer(ItKafka kafka, long host) {
+    return config(
+            kafka.bootstrap(),
+            host,
+            Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+            kafka.snapshotWriter())
+        .withSnapshots(
+            Optional.of(
+                new HostAgentConfig.Snapshots(
+                    LifecycleTopic.snapshotTopic(TOPIC), true, 1_000_000, Duration.ofSeconds(1))));
+  }
+
+  /** No DNS, no dataplane: the state is what this test looks at. */
+  private HostAgentConfig config(
+      String bootstrap,
+      long host,
+      Optional<InetSocketAddress> metrics,
+      Map<String, Object> kafkaOverrides) {
     return new HostAgentConfig(
         host,
-        kafka.bootstrap(),
+        bootstrap,
         TOPIC,
         dir.resolve("h" + host),
         Optional.empty(),
         Optional.empty(),
         Optional.empty(),
-        Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-        kafka.snapshotWriter(),
-        Optional.of(
-            new HostAgentConfig.Snapshots(
-                LifecycleTopic.snapshotTopic(TOPIC), true, 1_000_000, Duration.ofSeconds(1))));
+        metrics,
+        kafkaOverrides);
   }
 
   /** The newest complete snapshot once it covers {@code records} records of the log. */
