@@ -2,7 +2,12 @@
 # what users run. Sourced by ./sixpn, bench/projector.sh and bench/dns/run.sh.
 #
 # - native access and Unsafe: RocksDB, Netty and the dataplane's bpf(2) calls (FFM).
-# - -Xmx2g: a ceiling, not a reservation; 1M live instances use ~350 MiB of heap.
+# - -Xmx512m: a ceiling, and what bounds the agent's RSS (G1 grows the heap towards it while the
+#   projector folds and rarely gives it back). 1M live instances take 99-134 MiB of heap, the dedup
+#   window 32-64 MiB, the DNS edge's answer cache at most 128 MiB (ZoneCache): 512m leaves room
+#   for a fold batch and G1's headroom. RSS at 1M instances: ~500-590 MiB serving, ~720 MiB right
+#   after folding 1M starts from scratch; -Xmx384m made that 589 MiB but leaves too little room for
+#   the answer cache, and -Xmx2g let it reach 1.7 GiB (docs/benchmarks.md, "Memory state").
 # Tried and left out (docs/benchmarks.md):
 # - a fixed young generation (-Xmn512m): cost the DNS edge ~10 µs of average latency at 20k q/s
 #   (its writes walk cold memory) and no longer helps the projector;
@@ -14,5 +19,5 @@
 SIXPN_JVM_FLAGS=(
   --enable-native-access=ALL-UNNAMED
   --sun-misc-unsafe-memory-access=allow
-  -Xmx2g
+  -Xmx512m
 )

@@ -32,11 +32,12 @@ import org.xbill.DNS.Record;
 public final class ZoneCache implements AutoCloseable {
 
   /**
-   * The default bound on the cache's estimated heap: 128 MiB, a sixteenth of the agent's 2 GiB heap
-   * (scripts/jvm-flags.sh), which also holds the projected state. It holds about 200,000 small
-   * answers (NXDOMAIN, a few records: ~600 bytes each), or about 70 answers of 10,000 records (~1.8
-   * MB each, records and both templates): every large name of a 10,000-instance network (the app,
-   * {@code global}, its regions and groups, {@code vms}, {@code _instances}) several times over.
+   * The default bound on the cache's estimated heap: 128 MiB, a quarter of the agent's 512 MiB heap
+   * (scripts/jvm-flags.sh), which also holds the projected state (~100-140 MiB at 1M instances). It
+   * holds about 200,000 small answers (NXDOMAIN, a few records: ~600 bytes each), or about 70
+   * answers of 10,000 records (~1.8 MB each, records and both templates): every large name of a
+   * 10,000-instance network (the app, {@code global}, its regions and groups, {@code vms}, {@code
+   * _instances}) several times over.
    */
   public static final long DEFAULT_MAX_BYTES = 128L << 20;
 
