@@ -1,6 +1,5 @@
 package dev.sixpn.bench;
 
-import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.dataplane.link.HostPlumbing;
 import dev.sixpn.dataplane.link.InstanceFiles;
 import dev.sixpn.dataplane.link.Netns;
@@ -10,20 +9,12 @@ import dev.sixpn.dataplane.reconcile.Reconciler;
 import dev.sixpn.dataplane.wireguard.HostKeys;
 import dev.sixpn.dataplane.wireguard.WgKey;
 import dev.sixpn.dataplane.wireguard.WireGuardGoDevice;
-import dev.sixpn.state.GeoPoint;
 import dev.sixpn.state.Host;
-import dev.sixpn.state.Instance;
-import dev.sixpn.state.StateReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * A WireGuard device with many peers (one per other host of a large fleet): what the plumbing
@@ -49,11 +40,11 @@ public final class WireGuardPeersBench {
     try {
       Netns netns = Netns.named(ns);
       device = WireGuardGoDevice.openOrStart(dev, netns, dir.resolve("wg.log"), 1420);
-      Hosts state = new Hosts();
+      MemoryState state = new MemoryState();
       SecureRandom random = new SecureRandom();
-      state.put(new Host(1, "ams", 0, 0, key(random).base64(), "10.0.0.1:51820"));
+      state.putHost(new Host(1, "ams", 0, 0, key(random).base64(), "10.0.0.1:51820"));
       for (int h = 2; h <= peers + 1; h++) {
-        state.put(host(h, random));
+        state.putHost(host(h, random));
       }
       HostKeys keys = HostKeys.loadOrCreate(dir.resolve("private.key"));
       Reconciler reconciler =
@@ -93,12 +84,12 @@ public final class WireGuardPeersBench {
         reconciler.reconcile(Reconciler.Scope.PLUMBING);
         idle[i] = System.nanoTime() - s;
         Host extra = host(peers + 2 + i, random);
-        state.put(extra);
+        state.putHost(extra);
         s = System.nanoTime();
         ReconcileResult r = reconciler.reconcile(Reconciler.Scope.PLUMBING);
         add[i] = System.nanoTime() - s;
         check(r, 1, "add");
-        state.remove(extra.host());
+        state.removeHost(extra.host());
         s = System.nanoTime();
         r = reconciler.reconcile(Reconciler.Scope.PLUMBING);
         remove[i] = System.nanoTime() - s;
@@ -149,91 +140,6 @@ public final class WireGuardPeersBench {
         0,
         key(random).base64(),
         "10." + (h >> 16 & 255) + "." + (h >> 8 & 255) + "." + (h & 255) + ":51820");
-  }
-
-  /** Hosts only: the peer step reads nothing else. */
-  private static final class Hosts implements StateReader {
-    private final ConcurrentSkipListMap<Long, Host> hosts = new ConcurrentSkipListMap<>();
-
-    void put(Host h) {
-      hosts.put(h.host(), h);
-    }
-
-    void remove(long h) {
-      hosts.remove(h);
-    }
-
-    @Override
-    public Optional<Instance> instanceByAddress(SixpnAddress address) {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<Instance> instance(long network, String app, String instanceId) {
-      return Optional.empty();
-    }
-
-    @Override
-    public List<Instance> instancesOfApp(long network, String app, boolean includeStopped) {
-      return List.of();
-    }
-
-    @Override
-    public List<Instance> instancesOfAppInRegion(long network, String app, String region) {
-      return List.of();
-    }
-
-    @Override
-    public List<Instance> instancesOfProcessGroup(long network, String app, String group) {
-      return List.of();
-    }
-
-    @Override
-    public List<Instance> instancesOfNetwork(long network, boolean includeStopped) {
-      return List.of();
-    }
-
-    @Override
-    public List<Instance> instancesOnHost(long host) {
-      return List.of();
-    }
-
-    @Override
-    public boolean appExists(long network, String app) {
-      return false;
-    }
-
-    @Override
-    public List<String> appsOfNetwork(long network) {
-      return List.of();
-    }
-
-    @Override
-    public List<String> regionsOfApp(long network, String app, boolean includeStopped) {
-      return List.of();
-    }
-
-    @Override
-    public boolean networkExists(long network) {
-      return false;
-    }
-
-    @Override
-    public Optional<Host> host(long host) {
-      return Optional.ofNullable(hosts.get(host));
-    }
-
-    @Override
-    public List<Host> hosts() {
-      List<Host> out = new ArrayList<>(hosts.values());
-      out.sort(Comparator.comparingLong(Host::host)); // as the projected state does
-      return out;
-    }
-
-    @Override
-    public Optional<GeoPoint> regionLocation(String region) {
-      return Optional.empty();
-    }
   }
 
   private static final class NoTable<K, V> implements dev.sixpn.dataplane.bpf.Table<K, V> {
