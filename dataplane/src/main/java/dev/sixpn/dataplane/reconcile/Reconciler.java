@@ -312,20 +312,32 @@ public final class Reconciler {
         settings.wgDevice(),
         errors,
         () -> {
-          if (device.ensureRunning()) {
-            plumbing.invalidateLinks();
-            record("device", 1, 0, 0);
-            n[0]++;
-          }
-          DeviceState s = device.state();
-          if (!s.privateKey().equals(Optional.of(settings.keys().privateKey()))
-              || s.listenPort() != settings.listenPort()) {
-            device.configure(settings.keys().privateKey(), settings.listenPort());
-            record("device", 0, 1, 0);
-            n[0]++;
-          }
+          n[0] += running(device, "device", settings.listenPort(), false);
         });
     return n[0];
+  }
+
+  /**
+   * {@code dev} runs (restarted if it died, or just {@code opened}) with this host's key on {@code
+   * port}.
+   *
+   * @return changes made
+   */
+  private int running(WireGuardDevice dev, String object, int port, boolean opened) {
+    int n = 0;
+    if (opened || dev.ensureRunning()) {
+      plumbing.invalidateLinks();
+      record(object, 1, 0, 0);
+      n++;
+    }
+    DeviceState s = dev.state();
+    if (!s.privateKey().equals(Optional.of(settings.keys().privateKey()))
+        || s.listenPort() != port) {
+      dev.configure(settings.keys().privateKey(), port);
+      record(object, 0, 1, 0);
+      n++;
+    }
+    return n;
   }
 
   /**
@@ -342,23 +354,11 @@ public final class Reconciler {
         gateway.device(),
         errors,
         () -> {
-          if (peerDevice == null) {
+          boolean opened = peerDevice == null;
+          if (opened) {
             peerDevice = gateway.open().get();
-            plumbing.invalidateLinks();
-            record("peer_device", 1, 0, 0);
-            n[0]++;
-          } else if (peerDevice.ensureRunning()) {
-            plumbing.invalidateLinks();
-            record("peer_device", 1, 0, 0);
-            n[0]++;
           }
-          DeviceState s = peerDevice.state();
-          if (!s.privateKey().equals(Optional.of(settings.keys().privateKey()))
-              || s.listenPort() != gateway.listenPort()) {
-            peerDevice.configure(settings.keys().privateKey(), gateway.listenPort());
-            record("peer_device", 0, 1, 0);
-            n[0]++;
-          }
+          n[0] += running(peerDevice, "peer_device", gateway.listenPort(), opened);
         });
     return n[0];
   }
