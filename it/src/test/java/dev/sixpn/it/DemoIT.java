@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.abort;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -30,28 +31,8 @@ class DemoIT {
       System.out.println("DemoIT skipped: " + problem);
       abort("DemoIT skipped: " + problem);
     }
-    Path jar = Path.of(System.getProperty("sixpn.jar"));
-    String java = ProcessHandle.current().info().command().orElse("java");
-    Process p =
-        new ProcessBuilder(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-jar",
-                jar.toString(),
-                "demo",
-                "--exit",
-                "--hostile",
-                "--big-app",
-                "--outage",
-                "--peers")
-            .redirectErrorStream(true)
-            .start();
-    byte[] out = p.getInputStream().readAllBytes();
-    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "demo did not finish");
-    String text = new String(out, StandardCharsets.UTF_8);
-    System.out.println(text);
-    assertEquals(0, p.exitValue(), text);
+    String text =
+        demo(Duration.ofMinutes(5), "--exit", "--hostile", "--big-app", "--outage", "--peers");
     assertTrue(text.contains("sixpn demo: all checks passed."), text);
     assertFalse(text.contains("[FAIL]"), text);
     assertTrue(text.contains("[ok]   ...and host 1 is exactly as before"), text);
@@ -67,6 +48,30 @@ class DemoIT {
     assertFalse(
         run("pgrep", "-fa", "wireguard-go -f spn").contains("wireguard-go"),
         "wireguard-go left running");
+  }
+
+  /**
+   * Runs {@code sixpn demo} of the assembled jar with {@code args}, prints its output and returns
+   * it; fails unless it exits 0 within {@code timeout}.
+   */
+  static String demo(Duration timeout, String... args) throws Exception {
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-jar",
+                Path.of(System.getProperty("sixpn.jar")).toString(),
+                "demo"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertTrue(p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS), "demo did not finish");
+    String text = new String(out, StandardCharsets.UTF_8);
+    System.out.println(text);
+    assertEquals(0, p.exitValue(), text);
+    return text;
   }
 
   static String missingCapability() throws Exception {

@@ -1,14 +1,11 @@
 package dev.sixpn.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.abort;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -33,24 +30,7 @@ class PeerIT {
       System.out.println("PeerIT skipped: " + problem);
       abort("PeerIT skipped: " + problem);
     }
-    String java = ProcessHandle.current().info().command().orElse("java");
-    Process p =
-        new ProcessBuilder(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-jar",
-                Path.of(System.getProperty("sixpn.jar")).toString(),
-                "demo",
-                "--exit",
-                "--peers-only")
-            .redirectErrorStream(true)
-            .start();
-    byte[] out = p.getInputStream().readAllBytes();
-    assertTrue(p.waitFor(3, TimeUnit.MINUTES), "demo did not finish");
-    String text = new String(out, StandardCharsets.UTF_8);
-    System.out.println(text);
-    assertEquals(0, p.exitValue(), text);
+    String text = DemoIT.demo(Duration.ofMinutes(3), "--exit", "--peers-only");
     for (String check :
         List.of(
             "a laptop running the printed wg-quick config resolves its network's apps through"

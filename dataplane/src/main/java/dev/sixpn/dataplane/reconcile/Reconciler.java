@@ -378,6 +378,29 @@ public final class Reconciler {
   }
 
   /**
+   * {@code dev} runs (restarted if it died, or just {@code opened}) with this host's key on {@code
+   * port}.
+   *
+   * @return changes made
+   */
+  private int running(WireGuardDevice dev, String object, int port, boolean opened) {
+    int n = 0;
+    if (opened || dev.ensureRunning()) {
+      plumbing.invalidateLinks();
+      record(object, 1, 0, 0);
+      n++;
+    }
+    DeviceState s = dev.state();
+    if (!s.privateKey().equals(Optional.of(settings.keys().privateKey()))
+        || s.listenPort() != port) {
+      dev.configure(settings.keys().privateKey(), port);
+      record(object, 0, 1, 0);
+      n++;
+    }
+    return n;
+  }
+
+  /**
    * The peer device runs with this host's key on the gateway port once this host has a peer (and
    * from then on, so a removed peer's last packets still meet from_peer).
    */
@@ -391,23 +414,11 @@ public final class Reconciler {
         gateway.device(),
         errors,
         () -> {
-          if (peerDevice == null) {
+          boolean opened = peerDevice == null;
+          if (opened) {
             peerDevice = gateway.open().get();
-            plumbing.invalidateLinks();
-            record("peer_device", 1, 0, 0);
-            n[0]++;
-          } else if (peerDevice.ensureRunning()) {
-            plumbing.invalidateLinks();
-            record("peer_device", 1, 0, 0);
-            n[0]++;
           }
-          DeviceState s = peerDevice.state();
-          if (!s.privateKey().equals(Optional.of(settings.keys().privateKey()))
-              || s.listenPort() != gateway.listenPort()) {
-            peerDevice.configure(settings.keys().privateKey(), gateway.listenPort());
-            record("peer_device", 0, 1, 0);
-            n[0]++;
-          }
+          n[0] += running(peerDevice, "peer_device", gateway.listenPort(), opened);
         });
     return n[0];
   }
