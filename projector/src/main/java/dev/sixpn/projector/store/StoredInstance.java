@@ -1,6 +1,7 @@
 package dev.sixpn.projector.store;
 
 import dev.sixpn.address.SixpnAddress;
+import dev.sixpn.events.HealthStatus;
 import dev.sixpn.events.Port;
 import dev.sixpn.state.Instance;
 import dev.sixpn.state.InstanceStatus;
@@ -47,8 +48,14 @@ final class StoredInstance {
   /** Null, or what few instances have. */
   private final Extra extra;
 
-  /** Metadata, ports, and the address when it is not the instance's conventional one. */
-  record Extra(Map<String, String> metadata, List<Port> ports, SixpnAddress address) {}
+  /**
+   * Metadata, ports, health checks, and the address when it is not the instance's conventional one.
+   */
+  record Extra(
+      Map<String, String> metadata,
+      List<Port> ports,
+      Map<String, HealthStatus> checks,
+      SixpnAddress address) {}
 
   StoredInstance(
       byte[] id,
@@ -88,6 +95,7 @@ final class StoredInstance {
         extra(
             labels(i.metadata(), names),
             i.ports(),
+            i.checks(),
             conventional(a, i.network(), i.host()) ? null : a));
   }
 
@@ -111,11 +119,18 @@ final class StoredInstance {
     return a.network() == network && a.host() == host && a.role() == SixpnAddress.ROLE_INSTANCE;
   }
 
-  /** Null when the instance has none of it: no metadata, no ports, its conventional address. */
-  static Extra extra(Map<String, String> metadata, List<Port> ports, SixpnAddress address) {
-    return metadata.isEmpty() && ports.isEmpty() && address == null
+  /**
+   * Null when the instance has none of it: no metadata, no ports, no checks, its conventional
+   * address.
+   */
+  static Extra extra(
+      Map<String, String> metadata,
+      List<Port> ports,
+      Map<String, HealthStatus> checks,
+      SixpnAddress address) {
+    return metadata.isEmpty() && ports.isEmpty() && checks.isEmpty() && address == null
         ? null
-        : new Extra(Map.copyOf(metadata), List.copyOf(ports), address);
+        : new Extra(Map.copyOf(metadata), List.copyOf(ports), Map.copyOf(checks), address);
   }
 
   long network() {
@@ -201,7 +216,8 @@ final class StoredInstance {
         STATUSES[status],
         extra == null ? Map.of() : extra.metadata(),
         (flags & FLAG_HOST_ACCESS) != 0,
-        extra == null ? List.of() : extra.ports());
+        extra == null ? List.of() : extra.ports(),
+        extra == null ? Map.of() : extra.checks());
   }
 
   // ---- ids ----

@@ -179,7 +179,10 @@ public final class ValueCodec {
    */
   static StoredInstance decodeStored(byte[] v, ProjectedState.RowNames names) {
     int version = v[0];
-    if (version != INSTANCE_V1 && version != INSTANCE_V2 && version != INSTANCE_V3) {
+    if (version != INSTANCE_V1
+        && version != INSTANCE_V2
+        && version != INSTANCE_V3
+        && version != INSTANCE_V4) {
       throw new IllegalStateException("unknown instance value version " + version);
     }
     InstanceStatus status = InstanceStatus.values()[v[1]];
@@ -222,7 +225,7 @@ public final class ValueCodec {
       }
     }
     List<Port> ports = List.of();
-    if (version == INSTANCE_V3) {
+    if (version >= INSTANCE_V3) {
       Port[] read = new Port[v[at++] & 0xff];
       for (int k = 0; k < read.length; k++) {
         int nameLen = u16(v, at);
@@ -233,10 +236,22 @@ public final class ValueCodec {
       }
       ports = List.of(read);
     }
+    Map<String, HealthStatus> checks = Map.of();
+    if (version == INSTANCE_V4) {
+      int count = v[at++] & 0xff;
+      checks = new LinkedHashMap<>();
+      for (int k = 0; k < count; k++) {
+        int nameLen = u16(v, at);
+        String check = names.name(v, at + 2, nameLen);
+        at += 2 + nameLen;
+        checks.put(check, HealthStatus.values()[v[at++]]);
+      }
+    }
     StoredInstance.Extra extra =
         StoredInstance.extra(
             meta,
             ports,
+            checks,
             conventional
                 ? null
                 : SixpnAddress.fromBytes(java.util.Arrays.copyOfRange(v, addr, addr + 16)));

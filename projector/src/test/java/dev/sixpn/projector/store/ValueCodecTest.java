@@ -112,7 +112,15 @@ class ValueCodecTest {
             v2,
             ValueCodec.encodeInstance(instance(false, List.of(new Port("http", 80, "tcp")))),
             ValueCodec.encodeInstance(plain),
-            ValueCodec.encodeInstance(gateway))) {
+            ValueCodec.encodeInstance(gateway),
+            ValueCodec.encodeInstance(
+                instance(false, List.of(new Port("http", 80, "tcp")))
+                    .withChecks(
+                        Map.of(
+                            "http-80",
+                            dev.sixpn.events.HealthStatus.CRITICAL,
+                            "tcp-80",
+                            dev.sixpn.events.HealthStatus.PASSING))))) {
       assertEquals(
           ValueCodec.decodeInstance(v), ValueCodec.decodeStored(v, names).toInstance(), "v" + v[0]);
     }
