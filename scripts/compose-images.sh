@@ -18,6 +18,10 @@ docker info >/dev/null 2>&1 || { echo "sixpn: no Docker engine answers (scripts/
 work=$(mktemp -d /tmp/sixpn-images.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 present() { docker image inspect "$1" >/dev/null 2>&1; }
+# docker build, its output shown only when it fails (the client's notes about builders are noise)
+build() {
+  docker build -q "$@" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; return 1; }
+}
 
 base=sixpn/debian:bookworm
 if ! present "$base"; then
@@ -38,7 +42,7 @@ if ! present "$runtime"; then
   cp "$root/docker/runtime/Dockerfile" "$work/runtime/"
   "$JAVA_HOME/bin/jlink" --output "$work/runtime/jre" --strip-debug --no-header-files --no-man-pages \
     --add-modules java.se,jdk.unsupported,jdk.management,jdk.management.agent,jdk.httpserver,jdk.crypto.cryptoki,jdk.naming.dns,jdk.net,jdk.security.auth,jdk.security.jgss,jdk.zipfs,jdk.jfr
-  docker build -q --build-arg BASE="$base" -t "$runtime" "$work/runtime" >/dev/null
+  build --build-arg BASE="$base" -t "$runtime" "$work/runtime"
   rm -rf "$work/runtime"
 fi
 
@@ -48,7 +52,7 @@ for image in kafka host; do
   ln "$jar" "$ctx/sixpn.jar" 2>/dev/null || cp "$jar" "$ctx/sixpn.jar"
   [ "$image" = host ] && cp -r "$root/docker/compose" "$ctx/compose"
   echo "sixpn: building sixpn/$image:dev" >&2
-  docker build -q --build-arg RUNTIME="$runtime" -t "sixpn/$image:dev" "$ctx" >/dev/null
+  build --build-arg RUNTIME="$runtime" -t "sixpn/$image:dev" "$ctx"
 done
 # Builds leave the previous tag's image behind, unnamed: remove those.
 docker image prune -f >/dev/null 2>&1 || true

@@ -3,7 +3,6 @@ package dev.sixpn.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,14 +22,7 @@ class DemoIT {
 
   @Test
   void demo_allChecksPassAndNothingIsLeftBehind() throws Exception {
-    String problem = missingCapability();
-    if (problem != null) {
-      if ("true".equals(System.getenv("CI"))) {
-        throw new AssertionError("CI=true but the demo cannot run here: " + problem);
-      }
-      System.out.println("DemoIT skipped: " + problem);
-      abort("DemoIT skipped: " + problem);
-    }
+    Requirements.require("DemoIT", missingCapability());
     String text =
         demo(Duration.ofMinutes(5), "--exit", "--hostile", "--big-app", "--outage", "--peers");
     assertTrue(text.contains("sixpn demo: all checks passed."), text);

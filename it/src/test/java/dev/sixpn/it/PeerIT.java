@@ -2,7 +2,6 @@ package dev.sixpn.it;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 import java.time.Duration;
 import java.util.List;
@@ -22,14 +21,7 @@ class PeerIT {
 
   @Test
   void peer_laptopReachesItsNetworkOnBothHosts_onlyIt_untilRemoved() throws Exception {
-    String problem = DemoIT.missingCapability();
-    if (problem != null) {
-      if ("true".equals(System.getenv("CI"))) {
-        throw new AssertionError("CI=true but the peer test cannot run here: " + problem);
-      }
-      System.out.println("PeerIT skipped: " + problem);
-      abort("PeerIT skipped: " + problem);
-    }
+    Requirements.require("PeerIT", DemoIT.missingCapability());
     String text = DemoIT.demo(Duration.ofMinutes(3), "--exit", "--peers-only");
     for (String check :
         List.of(

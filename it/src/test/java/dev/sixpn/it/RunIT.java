@@ -3,7 +3,6 @@ package dev.sixpn.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 import dev.sixpn.dataplane.link.LinkNames;
 import dev.sixpn.events.EventCodec;
@@ -44,14 +43,7 @@ class RunIT {
 
   @BeforeAll
   static void start() throws Exception {
-    String problem = missingCapability();
-    if (problem != null) {
-      if ("true".equals(System.getenv("CI"))) {
-        throw new AssertionError("CI=true but RunIT cannot run here: " + problem);
-      }
-      System.out.println("RunIT skipped: " + problem);
-      abort("RunIT skipped: " + problem);
-    }
+    Requirements.require("RunIT", missingCapability());
     broker = KafkaBrokers.start();
   }
 
