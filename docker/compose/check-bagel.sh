@@ -13,8 +13,19 @@ check "redis: bound to its 6PN address, reached by name" redis
 aaaa redis-bagel-43.internal >"$state/redis"
 
 # Each node has a route to each of the others' current addresses (a route to a node that died
-# lingers until NATS's pings give up on it).
+# lingers until NATS's pings give up on it). Routes form asynchronously (a node that started before
+# the others were in DNS learns of them by gossip or its next connect): wait up to 30 s.
 nats_routes() {
+  local out i
+  for i in $(seq 1 30); do
+    out=$(nats_routes_once) && { echo "$out"; return 0; }
+    sleep 1
+  done
+  echo "$out (after 30 s)"
+  return 1
+}
+
+nats_routes_once() {
   local addrs a b routes
   addrs=$(aaaa nats-bagel-43.internal)
   [ "$(echo "$addrs" | wc -w)" = 3 ] || { echo "nats-bagel-43.internal: $addrs"; return 1; }
