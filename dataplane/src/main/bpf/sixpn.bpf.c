@@ -290,6 +290,38 @@ static __always_inline int is_neighbour_discovery(struct __sk_buff *skb, const s
 	return type >= 133 && type <= 136;
 }
 
+/*
+ * The IPv6 header at l3_off, in the linear area: pulled there only when it is not (rare, headers
+ * outside the linear area; the pull may copy). NULL, with the drop's verdict in *verdict, for a
+ * packet that is not IPv6 or too short to hold the header.
+ */
+static __always_inline struct ipv6hdr *ipv6_header(struct __sk_buff *skb, __u32 l3_off, int *verdict)
+{
+	void *data, *end;
+	struct ipv6hdr *ip6;
+
+	if (skb->protocol != bpf_htons(ETH_P_IPV6)) {
+		*verdict = drop(skb, DROP_NOT_IPV6);
+		return NULL;
+	}
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	if (data + l3_off + sizeof(struct ipv6hdr) > end) {
+		if (bpf_skb_pull_data(skb, l3_off + sizeof(struct ipv6hdr)) < 0) {
+			*verdict = drop(skb, DROP_MALFORMED);
+			return NULL;
+		}
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+	}
+	ip6 = data + l3_off;
+	if ((void *)(ip6 + 1) > end) {
+		*verdict = drop(skb, DROP_MALFORMED);
+		return NULL;
+	}
+	return ip6;
+}
+
 static __always_inline struct sixpn_config *config(void)
 {
 	__u32 zero = 0;
@@ -348,25 +380,11 @@ SEC("tc")
 int from_instance(struct __sk_buff *skb)
 {
 	const __u32 l3_off = sizeof(struct ethhdr);
-	void *data, *end;
-	struct ethhdr *eth;
-	struct ipv6hdr *ip6;
+	int verdict;
+	struct ipv6hdr *ip6 = ipv6_header(skb, l3_off, &verdict);
 
-	if (skb->protocol != bpf_htons(ETH_P_IPV6))
-		return drop(skb, DROP_NOT_IPV6);
-	data = (void *)(long)skb->data;
-	end = (void *)(long)skb->data_end;
-	if (data + l3_off + sizeof(struct ipv6hdr) > end) {
-		/* Rare (headers outside the linear area): the pull may copy, so only then. */
-		if (bpf_skb_pull_data(skb, l3_off + sizeof(struct ipv6hdr)) < 0)
-			return drop(skb, DROP_MALFORMED);
-		data = (void *)(long)skb->data;
-		end = (void *)(long)skb->data_end;
-	}
-	eth = data;
-	ip6 = (void *)(eth + 1);
-	if ((void *)(ip6 + 1) > end)
-		return drop(skb, DROP_MALFORMED);
+	if (!ip6)
+		return verdict;
 	if (is_neighbour_discovery(skb, ip6, l3_off))
 		return TC_ACT_OK;
 
@@ -399,22 +417,11 @@ int from_instance(struct __sk_buff *skb)
 SEC("tc")
 int from_peer(struct __sk_buff *skb)
 {
-	void *data, *end;
-	struct ipv6hdr *ip6;
+	int verdict;
+	struct ipv6hdr *ip6 = ipv6_header(skb, 0, &verdict);
 
-	if (skb->protocol != bpf_htons(ETH_P_IPV6))
-		return drop(skb, DROP_NOT_IPV6);
-	data = (void *)(long)skb->data;
-	end = (void *)(long)skb->data_end;
-	if (data + sizeof(struct ipv6hdr) > end) {
-		if (bpf_skb_pull_data(skb, sizeof(struct ipv6hdr)) < 0)
-			return drop(skb, DROP_MALFORMED);
-		data = (void *)(long)skb->data;
-		end = (void *)(long)skb->data_end;
-	}
-	ip6 = data;
-	if ((void *)(ip6 + 1) > end)
-		return drop(skb, DROP_MALFORMED);
+	if (!ip6)
+		return verdict;
 
 	struct sixpn_config *cfg = config();
 	if (!cfg)
@@ -433,22 +440,11 @@ int from_peer(struct __sk_buff *skb)
 SEC("tc")
 int from_mesh(struct __sk_buff *skb)
 {
-	void *data, *end;
-	struct ipv6hdr *ip6;
+	int verdict;
+	struct ipv6hdr *ip6 = ipv6_header(skb, 0, &verdict);
 
-	if (skb->protocol != bpf_htons(ETH_P_IPV6))
-		return drop(skb, DROP_NOT_IPV6);
-	data = (void *)(long)skb->data;
-	end = (void *)(long)skb->data_end;
-	if (data + sizeof(struct ipv6hdr) > end) {
-		if (bpf_skb_pull_data(skb, sizeof(struct ipv6hdr)) < 0)
-			return drop(skb, DROP_MALFORMED);
-		data = (void *)(long)skb->data;
-		end = (void *)(long)skb->data_end;
-	}
-	ip6 = data;
-	if ((void *)(ip6 + 1) > end)
-		return drop(skb, DROP_MALFORMED);
+	if (!ip6)
+		return verdict;
 
 	struct sixpn_config *cfg = config();
 	if (!cfg)
