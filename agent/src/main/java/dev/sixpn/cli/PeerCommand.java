@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -50,7 +49,6 @@ final class PeerCommand implements Runnable {
             + " host.joined, read from a host's state (--data-dir) unless given."
       })
   static final class Create implements Callable<Integer> {
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     @Mixin PublishCommand.Target target;
 
@@ -119,9 +117,7 @@ final class PeerCommand implements Runnable {
       // chance of 2^-32 per peer of the network on that host, which the fold then refuses.
       SixpnAddress address =
           SixpnAddress.ofPeer(
-              network & 0xffff_ffffL,
-              gateway & 0xffff_ffffL,
-              1 + (RANDOM.nextLong() & 0x7fff_ffffL) % 0xffff_fffeL);
+              network & 0xffff_ffffL, gateway & 0xffff_ffffL, InstanceOptions.randomNumber());
       LifecycleEvent.PeerCreated event =
           new LifecycleEvent.PeerCreated(
               target.eventId(),

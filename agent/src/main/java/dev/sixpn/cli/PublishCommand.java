@@ -5,18 +5,12 @@ import dev.sixpn.events.EventCodec;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.HealthStatus;
 import dev.sixpn.events.LifecycleEvent;
-import dev.sixpn.events.Port;
 import dev.sixpn.publish.LifecyclePublisher;
 import dev.sixpn.publish.progress.PropagationFence;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine.Command;
@@ -286,80 +280,27 @@ final class PublishCommand implements Runnable {
             + " (a random instance number: this command keeps no state; orchestration allocates for real)."
       })
   static final class InstanceStart extends EventCommand {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
-    @Option(names = "--network", required = true, description = "Network id.")
-    long network;
-
-    @Option(names = "--app", required = true, description = "App name, a DNS label.")
-    String app;
-
-    @Option(names = "--region", required = true, description = "Region, a DNS label.")
-    String region;
-
-    @Option(names = "--host", required = true, description = "Host id.")
-    long host;
-
-    @Option(
-        names = "--instance-id",
-        description = "Instance id, a DNS label (default: 14 random hex digits).")
-    String instanceId;
-
-    @Option(
-        names = "--process-group",
-        defaultValue = "app",
-        description = "Process group (default: ${DEFAULT-VALUE}).")
-    String processGroup;
+    @Mixin InstanceOptions instance;
 
     @Option(names = "--address", description = "6PN address (default: allocated).")
     String address;
 
-    @Option(
-        names = "--meta",
-        description = "Metadata key=value, repeatable: the user's labels, no meaning to sixpn.")
-    Map<String, String> metadata = new LinkedHashMap<>();
-
-    @Option(
-        names = "--host-access",
-        description = "Let the instance reach its host's own address (default: it cannot).")
-    boolean hostAccess;
-
-    @Option(
-        names = "--port",
-        paramLabel = "name=port[/tcp|udp]",
-        description =
-            "A named port, repeatable (tcp unless /udp): SRV _<name>._<protocol>.<app>.internal.")
-    List<String> ports = new ArrayList<>();
-
     @Override
     LifecycleEvent event(String id, Instant now) {
-      SixpnAddress a =
-          address != null
-              ? SixpnAddress.parse(address)
-              : SixpnAddress.ofInstance(
-                  network & 0xffff_ffffL,
-                  host & 0xffff_ffffL,
-                  1 + (RANDOM.nextLong() & 0x7fff_ffffL) % 0xffff_fffeL);
-      String iid = instanceId != null ? instanceId : HexFormat.of().formatHex(randomBytes(7));
+      InstanceOptions i = instance;
       return new LifecycleEvent.InstanceStarted(
           id,
           now,
-          iid,
-          network,
-          app,
-          processGroup,
-          host,
-          region,
-          a,
-          metadata,
-          hostAccess,
-          ports.stream().map(Port::parse).toList());
-    }
-
-    private static byte[] randomBytes(int n) {
-      byte[] b = new byte[n];
-      RANDOM.nextBytes(b);
-      return b;
+          i.instanceId(),
+          i.network,
+          i.app,
+          i.processGroup,
+          i.host,
+          i.region,
+          address != null ? SixpnAddress.parse(address) : i.randomAddress(),
+          i.metadata,
+          i.hostAccess,
+          i.parsedPorts());
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.sixpn.cli;
 
-import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.agent.health.HealthCheck;
 import dev.sixpn.agent.health.HealthMonitor;
 import dev.sixpn.agent.run.InstanceRuntime;
@@ -13,12 +12,10 @@ import dev.sixpn.publish.LifecyclePublisher;
 import dev.sixpn.publish.LifecycleTopic;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -52,8 +49,6 @@ import picocli.CommandLine.Parameters;
     })
 final class RunCommand implements Callable<Integer> {
 
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   /** How long the command has to exit after the forwarded SIGTERM before it is killed. */
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
@@ -62,33 +57,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
-  @Option(names = "--app", required = true, description = "App name, a DNS label.")
-  String app;
-
-  @Option(names = "--network", required = true, description = "Network id, 1..4294967295.")
-  long network;
-
-  @Option(names = "--host", required = true, description = "This host's id (the agent's --host).")
-  long host;
-
-  @Option(names = "--region", required = true, description = "This host's region, a DNS label.")
-  String region;
-
-  @Option(
-      names = "--instance-id",
-      description = "Instance id, a DNS label (default: 14 random hex digits).")
-  String instanceId;
-
-  @Option(
-      names = "--process-group",
-      defaultValue = "app",
-      description = "Process group (default: ${DEFAULT-VALUE}).")
-  String processGroup;
-
-  @Option(
-      names = "--host-access",
-      description = "Let the instance reach its host's own address (default: it cannot).")
-  boolean hostAccess;
+  @Mixin InstanceOptions options;
 
   @Option(
       names = "--host-netns",
@@ -187,22 +156,18 @@ final class RunCommand implements Callable<Integer> {
       throw new SixpnCommand.UsageException(
           "--host-netns: no network namespace named '" + hostNetns + "'");
     }
-    String id = instanceId != null ? instanceId : HexFormat.of().formatHex(randomBytes(7));
-    // A random instance number, as `publish instance-start` does: this command keeps no state.
-    SixpnAddress address =
-        SixpnAddress.ofInstance(
-            network & 0xffff_ffffL,
-            host & 0xffff_ffffL,
-            1 + (RANDOM.nextLong() & 0x7fff_ffffL) % 0xffff_fffeL);
+    InstanceOptions i = options;
     return new InstanceRuntime.Spec(
-        id,
-        network,
-        app,
-        processGroup,
-        host,
-        region,
-        address,
-        hostAccess,
+        i.instanceId(),
+        i.network,
+        i.app,
+        i.processGroup,
+        i.host,
+        i.region,
+        i.randomAddress(),
+        i.hostAccess,
+        i.metadata,
+        i.parsedPorts(),
         netns,
         Path.of("/etc/netns"));
   }
@@ -352,11 +317,5 @@ final class RunCommand implements Callable<Integer> {
       err.println("sixpn run: " + e.getMessage());
     }
     err.flush();
-  }
-
-  private static byte[] randomBytes(int n) {
-    byte[] b = new byte[n];
-    RANDOM.nextBytes(b);
-    return b;
   }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The demo's machine room, built in network namespaces on this machine: a core namespace (this
@@ -254,6 +255,8 @@ final class DemoLab implements AutoCloseable {
                 h.region(),
                 address,
                 false,
+                Map.of(),
+                List.of(),
                 Netns.named(hostNs(h.id())),
                 Path.of("/etc/netns")),
             publisher);

@@ -383,6 +383,9 @@ class SixpnCommandTest {
         "--check tcp:x | --check 'tcp:x': port must be 1-65535",
         "--check-interval PT0S | --check-interval must be positive",
         "--check-timeout PT-1S | --check-timeout must be positive",
+        "--port http | --port: port must be name=port[/tcp|udp], got 'http'",
+        "--port http=0/tcp | ports.port must be 1-65535",
+        "--meta =v | metadata",
       })
   void run_badArgument_oneLineExit2(String args, String expected) {
     List<String> override = List.of(args.trim().split(" "));
@@ -402,6 +405,34 @@ class SixpnCommandTest {
     all.addAll(List.of("--", "true"));
     Run r = run(all.toArray(String[]::new));
     assertUsageError(r, expected);
+  }
+
+  @Test
+  void run_metaAndPorts_areInTheInstanceItPublishes() {
+    RunCommand cmd = new RunCommand();
+    new picocli.CommandLine(cmd)
+        .parseArgs(
+            "--app",
+            "web",
+            "--network",
+            "1",
+            "--host",
+            "7",
+            "--region",
+            "nrt",
+            "--meta",
+            "team=dns",
+            "--port",
+            "http=8080",
+            "--port",
+            "dns=53/udp",
+            "--",
+            "true");
+    dev.sixpn.agent.run.InstanceRuntime.Spec spec = cmd.spec();
+    assertEquals(Map.of("team", "dns"), spec.metadata());
+    assertEquals(List.of(new Port("http", 8080, "tcp"), new Port("dns", 53, "udp")), spec.ports());
+    assertEquals(1, spec.address().network());
+    assertEquals(7, spec.address().host());
   }
 
   @Test

@@ -32,7 +32,13 @@ public record Instance(
     Map<String, HealthStatus> checks) {
 
   public Instance {
-    metadata = Map.copyOf(metadata);
+    // Sorted, like checks: every encoding of an instance (the store's rows, snapshots, their
+    // digests, TXT answers) iterates it, and Map.copyOf's order differs from one JVM to the next,
+    // which made equal states hash differently on different hosts.
+    metadata =
+        metadata.size() < 2
+            ? Map.copyOf(metadata)
+            : Collections.unmodifiableMap(new TreeMap<>(metadata));
     ports = List.copyOf(ports);
     checks = checks.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(checks));
   }

@@ -6,6 +6,7 @@ import dev.sixpn.dataplane.link.LinkNames;
 import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
+import dev.sixpn.events.Port;
 import dev.sixpn.publish.LifecyclePublisher;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,17 +62,19 @@ public final class InstanceRuntime implements AutoCloseable {
       String region,
       SixpnAddress address,
       boolean hostAccess,
+      Map<String, String> metadata,
+      List<Port> ports,
       Netns hostNetns,
       Path netnsEtc) {
 
     public Spec {
+      metadata = Map.copyOf(metadata);
+      ports = List.copyOf(ports);
       Objects.requireNonNull(hostNetns, "hostNetns");
       Objects.requireNonNull(netnsEtc, "netnsEtc");
-      // The event's own rules (labels, ranges, the address in the network on the host), checked
-      // before anything is made.
-      new LifecycleEvent.InstanceStarted(
-          Events.newEventId(),
-          Instant.now(),
+      // The event's own rules (labels, ranges, the address in the network on the host, metadata
+      // and ports), checked before anything is made.
+      started(
           instanceId,
           network,
           app,
@@ -79,11 +82,39 @@ public final class InstanceRuntime implements AutoCloseable {
           host,
           region,
           address,
-          Map.of(),
-          hostAccess);
+          hostAccess,
+          metadata,
+          ports,
+          Instant.now());
     }
 
     LifecycleEvent.InstanceStarted started(Instant now) {
+      return started(
+          instanceId,
+          network,
+          app,
+          processGroup,
+          host,
+          region,
+          address,
+          hostAccess,
+          metadata,
+          ports,
+          now);
+    }
+
+    private static LifecycleEvent.InstanceStarted started(
+        String instanceId,
+        long network,
+        String app,
+        String processGroup,
+        long host,
+        String region,
+        SixpnAddress address,
+        boolean hostAccess,
+        Map<String, String> metadata,
+        List<Port> ports,
+        Instant now) {
       return new LifecycleEvent.InstanceStarted(
           Events.newEventId(),
           now,
@@ -94,8 +125,9 @@ public final class InstanceRuntime implements AutoCloseable {
           host,
           region,
           address,
-          Map.of(),
-          hostAccess);
+          metadata,
+          hostAccess,
+          ports);
     }
 
     public String hostSideLink() {
