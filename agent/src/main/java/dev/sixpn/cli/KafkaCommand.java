@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
           + " death of any one, or with --sasl-ssl one broker with TLS, SCRAM and ACLs. Data stays in"
           + " --data-dir across restarts. Stop with Ctrl-C."
     },
-    subcommands = KafkaCommand.Acls.class)
+    subcommands = {KafkaCommand.Acls.class, TrimHistoryCommand.class})
 final class KafkaCommand implements Callable<Integer> {
 
   @Option(

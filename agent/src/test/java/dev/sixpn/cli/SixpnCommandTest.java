@@ -436,6 +436,24 @@ class SixpnCommandTest {
   }
 
   @Test
+  void kafkaTrimHistory_withoutASnapshot_refusedNothingDeleted() {
+    Run r =
+        run(
+            "kafka",
+            "trim-history",
+            "--bootstrap",
+            broker.bootstrapServers(),
+            "--topic",
+            "trim-nothing");
+    assertEquals(1, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .startsWith(
+                "sixpn kafka trim-history: no complete snapshot in trim-nothing.snapshots:"),
+        r.err());
+  }
+
+  @Test
   void run_withoutCommand_oneLineExit2() {
     Run r = run("run", "--app", "web", "--network", "1", "--host", "7", "--region", "nrt");
     assertEquals(2, r.code(), r.err());

@@ -22,8 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,6 +73,15 @@ class SnapshotBootstrapIT {
     snapshots.ensureTopic(Duration.ofSeconds(30));
     List<LifecycleEvent> events = new SyntheticFleet(11, 4, 3, 6).generate(12_000);
     publish(topic, events.subList(0, 2_000));
+    try (Admin admin = admin()) {
+      HistoryTrim.RefusedException none =
+          assertThrows(
+              HistoryTrim.RefusedException.class,
+              () -> HistoryTrim.plan(admin, snapshots, topic, Duration.ofSeconds(30)));
+      assertTrue(
+          none.getMessage().startsWith("no complete snapshot in snap-snapshots"),
+          none.getMessage());
+    }
 
     // Host C folds the beginning only, then is away while the history it missed is deleted.
     ProjectorMetrics staleMetrics = metrics();
@@ -101,16 +108,18 @@ class SnapshotBootstrapIT {
     assertEquals(PARTITIONS, manifest.lifecycle().partitions());
     assertEquals(manifest.id(), snapshots.newestComplete().orElseThrow().manifest().id());
 
-    // The history before the snapshot ages out.
+    // The history before the snapshot ages out (`sixpn kafka trim-history`).
     try (Admin admin = admin()) {
-      Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-      manifest
-          .offsets()
-          .forEach(
-              (partition, offset) ->
-                  delete.put(
-                      new TopicPartition(topic, partition), RecordsToDelete.beforeOffset(offset)));
-      admin.deleteRecords(delete).all().get();
+      HistoryTrim.Plan plan = HistoryTrim.plan(admin, snapshots, topic, Duration.ofSeconds(30));
+      Map<Integer, Long> behind = new HashMap<>(manifest.offsets());
+      behind.values().removeIf(offset -> offset == 0); // an empty partition has nothing to delete
+      assertEquals(manifest.id(), plan.snapshotId());
+      assertEquals(behind, plan.beforeOffsets());
+      assertEquals(behind, HistoryTrim.execute(admin, plan, Duration.ofSeconds(30)));
+      assertEquals(
+          Map.of(),
+          HistoryTrim.plan(admin, snapshots, topic, Duration.ofSeconds(30)).beforeOffsets(),
+          "trimmed as far as the snapshot: nothing more to delete");
     }
 
     // Host B, new: snapshot + tail.
