@@ -7,8 +7,6 @@ import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.events.LifecycleEvent.InstanceStarted;
 import dev.sixpn.events.LifecycleEvent.InstanceStopped;
-import dev.sixpn.kafka.KafkaBroker;
-import dev.sixpn.kafka.KafkaBrokers;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.publish.LifecyclePublisher;
@@ -22,31 +20,27 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Starts and stops that straddle a partition-count increase, on a live and on a new host. */
+/**
+ * Starts and stops that straddle a partition-count increase, on a live and on a new host; on
+ * PLAINTEXT and on SASL_SSL, where the hosts read as a principal that may only read.
+ */
 class PartitionGrowthIT {
 
   private static final int NETWORKS = 40;
-  private static KafkaBroker broker;
+
+  private ItBrokers.Connection kafka;
 
   @TempDir Path dir;
 
-  @BeforeAll
-  static void start() {
-    broker = KafkaBrokers.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    broker.close();
-  }
-
-  @Test
-  void startBeforeAndStopAfterPartitionGrowth_instanceEndsStoppedOnEveryHost() throws Exception {
+  @ParameterizedTest(name = "saslSsl={0}")
+  @ValueSource(booleans = {false, true})
+  void startBeforeAndStopAfterPartitionGrowth_instanceEndsStoppedOnEveryHost(boolean saslSsl)
+      throws Exception {
+    kafka = ItBrokers.of(saslSsl);
     String topic = "growth";
     Instant t = Instant.parse("2026-11-30T00:00:00Z");
     List<LifecycleEvent> starts = new ArrayList<>();
@@ -67,14 +61,17 @@ class PartitionGrowthIT {
       stops.add(new InstanceStopped("stop-" + n, t.plusSeconds(60), "i" + n, n, "app"));
     }
     publish(topic, 2, starts);
+    kafka.grantHost(topic);
 
     ProjectorMetrics liveMetrics = new ProjectorMetrics(new PrometheusRegistry());
     try (StateStore live = StateStore.open(dir.resolve("live"));
         LifecycleProjector p =
             new LifecycleProjector(
-                ProjectorConfig.of(broker.bootstrapServers(), topic), live, liveMetrics)) {
+                ProjectorConfig.of(kafka.bootstrap(), topic).withKafkaOverrides(kafka.host()),
+                live,
+                liveMetrics)) {
       assertTrue(p.catchUp(Duration.ofSeconds(60)));
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      try (Admin admin = kafka.admin()) {
         admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(8))).all().get();
       }
       // A new publisher hashes the networks over 8 partitions: most stops land elsewhere.
@@ -92,7 +89,7 @@ class PartitionGrowthIT {
     try (StateStore fresh = StateStore.open(dir.resolve("fresh"));
         LifecycleProjector p =
             new LifecycleProjector(
-                ProjectorConfig.of(broker.bootstrapServers(), topic),
+                ProjectorConfig.of(kafka.bootstrap(), topic).withKafkaOverrides(kafka.host()),
                 fresh,
                 new ProjectorMetrics(new PrometheusRegistry()))) {
       assertTrue(p.catchUp(Duration.ofSeconds(60)));
@@ -111,11 +108,10 @@ class PartitionGrowthIT {
     return n;
   }
 
-  private static void publish(String topic, int partitions, List<LifecycleEvent> events)
-      throws Exception {
+  private void publish(String topic, int partitions, List<LifecycleEvent> events) throws Exception {
     try (LifecyclePublisher publisher =
         LifecyclePublisher.connect(
-            broker.bootstrapServers(), topic, partitions, Duration.ofSeconds(30))) {
+            kafka.bootstrap(), kafka.orchestrator(), topic, partitions, Duration.ofSeconds(30))) {
       for (LifecycleEvent e : events) {
         publisher.publish(e);
       }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.events.synthetic.SyntheticFleet;
-import dev.sixpn.kafka.KafkaBroker;
-import dev.sixpn.kafka.KafkaBrokers;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.publish.LifecyclePublisher;
@@ -24,12 +22,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The core promise: a projector killed with SIGKILL at random points and restarted ends with
- * exactly the state (and offsets) of a clean replay into a fresh database.
+ * exactly the state (and offsets) of a clean replay into a fresh database; on PLAINTEXT and on
+ * SASL_SSL, where the killed projector reads as a host that may only read.
  */
 class ProjectorCrashIT {
 
@@ -38,8 +38,11 @@ class ProjectorCrashIT {
 
   @TempDir Path dir;
 
-  @Test
-  void sigkillAtRandomPoints_restartsToTheStateOfACleanReplay() throws Exception {
+  @ParameterizedTest(name = "saslSsl={0}")
+  @ValueSource(booleans = {false, true})
+  void sigkillAtRandomPoints_restartsToTheStateOfACleanReplay(boolean saslSsl) throws Exception {
+    ItBrokers.Connection kafka = ItBrokers.of(saslSsl);
+    Path hostConfig = kafka.hostConfigFile(dir.resolve("host.properties"));
     long seed = System.nanoTime();
     System.out.println("ProjectorCrashIT seed=" + seed);
     Random random = new Random(seed);
@@ -47,10 +50,10 @@ class ProjectorCrashIT {
     List<LifecycleEvent> events = new SyntheticFleet(seed, 40, 5, 8).generate(LIFECYCLE_EVENTS);
     Path stateDir = dir.resolve("killed");
     int midFoldKills = 0;
-    try (KafkaBroker broker = KafkaBrokers.start();
-        LifecyclePublisher publisher =
-            LifecyclePublisher.connect(
-                broker.bootstrapServers(), topic, 6, Duration.ofSeconds(30))) {
+    try (LifecyclePublisher publisher =
+        LifecyclePublisher.connect(
+            kafka.bootstrap(), kafka.orchestrator(), topic, 6, Duration.ofSeconds(30))) {
+      kafka.grantHost(topic);
       int chunk = (events.size() + CHUNKS - 1) / CHUNKS;
       for (int c = 0; c < CHUNKS; c++) {
         List<CompletableFuture<?>> acks = new ArrayList<>();
@@ -67,7 +70,7 @@ class ProjectorCrashIT {
         CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get();
 
         int maxPoll = 100 + random.nextInt(900);
-        Child child = Child.start(broker.bootstrapServers(), topic, stateDir, maxPoll, true);
+        Child child = Child.start(kafka.bootstrap(), topic, stateDir, maxPoll, true, hostConfig);
         assertEquals("FOLDING", child.awaitLine(Duration.ofSeconds(60)), "chunk " + c);
         Thread.sleep(random.nextInt(150));
         boolean caughtUp = child.sawCaughtUp();
@@ -76,7 +79,7 @@ class ProjectorCrashIT {
           midFoldKills++;
         }
       }
-      Child last = Child.start(broker.bootstrapServers(), topic, stateDir, 5000, false);
+      Child last = Child.start(kafka.bootstrap(), topic, stateDir, 5000, false, hostConfig);
       String line;
       do {
         line = last.awaitLine(Duration.ofSeconds(120));
@@ -88,7 +91,7 @@ class ProjectorCrashIT {
       try (StateStore fresh = StateStore.open(dir.resolve("fresh"));
           LifecycleProjector projector =
               new LifecycleProjector(
-                  ProjectorConfig.of(broker.bootstrapServers(), topic),
+                  ProjectorConfig.of(kafka.bootstrap(), topic).withKafkaOverrides(kafka.host()),
                   fresh,
                   new ProjectorMetrics(new PrometheusRegistry()))) {
         assertTrue(projector.catchUp(Duration.ofSeconds(120)));
@@ -105,7 +108,8 @@ class ProjectorCrashIT {
   /** A projector JVM whose stdout lines arrive on a queue. */
   private record Child(Process process, BlockingQueue<String> lines, List<String> seen) {
 
-    static Child start(String bootstrap, String topic, Path stateDir, int maxPoll, boolean stay)
+    static Child start(
+        String bootstrap, String topic, Path stateDir, int maxPoll, boolean stay, Path config)
         throws Exception {
       String java = ProcessHandle.current().info().command().orElse("java");
       ProcessBuilder pb =
@@ -121,7 +125,8 @@ class ProjectorCrashIT {
               topic,
               stateDir.toString(),
               Integer.toString(maxPoll),
-              Boolean.toString(stay));
+              Boolean.toString(stay),
+              config.toString());
       pb.redirectError(ProcessBuilder.Redirect.DISCARD);
       Process p = pb.start();
       BlockingQueue<String> q = new LinkedBlockingQueue<>();

@@ -2,6 +2,7 @@ package dev.sixpn.projector.consume;
 
 import dev.sixpn.projector.metrics.ProjectorMetrics;
 import dev.sixpn.projector.store.StateStore;
+import dev.sixpn.publish.KafkaClientProperties;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,8 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A projector in its own JVM, for the crash test: {@code bootstrap topic dataDir maxPollRecords
- * stay}. Prints FOLDING after its first committed change and CAUGHT_UP with the digest when it
- * reached the end; with {@code stay=true} it then keeps polling until killed.
+ * stay [client.properties]}. Prints FOLDING after its first committed change and CAUGHT_UP with the
+ * digest when it reached the end; with {@code stay=true} it then keeps polling until killed.
  */
 public final class ProjectorProcess {
 
@@ -24,6 +25,9 @@ public final class ProjectorProcess {
             Integer.parseInt(args[3]),
             Duration.ofMillis(50),
             ProjectorConfig.DEFAULT_DECODE_PARALLELISM);
+    if (args.length > 5) {
+      config = config.withKafkaOverrides(KafkaClientProperties.load(Path.of(args[5])));
+    }
     boolean stay = Boolean.parseBoolean(args[4]);
     try (StateStore store = StateStore.open(Path.of(args[2]));
         LifecycleProjector projector =

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sixpn.events.LifecycleEvent;
 import dev.sixpn.events.synthetic.SyntheticFleet;
 import dev.sixpn.kafka.KafkaBroker;
-import dev.sixpn.kafka.KafkaBrokers;
-import dev.sixpn.kafka.SecureKafkaBroker;
 import dev.sixpn.projector.metrics.ProjectorMetrics;
 import dev.sixpn.projector.store.StateStore;
 import dev.sixpn.publish.LifecyclePublisher;
@@ -20,9 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.admin.Admin;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,9 +33,6 @@ class SnapshotBootstrapIT {
 
   private static final int PARTITIONS = 4;
 
-  /** One broker per transport, shared by the tests. */
-  private static final Map<Boolean, KafkaBroker> BROKERS = new ConcurrentHashMap<>();
-
   private KafkaBroker broker;
 
   /** Client settings: none on PLAINTEXT, a super user's credentials on SASL_SSL. */
@@ -48,18 +41,9 @@ class SnapshotBootstrapIT {
   @TempDir Path dir;
 
   private void use(boolean saslSsl) {
-    broker =
-        BROKERS.computeIfAbsent(
-            saslSsl, s -> s ? KafkaBrokers.startSaslSsl(List.of()) : KafkaBrokers.start());
-    client =
-        broker instanceof SecureKafkaBroker secure
-            ? secure.clientConfig(SecureKafkaBroker.ORCHESTRATOR)
-            : Map.of();
-  }
-
-  @AfterAll
-  static void stop() {
-    BROKERS.values().forEach(KafkaBroker::close);
+    ItBrokers.Connection c = ItBrokers.of(saslSsl);
+    broker = c.broker();
+    client = c.orchestrator();
   }
 
   @ParameterizedTest(name = "saslSsl={0}")
