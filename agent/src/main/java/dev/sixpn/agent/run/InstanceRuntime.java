@@ -74,7 +74,9 @@ public final class InstanceRuntime implements AutoCloseable {
       Objects.requireNonNull(netnsEtc, "netnsEtc");
       // The event's own rules (labels, ranges, the address in the network on the host, metadata
       // and ports), checked before anything is made.
-      started(
+      new LifecycleEvent.InstanceStarted(
+          Events.newEventId(),
+          Instant.now(),
           instanceId,
           network,
           app,
@@ -82,39 +84,12 @@ public final class InstanceRuntime implements AutoCloseable {
           host,
           region,
           address,
-          hostAccess,
           metadata,
-          ports,
-          Instant.now());
+          hostAccess,
+          ports);
     }
 
     LifecycleEvent.InstanceStarted started(Instant now) {
-      return started(
-          instanceId,
-          network,
-          app,
-          processGroup,
-          host,
-          region,
-          address,
-          hostAccess,
-          metadata,
-          ports,
-          now);
-    }
-
-    private static LifecycleEvent.InstanceStarted started(
-        String instanceId,
-        long network,
-        String app,
-        String processGroup,
-        long host,
-        String region,
-        SixpnAddress address,
-        boolean hostAccess,
-        Map<String, String> metadata,
-        List<Port> ports,
-        Instant now) {
       return new LifecycleEvent.InstanceStarted(
           Events.newEventId(),
           now,

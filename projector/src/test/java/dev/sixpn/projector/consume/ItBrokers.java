@@ -23,6 +23,8 @@ final class ItBrokers {
 
   static final String HOST = "host-3";
 
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
   private static final Map<Boolean, Connection> BY_TRANSPORT = new ConcurrentHashMap<>();
 
   private ItBrokers() {}
@@ -61,8 +63,6 @@ final class ItBrokers {
       return file;
     }
   }
-
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   static Connection of(boolean saslSsl) {
     return BY_TRANSPORT.computeIfAbsent(saslSsl, ItBrokers::start);
