@@ -12,6 +12,10 @@ cluster {
   name: bagel
   listen: "[$SIXPN_PRIVATE_IP]:4248"
   routes: ["nats-route://$SIXPN_APP.internal:4248"]
+  # A route learned by gossip is tried once by default (connect_retries 0): one learned before
+  # the other node's instance was reachable never formed, and the mesh stayed partial
+  # (https://docs.nats.io/reference/config/cluster/connect_retries). Retry once a second.
+  connect_retries: 60
 }
 CONF
 exec nats-server -c "$conf"
