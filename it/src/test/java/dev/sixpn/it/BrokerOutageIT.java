@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
-import dev.sixpn.kafka.KafkaBroker;
-import dev.sixpn.kafka.KafkaBrokers;
 import dev.sixpn.publish.LifecyclePublisher;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -22,13 +20,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
@@ -53,26 +54,30 @@ class BrokerOutageIT {
 
   private final HttpClient http = HttpClient.newHttpClient();
 
-  @Test
-  void brokerDown_agentServesItsStore_notReady_restartsFromStore_recovers() throws Exception {
+  @ParameterizedTest
+  @EnumSource(ItKafka.Security.class)
+  void brokerDown_agentServesItsStore_notReady_restartsFromStore_recovers(ItKafka.Security security)
+      throws Exception {
     Path jar = Path.of(System.getProperty("sixpn.jar"));
     assertTrue(Files.exists(jar), "the assembled jar is missing: " + jar);
     int kafkaPort = freePort();
     Path kafkaDir = dir.resolve("kafka");
     InetSocketAddress dns = new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort());
     String metrics = "http://127.0.0.1:" + freePort();
-    KafkaBroker broker = KafkaBrokers.startEmbedded(kafkaDir, kafkaPort);
+    ItKafka kafka = ItKafka.startRestartable(security, kafkaDir, kafkaPort);
+    List<String> hostOption = kafka.hostOption(7, dir);
     Process agent = null;
     try {
-      SixpnAddress first = publishStart(broker, "web-1");
-      agent = startAgent(jar, broker.bootstrapServers(), dns, metrics, 1);
+      SixpnAddress first = publishStart(kafka, "web-1");
+      kafka.grant(TOPIC);
+      agent = startAgent(jar, kafka.bootstrap(), hostOption, dns, metrics, 1);
       await(
           "ready before the outage",
           Duration.ofSeconds(60),
           () -> status(metrics, "/readyz") == 200);
       assertEquals(Set.of(first.toString()), aaaa(dns, "web.internal"));
 
-      broker.close();
+      kafka.close();
       String notReady =
           await(
               "not ready once the broker is gone",
@@ -97,7 +102,7 @@ class BrokerOutageIT {
 
       agent.destroyForcibly().waitFor();
       long restart = System.nanoTime();
-      agent = startAgent(jar, broker.bootstrapServers(), dns, metrics, 2);
+      agent = startAgent(jar, kafka.bootstrap(), hostOption, dns, metrics, 2);
       await(
           "DNS from the store with the broker down",
           Duration.ofSeconds(5),
@@ -110,8 +115,8 @@ class BrokerOutageIT {
       assertEquals(503, ready.statusCode());
       assertTrue(ready.body().contains("caught_up"), ready.body());
 
-      broker = KafkaBrokers.startEmbedded(kafkaDir, kafkaPort);
-      SixpnAddress second = publishStart(broker, "web-2");
+      kafka.restart();
+      SixpnAddress second = publishStart(kafka, "web-2");
       await(
           "ready after the broker returned",
           Duration.ofSeconds(60),
@@ -135,50 +140,60 @@ class BrokerOutageIT {
       if (agent != null) {
         agent.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       }
-      broker.close();
+      kafka.close();
       http.close();
     }
   }
 
   private Process startAgent(
-      Path jar, String bootstrap, InetSocketAddress dns, String metrics, int run)
+      Path jar,
+      String bootstrap,
+      List<String> kafkaOption,
+      InetSocketAddress dns,
+      String metrics,
+      int run)
       throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    return new ProcessBuilder(
-            java,
-            "--enable-native-access=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow",
-            "-Xmx512m",
-            "-jar",
-            jar.toString(),
-            "agent",
-            "--host",
-            "7",
-            "--bootstrap",
-            bootstrap,
-            "--topic",
-            TOPIC,
-            "--data-dir",
-            dir.resolve("h7").toString(),
-            "--no-dataplane",
-            "--dns-listen",
-            "127.0.0.1:" + dns.getPort(),
-            // Nothing answers there; only .internal names are asked.
-            "--upstream",
-            "127.0.0.1:9",
-            "--dev-loopback-network",
-            "1",
-            "--metrics",
-            metrics.substring("http://".length()))
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-Xmx512m",
+                "-jar",
+                jar.toString(),
+                "agent",
+                "--host",
+                "7",
+                "--bootstrap",
+                bootstrap,
+                "--topic",
+                TOPIC,
+                "--data-dir",
+                dir.resolve("h7").toString(),
+                "--no-dataplane",
+                "--dns-listen",
+                "127.0.0.1:" + dns.getPort(),
+                // Nothing answers there; only .internal names are asked.
+                "--upstream",
+                "127.0.0.1:9",
+                "--dev-loopback-network",
+                "1",
+                "--metrics",
+                metrics.substring("http://".length())));
+    argv.addAll(kafkaOption);
+    return new ProcessBuilder(argv)
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("agent-" + run + ".log").toFile())
         .start();
   }
 
-  private static SixpnAddress publishStart(KafkaBroker broker, String id) throws Exception {
+  private static SixpnAddress publishStart(ItKafka kafka, String id) throws Exception {
     SixpnAddress a = SixpnAddress.ofInstance(1, 7, Math.abs(id.hashCode() % 100_000) + 1);
     try (LifecyclePublisher publisher =
-        LifecyclePublisher.connect(broker.bootstrapServers(), TOPIC, 4, Duration.ofSeconds(30))) {
+        LifecyclePublisher.connect(
+            kafka.bootstrap(), kafka.orchestrator(), TOPIC, 4, Duration.ofSeconds(30))) {
       publisher
           .publish(
               new LifecycleEvent.InstanceStarted(

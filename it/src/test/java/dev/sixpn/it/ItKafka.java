@@ -4,6 +4,7 @@ import dev.sixpn.kafka.KafkaBroker;
 import dev.sixpn.kafka.KafkaBrokers;
 import dev.sixpn.kafka.SecureKafkaBroker;
 import dev.sixpn.publish.KafkaAcls;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,22 +32,54 @@ final class ItKafka implements AutoCloseable {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  private final KafkaBroker broker;
+  private KafkaBroker broker;
   private final SecureKafkaBroker secure;
+  // Where a PLAINTEXT broker that can be restarted keeps its log; null if it cannot.
+  private final Path dataDir;
+  private final int port;
 
-  private ItKafka(KafkaBroker broker) {
+  private ItKafka(KafkaBroker broker, Path dataDir, int port) {
     this.broker = broker;
     this.secure = broker instanceof SecureKafkaBroker s ? s : null;
+    this.dataDir = dataDir;
+    this.port = port;
   }
 
   static ItKafka start(Security security) {
     if (security == Security.PLAINTEXT) {
-      return new ItKafka(KafkaBrokers.start());
+      return new ItKafka(KafkaBrokers.start(), null, 0);
     }
+    return new ItKafka(KafkaBrokers.startSaslSsl(users()), null, 0);
+  }
+
+  /**
+   * A broker on {@code localhost:port} with its log in {@code dataDir}, which {@link #restart}
+   * starts again on the same address, log and credentials: a broker outage.
+   */
+  static ItKafka startRestartable(Security security, Path dataDir, int port) {
+    if (security == Security.PLAINTEXT) {
+      return new ItKafka(KafkaBrokers.startEmbedded(dataDir, port), dataDir, port);
+    }
+    return new ItKafka(
+        KafkaBrokers.startEmbeddedSaslSsl(dataDir, "localhost", port, users()), null, 0);
+  }
+
+  private static List<String> users() {
     List<String> users = new ArrayList<>();
     LongStream.rangeClosed(1, MAX_HOST).forEach(h -> users.add(hostUser(h)));
     users.add(SNAPSHOT_WRITER);
-    return new ItKafka(KafkaBrokers.startSaslSsl(users));
+    return users;
+  }
+
+  /** Starts a broker of {@link #startRestartable} again after {@link #close}. */
+  void restart() {
+    if (secure != null) {
+      secure.restart();
+    } else if (dataDir != null) {
+      broker = KafkaBrokers.startEmbedded(dataDir, port);
+    } else {
+      throw new IllegalStateException("not started by startRestartable");
+    }
   }
 
   private static String hostUser(long host) {
@@ -66,6 +99,28 @@ final class ItKafka implements AutoCloseable {
       throw new IllegalArgumentException("host must be in 1.." + MAX_HOST + ", got " + host);
     }
     return secure == null ? Map.of() : secure.clientConfig(hostUser(host));
+  }
+
+  /**
+   * The command-line option that gives a process host {@code host}'s credentials ({@code
+   * --kafka-config FILE}, the file written into {@code dir}); none on a PLAINTEXT broker.
+   */
+  List<String> hostOption(long host, Path dir) {
+    host(host);
+    return option(hostUser(host), dir);
+  }
+
+  /** The same as {@link #hostOption} with orchestration's credentials. */
+  List<String> orchestratorOption(Path dir) {
+    return option(SecureKafkaBroker.ORCHESTRATOR, dir);
+  }
+
+  private List<String> option(String user, Path dir) {
+    if (secure == null) {
+      return List.of();
+    }
+    Path file = secure.writeClientConfig(user, dir.resolve(user + ".properties"));
+    return List.of("--kafka-config", file.toString());
   }
 
   Map<String, Object> snapshotWriter() {

@@ -8,8 +8,6 @@ import dev.sixpn.dataplane.link.LinkNames;
 import dev.sixpn.events.EventCodec;
 import dev.sixpn.events.EventType;
 import dev.sixpn.events.LifecycleEvent;
-import dev.sixpn.kafka.KafkaBroker;
-import dev.sixpn.kafka.KafkaBrokers;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -30,27 +29,31 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sixpn run} as users run it: the assembled jar, as root, with real namespaces, against an
- * embedded broker (no agent: the resolver wait is cut short). The instance's link goes into this
- * machine's namespace, as on a real host. Under CI=true a missing capability fails.
+ * embedded SASL_SSL broker with ACLs, publishing with orchestration's credentials (no agent: the
+ * resolver wait is cut short). The instance's link goes into this machine's namespace, as on a real
+ * host. Under CI=true a missing capability fails.
  */
 class RunIT {
 
   private static final String TOPIC = "run-it";
-  private static KafkaBroker broker;
+  private static ItKafka kafka;
+  @TempDir static Path configs;
 
   @BeforeAll
   static void start() throws Exception {
     Requirements.require("RunIT", missingCapability());
-    broker = KafkaBrokers.start();
+    kafka = ItKafka.start(ItKafka.Security.SASL_SSL);
+    kafka.grant(TOPIC);
   }
 
   @AfterAll
   static void stop() {
-    if (broker != null) {
-      broker.close();
+    if (kafka != null) {
+      kafka.close();
     }
   }
 
@@ -167,6 +170,16 @@ class RunIT {
   }
 
   @Test
+  void run_hostsCredentials_notAllowedToPublish_exit1AndNothingMade() throws Exception {
+    String id = freshId();
+    Exit e = run(id, kafka.hostOption(7, configs), "true");
+    assertEquals(1, e.code(), e.err());
+    assertTrue(e.err().contains("Authorization failed"), e.err());
+    assertEquals(List.of(), types(id), "nothing published");
+    assertNothingLeft(id);
+  }
+
+  @Test
   void run_idOfAnExistingNamespace_exit1AndTheNamespaceIsNotTouched() throws Exception {
     String id = freshId();
     assertEquals(0, new ProcessBuilder("ip", "netns", "add", id).start().waitFor());
@@ -210,7 +223,7 @@ class RunIT {
                 jar.toString(),
                 "run",
                 "--bootstrap",
-                broker.bootstrapServers(),
+                kafka.bootstrap(),
                 "--topic",
                 TOPIC,
                 "--app",
@@ -225,6 +238,10 @@ class RunIT {
                 id,
                 "--resolver-wait",
                 "PT0.1S"));
+    // Orchestration's credentials unless the test gives others.
+    if (!options.contains("--kafka-config")) {
+      argv.addAll(kafka.orchestratorOption(configs));
+    }
     argv.addAll(options);
     argv.add("--");
     argv.addAll(List.of(command));
@@ -268,14 +285,10 @@ class RunIT {
 
   /** The topic's events about instance {@code id}, in order (one network: one partition). */
   private static List<LifecycleEvent> events(String id) throws Exception {
-    Map<String, Object> config =
-        Map.of(
-            "bootstrap.servers",
-            broker.bootstrapServers(),
-            "key.deserializer",
-            StringDeserializer.class,
-            "value.deserializer",
-            ByteArrayDeserializer.class);
+    Map<String, Object> config = new HashMap<>(kafka.orchestrator());
+    config.put("bootstrap.servers", kafka.bootstrap());
+    config.put("key.deserializer", StringDeserializer.class);
+    config.put("value.deserializer", ByteArrayDeserializer.class);
     List<LifecycleEvent> out = new ArrayList<>();
     try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(config)) {
       List<TopicPartition> parts =

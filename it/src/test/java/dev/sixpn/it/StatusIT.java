@@ -12,8 +12,6 @@ import dev.sixpn.cli.SixpnCommand;
 import dev.sixpn.dns.server.DnsEdgeConfig;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
-import dev.sixpn.kafka.KafkaBroker;
-import dev.sixpn.kafka.KafkaBrokers;
 import dev.sixpn.publish.LifecyclePublisher;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -26,8 +24,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@code sixpn status} against a live agent (DNS and state, no dataplane: no root needed): what it
@@ -49,16 +48,19 @@ class StatusIT {
     return new Run(code, out.toString(), err.toString());
   }
 
-  @Test
-  void status_liveAgent_showsCaughtUpLagAndThisHostsInstances() throws Exception {
+  @ParameterizedTest
+  @EnumSource(ItKafka.Security.class)
+  void status_liveAgent_showsCaughtUpLagAndThisHostsInstances(ItKafka.Security security)
+      throws Exception {
     int dnsPort;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       dnsPort = s.getLocalPort();
     }
-    try (KafkaBroker broker = KafkaBrokers.start();
+    try (ItKafka kafka = ItKafka.start(security);
         LifecyclePublisher publisher =
             LifecyclePublisher.connect(
-                broker.bootstrapServers(), "status-it", 4, Duration.ofSeconds(30))) {
+                kafka.bootstrap(), kafka.orchestrator(), "status-it", 4, Duration.ofSeconds(30))) {
+      kafka.grant("status-it");
       SixpnAddress a = SixpnAddress.ofInstance(1, 7, 1);
       publisher
           .publish(
@@ -91,7 +93,7 @@ class StatusIT {
       HostAgentConfig config =
           new HostAgentConfig(
               7,
-              broker.bootstrapServers(),
+              kafka.bootstrap(),
               "status-it",
               dir.resolve("h7"),
               Optional.of(
@@ -102,7 +104,8 @@ class StatusIT {
                       .withUpstreams(List.of(), Duration.ofMillis(200))),
               Optional.empty(),
               Optional.empty(),
-              Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
+              Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+              kafka.host(7));
       try (HostAgent agent = HostAgent.start(config)) {
         String address = "127.0.0.1:" + agent.metricsPort();
         JsonNode json = null;

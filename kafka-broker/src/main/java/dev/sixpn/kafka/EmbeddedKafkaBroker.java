@@ -32,15 +32,17 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
   private final KafkaRaftServer server;
   private final Path dataDir;
   private final boolean deleteOnClose;
+  private final int port;
   private final String bootstrap;
   private boolean closed;
 
   private EmbeddedKafkaBroker(
-      KafkaRaftServer server, Path dataDir, boolean deleteOnClose, String bootstrap) {
+      KafkaRaftServer server, Path dataDir, boolean deleteOnClose, String host, int port) {
     this.server = server;
     this.dataDir = dataDir;
     this.deleteOnClose = deleteOnClose;
-    this.bootstrap = bootstrap;
+    this.port = port;
+    this.bootstrap = hostPort(host, port);
   }
 
   static KafkaBroker start() {
@@ -76,29 +78,53 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
           dataDir + " holds a formatted log; a SASL_SSL broker needs a new data directory");
     }
     SaslSslSetup setup = SaslSslSetup.generate(dataDir.resolve("tls"), host, users);
-    EmbeddedKafkaBroker broker = start(dataDir, host, port, deleteOnClose, setup);
-    return new SecureKafkaBroker() {
-      @Override
-      public String bootstrapServers() {
-        return broker.bootstrapServers();
-      }
+    return new Secure(start(dataDir, host, port, deleteOnClose, setup), host, setup);
+  }
 
-      @Override
-      public Map<String, Object> clientConfig(String user) {
-        return setup.clientConfig(user);
-      }
+  /** A SASL_SSL broker that can be started again on its log, address and credentials. */
+  private static final class Secure implements SecureKafkaBroker {
+    private final String host;
+    private final SaslSslSetup setup;
+    private EmbeddedKafkaBroker broker;
 
-      @Override
-      public Path writeClientConfig(String user, Path file) {
-        return SaslSslSetup.writeOwnerOnly(
-            setup.clientConfig(user), file, "sixpn Kafka client: User:" + user);
-      }
+    Secure(EmbeddedKafkaBroker broker, String host, SaslSslSetup setup) {
+      this.broker = broker;
+      this.host = host;
+      this.setup = setup;
+    }
 
-      @Override
-      public void close() {
-        broker.close();
+    @Override
+    public synchronized String bootstrapServers() {
+      return broker.bootstrap;
+    }
+
+    @Override
+    public Map<String, Object> clientConfig(String user) {
+      return setup.clientConfig(user);
+    }
+
+    @Override
+    public Path writeClientConfig(String user, Path file) {
+      return SaslSslSetup.writeOwnerOnly(
+          setup.clientConfig(user), file, "sixpn Kafka client: User:" + user);
+    }
+
+    @Override
+    public synchronized void restart() {
+      if (!broker.closed) {
+        throw new IllegalStateException("the broker at " + broker.bootstrap + " is running");
       }
-    };
+      if (broker.deleteOnClose) {
+        throw new IllegalStateException("the broker's log was deleted when it closed");
+      }
+      // The log is formatted already (format skips it): the SCRAM credentials are in its metadata.
+      broker = start(broker.dataDir, host, broker.port, false, setup);
+    }
+
+    @Override
+    public synchronized void close() {
+      broker.close();
+    }
   }
 
   private static EmbeddedKafkaBroker start(
@@ -120,7 +146,7 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
           security == null ? List.of() : security.formatArguments());
       KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props), Time.SYSTEM);
       server.startup();
-      return new EmbeddedKafkaBroker(server, dataDir, deleteOnClose, hostPort(host, brokerPort));
+      return new EmbeddedKafkaBroker(server, dataDir, deleteOnClose, host, brokerPort);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded Kafka broker in " + dataDir, e);
     }

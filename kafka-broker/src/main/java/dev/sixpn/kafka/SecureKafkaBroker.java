@@ -23,4 +23,12 @@ public interface SecureKafkaBroker extends KafkaBroker {
 
   /** Writes {@link #clientConfig} as a properties file readable by its owner only. */
   Path writeClientConfig(String user, Path file);
+
+  /**
+   * Starts the broker again after {@link #close}, on the same address with the same log,
+   * certificate and credentials, so clients configured before keep working: a broker outage.
+   *
+   * @throws IllegalStateException if it is running, or its log was deleted when it closed
+   */
+  void restart();
 }
