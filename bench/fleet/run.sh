@@ -6,9 +6,6 @@
 # Prints the figures (summary.tsv, *.csv in $SIXPN_FLEET_OUT, default bench/fleet/out) and writes
 # the plots into docs/img/ (fleet-*.png), recorded in docs/benchmarks.md ("Fleet simulation").
 set -euo pipefail
-# One lock for build and measurement: other builds and benchmarks on this machine take it too.
-exec 9>/tmp/sixpn-build.lock
-flock 9
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$root/scripts/java-home.sh"
 hosts=${1:-10000}
@@ -39,7 +36,11 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# mvn takes the build lock itself (scripts' wrapper); the measurement takes it after the build, so
+# no build or other benchmark on this machine runs beside it.
 (cd "$root" && mvn -B -q -o package -DskipTests -pl bench,agent -am) >&2
+exec 9>/tmp/sixpn-build.lock
+flock 9
 cp="$root/bench/target/classes:$(cat "$root/bench/target/classpath.txt")"
 . "$root/scripts/jvm-flags.sh"
 rm -rf "$out" && mkdir -p "$out"
@@ -58,4 +59,5 @@ bench_pid=$!
 wait "$bench_pid"
 bench_pid=""
 echo "load average at end	$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/summary.tsv"
-python3 "$root/bench/fleet/plots.py" "$out" "$root/docs/img"
+# Debian's python3 (python3-matplotlib), whatever python3 comes first on PATH
+/usr/bin/python3 "$root/bench/fleet/plots.py" "$out" "$root/docs/img"

@@ -12,6 +12,8 @@ import dev.sixpn.publish.LifecycleTopic;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -70,17 +72,16 @@ public final class FleetBench {
     Path out = Path.of(args[1]);
     Files.createDirectories(out);
     FleetBench bench = new FleetBench(out, Integer.parseInt(args[2]), Long.parseLong(args[3]));
-    List<String> java = List.of(args).subList(dash + 1, args.length);
+    List<String> agentJava = List.of(args).subList(dash + 1, args.length);
     String tag = Long.toHexString(System.nanoTime() & 0xfffff);
     // run.sh's cleanup finds what carries the tag if this JVM is killed before its own.
     Files.writeString(work.resolve("tag"), tag);
     try (FleetLab lab = new FleetLab(tag, work)) {
-      bench.run(lab, java, Integer.parseInt(args[4]));
+      bench.run(lab, agentJava, Integer.parseInt(args[4]));
     } finally {
       Path log = work.resolve("agent.log");
       if (Files.exists(log)) {
-        Files.copy(
-            log, out.resolve("agent.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(log, out.resolve("agent.log"), StandardCopyOption.REPLACE_EXISTING);
       }
     }
   }
@@ -295,7 +296,7 @@ public final class FleetBench {
     if (!Files.exists(csv)) {
       Files.writeString(csv, "churn_per_s,qps,folded_per_s,agent_cores,lost\n");
     }
-    Files.writeString(csv, line, java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(csv, line, StandardOpenOption.APPEND);
     System.out.print("dnsperf: " + line);
   }
 
@@ -342,11 +343,7 @@ public final class FleetBench {
     for (long v : nanos) {
       csv.append(mode).append(',').append(String.format("%.3f", v / 1e6)).append('\n');
     }
-    Files.writeString(
-        file,
-        csv,
-        java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(file, csv, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     long[] s = nanos.clone();
     Arrays.sort(s);
     summary(
@@ -406,10 +403,7 @@ public final class FleetBench {
         key + "\t" + (value instanceof Double d ? String.format("%.2f", d) : value) + "\n";
     System.out.print(line);
     Files.writeString(
-        out.resolve("summary.tsv"),
-        line,
-        java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND);
+        out.resolve("summary.tsv"), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 
   private static double seconds(long t0) {
