@@ -40,6 +40,24 @@ final class AgentProcess {
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
   }
 
+  /** CPU seconds of the process's live threads, grouped by name with digits dropped. */
+  java.util.Map<String, Double> cpuByThread() throws IOException {
+    java.util.Map<String, Double> byName = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          String name = Files.readString(t.resolve("comm")).strip().replaceAll("[0-9]+", "#");
+          String stat = Files.readString(t.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          byName.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+        } catch (IOException e) {
+          // the thread ended while we looked
+        }
+      }
+    }
+    return byName;
+  }
+
   long rssKib() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
       if (line.startsWith("VmRSS:")) {

@@ -202,7 +202,14 @@ public final class FleetBench {
    * host fetches per event.
    */
   private void cpuPerEvent(int seconds, FleetLab lab) throws Exception {
-    Thread.sleep(5000); // the snapshot's and the initial fold's tail settle
+    // Warm-up: the churn's code paths compiled (C2 took ~8 s of CPU in the first minute of churn)
+    // and the initial fold's compactions done, before the quiet baseline and the measurement.
+    try (Churn warmUp = new Churn(publisher, fleet, instances, 1000, churnSeq)) {
+      Thread.sleep(20_000);
+      published += warmUp.published();
+    }
+    agent.awaitFolded(published, Duration.ofMinutes(1));
+    Thread.sleep(5000);
     double c0 = agent.cpuSeconds();
     long q0 = System.nanoTime();
     Thread.sleep(20_000);
@@ -210,6 +217,7 @@ public final class FleetBench {
     summary("agent CPU quiet (cores)", quiet);
     long folded0 = agent.folded();
     long bytes0 = logBytes(lab, TOPIC);
+    Map<String, Double> threads0 = agent.cpuByThread();
     double c1 = agent.cpuSeconds();
     long t1 = System.nanoTime();
     long sent;
@@ -222,6 +230,15 @@ public final class FleetBench {
     double cpu = agent.cpuSeconds() - c1;
     double wall = seconds(t1);
     long folded = agent.folded() - folded0;
+    Map<String, Double> threads = agent.cpuByThread();
+    threads.replaceAll((name, t) -> t - threads0.getOrDefault(name, 0.0));
+    summary(
+        "agent CPU s by thread under churn",
+        threads.entrySet().stream()
+            .filter(e -> e.getValue() >= 0.1)
+            .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+            .map(e -> String.format("%s %.1f", e.getKey(), e.getValue()))
+            .collect(java.util.stream.Collectors.joining(", ")));
     long bytes = logBytes(lab, TOPIC) - bytes0;
     summary("churn events published", sent);
     summary("churn events folded", folded);
