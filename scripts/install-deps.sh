@@ -31,10 +31,11 @@ declare -A NEED=(
 )
 if [ "${1:-}" = bench ]; then
   # bench/dns/run.sh: dnsperf, the servers sixpn is measured against and python3 for its
-  # reports; bench/dataplane: iperf3
+  # reports; bench/dataplane: iperf3; bench/fleet: matplotlib for its plots
   NEED+=(
     [iperf3]=/usr/bin/iperf3
     [python3]=/usr/bin/python3
+    [python3-matplotlib]=/usr/lib/python3/dist-packages/matplotlib/__init__.py
     [dnsperf]=/usr/bin/dnsperf
     [knot]=/usr/sbin/knotd
     [nsd]=/usr/sbin/nsd
