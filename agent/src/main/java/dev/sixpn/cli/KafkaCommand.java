@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
           + " death of any one, or with --sasl-ssl one broker with TLS, SCRAM and ACLs. Data stays in"
           + " --data-dir across restarts. Stop with Ctrl-C."
     },
-    subcommands = {KafkaCommand.Acls.class, TrimHistoryCommand.class})
+    subcommands = {KafkaCommand.Acls.class, KafkaSecretsCommand.class, TrimHistoryCommand.class})
 final class KafkaCommand implements Callable<Integer> {
 
   @Option(
@@ -226,9 +226,10 @@ final class KafkaCommand implements Callable<Integer> {
         names = "--orchestrator-principal",
         paramLabel = "User:NAME",
         description =
-            "Orchestration's principal, when it is not a super user: Write, Describe and Create"
-                + " on the topic, IdempotentWrite on the cluster.")
-    String orchestrator;
+            "Orchestration's principal, when it is not a super user, repeatable (e.g. each"
+                + " host's `sixpn run`): Write, Describe and Create on the topic, IdempotentWrite"
+                + " on the cluster.")
+    List<String> orchestrators = new ArrayList<>();
 
     @Option(
         names = "--snapshot-writer-principal",
@@ -252,7 +253,7 @@ final class KafkaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      if (hosts.isEmpty() && orchestrator == null && snapshotWriters.isEmpty()) {
+      if (hosts.isEmpty() && orchestrators.isEmpty() && snapshotWriters.isEmpty()) {
         throw new SixpnCommand.UsageException(
             "give --host-principal, --snapshot-writer-principal and/or --orchestrator-principal");
       }
@@ -260,7 +261,7 @@ final class KafkaCommand implements Callable<Integer> {
       for (String writer : snapshotWriters) {
         acls.addAll(KafkaAcls.forSnapshotWriter(kafka.topic, writer));
       }
-      if (orchestrator != null) {
+      for (String orchestrator : orchestrators) {
         acls.addAll(KafkaAcls.forOrchestrator(kafka.topic, orchestrator));
       }
       var out = spec.commandLine().getOut();

@@ -105,8 +105,7 @@ final class EmbeddedKafkaBroker implements KafkaBroker {
 
     @Override
     public Path writeClientConfig(String user, Path file) {
-      return SaslSslSetup.writeOwnerOnly(
-          setup.clientConfig(user), file, "sixpn Kafka client: User:" + user);
+      return setup.writeClientConfig(user, file);
     }
 
     @Override

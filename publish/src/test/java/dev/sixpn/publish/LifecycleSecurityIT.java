@@ -170,7 +170,7 @@ class LifecycleSecurityIT {
             + " username=\"orchestrator\" password=\"guessed\";");
     Map<String, Object> untrusted = new HashMap<>(broker.clientConfig("host-7"));
     untrusted.remove("ssl.truststore.type");
-    untrusted.remove("ssl.truststore.location");
+    untrusted.remove("ssl.truststore.certificates");
     for (var c : List.of(wrongPassword, untrusted)) {
       long t0 = System.nanoTime();
       BrokerAuthenticationException e =
