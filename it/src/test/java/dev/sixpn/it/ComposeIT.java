@@ -2,12 +2,16 @@ package dev.sixpn.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sixpn.events.Events;
 import dev.sixpn.events.LifecycleEvent;
+import dev.sixpn.publish.BrokerCheck;
+import dev.sixpn.publish.BrokerUnreachableException;
+import dev.sixpn.publish.KafkaClientProperties;
 import dev.sixpn.publish.LifecyclePublisher;
 import dev.sixpn.publish.LifecycleTopic;
 import java.io.IOException;
@@ -19,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -26,17 +31,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.Test;
 
 /**
  * The README's docker compose environment as a user brings it up: images from the repository's
  * Dockerfiles ({@code scripts/compose-images.sh}), {@code docker-compose up}, the check service's
- * verdict; then a broker and a host container are SIGKILLed while events are published. Every
- * acknowledged event must reach the surviving hosts' state; the surviving hosts must drop the dead
- * host's instances from DNS once setup (orchestration) has published its host.left, and have them
- * back after the host's container starts again; the check service must pass again. {@code down -v}
- * must leave no container, network or volume. Needs root and a Docker engine; under CI=true a
- * missing one fails.
+ * verdict (its ACL checks among them); from outside, that a client without credentials is not
+ * served and host 1's agent credentials cannot publish; then a broker and a host container are
+ * SIGKILLed while events are published. Every acknowledged event must reach the surviving hosts'
+ * state; the surviving hosts must drop the dead host's instances from DNS once setup
+ * (orchestration) has published its host.left, and have them back after the host's container starts
+ * again; the check service must pass again. {@code down -v} must leave no container, network or
+ * volume. Needs root and a Docker engine; under CI=true a missing one fails.
  */
 class ComposeIT {
 
@@ -58,7 +65,18 @@ class ComposeIT {
       int checkLines = assertCheckPasses("first run", 0);
       long checked = System.nanoTime();
 
-      Set<String> acknowledged = publishWhileKilling();
+      // From outside compose: the brokers serve SASL_SSL only, and a host's agent may only read.
+      Map<String, Object> orchestrator =
+          secrets("setup", "/secrets/orchestrator/orchestrator.properties");
+      Map<String, Object> agent = secrets("host1", "/secrets/host/agent.properties");
+      assertThrows(
+          BrokerUnreachableException.class,
+          () -> BrokerCheck.requireReachable(EXTERNAL_BOOTSTRAP, Duration.ofSeconds(5)),
+          "a client without TLS and SASL was served");
+      BrokerCheck.requireReachable(EXTERNAL_BOOTSTRAP, agent, Duration.ofSeconds(30));
+      assertAgentCannotPublish(agent);
+
+      Set<String> acknowledged = publishWhileKilling(orchestrator);
       awaitFolded(acknowledged);
       Predicate<List<String>> withoutHost3 =
           a -> a.size() == 2 && a.stream().noneMatch(ComposeIT::onHost3);
@@ -129,23 +147,72 @@ class ComposeIT {
             "[ok] nats: a 3-node cluster",
             "[ok] nats: a message",
             "[ok] nginx:",
-            "[ok] isolation: Redis at")) {
+            "[ok] isolation: Redis at",
+            "[ok] acl: host 1's agent credentials",
+            "[ok] acl: a client without credentials")) {
       assertTrue(lines.stream().anyMatch(l -> l.startsWith(example)), example + " in\n" + logs);
     }
     return all.size();
   }
 
   /**
-   * Twelve networks (so the events spread over the partitions) with apps, published from outside
-   * the compose network; the broker kafka2 and the host container host3 are SIGKILLed part-way.
-   * Returns the apps whose app.created was acknowledged.
+   * A client properties file the secrets service wrote, copied out of {@code service}'s container
+   * (it carries the broker's certificate, so it works from here as it is).
    */
-  private static Set<String> publishWhileKilling() throws Exception {
+  private static Map<String, Object> secrets(String service, String path) throws Exception {
+    String id = compose(Duration.ofSeconds(30), "ps", "-q", service).out().strip();
+    Path file = Files.createTempFile("sixpn-compose-it", ".properties");
+    try {
+      must(Duration.ofSeconds(30), "docker", "cp", id + ":" + path, file.toString());
+      return KafkaClientProperties.load(file);
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  /** User:host-1 may read the lifecycle topic (it exists now) but not write it. */
+  private static void assertAgentCannotPublish(Map<String, Object> agent) throws Exception {
+    try (LifecyclePublisher publisher =
+        LifecyclePublisher.connect(
+            EXTERNAL_BOOTSTRAP,
+            agent,
+            LifecycleTopic.NAME,
+            LifecycleTopic.DEFAULT_PARTITIONS,
+            Duration.ofSeconds(30))) {
+      ExecutionException refused =
+          assertThrows(
+              ExecutionException.class,
+              () ->
+                  publisher
+                      .publish(
+                          new LifecycleEvent.NetworkDeleted(Events.newEventId(), Instant.now(), 1))
+                      .get(30, TimeUnit.SECONDS));
+      assertTrue(
+          refused.getCause() instanceof TopicAuthorizationException, refused.getCause().toString());
+      System.out.println("ComposeIT: host 1's agent credentials refused: " + refused.getCause());
+    } catch (RuntimeException e) {
+      // connect may already be refused (it checks the topic): that is the same verdict.
+      assertTrue(
+          String.valueOf(e.getMessage()).contains("Authorization failed")
+              || e.getCause() instanceof TopicAuthorizationException,
+          e.toString());
+      System.out.println("ComposeIT: host 1's agent credentials refused: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Twelve networks (so the events spread over the partitions) with apps, published from outside
+   * the compose network as orchestration; the broker kafka2 and the host container host3 are
+   * SIGKILLed part-way. Returns the apps whose app.created was acknowledged.
+   */
+  private static Set<String> publishWhileKilling(Map<String, Object> orchestrator)
+      throws Exception {
     Set<String> acknowledged = new HashSet<>();
     Instant now = Instant.now();
     try (LifecyclePublisher publisher =
         LifecyclePublisher.connect(
             EXTERNAL_BOOTSTRAP,
+            orchestrator,
             LifecycleTopic.NAME,
             LifecycleTopic.DEFAULT_PARTITIONS,
             Duration.ofSeconds(30))) {
