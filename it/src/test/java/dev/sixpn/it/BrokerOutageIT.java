@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,8 +57,7 @@ class BrokerOutageIT {
   @EnumSource(ItKafka.Security.class)
   void brokerDown_agentServesItsStore_notReady_restartsFromStore_recovers(ItKafka.Security security)
       throws Exception {
-    Path jar = Path.of(System.getProperty("sixpn.jar"));
-    assertTrue(Files.exists(jar), "the assembled jar is missing: " + jar);
+    assertTrue(Files.exists(SixpnJar.JAR), "the assembled jar is missing: " + SixpnJar.JAR);
     int kafkaPort = freePort();
     Path kafkaDir = dir.resolve("kafka");
     InetSocketAddress dns = new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort());
@@ -70,7 +68,7 @@ class BrokerOutageIT {
     try {
       SixpnAddress first = publishStart(kafka, "web-1");
       kafka.grant(TOPIC);
-      agent = startAgent(jar, kafka.bootstrap(), hostOption, dns, metrics, 1);
+      agent = startAgent(kafka.bootstrap(), hostOption, dns, metrics, 1);
       await(
           "ready before the outage",
           Duration.ofSeconds(60),
@@ -102,7 +100,7 @@ class BrokerOutageIT {
 
       agent.destroyForcibly().waitFor();
       long restart = System.nanoTime();
-      agent = startAgent(jar, kafka.bootstrap(), hostOption, dns, metrics, 2);
+      agent = startAgent(kafka.bootstrap(), hostOption, dns, metrics, 2);
       await(
           "DNS from the store with the broker down",
           Duration.ofSeconds(5),
@@ -146,42 +144,30 @@ class BrokerOutageIT {
   }
 
   private Process startAgent(
-      Path jar,
-      String bootstrap,
-      List<String> kafkaOption,
-      InetSocketAddress dns,
-      String metrics,
-      int run)
+      String bootstrap, List<String> kafkaOption, InetSocketAddress dns, String metrics, int run)
       throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-Xmx512m",
-                "-jar",
-                jar.toString(),
-                "agent",
-                "--host",
-                "7",
-                "--bootstrap",
-                bootstrap,
-                "--topic",
-                TOPIC,
-                "--data-dir",
-                dir.resolve("h7").toString(),
-                "--no-dataplane",
-                "--dns-listen",
-                "127.0.0.1:" + dns.getPort(),
-                // Nothing answers there; only .internal names are asked.
-                "--upstream",
-                "127.0.0.1:9",
-                "--dev-loopback-network",
-                "1",
-                "--metrics",
-                metrics.substring("http://".length())));
+    List<String> argv = SixpnJar.command("-Xmx512m");
+    argv.addAll(
+        List.of(
+            "agent",
+            "--host",
+            "7",
+            "--bootstrap",
+            bootstrap,
+            "--topic",
+            TOPIC,
+            "--data-dir",
+            dir.resolve("h7").toString(),
+            "--no-dataplane",
+            "--dns-listen",
+            "127.0.0.1:" + dns.getPort(),
+            // Nothing answers there; only .internal names are asked.
+            "--upstream",
+            "127.0.0.1:9",
+            "--dev-loopback-network",
+            "1",
+            "--metrics",
+            metrics.substring("http://".length())));
     argv.addAll(kafkaOption);
     return new ProcessBuilder(argv)
         .redirectErrorStream(true)

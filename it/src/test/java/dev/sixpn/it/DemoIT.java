@@ -47,15 +47,8 @@ class DemoIT {
    * it; fails unless it exits 0 within {@code timeout}.
    */
   static String demo(Duration timeout, String... args) throws Exception {
-    List<String> cmd =
-        new java.util.ArrayList<>(
-            List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-jar",
-                Path.of(System.getProperty("sixpn.jar")).toString(),
-                "demo"));
+    List<String> cmd = SixpnJar.command();
+    cmd.add("demo");
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     byte[] out = p.getInputStream().readAllBytes();

@@ -172,7 +172,7 @@ class RunIT {
   @Test
   void run_hostsCredentials_notAllowedToPublish_exit1AndNothingMade() throws Exception {
     String id = freshId();
-    Exit e = run(id, kafka.hostOption(7, configs), "true");
+    Exit e = run(id, kafka.hostOption(7, configs), List.of(), "true");
     assertEquals(1, e.code(), e.err());
     assertTrue(e.err().contains("Authorization failed"), e.err());
     assertEquals(List.of(), types(id), "nothing published");
@@ -205,43 +205,39 @@ class RunIT {
     return "rit-" + HexFormat.of().formatHex(java.security.SecureRandom.getSeed(4));
   }
 
+  /** Runs {@code command} as an instance, publishing with orchestration's credentials. */
   private static Process start(String id, String... command) throws Exception {
-    return start(id, List.of(), command);
+    return start(id, kafka.orchestratorOption(configs), List.of(), command);
   }
 
-  private static Process start(String id, List<String> options, String... command)
+  /**
+   * @param credentials the {@code --kafka-config} option to publish with
+   * @param options more options of {@code sixpn run}
+   */
+  private static Process start(
+      String id, List<String> credentials, List<String> options, String... command)
       throws Exception {
-    Path jar = Path.of(System.getProperty("sixpn.jar"));
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-jar",
-                jar.toString(),
-                "run",
-                "--bootstrap",
-                kafka.bootstrap(),
-                "--topic",
-                TOPIC,
-                "--app",
-                "web",
-                "--network",
-                "1",
-                "--host",
-                "7",
-                "--region",
-                "nrt",
-                "--instance-id",
-                id,
-                "--resolver-wait",
-                "PT0.1S"));
-    // Orchestration's credentials unless the test gives others.
-    if (!options.contains("--kafka-config")) {
-      argv.addAll(kafka.orchestratorOption(configs));
-    }
+    List<String> argv = SixpnJar.command();
+    argv.addAll(
+        List.of(
+            "run",
+            "--bootstrap",
+            kafka.bootstrap(),
+            "--topic",
+            TOPIC,
+            "--app",
+            "web",
+            "--network",
+            "1",
+            "--host",
+            "7",
+            "--region",
+            "nrt",
+            "--instance-id",
+            id,
+            "--resolver-wait",
+            "PT0.1S"));
+    argv.addAll(credentials);
     argv.addAll(options);
     argv.add("--");
     argv.addAll(List.of(command));
@@ -255,8 +251,14 @@ class RunIT {
   }
 
   private static Exit run(String id, List<String> options, String... command) throws Exception {
+    return run(id, kafka.orchestratorOption(configs), options, command);
+  }
+
+  private static Exit run(
+      String id, List<String> credentials, List<String> options, String... command)
+      throws Exception {
     long t0 = System.nanoTime();
-    Process p = start(id, options, command);
+    Process p = start(id, credentials, options, command);
     CompletableFuture<String> out = drain(p.getInputStream());
     CompletableFuture<String> err = drain(p.getErrorStream());
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "sixpn run did not finish");
