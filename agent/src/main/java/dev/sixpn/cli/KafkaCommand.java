@@ -3,13 +3,13 @@ package dev.sixpn.cli;
 import dev.sixpn.kafka.KafkaBroker;
 import dev.sixpn.kafka.KafkaBrokers;
 import dev.sixpn.kafka.KafkaCluster;
+import dev.sixpn.kafka.SaslSslSetup;
 import dev.sixpn.kafka.SecureKafkaBroker;
 import dev.sixpn.publish.KafkaAcls;
 import dev.sixpn.publish.LifecycleTopic;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -151,7 +151,7 @@ final class KafkaCommand implements Callable<Integer> {
     }
     List<String> hostUsers = new ArrayList<>();
     for (int h = 1; h <= hostCount; h++) {
-      hostUsers.add("host-" + h);
+      hostUsers.add(KafkaSecretsCommand.hostUser(h));
     }
     List<String> users = new ArrayList<>(hostUsers);
     users.add(SNAPSHOT_WRITER);
@@ -166,8 +166,7 @@ final class KafkaCommand implements Callable<Integer> {
           broker.clientConfig(SecureKafkaBroker.ORCHESTRATOR),
           acls,
           Duration.ofSeconds(30));
-      Path clients = Files.createDirectories(dir.resolve("clients"));
-      Files.setPosixFilePermissions(clients, PosixFilePermissions.fromString("rwx------"));
+      Path clients = SaslSslSetup.ownerOnlyDirectory(dir.resolve("clients"));
       out.println(
           "kafka: SASL_SSL (SCRAM-SHA-512, TLS) on "
               + broker.bootstrapServers()

@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -87,13 +86,10 @@ final class KafkaSecretsCommand implements Callable<Integer> {
       throw new SixpnCommand.UsageException("--hosts must be in 1..1000, got " + hosts);
     }
     List<String> names = listeners.isEmpty() ? List.of("SASL_SSL") : listeners;
-    for (String l : names) {
-      if (!l.matches("[A-Z][A-Z0-9_]{0,31}") || l.equals("CONTROLLER")) {
-        throw new SixpnCommand.UsageException(
-            "--listener must be an upper-case listener name other than CONTROLLER, got '"
-                + l
-                + "'");
-      }
+    try {
+      SaslSslSetup.requireListenerNames(names);
+    } catch (IllegalArgumentException e) {
+      throw new SixpnCommand.UsageException("--listener: " + e.getMessage());
     }
     Path brokerDir = out.resolve("broker");
     Path brokerConfig = brokerDir.resolve("broker.properties");
@@ -115,9 +111,10 @@ final class KafkaSecretsCommand implements Callable<Integer> {
     }
     setup.writeClientConfig(
         SecureKafkaBroker.ORCHESTRATOR,
-        ownerOnlyDir(out.resolve("orchestrator")).resolve("orchestrator.properties"));
+        SaslSslSetup.ownerOnlyDirectory(out.resolve("orchestrator"))
+            .resolve("orchestrator.properties"));
     for (int h = 1; h <= hosts; h++) {
-      Path dir = ownerOnlyDir(out.resolve(hostUser(h)));
+      Path dir = SaslSslSetup.ownerOnlyDirectory(out.resolve(hostUser(h)));
       setup.writeClientConfig(hostUser(h), dir.resolve("agent.properties"));
       setup.writeClientConfig(runtimeUser(h), dir.resolve("runtime.properties"));
     }
@@ -140,15 +137,5 @@ final class KafkaSecretsCommand implements Callable<Integer> {
             + hosts
             + "/)");
     return 0;
-  }
-
-  private static Path ownerOnlyDir(Path dir) {
-    try {
-      Files.createDirectories(dir);
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-      return dir;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + dir, e);
-    }
   }
 }

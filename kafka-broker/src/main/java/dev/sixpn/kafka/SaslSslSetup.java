@@ -90,8 +90,7 @@ public final class SaslSslSetup {
       passwords.putIfAbsent(u, secret());
     }
     try {
-      Files.createDirectories(dir);
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      ownerOnlyDirectory(dir);
       Path keystore = dir.resolve("broker.p12");
       Path certificate = dir.resolve("broker.pem");
       String password = secret();
@@ -262,15 +261,7 @@ public final class SaslSslSetup {
    * broker's passwords, and the keystore's path as generated.
    */
   public Path writeBrokerConfig(List<String> listeners, Path file) {
-    for (String l : listeners) {
-      if (!l.matches("[A-Z][A-Z0-9_]{0,31}") || l.equals("CONTROLLER")) {
-        throw new IllegalArgumentException(
-            "listener must be an upper-case listener name other than CONTROLLER, got '" + l + "'");
-      }
-    }
-    if (listeners.isEmpty()) {
-      throw new IllegalArgumentException("listeners must name at least one listener");
-    }
+    requireListenerNames(listeners);
     Properties p = new Properties();
     addBrokerProperties(p, listeners);
     Map<String, String> asMap = new LinkedHashMap<>();
@@ -284,14 +275,45 @@ public final class SaslSslSetup {
    */
   public Path writeFormatArguments(Path file) {
     try {
-      Files.deleteIfExists(file);
-      Files.createFile(
-          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.write(file, formatArguments());
+      Files.write(newOwnerOnlyFile(file), formatArguments());
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }
+  }
+
+  /**
+   * @throws IllegalArgumentException unless {@code listeners} names at least one listener, each
+   *     upper case and none CONTROLLER (the SSL controller listener's name)
+   */
+  public static void requireListenerNames(List<String> listeners) {
+    if (listeners.isEmpty()) {
+      throw new IllegalArgumentException("listeners must name at least one listener");
+    }
+    for (String l : listeners) {
+      if (!l.matches("[A-Z][A-Z0-9_]{0,31}") || l.equals("CONTROLLER")) {
+        throw new IllegalArgumentException(
+            "listener must be an upper-case listener name other than CONTROLLER, got '" + l + "'");
+      }
+    }
+  }
+
+  /** Creates {@code dir} if need be and makes it owner-only (it holds secrets). */
+  public static Path ownerOnlyDirectory(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
+  }
+
+  /** {@code file} anew, empty and owner-only from its creation (never readable by others). */
+  private static Path newOwnerOnlyFile(Path file) throws IOException {
+    Files.deleteIfExists(file);
+    return Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
   }
 
   /** Writes {@link #clientConfig} for {@code user}, owner-only. */
@@ -303,10 +325,7 @@ public final class SaslSslSetup {
     Properties p = new Properties();
     properties.forEach((k, v) -> p.setProperty(k, String.valueOf(v)));
     try {
-      Files.deleteIfExists(file);
-      Files.createFile(
-          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      try (Writer w = Files.newBufferedWriter(file)) {
+      try (Writer w = Files.newBufferedWriter(newOwnerOnlyFile(file))) {
         p.store(w, comment);
       }
       return file;
