@@ -82,9 +82,9 @@ public final class PlumbingBench {
         state.putHost(
             new Host(h, "ams", 0, 0, WgKey.ofBytes(k).base64(), "10.0.1." + h + ":51820"));
       }
+      PrometheusRegistry registry = new PrometheusRegistry();
       try (Dataplane dp =
-              Dataplane.start(
-                  cfg, state, state, new DataplaneMetrics(new PrometheusRegistry()), () -> true);
+              Dataplane.start(cfg, state, state, new DataplaneMetrics(registry), () -> true);
           LocalsMap locals =
               new LocalsMap(pins.resolve("maps/sixpn_locals").toString(), MapOp.Observer.NONE);
           NetnsExecutor exec = new NetnsExecutor(netns);
@@ -100,6 +100,7 @@ public final class PlumbingBench {
                       .daemon()
                       .start(() -> churn(state, stop, mode.endsWith("before")))
                   : null;
+          Passes before = Passes.of(registry, "plumbing");
           long[] toMap = new long[events];
           long[] toRoute = new long[events];
           for (int e = 0; e < events; e++) {
@@ -110,9 +111,10 @@ public final class PlumbingBench {
             String route = Prefixes.host(inst.address());
             long t0 = System.nanoTime();
             state.put(next);
-            await(() -> locals.lookup(inst.address()).isPresent() == start);
+            await(() -> locals.lookup(inst.address()).isPresent() == start, 50_000);
             toMap[e] = System.nanoTime() - t0;
-            await(() -> hasRoute(nl, route) == start);
+            // A route dump costs ~100 µs of the 2 cores the loops need: looked at less often.
+            await(() -> hasRoute(nl, route) == start, 200_000);
             toRoute[e] = System.nanoTime() - t0;
           }
           if (churn != null) {
@@ -122,6 +124,7 @@ public final class PlumbingBench {
           if (!mode.equals("warm-up")) {
             report(mode + ": event -> map entry", toMap);
             report(mode + ": event -> route (plumbing done)", toRoute);
+            Passes.of(registry, "plumbing").minus(before).print(mode + ": plumbing passes");
           }
         }
       }
@@ -163,6 +166,57 @@ public final class PlumbingBench {
     }
   }
 
+  /**
+   * The dataplane's own histogram of pass durations for one scope ({@code
+   * sixpn_dataplane_reconcile_duration_seconds}): what a pass costs, without the wake-ups and the
+   * polling of the event-to-route figure.
+   */
+  record Passes(double[] bounds, long[] counts, long count, double sum) {
+    static Passes of(PrometheusRegistry registry, String scope) {
+      for (var snapshot : registry.scrape()) {
+        if (snapshot instanceof io.prometheus.metrics.model.snapshots.HistogramSnapshot h
+            && h.getMetadata()
+                .getPrometheusName()
+                .equals("sixpn_dataplane_reconcile_duration_seconds")) {
+          for (var p : h.getDataPoints()) {
+            if (!scope.equals(p.getLabels().get("scope"))) {
+              continue;
+            }
+            var b = p.getClassicBuckets();
+            double[] bounds = new double[b.size()];
+            long[] counts = new long[b.size()];
+            for (int i = 0; i < b.size(); i++) {
+              bounds[i] = b.getUpperBound(i);
+              counts[i] = b.getCount(i);
+            }
+            return new Passes(bounds, counts, p.getCount(), p.getSum());
+          }
+        }
+      }
+      return new Passes(new double[0], new long[0], 0, 0);
+    }
+
+    Passes minus(Passes earlier) {
+      long[] c = counts.clone();
+      for (int i = 0; i < Math.min(c.length, earlier.counts.length); i++) {
+        c[i] -= earlier.counts[i];
+      }
+      return new Passes(bounds, c, count - earlier.count, sum - earlier.sum);
+    }
+
+    void print(String what) {
+      StringBuilder out = new StringBuilder();
+      long below = 0;
+      for (int i = 0; i < bounds.length && bounds[i] <= 0.005; i++) {
+        below += counts[i];
+        out.append(
+            String.format(" <=%.2fms:%.1f%%", bounds[i] * 1e3, 100.0 * below / Math.max(1, count)));
+      }
+      System.out.printf(
+          "%-48s n=%d mean=%.3f ms%s%n", what, count, sum / Math.max(1, count) * 1e3, out);
+    }
+  }
+
   private static boolean hasRoute(Rtnetlink nl, String prefix) {
     for (Rtnetlink.Route r : nl.routes(dev.sixpn.dataplane.link.IpPlumbing.ROUTE_PROTOCOL)) {
       if (r.prefix().equals(prefix)) {
@@ -172,13 +226,13 @@ public final class PlumbingBench {
     return false;
   }
 
-  private static void await(BooleanSupplier condition) {
+  private static void await(BooleanSupplier condition, long pollNanos) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("not applied within 10 s");
       }
-      LockSupport.parkNanos(50_000); // 2 shared cores: do not spin
+      LockSupport.parkNanos(pollNanos); // 2 shared cores: do not spin
     }
   }
 

@@ -132,7 +132,7 @@ public final class Dataplane implements AutoCloseable {
       // with no hop to another thread (each hop costs a wake-up on a busy machine).
       mapsLoop =
           new ReconcileLoop(
-              () -> reconciler.reconcile(Reconciler.Scope.MAPS),
+              cause -> reconciler.reconcile(Reconciler.Scope.MAPS, cause.readBack(), false),
               r -> {
                 metrics.pass("maps", r);
                 lastMaps.set(r.result().ok());

@@ -65,7 +65,8 @@ public final class DataplaneMetrics {
             .name("sixpn_dataplane_reconcile_duration_seconds")
             .help("duration of one reconcile pass")
             .labelNames("scope")
-            .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+            .classicUpperBounds(
+                0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
             .register(registry);
     changeToApplied =
         Histogram.builder()

@@ -761,6 +761,15 @@ class MeshEndToEndTest {
           Map.of(underlay, programsOn(H1, underlay)),
           "the stray is there");
       assertEquals(Set.of(), programsOn(H1, link), "the instance link is bare");
+      assertEquals(
+          linksOn(H1, underlay),
+          exec.call(() -> TcxLinks.queryIngress(underlay)).stream()
+              .filter(a -> programIds(H1).containsKey(a.progId()))
+              .map(TcxLinks.Attached::linkId)
+              .collect(java.util.stream.Collectors.toSet()),
+          "one BPF_PROG_QUERY in the namespace names the links that walking every link finds");
+      assertEquals(
+          List.of(), exec.call(() -> TcxLinks.queryIngress(link)), "and nothing on the bare link");
 
       var pass = dataplanes.get(H1).reconcileNow();
       assertTrue(pass.ok(), pass.toString());
@@ -775,21 +784,37 @@ class MeshEndToEndTest {
     assertEquals(0, dataplanes.get(H1).reconcileNow().changes(), "converged");
   }
 
-  /** Names of host {@code h}'s programs attached (tcx) on {@code ifindex}, read from the kernel. */
-  Set<String> programsOn(long h, int ifindex) {
+  /** Host {@code h}'s program ids to their names. */
+  Map<Integer, String> programIds(long h) {
     Map<Integer, String> byId = new HashMap<>();
     for (String p : ProgramLoader.PROGRAMS) {
       int fd = Bpf.objGet(configs.get(h).pinDir().resolve("progs/" + p).toString());
       byId.put(TcxLinks.programId(fd), p);
       Bpf.close(fd);
     }
-    Set<String> out = new java.util.HashSet<>();
-    for (TcxLinks.Link l : TcxLinks.all()) {
-      if (l.ifindex() == ifindex && byId.containsKey(l.progId())) {
-        out.add(byId.get(l.progId()));
-      }
-    }
-    return out;
+    return byId;
+  }
+
+  /** The tcx links running host {@code h}'s programs on {@code ifindex}, by walking every link. */
+  List<TcxLinks.Link> tcxLinksOn(long h, int ifindex) {
+    Map<Integer, String> byId = programIds(h);
+    return TcxLinks.all().stream()
+        .filter(l -> l.ifindex() == ifindex && byId.containsKey(l.progId()))
+        .toList();
+  }
+
+  Set<Integer> linksOn(long h, int ifindex) {
+    return tcxLinksOn(h, ifindex).stream()
+        .map(TcxLinks.Link::id)
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
+  /** Names of host {@code h}'s programs attached (tcx) on {@code ifindex}, read from the kernel. */
+  Set<String> programsOn(long h, int ifindex) {
+    Map<Integer, String> byId = programIds(h);
+    return tcxLinksOn(h, ifindex).stream()
+        .map(l -> byId.get(l.progId()))
+        .collect(java.util.stream.Collectors.toSet());
   }
 
   static Map<WgKey, List<Object>> withoutEndpoints(Map<WgKey, PeerConfig> peers) {

@@ -31,6 +31,7 @@ public final class TcxLinks {
   public static final int BPF_LINK_GET_NEXT_ID = 31;
   public static final int BPF_LINK_DETACH = 34;
   public static final int BPF_OBJ_PIN = 6;
+  public static final int BPF_PROG_QUERY = 16;
 
   /** enum bpf_attach_type: BPF_TCX_INGRESS. */
   public static final int BPF_TCX_INGRESS = 46;
@@ -43,6 +44,19 @@ public final class TcxLinks {
 
   /** struct bpf_link_info is 48 bytes in 6.1; the kernel fills min(ours, its own). */
   private static final int LINK_INFO_SIZE = 48;
+
+  /**
+   * The query member of union bpf_attr through {@code revision} (6.6): target_ifindex 0,
+   * attach_type 4, query_flags 8, attach_flags 12, prog_ids 16, count 24, prog_attach_flags 32,
+   * link_ids 40, link_attach_flags 48, revision 56.
+   */
+  private static final int QUERY_ATTR_SIZE = 64;
+
+  /** Programs one query asks for first; a longer chain is asked again with its real length. */
+  private static final int QUERY_CAPACITY = 8;
+
+  private static final int ENODEV = 19;
+  private static final int ENOSPC = 28;
 
   /** struct bpf_prog_info: only {@code type, id} (the first 8 bytes) are read. */
   private static final int PROG_INFO_SIZE = 8;
@@ -152,6 +166,56 @@ public final class TcxLinks {
     long r = Bpf.call(Bpf.BPF_OBJ_GET_INFO_BY_FD, attr, 16, Bpf.allocateErrnoCapture(arena));
     if (r < 0) {
       throw new BpfException("BPF_OBJ_GET_INFO_BY_FD", (int) -r, Errno.genericHint((int) -r));
+    }
+  }
+
+  /**
+   * One program in an interface's tcx chain.
+   *
+   * @param linkId the link holding it, 0 for a program attached without a link
+   */
+  public record Attached(int progId, int linkId) {}
+
+  /**
+   * The tcx ingress chain of {@code ifindex} in the calling thread's network namespace, in order:
+   * one BPF_PROG_QUERY, so a pass reads what the kernel runs on every interface without walking
+   * every link of the machine. An interface that is gone has an empty chain.
+   */
+  public static List<Attached> queryIngress(int ifindex) {
+    int capacity = QUERY_CAPACITY;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = Bpf.allocateErrnoCapture(arena);
+      MemorySegment attr = arena.allocate(QUERY_ATTR_SIZE, 8);
+      while (true) {
+        MemorySegment progs = arena.allocate(JAVA_INT, capacity);
+        MemorySegment links = arena.allocate(JAVA_INT, capacity);
+        attr.fill((byte) 0);
+        attr.set(JAVA_INT, 0, ifindex);
+        attr.set(JAVA_INT, 4, BPF_TCX_INGRESS);
+        attr.set(JAVA_LONG, 16, progs.address());
+        attr.set(JAVA_INT, 24, capacity);
+        attr.set(JAVA_LONG, 40, links.address());
+        long r = Bpf.call(BPF_PROG_QUERY, attr, QUERY_ATTR_SIZE, capture);
+        int count = attr.get(JAVA_INT, 24);
+        if (r == -ENOSPC && count > capacity) {
+          capacity = count; // the chain grew past our guess: ask again with room for all
+          continue;
+        }
+        if (r == -ENODEV || r == -Errno.ENOENT) {
+          return List.of();
+        }
+        if (r < 0) {
+          throw new BpfException(
+              "BPF_PROG_QUERY tcx ingress ifindex " + ifindex,
+              (int) -r,
+              r == -Errno.EINVAL ? "tcx needs Linux 6.6 or newer" : Errno.genericHint((int) -r));
+        }
+        List<Attached> out = new ArrayList<>(count);
+        for (int i = 0; i < Math.min(count, capacity); i++) {
+          out.add(new Attached(progs.getAtIndex(JAVA_INT, i), links.getAtIndex(JAVA_INT, i)));
+        }
+        return out;
+      }
     }
   }
 

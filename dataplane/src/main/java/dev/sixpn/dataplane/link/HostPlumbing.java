@@ -12,8 +12,7 @@ public interface HostPlumbing {
   Map<String, Integer> links();
 
   /**
-   * The next {@link #links()} reads the kernel again (a link appeared, went, or a slow pass
-   * starts).
+   * The next {@link #links()} reads the kernel again (a link appeared or went, or a device starts).
    */
   default void invalidateLinks() {}
 

@@ -32,6 +32,9 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   private volatile Map<String, Integer> linkCache;
   private volatile java.util.function.BooleanSupplier watching = () -> false;
   private long linkGeneration;
+  private volatile long linkCacheReadAt;
+
+  private static final long LINK_CACHE_MAX_AGE_NANOS = java.time.Duration.ofSeconds(30).toNanos();
 
   public IpPlumbing(Netns netns, ProgramLoader.Pins pins) {
     this.netns = netns;
@@ -49,15 +52,20 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
   }
 
   /**
-   * Listing 400 links with if_nameindex (a netlink dump) costs ~1.5 ms, most of a map pass, so the
-   * list is cached while a {@link LinkWatcher} is alive to say when it changes.
+   * Listing 50 links with if_nameindex (a netlink dump of every link's attributes and counters,
+   * from the namespace's thread) costs ~1.5 ms, several times a map pass, so the list is cached
+   * while a {@link LinkWatcher} is alive to say when it changes, and read again at least every
+   * {@link #LINK_CACHE_MAX_AGE_NANOS} as a safety net (a watcher message lost, say).
    */
   @Override
   public Map<String, Integer> links() {
     Map<String, Integer> cached = linkCache;
-    if (cached != null && watching.getAsBoolean()) {
+    if (cached != null
+        && watching.getAsBoolean()
+        && System.nanoTime() - linkCacheReadAt < LINK_CACHE_MAX_AGE_NANOS) {
       return cached;
     }
+    long readAt = System.nanoTime();
     long generation;
     synchronized (this) {
       generation = linkGeneration;
@@ -66,6 +74,7 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
     synchronized (this) {
       // Kept only if no invalidation raced with the read; otherwise the next call reads again.
       if (linkGeneration == generation) {
+        linkCacheReadAt = readAt;
         linkCache = fresh;
       }
     }
@@ -87,7 +96,8 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
 
   @Override
   public Map<Integer, String> attachments() {
-    return interfaces.call(tcx::read);
+    java.util.Collection<Integer> ifindexes = links().values();
+    return interfaces.call(() -> tcx.read(ifindexes));
   }
 
   @Override

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -34,6 +35,15 @@ final class TcxAttachments {
   private final Path linkDir;
   private final Map<String, Integer> progFds = new HashMap<>();
   private final Map<Integer, String> progNames = new HashMap<>();
+  private final Map<Integer, Integer> pinnedIds = new HashMap<>();
+
+  /**
+   * How often the pins are checked for dead links. A dead pin is harmless meanwhile: {@link
+   * #attach} checks a pin's link before it trusts it.
+   */
+  private static final long SWEEP_INTERVAL_NANOS = java.time.Duration.ofSeconds(30).toNanos();
+
+  private long sweptAt = System.nanoTime() - SWEEP_INTERVAL_NANOS - 1;
 
   TcxAttachments(ProgramLoader.Pins pins) {
     this.linkDir = pins.dir().resolve("links");
@@ -49,31 +59,70 @@ final class TcxAttachments {
     }
   }
 
-  /** ifindex to the program attached there: one of {@link ProgramLoader#PROGRAMS} or STALE. */
-  Map<Integer, String> read() {
+  /**
+   * ifindex to the program of ours attached there, one of {@link ProgramLoader#PROGRAMS}, or STALE
+   * for ours held by a link other than the pinned one (a crash between create and pin, or one made
+   * by hand), so the reconciler re-attaches and {@link #attach} detaches the stray. Asks the kernel
+   * on every call, one BPF_PROG_QUERY per interface; programs that are not this host's (another tcx
+   * user, another simulated host) are left out.
+   */
+  Map<Integer, String> read(Collection<Integer> ifindexes) {
+    if (System.nanoTime() - sweptAt > SWEEP_INTERVAL_NANOS) {
+      sweep();
+    }
     Map<Integer, String> out = new HashMap<>();
-    java.util.Set<Integer> pinnedIds = new java.util.HashSet<>();
+    for (int ifindex : ifindexes) {
+      String found = null;
+      for (TcxLinks.Attached a : TcxLinks.queryIngress(ifindex)) {
+        String name = progNames.get(a.progId());
+        if (name == null) {
+          continue;
+        }
+        boolean pinned = found == null && a.linkId() != 0 && a.linkId() == pinnedLinkId(ifindex);
+        found = pinned ? name : STALE;
+      }
+      if (found != null) {
+        out.put(ifindex, found);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The id of the link pinned for {@code ifindex}, 0 if none: remembered from the pin (read once)
+   * and from {@link #attach}, forgotten by {@link #detach} and by every sweep.
+   */
+  private int pinnedLinkId(int ifindex) {
+    Integer known = pinnedIds.get(ifindex);
+    if (known != null) {
+      return known;
+    }
+    Path pin = linkDir.resolve(Integer.toString(ifindex));
+    if (!Files.exists(pin)) {
+      return 0;
+    }
+    TcxLinks.Link l = pinned(pin);
+    int id = l != null && l.ifindex() == ifindex ? l.id() : 0;
+    pinnedIds.put(ifindex, id);
+    return id;
+  }
+
+  /**
+   * Removes pins that hold a dead link (the interface went away, so the kernel detached it, or the
+   * link was detached from outside) and forgets the remembered link ids, so a pin changed from
+   * outside is read again.
+   */
+  private void sweep() {
+    pinnedIds.clear();
     for (Path pin : pins()) {
       TcxLinks.Link l = pinned(pin);
       if (l == null
           || l.ifindex() == 0
           || !pin.getFileName().toString().equals(Integer.toString(l.ifindex()))) {
-        // The interface went away (the kernel detached the link) or the link was detached from
-        // outside: the pin holds a dead link.
         delete(pin);
-        continue;
-      }
-      pinnedIds.add(l.id());
-      out.put(l.ifindex(), progNames.getOrDefault(l.progId(), STALE));
-    }
-    // A link of ours the pins do not hold (a crash between create and pin, or one made by hand):
-    // STALE, so the reconciler re-attaches and attach() detaches the stray.
-    for (TcxLinks.Link l : TcxLinks.all()) {
-      if (progNames.containsKey(l.progId()) && l.ifindex() != 0 && !pinnedIds.contains(l.id())) {
-        out.put(l.ifindex(), STALE);
       }
     }
-    return out;
+    sweptAt = System.nanoTime();
   }
 
   /** Attaches {@code program} on {@code ifindex}'s ingress, replacing ours if another is there. */
@@ -89,6 +138,7 @@ final class TcxAttachments {
         TcxLinks.Link l = TcxLinks.info(fd);
         if (l != null && l.ifindex() == ifindex) {
           TcxLinks.update(fd, prog);
+          pinnedIds.put(ifindex, l.id());
           detachUnpinned(ifindex, l.id());
           return;
         }
@@ -97,10 +147,12 @@ final class TcxAttachments {
       }
       delete(pin);
     }
+    pinnedIds.remove(ifindex);
     detachUnpinned(ifindex, 0);
     int fd = TcxLinks.attachIngress(prog, ifindex);
     try {
       TcxLinks.pin(fd, pin.toString());
+      pinnedIds.put(ifindex, TcxLinks.info(fd).id());
     } catch (RuntimeException e) {
       TcxLinks.detach(fd);
       throw e;
@@ -111,6 +163,7 @@ final class TcxAttachments {
 
   /** Removes our program from {@code ifindex}; nothing attached is not an error. */
   void detach(int ifindex) {
+    pinnedIds.remove(ifindex);
     Path pin = linkDir.resolve(Integer.toString(ifindex));
     if (Files.exists(pin)) {
       int fd = Bpf.objGet(pin.toString());
@@ -126,17 +179,17 @@ final class TcxAttachments {
 
   /** Detaches links running one of our programs on {@code ifindex}, but link {@code keepId}. */
   private void detachUnpinned(int ifindex, int keepId) {
-    for (TcxLinks.Link l : TcxLinks.all()) {
-      if (l.ifindex() != ifindex || l.id() == keepId || !progNames.containsKey(l.progId())) {
+    for (TcxLinks.Attached a : TcxLinks.queryIngress(ifindex)) {
+      if (a.linkId() == 0 || a.linkId() == keepId || !progNames.containsKey(a.progId())) {
         continue;
       }
-      int fd = TcxLinks.openById(l.id());
+      int fd = TcxLinks.openById(a.linkId());
       if (fd == -Errno.ENOENT) {
         continue; // gone meanwhile
       }
       if (fd < 0) {
         throw new dev.sixpn.dataplane.bpf.BpfException(
-            "BPF_LINK_GET_FD_BY_ID " + l.id(), -fd, Errno.genericHint(-fd));
+            "BPF_LINK_GET_FD_BY_ID " + a.linkId(), -fd, Errno.genericHint(-fd));
       }
       try {
         TcxLinks.detach(fd);

@@ -74,13 +74,11 @@ public record Desired(
         host,
         localInstances,
         List.of(),
-        hosts,
+        new Peers().of(hosts, host, keepaliveSeconds),
         links,
         netnsExists,
         wgDevice,
-        null,
-        keepaliveSeconds,
-        new Peers());
+        null);
   }
 
   /**
@@ -106,7 +104,19 @@ public record Desired(
       return changed;
     }
 
-    private Map<WgKey, PeerConfig> of(List<Host> hosts, long self, int keepaliveSeconds) {
+    /** Whether {@link #of} ran at least once. */
+    public boolean computed() {
+      return pass > 0;
+    }
+
+    /** The peers of the last {@link #of}, for a pass that knows no host record changed since. */
+    public Map<WgKey, PeerConfig> unchanged() {
+      changed = Set.of();
+      return peers;
+    }
+
+    /** Every other host's peer, from the hosts' records. */
+    public Map<WgKey, PeerConfig> of(List<Host> hosts, long self, int keepaliveSeconds) {
       long now = ++pass;
       Set<WgKey> diff = new HashSet<>();
       int seen = 0;
@@ -171,20 +181,18 @@ public record Desired(
 
   /**
    * @param localPeers peers whose gateway is {@code host}
+   * @param meshPeers the other hosts' peers ({@link Peers#of})
    * @param peerDevice the peer device's name, null if this host has none
-   * @param peers the peers of earlier passes, reused where the host record is the same
    */
   public static Desired compute(
       long host,
       List<Instance> localInstances,
       List<Peer> localPeers,
-      List<Host> hosts,
+      Map<WgKey, PeerConfig> meshPeers,
       Map<String, Integer> links,
       Predicate<String> netnsExists,
       String wgDevice,
-      String peerDevice,
-      int keepaliveSeconds,
-      Peers peers) {
+      String peerDevice) {
     Map<Integer, LinkInfo> linkMap = new HashMap<>();
     Map<SixpnAddress, LocalInstance> locals = new HashMap<>();
     List<InstancePlumbing> instances = new ArrayList<>();
@@ -240,15 +248,7 @@ public record Desired(
         routes.put(Prefixes.host(p.address()), peerDevice);
       }
     }
-    return new Desired(
-        linkMap,
-        locals,
-        instances,
-        routes,
-        files,
-        peers.of(hosts, host, keepaliveSeconds),
-        missing,
-        gatewayPeers);
+    return new Desired(linkMap, locals, instances, routes, files, meshPeers, missing, gatewayPeers);
   }
 
   /** The loopback device: traffic on it is the host's own, never filtered. */

@@ -18,18 +18,37 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the {@link Reconciler} on its own thread: at start, after every change batch that concerns
  * it (the feed listener only tests the change and sets a flag, it never blocks the projector),
- * every {@code resync} period as a safety net, and a second after a failed pass. A fleet's batches
- * mostly touch other hosts' instances; they are counted and skipped, so the loop's work follows
- * what changes on this host, not the fleet's churn. Triggers that arrive while a pass is queued
- * coalesce into it; a trigger during a running pass queues exactly one more pass, so no change is
- * ever missed.
+ * every {@code resync} period as a safety net, and a second after a failed pass. Passes woken by a
+ * change diff against what earlier passes read and did; the start, the resync, a retry and {@link
+ * #reconcileNow} read everything back from the kernel. A fleet's batches mostly touch other hosts'
+ * instances; they are counted and skipped, so the loop's work follows what changes on this host,
+ * not the fleet's churn. Triggers that arrive while a pass is queued coalesce into it; a trigger
+ * during a running pass queues exactly one more pass, so no change is ever missed.
  */
 public final class ReconcileLoop implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ReconcileLoop.class);
   private static final Duration RETRY = Duration.ofSeconds(1);
 
-  private final java.util.function.Supplier<ReconcileResult> passFunction;
+  /**
+   * Why a pass runs.
+   *
+   * @param readBack read every object back from the kernel, rather than diff against what the last
+   *     passes read and did
+   * @param hostRecordsChanged a host joined or left (or its record changed) since the last pass, so
+   *     the peers must be computed again; false lets a pass for a local change skip the fleet
+   */
+  public record Cause(boolean readBack, boolean hostRecordsChanged) {}
+
+  /** One pass of a loop. */
+  @FunctionalInterface
+  public interface Pass {
+    ReconcileResult run(Cause cause);
+  }
+
+  private final Pass passFunction;
+  private final AtomicBoolean readBackRequested = new AtomicBoolean();
+  private final AtomicBoolean hostRecordsChanged = new AtomicBoolean();
   private final Consumer<PassReport> report;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean queued = new AtomicBoolean();
@@ -55,13 +74,13 @@ public final class ReconcileLoop implements AutoCloseable {
       Reconciler.Scope scope,
       Consumer<PassReport> report,
       String threadName) {
-    this(() -> reconciler.reconcile(scope), report, threadName);
+    this(
+        cause -> reconciler.reconcile(scope, cause.readBack(), cause.hostRecordsChanged()),
+        report,
+        threadName);
   }
 
-  public ReconcileLoop(
-      java.util.function.Supplier<ReconcileResult> pass,
-      Consumer<PassReport> report,
-      String threadName) {
+  public ReconcileLoop(Pass pass, Consumer<PassReport> report, String threadName) {
     this(pass, report, threadName, () -> {});
   }
 
@@ -69,10 +88,7 @@ public final class ReconcileLoop implements AutoCloseable {
    * @param threadSetup runs first on the loop's own thread (e.g. entering the host's netns)
    */
   public ReconcileLoop(
-      java.util.function.Supplier<ReconcileResult> pass,
-      Consumer<PassReport> report,
-      String threadName,
-      Runnable threadSetup) {
+      Pass pass, Consumer<PassReport> report, String threadName, Runnable threadSetup) {
     this.passFunction = pass;
     this.report = report;
     ScheduledThreadPoolExecutor e =
@@ -106,7 +122,7 @@ public final class ReconcileLoop implements AutoCloseable {
     subscription = feed.subscribe(this::onChange);
     ReconcileResult first = reconcileNow();
     executor.scheduleWithFixedDelay(
-        this::trigger, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+        this::triggerReadBack, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
     return first;
   }
 
@@ -114,6 +130,9 @@ public final class ReconcileLoop implements AutoCloseable {
     if (change.isEmpty() || !concerns.test(change)) {
       skipped.incrementAndGet();
       return;
+    }
+    if (change.changesHostRecords()) {
+      hostRecordsChanged.set(true);
     }
     // From the projector's commit, not from this call: the metric then includes feed delivery.
     pendingSince.compareAndSet(0, change.committedAtNanos());
@@ -123,6 +142,12 @@ public final class ReconcileLoop implements AutoCloseable {
   /** Change batches that did not concern this loop, so ran no pass. */
   public long skippedChanges() {
     return skipped.get();
+  }
+
+  /** Asks for a pass that reads everything back, soon. */
+  private void triggerReadBack() {
+    readBackRequested.set(true);
+    trigger();
   }
 
   /** Asks for a pass soon; returns at once. */
@@ -139,7 +164,7 @@ public final class ReconcileLoop implements AutoCloseable {
   /** Runs a pass on the loop's thread and waits for it. */
   public ReconcileResult reconcileNow() {
     try {
-      return executor.submit(this::pass).get(60, TimeUnit.SECONDS);
+      return executor.submit(() -> pass(true)).get(60, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted waiting for a reconcile", e);
@@ -150,14 +175,21 @@ public final class ReconcileLoop implements AutoCloseable {
 
   private void runQueued() {
     queued.set(false);
-    pass();
+    pass(readBackRequested.getAndSet(false));
   }
 
-  private ReconcileResult pass() {
+  private ReconcileResult pass(boolean readBack) {
+    // Taken before the pass reads the state: a host change committed during the pass sets the
+    // flag again and wakes the next one.
+    boolean hosts = hostRecordsChanged.getAndSet(false) || readBack;
+    return pass(new Cause(readBack, hosts));
+  }
+
+  private ReconcileResult pass(Cause cause) {
     long since = pendingSince.getAndSet(0);
     ReconcileResult result;
     try {
-      result = passFunction.get();
+      result = passFunction.run(cause);
     } catch (RuntimeException e) {
       log.warn("reconcile pass failed error={}", e.toString());
       result =
@@ -169,7 +201,7 @@ public final class ReconcileLoop implements AutoCloseable {
     // A failed pass, or one that could not prune yet (the state was still catching up), runs
     // again soon: the catch-up finishing is not a change batch, so nothing else would wake us.
     if (!result.ok() || !result.pruned()) {
-      executor.schedule(this::trigger, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+      executor.schedule(this::triggerReadBack, RETRY.toMillis(), TimeUnit.MILLISECONDS);
     }
     return result;
   }

@@ -31,10 +31,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes one host's dataplane match the projected state, level-triggered: every pass reads the
- * desired state from the {@link StateReader} and the actual state back from the kernel (map
- * entries, tcx attachments on every interface of the host namespace, routes, resolver files,
- * WireGuard peers), then adds, updates and prunes. Idempotent; a pass with nothing to do changes
- * nothing. One thread per {@link Scope} at a time (each ReconcileLoop owns one scope).
+ * desired state from the {@link StateReader} and compares it with the actual state of the kernel
+ * (map entries, tcx attachments on every interface of the host namespace, routes, resolver files,
+ * WireGuard peers), then adds, updates and prunes. The actual state is read back from the kernel by
+ * the passes that ask for it and whenever a view is older than {@link #READ_BACK_INTERVAL}; passes
+ * in between compare with what those reads found and what was applied since. Idempotent; a pass
+ * with nothing to do changes nothing. One thread per {@link Scope} at a time (each ReconcileLoop
+ * owns one scope).
  *
  * <p>Each item (a map entry, an attachment, a route, a file, a peer) is applied on its own: one
  * that fails is logged with its id and reason, counted, and retried with backoff ({@link
@@ -63,8 +66,17 @@ public final class Reconciler {
 
   private final Settings settings;
   private final StateReader state;
-  private final Table<Integer, LinkInfo> linkTable;
-  private final Table<SixpnAddress, LocalInstance> localsTable;
+  private final TableView<Integer, LinkInfo> linkTable;
+  private final TableView<SixpnAddress, LocalInstance> localsTable;
+
+  /** Programs on the interfaces and our routes (plumbing thread only). */
+  private final TableView<Integer, String> attachView;
+
+  private final TableView<String, String> routeView;
+
+  /** The links the plumbing thread's views were read with: other links drop the views. */
+  private Map<String, Integer> plumbingLinks = Map.of();
+
   private final WireGuardDevice device;
   private final HostPlumbing plumbing;
   private final InstanceFiles files;
@@ -93,27 +105,36 @@ public final class Reconciler {
   private final Map<WgKey, Endpoint> configuredEndpoints = new HashMap<>();
 
   /**
-   * How often the device's peers are read back in full. A {@code get} of a 10,000-peer device is
-   * megabytes of text and takes wireguard-go a hundred milliseconds or more to write, so a pass in
-   * between diffs against {@link #devicePeers} instead.
+   * The longest a view (the device's peers, the maps' entries, the programs on the interfaces, the
+   * routes) is trusted before a pass reads it back in full; a pass in between diffs against what
+   * the last read found plus what this process applied since ({@link TableView}). A {@code get} of
+   * a 10,000-peer device is megabytes of text and takes wireguard-go a hundred milliseconds or more
+   * to write; reading the maps back is two syscalls per entry and the programs one query per
+   * interface, most of a pass with a few hundred local instances, where an event changes one entry
+   * and one route. Anything changed from outside is found and undone within one interval (Cilium's
+   * map caches resync the same way); a failed write, a link that came or went, and the loop's
+   * resync and retry passes read back at once.
    */
-  static final Duration DEVICE_READ_INTERVAL = Duration.ofSeconds(30);
+  static final Duration READ_BACK_INTERVAL = Duration.ofSeconds(30);
 
   /**
    * The device's peers as last read back, with every change this process applied since: null when
    * the next pass must read the device (at start, after a restart of the device, after any device
-   * or peer failure, and every {@link #DEVICE_READ_INTERVAL}), so a change made from outside is
-   * still found and undone within one interval.
+   * or peer failure, and every {@link #READ_BACK_INTERVAL}), so a change made from outside is still
+   * found and undone within one interval.
    */
   private Map<WgKey, PeerConfig> devicePeers;
 
   private long devicePeersReadAt;
+
+  private static final long DEVICE_CHECK_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
+  private long deviceCheckedAt;
   private long passStartNanos;
 
   /** The last peer step applied everything and pruned: the next may look at changes only. */
   private boolean peersInSync;
 
-  private long deviceReadIntervalNanos = DEVICE_READ_INTERVAL.toNanos();
+  private volatile long readBackIntervalNanos = READ_BACK_INTERVAL.toNanos();
   private final Desired.Peers desiredPeers = new Desired.Peers();
 
   /**
@@ -172,8 +193,10 @@ public final class Reconciler {
     this.gateway = gateway;
     this.settings = settings;
     this.state = state;
-    this.linkTable = linkTable;
-    this.localsTable = localsTable;
+    this.linkTable = new TableView<>(linkTable);
+    this.localsTable = new TableView<>(localsTable);
+    this.attachView = TableView.of(plumbing::attachments, plumbing::attach, plumbing::detach);
+    this.routeView = TableView.of(plumbing::routes, plumbing::replaceRoute, plumbing::deleteRoute);
     this.device = device;
     this.plumbing = plumbing;
     this.files = files;
@@ -184,9 +207,9 @@ public final class Reconciler {
     this.plumbingFailures = new ItemFailures(observer, System::nanoTime);
   }
 
-  /** For tests: how often the device is read back in full. */
-  void deviceReadInterval(Duration interval) {
-    this.deviceReadIntervalNanos = interval.toNanos();
+  /** For tests: how often the device and the maps are read back in full. */
+  void readBackInterval(Duration interval) {
+    this.readBackIntervalNanos = interval.toNanos();
   }
 
   /** A full pass (both parts, one after the other, on the calling thread). */
@@ -194,8 +217,31 @@ public final class Reconciler {
     return reconcile(Scope.ALL);
   }
 
+  /** A pass of {@code scope} that diffs against what earlier passes read and did. */
   public ReconcileResult reconcile(Scope scope) {
+    return reconcile(scope, false, true);
+  }
+
+  /**
+   * @param readBack read every object of the scope back from the kernel first (the loop's start,
+   *     resync and retry passes), rather than diff against the views of earlier passes
+   * @param hostRecordsChanged whether hosts may have joined or left since the last pass: if not,
+   *     the peers of the last pass stand and the fleet's host records are not read (a pass for a
+   *     local instance then costs the same with 10 hosts as with 10,000)
+   */
+  public ReconcileResult reconcile(Scope scope, boolean readBack, boolean hostRecordsChanged) {
     long start = System.nanoTime();
+    if (readBack) {
+      if (scope != Scope.PLUMBING) {
+        linkTable.invalidate();
+        localsTable.invalidate();
+      }
+      if (scope != Scope.MAPS) {
+        attachView.invalidate();
+        routeView.invalidate();
+        devicePeers = null;
+      }
+    }
     if (scope != Scope.MAPS) {
       passStartNanos = start; // the plumbing thread's alone
     }
@@ -203,22 +249,27 @@ public final class Reconciler {
     List<String> errors = new ArrayList<>();
     // Read once per pass: a pass either prunes or it does not.
     boolean prune = stateComplete.getAsBoolean();
-    if (scope != Scope.MAPS) {
-      plumbing.invalidateLinks(); // the slow pass always reads the kernel: a safety net
-    }
     Map<String, Integer> links = plumbing.links();
+    // The map part needs neither the fleet's hosts (peers) nor the files: leaving them out keeps a
+    // map pass independent of the fleet's size, and desiredPeers (not thread-safe, and whose
+    // "changed since the last pass" the peer diff depends on) the plumbing thread's alone.
+    boolean mapsOnly = scope == Scope.MAPS;
+    Map<WgKey, PeerConfig> meshPeers =
+        mapsOnly
+            ? Map.of()
+            : hostRecordsChanged || !desiredPeers.computed()
+                ? desiredPeers.of(state.hosts(), settings.host(), settings.keepaliveSeconds())
+                : desiredPeers.unchanged();
     Desired desired =
         Desired.compute(
             settings.host(),
             state.instancesOnHost(settings.host()),
             gateway == null ? List.of() : state.peersOnHost(settings.host()),
-            state.hosts(),
+            meshPeers,
             links,
-            scope == Scope.MAPS ? name -> false : netnsExists, // files are plumbing's
+            mapsOnly ? name -> false : netnsExists,
             settings.wgDevice(),
-            gateway == null ? null : gateway.device(),
-            settings.keepaliveSeconds(),
-            desiredPeers);
+            gateway == null ? null : gateway.device());
     int changes = 0;
     if (scope != Scope.PLUMBING) {
       mapFailures.beginPass();
@@ -231,6 +282,12 @@ public final class Reconciler {
       changes += ensureDevice(errors);
       changes += ensurePeerDevice(desired, errors);
       links = plumbing.links(); // a restarted device is a new ifindex
+      if (!links.equals(plumbingLinks)) {
+        // A link that went took its programs and routes with it (the kernel's doing): read back.
+        attachView.invalidate();
+        routeView.invalidate();
+        plumbingLinks = links;
+      }
       changes +=
           attachments(
               Desired.programs(
@@ -264,20 +321,41 @@ public final class Reconciler {
 
   /** A map's entries: each put and delete on its own. */
   private <K, V> int table(
-      String object, Map<K, V> want, Table<K, V> table, boolean prune, List<String> errors) {
-    Map<K, V> actual = mapFailures.read(object, errors, table::entries);
+      String object, Map<K, V> want, TableView<K, V> table, boolean prune, List<String> errors) {
+    return sync(mapFailures, object, want, table, prune, String::valueOf, errors);
+  }
+
+  /**
+   * Makes the objects of {@code view} what {@code want} says, diffed against the view (the kernel's
+   * objects as last read back, with what this process wrote since), item by item.
+   */
+  private <K, V> int sync(
+      ItemFailures failures,
+      String object,
+      Map<K, V> want,
+      TableView<K, V> view,
+      boolean prune,
+      Function<K, String> name,
+      List<String> errors) {
+    Map<K, V> actual = failures.read(object, errors, () -> view.actual(readBackIntervalNanos));
     if (actual == null) {
       return 0;
     }
-    return apply(
-        mapFailures,
-        object,
-        Diff.between(want, actual),
-        prune,
-        String::valueOf,
-        table::delete,
-        table::put,
-        errors);
+    int errorsBefore = errors.size();
+    int changed =
+        apply(
+            failures,
+            object,
+            Diff.between(want, actual),
+            prune,
+            name,
+            view::delete,
+            view::put,
+            errors);
+    if (errors.size() > errorsBefore) {
+      view.invalidate(); // what a failed write left is read back next pass
+    }
+    return changed;
   }
 
   /**
@@ -339,24 +417,31 @@ public final class Reconciler {
 
   /**
    * The WireGuard device runs (restarted if it died) with this host's key and port. Key and port
-   * are checked when the device is read back in full (see {@link #devicePeers}).
+   * are checked when the device is read back in full (see {@link #devicePeers}). Whether it runs (a
+   * UAPI connect, ~0.15 ms) is asked at most every {@link #DEVICE_CHECK_INTERVAL_NANOS} by passes
+   * woken by a change, and always when the device is read back.
    */
   private int ensureDevice(List<String> errors) {
     int[] n = {0};
+    long now = System.nanoTime();
+    boolean check = devicePeers == null || now - deviceCheckedAt >= DEVICE_CHECK_INTERVAL_NANOS;
     boolean ok =
         plumbingFailures.attempt(
             "device",
             settings.wgDevice(),
             errors,
             () -> {
-              if (device.ensureRunning()) {
+              if (check) {
+                deviceCheckedAt = now;
+              }
+              if (check && device.ensureRunning()) {
                 plumbing.invalidateLinks();
                 devicePeers = null;
                 record("device", 1, 0, 0);
                 n[0]++;
               }
               if (devicePeers != null
-                  && System.nanoTime() - devicePeersReadAt < deviceReadIntervalNanos) {
+                  && System.nanoTime() - devicePeersReadAt < readBackIntervalNanos) {
                 return;
               }
               devicePeers = null;
@@ -459,18 +544,13 @@ public final class Reconciler {
    * back. Not gated by {@code prune}: which program an interface gets depends on its name only.
    */
   private int attachments(Map<Integer, String> want, List<String> errors) {
-    Map<Integer, String> actual = plumbingFailures.read("attach", errors, plumbing::attachments);
-    if (actual == null) {
-      return 0;
-    }
-    return apply(
+    return sync(
         plumbingFailures,
         "attach",
-        Diff.between(want, actual),
+        want,
+        attachView,
         true,
         ifindex -> "ifindex " + ifindex,
-        plumbing::detach,
-        plumbing::attach,
         errors);
   }
 
@@ -495,19 +575,7 @@ public final class Reconciler {
   }
 
   private int routes(Desired desired, boolean prune, List<String> errors) {
-    Map<String, String> actual = plumbingFailures.read("route", errors, plumbing::routes);
-    if (actual == null) {
-      return 0;
-    }
-    return apply(
-        plumbingFailures,
-        "route",
-        Diff.between(desired.routes(), actual),
-        prune,
-        prefix -> prefix,
-        plumbing::deleteRoute,
-        plumbing::replaceRoute,
-        errors);
+    return sync(plumbingFailures, "route", desired.routes(), routeView, prune, p -> p, errors);
   }
 
   private int files(Desired desired, boolean prune, List<String> errors) {

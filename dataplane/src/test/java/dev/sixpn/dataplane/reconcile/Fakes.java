@@ -20,9 +20,11 @@ final class Fakes {
   static final class FakeTable<K, V> implements Table<K, V> {
     final Map<K, V> map = new HashMap<>();
     final List<String> writes = new ArrayList<>();
+    int reads;
 
     @Override
     public Map<K, V> entries() {
+      reads++;
       return new HashMap<>(map);
     }
 

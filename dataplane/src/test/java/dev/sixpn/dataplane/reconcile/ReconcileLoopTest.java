@@ -76,7 +76,7 @@ class ReconcileLoopTest {
     java.util.concurrent.CountDownLatch pruned = new java.util.concurrent.CountDownLatch(1);
     try (ReconcileLoop loop =
         new ReconcileLoop(
-            () -> {
+            cause -> {
               boolean complete = passes.incrementAndGet() >= 2; // caught up after the first pass
               if (complete) {
                 pruned.countDown();
@@ -124,9 +124,42 @@ class ReconcileLoopTest {
     }
   }
 
+  @Test
+  void start_eachPass_saysWhetherToReadBackAndWhetherHostRecordsChanged() throws Exception {
+    FakeState state = new FakeState();
+    List<ReconcileLoop.Cause> causes = new CopyOnWriteArrayList<>();
+    try (ReconcileLoop loop =
+        new ReconcileLoop(
+            cause -> {
+              causes.add(cause);
+              return new ReconcileResult(0, List.of(), List.of(), Duration.ZERO, true);
+            },
+            r -> {},
+            "test-loop")) {
+      loop.start(state, Duration.ofHours(1));
+      state.put(FakeState.started("mine", 1, 1, 1, Map.of()));
+      awaitSize(causes, 2);
+      state.putHost(new dev.sixpn.state.Host(9, "ams", 0, 0, "key", "192.0.2.9:51820"));
+      awaitSize(causes, 3);
+      assertEquals(
+          List.of(
+              new ReconcileLoop.Cause(true, true), // the start reads everything
+              new ReconcileLoop.Cause(false, false), // a local instance: views, no fleet
+              new ReconcileLoop.Cause(false, true)), // a host joined: its peer
+          causes);
+    }
+  }
+
+  private static void awaitSize(List<?> list, int want) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (list.size() < want && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+  }
+
   private static ReconcileLoop countingLoop(java.util.concurrent.atomic.AtomicInteger passes) {
     return new ReconcileLoop(
-        () -> {
+        cause -> {
           passes.incrementAndGet();
           return new ReconcileResult(0, List.of(), List.of(), Duration.ZERO, true);
         },

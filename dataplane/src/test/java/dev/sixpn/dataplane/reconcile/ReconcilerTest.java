@@ -85,6 +85,8 @@ class ReconcilerTest {
     plumbing.attached.remove(3); // someone detached it
     plumbing.writes.clear();
     reconciler.reconcile();
+    assertEquals(List.of(), plumbing.writes, "a pass woken by a change trusts its view");
+    reconciler.reconcile(Reconciler.Scope.ALL, true, true); // the resync's
     assertEquals(List.of("attach " + ProgramLoader.FROM_MESH + " 3"), plumbing.writes);
   }
 
@@ -251,9 +253,42 @@ class ReconcilerTest {
     device.peers.put(foreign, new PeerConfig(foreign, null, List.of("fdab:0:8::/48"), 0));
     reconciler.reconcile();
     assertTrue(device.peers.containsKey(foreign), "not seen until the next full read");
-    reconciler.deviceReadInterval(java.time.Duration.ZERO);
+    reconciler.readBackInterval(java.time.Duration.ZERO);
     reconciler.reconcile();
     assertEquals(Set.of(otherKey, thirdKey), device.peers.keySet(), "read back and pruned");
+  }
+
+  @Test
+  void reconcile_mapPassesBetweenFullReads_writeOnlyTheChangeAndRestoreForeignEditsAtTheNextRead() {
+    Instance a = addInstance("a", 1, 1, 10);
+    reconciler.reconcile(Reconciler.Scope.MAPS);
+    int reads = locals.reads;
+    Instance b = addInstance("b", 2, 1, 11);
+    locals.writes.clear();
+    reconciler.reconcile(Reconciler.Scope.MAPS);
+    assertEquals(List.of("put " + b.address()), locals.writes, "only the new entry is written");
+    assertEquals(reads, locals.reads, "the map is not read back between full reads");
+    locals.map.remove(a.address()); // from outside
+    reconciler.reconcile(Reconciler.Scope.MAPS);
+    assertFalse(locals.map.containsKey(a.address()), "not seen until the next full read");
+    reconciler.readBackInterval(java.time.Duration.ZERO);
+    reconciler.reconcile(Reconciler.Scope.MAPS);
+    assertEquals(new LocalInstance(10, 0), locals.map.get(a.address()), "read back and restored");
+  }
+
+  @Test
+  void reconcile_passForALocalChange_leavesThePeersAloneUntilAHostRecordChanges() {
+    reconciler.reconcile();
+    long third = OTHER + 1;
+    WgKey thirdKey = WgKey.ofBytes(filled(3));
+    state.putHost(new Host(third, "ams", 0, 0, thirdKey.base64(), "192.0.2.11:51820"));
+    addInstance("a", 1, 1, 10);
+    device.writes.clear();
+    ReconcileResult local = reconciler.reconcile(Reconciler.Scope.ALL, false, false);
+    assertTrue(local.changes() > 0, "the instance is plumbed");
+    assertEquals(List.of(), device.writes, "the fleet's hosts are not looked at");
+    reconciler.reconcile(Reconciler.Scope.ALL, false, true);
+    assertEquals(List.of("upsert " + thirdKey), device.writes);
   }
 
   @Test
@@ -264,7 +299,7 @@ class ReconcilerTest {
     device.running = false;
     plumbing.links.put("wg0", 6); // a new TUN device
     plumbing.writes.clear();
-    reconciler.reconcile();
+    reconciler.reconcile(Reconciler.Scope.ALL, true, true); // the retry or resync's
     assertTrue(device.writes.contains("restart"));
     assertEquals(
         List.of("attach " + ProgramLoader.FROM_MESH + " 6"),
