@@ -19,5 +19,12 @@
 SIXPN_JVM_FLAGS=(
   --enable-native-access=ALL-UNNAMED
   --sun-misc-unsafe-memory-access=allow
-  -Xmx512m
+  -Xmx384m
+  -XX:MaxHeapFreeRatio=30
+  -XX:MinHeapFreeRatio=10
+  -XX:G1PeriodicGCInterval=30000
 )
+# glibc gives each thread that mallocs its own 64 MiB arena; RocksDB's flush and compaction
+# threads, Netty's and the JVM's then leave ~100 MiB of half-empty arenas in RSS. Two are enough
+# for an agent (its hot paths allocate on the Java heap).
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Plots of bench/fleet/run.sh: DNS q/s vs churn, agent RSS vs instances folded, event -> answer CDF.
+"""Plots of bench/fleet/run.sh: DNS q/s vs churn, agent RSS vs instances folded, event -> answer
+   and event -> map entry CDF.
    plots.py <out-dir> <img-dir>"""
 import csv, os, sys
 
@@ -36,7 +37,7 @@ ax.plot([int(r['instances']) / 1e3 for r in rss], [int(r['rss_mib']) for r in rs
 ax.set_xlabel('fleet instances folded (thousands)')
 ax.set_ylabel('agent RSS (MiB)')
 ax.set_ylim(bottom=0)
-ax.set_title('Agent RSS during the initial fold (-Xmx512m)')
+ax.set_title('Agent RSS during the initial fold (scripts/jvm-flags.sh)')
 fig.tight_layout()
 fig.savefig(os.path.join(img, 'fleet-rss.png'), dpi=100)
 
@@ -46,9 +47,9 @@ for mode in dict.fromkeys(r['mode'] for r in lat):
     v = sorted(float(r['ms']) for r in lat if r['mode'] == mode)
     ax.step(v, [(i + 1) / len(v) for i in range(len(v))], where='post', label=mode)
 ax.set_xscale('log')
-ax.set_xlabel('instance.started published -> AAAA answered (ms)')
+ax.set_xlabel('instance.started published -> AAAA answered / locals map entry (ms)')
 ax.set_ylabel('fraction of events')
-ax.set_title('Event -> DNS answer, quiet vs churn')
+ax.set_title('Event -> DNS answer and -> BPF map entry, quiet vs churn')
 ax.legend()
 fig.tight_layout()
 fig.savefig(os.path.join(img, 'fleet-latency-cdf.png'), dpi=100)

@@ -96,6 +96,7 @@ public final class HostAgent implements AutoCloseable {
     long t0 = System.nanoTime();
     store = StateStore.openOrRebuild(config.stateDir());
     projectorMetrics = new ProjectorMetrics(registry);
+    storeMemoryGauge(store);
     projector =
         new LifecycleProjector(
             ProjectorConfig.of(config.bootstrapServers(), config.topic())
@@ -286,6 +287,22 @@ public final class HostAgent implements AutoCloseable {
     return config
         .dataplane()
         .orElse(dev.sixpn.dataplane.DataplaneConfig.defaults(config.host(), config.dataDir()));
+  }
+
+  /** RocksDB's memory by part, so an RSS that grows can be told from the heap. */
+  private void storeMemoryGauge(StateStore s) {
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+        .name("sixpn_store_native_memory_bytes")
+        .help("Memory RocksDB holds outside the JVM heap, by part.")
+        .labelNames("part")
+        .callback(
+            cb -> {
+              StateStore.NativeMemory m = s.nativeMemory();
+              cb.call(m.memtableBytes(), "memtables");
+              cb.call(m.blockCacheBytes(), "block_cache");
+              cb.call(m.tableReaderBytes(), "table_readers");
+            })
+        .register(registry);
   }
 
   /** The projector's metrics (folded events, rebuilds, snapshots). */

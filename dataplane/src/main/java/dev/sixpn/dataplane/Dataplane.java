@@ -160,10 +160,20 @@ public final class Dataplane implements AutoCloseable {
       watcher =
           LinkWatcher.start(
               config.netns(),
-              () -> {
-                ip.invalidateLinks();
-                m.trigger();
-                pl.trigger();
+              new LinkWatcher.Listener() {
+                @Override
+                public void link(boolean present, int ifindex, String name) {
+                  ip.linkChanged(present, ifindex, name);
+                  m.trigger();
+                  pl.trigger();
+                }
+
+                @Override
+                public void overrun() {
+                  ip.invalidateLinks();
+                  m.trigger();
+                  pl.trigger();
+                }
               });
       plumbing.cacheLinksWhile(watcher::alive);
       // A link made between the first passes and the watcher's start: one more pass sees it.

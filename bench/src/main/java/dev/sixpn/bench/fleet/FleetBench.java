@@ -2,9 +2,12 @@ package dev.sixpn.bench.fleet;
 
 import dev.sixpn.address.SixpnAddress;
 import dev.sixpn.agent.run.InstanceRuntime;
+import dev.sixpn.dataplane.bpf.MapOp;
 import dev.sixpn.dataplane.link.Exec;
+import dev.sixpn.dataplane.link.LinkNames;
 import dev.sixpn.dataplane.link.Netns;
 import dev.sixpn.dataplane.link.NetnsExecutor;
+import dev.sixpn.dataplane.maps.LocalsMap;
 import dev.sixpn.kafka.KafkaBroker;
 import dev.sixpn.kafka.KafkaBrokers;
 import dev.sixpn.publish.LifecyclePublisher;
@@ -31,9 +34,10 @@ import java.util.stream.Stream;
  * host namespace, {@code hosts} fleet hosts and {@code instances} fleet instances published to it
  * (RSS sampled each tenth), a client instance of the agent's own network on its host (made as
  * {@code sixpn run} makes one); then the agent's CPU per fleet event under churn, DNS q/s (dnsperf
- * from the client) quiet and under churn, event → answer latency quiet and under churn, answer
- * sizes, Kafka bytes per event and the snapshot's size. Writes {@code summary.tsv}, {@code
- * rss.csv}, {@code dns.csv}, {@code latency.csv} and {@code answers.csv} into {@code out}.
+ * from the client) quiet and under churn, event → answer and event → map entry latency quiet and
+ * under churn, answer sizes, Kafka bytes per event and the snapshot's size. Writes {@code
+ * summary.tsv}, {@code rss.csv}, {@code dns.csv}, {@code latency.csv} and {@code answers.csv} into
+ * {@code out}.
  */
 public final class FleetBench {
 
@@ -127,6 +131,11 @@ public final class FleetBench {
       }
       latency(probe, 0, "quiet");
       latency(probe, 1000, "churn 1000/s");
+      try (LocalsMap locals =
+          new LocalsMap(lab.pinDir() + "/maps/sixpn_locals", MapOp.Observer.NONE)) {
+        mapLatency(lab, locals, 0, "quiet");
+        mapLatency(lab, locals, 1000, "churn 1000/s");
+      }
       answerSizes(probe);
     }
     summary("rss at end MiB", agent.rssKib() / 1024);
@@ -352,24 +361,77 @@ public final class FleetBench {
         published += churn.published();
       }
     }
+    record("event -> answer " + mode, nanos);
+  }
+
+  /** Appends the samples to latency.csv under {@code what} and their p50/p99/max to the summary. */
+  private void record(String what, long[] nanos) throws IOException {
     StringBuilder csv = new StringBuilder();
     Path file = out.resolve("latency.csv");
     if (!Files.exists(file)) {
       csv.append("mode,ms\n");
     }
     for (long v : nanos) {
-      csv.append(mode).append(',').append(String.format("%.3f", v / 1e6)).append('\n');
+      csv.append(what).append(',').append(String.format("%.3f", v / 1e6)).append('\n');
     }
     Files.writeString(file, csv, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     long[] s = nanos.clone();
     Arrays.sort(s);
     summary(
-        "event -> answer " + mode + " p50/p99/max ms",
+        what + " p50/p99/max ms",
         String.format(
             "%.2f / %.2f / %.2f",
             s[s.length / 2] / 1e6,
             s[(int) Math.ceil(s.length * 0.99) - 1] / 1e6,
             s[s.length - 1] / 1e6));
+  }
+
+  /**
+   * Event → map entry: an instance of network 1 on the agent's own host, its link made first (as a
+   * runtime makes it before it publishes), its instance.started published, and the agent's locals
+   * map (the pinned BPF map, read with bpf(2)) looked at until its entry is there; 20 ms apart, the
+   * first 20 not counted.
+   */
+  private void mapLatency(FleetLab lab, LocalsMap locals, int churnRate, String mode)
+      throws Exception {
+    Churn churn =
+        churnRate > 0 ? new Churn(publisher, fleet, instances, churnRate, churnSeq) : null;
+    long[] nanos = new long[LATENCY_SAMPLES];
+    try {
+      for (int k = -20; k < LATENCY_SAMPLES; k++) {
+        long n = latencyNumber++;
+        String id = "sxf" + lab.tag + "-m" + n;
+        String link = LinkNames.hostSideLink(id);
+        // Up at both ends, as a runtime leaves it: a route to a link that is down is refused.
+        String up = " && ip link set " + link + " up && ip link set m" + n + " up";
+        Exec.command("sh", "-c", "ip link add " + link + " type veth peer name m" + n + up)
+            .in(lab.netns())
+            .run()
+            .orThrow("");
+        Thread.sleep(30); // the pass the new link wakes is over
+        SixpnAddress a = SixpnAddress.ofInstance(1, 1, n);
+        long t0 = System.nanoTime();
+        publisher.publish(FleetEvents.inNetworkOne(id, "map-" + mode.charAt(0), 1, n));
+        publisher.flush();
+        published++;
+        while (locals.lookup(a).isEmpty()) {
+          if (System.nanoTime() - t0 > Duration.ofSeconds(10).toNanos()) {
+            throw new IllegalStateException(id + " has no map entry within 10 s");
+          }
+          LockSupport.parkNanos(50_000);
+        }
+        if (k >= 0) {
+          nanos[k] = System.nanoTime() - t0;
+        }
+        Thread.sleep(20);
+      }
+    } finally {
+      if (churn != null) {
+        churn.close();
+        published += churn.published();
+      }
+    }
+    record("event -> map entry " + mode, nanos);
   }
 
   /** The AAAA answer of apps of 1 to 1,000 instances: UDP without EDNS, with EDNS, and TCP. */

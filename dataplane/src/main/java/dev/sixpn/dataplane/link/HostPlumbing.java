@@ -23,6 +23,13 @@ public interface HostPlumbing {
    */
   Map<Integer, String> attachments();
 
+  /** {@link #attachments()} of these interfaces only. */
+  default Map<Integer, String> attachments(java.util.Collection<Integer> ifindexes) {
+    Map<Integer, String> all = new java.util.HashMap<>(attachments());
+    all.keySet().retainAll(java.util.Set.copyOf(ifindexes));
+    return all;
+  }
+
   /** Attaches {@code program} to the ingress of {@code ifindex}, replacing ours if one is there. */
   void attach(int ifindex, String program);
 

@@ -53,9 +53,10 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
 
   /**
    * Listing 50 links with if_nameindex (a netlink dump of every link's attributes and counters,
-   * from the namespace's thread) costs ~1.5 ms, several times a map pass, so the list is cached
-   * while a {@link LinkWatcher} is alive to say when it changes, and read again at least every
-   * {@link #LINK_CACHE_MAX_AGE_NANOS} as a safety net (a watcher message lost, say).
+   * from the namespace's thread) costs ~1.5 ms, several times a map pass, and grows with the links:
+   * so the list is cached while a {@link LinkWatcher} is alive, which keeps it current message by
+   * message ({@link #linkChanged}), and read again at least every {@link #LINK_CACHE_MAX_AGE_NANOS}
+   * as a safety net.
    */
   @Override
   public Map<String, Integer> links() {
@@ -81,6 +82,30 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
     return fresh;
   }
 
+  /**
+   * Follows one link message of the {@link LinkWatcher} in the cached list (no dump): a link that
+   * is there under {@code name}, or gone. Without a name, or with no list cached, the next {@link
+   * #links()} reads the kernel.
+   */
+  public void linkChanged(boolean present, int ifindex, String name) {
+    synchronized (this) {
+      linkGeneration++; // a dump that raced with this message is not kept
+      Map<String, Integer> cached = linkCache;
+      if (cached == null || (present && name == null)) {
+        linkCache = null;
+        return;
+      }
+      Map<String, Integer> next = new HashMap<>(cached);
+      next.values().removeIf(i -> i == ifindex); // gone, or renamed
+      if (present) {
+        next.put(name, ifindex);
+      }
+      if (!next.equals(cached)) {
+        linkCache = Map.copyOf(next);
+      }
+    }
+  }
+
   @Override
   public void invalidateLinks() {
     synchronized (this) {
@@ -96,7 +121,11 @@ public final class IpPlumbing implements HostPlumbing, AutoCloseable {
 
   @Override
   public Map<Integer, String> attachments() {
-    java.util.Collection<Integer> ifindexes = links().values();
+    return attachments(links().values());
+  }
+
+  @Override
+  public Map<Integer, String> attachments(java.util.Collection<Integer> ifindexes) {
     return interfaces.call(() -> tcx.read(ifindexes));
   }
 

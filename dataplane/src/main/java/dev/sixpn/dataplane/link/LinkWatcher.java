@@ -7,8 +7,9 @@ import org.slf4j.LoggerFactory;
  * Tells the reconciler when links appear or go in the host namespace, from an rtnetlink socket
  * subscribed to the link group (RTNLGRP_LINK; no process), so an instance whose link is created
  * after its instance.started event, or a link the runtime just made, is handled at once instead of
- * at the next periodic resync. Messages the kernel had to drop (a full socket buffer) count as a
- * change too.
+ * at the next periodic resync. Each message names the link, so the list of links can follow it
+ * without a dump of every link; messages the kernel had to drop (a full socket buffer) are reported
+ * as an overrun, after which the list must be read again.
  */
 public final class LinkWatcher implements AutoCloseable {
 
@@ -25,10 +26,20 @@ public final class LinkWatcher implements AutoCloseable {
     this.thread = thread;
   }
 
-  /**
-   * @param onChange runs on the watcher's thread for every link message: must be quick
-   */
-  public static LinkWatcher start(Netns netns, Runnable onChange) {
+  /** What the watcher reports, on its own thread: must be quick. */
+  public interface Listener {
+    /**
+     * A link is there (created, renamed, changed state) or gone.
+     *
+     * @param name its name, null if the kernel's message had none
+     */
+    void link(boolean present, int ifindex, String name);
+
+    /** Messages were lost: anything may have changed. */
+    void overrun();
+  }
+
+  public static LinkWatcher start(Netns netns, Listener listener) {
     Rtnetlink socket;
     try (NetnsExecutor in = new NetnsExecutor(netns)) {
       // The socket belongs to the namespace it was opened in; the thread reading it need not.
@@ -42,7 +53,7 @@ public final class LinkWatcher implements AutoCloseable {
             .start(
                 () -> {
                   try {
-                    socket.listen((type, ifindex) -> onChange.run(), onChange);
+                    socket.listen(listener::link, listener::overrun);
                   } catch (RuntimeException e) {
                     log.warn("link watcher failed netns={} error={}", netns, e.toString());
                   }

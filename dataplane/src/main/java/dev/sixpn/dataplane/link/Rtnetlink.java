@@ -44,6 +44,10 @@ public final class Rtnetlink implements AutoCloseable {
 
   static final short RTM_NEWLINK = 16;
   static final short RTM_DELLINK = 17;
+
+  /** rtattr type of a link's name in ifinfomsg messages (linux/if_link.h). */
+  private static final int IFLA_IFNAME = 3;
+
   static final short RTM_NEWADDR = 20;
   static final short RTM_NEWROUTE = 24;
   static final short RTM_DELROUTE = 25;
@@ -288,9 +292,13 @@ public final class Rtnetlink implements AutoCloseable {
     transact(m, at, "addr replace " + addressWithLength + " ifindex " + ifindex);
   }
 
-  /** What a subscribed socket hears: a link's message type and its ifindex. */
+  /**
+   * What a subscribed socket hears of a link: whether it is there ({@code RTM_NEWLINK}: created,
+   * renamed or changed state) or gone ({@code RTM_DELLINK}), its ifindex and its name ({@code
+   * IFLA_IFNAME}, null if the message has none).
+   */
   interface LinkEvent {
-    void on(short type, int ifindex);
+    void on(boolean present, int ifindex, String name);
   }
 
   /**
@@ -328,10 +336,33 @@ public final class Rtnetlink implements AutoCloseable {
           (int) n,
           (type, msg, len) -> {
             if ((type == RTM_NEWLINK || type == RTM_DELLINK) && len >= HDR + 16) {
-              event.on(type, msg.get(JAVA_INT_UNALIGNED, HDR + 4));
+              event.on(
+                  type == RTM_NEWLINK, msg.get(JAVA_INT_UNALIGNED, HDR + 4), linkName(msg, len));
             }
           });
     }
+  }
+
+  /** The IFLA_IFNAME attribute of an ifinfomsg message (16 bytes after the header), or null. */
+  private static String linkName(MemorySegment msg, int len) {
+    for (int a = HDR + 16; a + 4 <= len; ) {
+      int alen = msg.get(JAVA_SHORT_UNALIGNED, a) & 0xffff;
+      int atype = msg.get(JAVA_SHORT_UNALIGNED, a + 2) & 0x3fff;
+      if (alen < 4 || a + alen > len) {
+        return null;
+      }
+      if (atype == IFLA_IFNAME && alen > 4) {
+        byte[] name = new byte[alen - 4];
+        MemorySegment.copy(msg, JAVA_BYTE, a + 4, name, 0, name.length);
+        int end = 0;
+        while (end < name.length && name[end] != 0) {
+          end++;
+        }
+        return new String(name, 0, end, java.nio.charset.StandardCharsets.US_ASCII);
+      }
+      a += align(alen);
+    }
+    return null;
   }
 
   /** Closes the socket; a listener's socket is closed by the listener within its timeout. */

@@ -283,9 +283,7 @@ public final class Reconciler {
       changes += ensurePeerDevice(desired, errors);
       links = plumbing.links(); // a restarted device is a new ifindex
       if (!links.equals(plumbingLinks)) {
-        // A link that went took its programs and routes with it (the kernel's doing): read back.
-        attachView.invalidate();
-        routeView.invalidate();
+        followLinks(plumbingLinks, links, errors);
         plumbingLinks = links;
       }
       changes +=
@@ -552,6 +550,39 @@ public final class Reconciler {
         true,
         ifindex -> "ifindex " + ifindex,
         errors);
+  }
+
+  /**
+   * Brings the programs' and routes' views up to links that came and went since the last pass,
+   * without reading every interface: a link that went took its program and its routes with it (the
+   * kernel's doing); a new one is asked what runs on it (one query each). A host with hundreds of
+   * instance links then pays for the link that changed, not for all of them.
+   */
+  private void followLinks(
+      Map<String, Integer> before, Map<String, Integer> now, List<String> errors) {
+    java.util.Set<Integer> added = new java.util.HashSet<>(now.values());
+    added.removeAll(before.values());
+    java.util.Set<Integer> gone = new java.util.HashSet<>(before.values());
+    gone.removeAll(now.values());
+    gone.forEach(ifindex -> attachView.learn(ifindex, null));
+    java.util.Set<String> renamedOrGone = new java.util.HashSet<>();
+    before.forEach(
+        (name, ifindex) -> {
+          if (!ifindex.equals(now.get(name))) {
+            renamedOrGone.add(name);
+          }
+        });
+    routeView.forgetValues(renamedOrGone::contains);
+    if (added.isEmpty() || !attachView.loaded()) {
+      return; // an unloaded view reads every interface anyway
+    }
+    Map<Integer, String> found =
+        plumbingFailures.read("attach", errors, () -> plumbing.attachments(added));
+    if (found == null) {
+      attachView.invalidate();
+      return;
+    }
+    added.forEach(ifindex -> attachView.learn(ifindex, found.get(ifindex)));
   }
 
   /** The gateway address on the link of each started instance (once per link and ifindex). */

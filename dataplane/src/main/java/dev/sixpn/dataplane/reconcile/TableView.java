@@ -73,6 +73,34 @@ final class TableView<K, V> {
     return was;
   }
 
+  /**
+   * What the kernel did by itself, told without a read: {@code key} now holds {@code value}, or
+   * nothing for null (a link that went took its program and routes with it). Nothing to do while
+   * the view is not loaded: the next {@link #actual} reads it all.
+   */
+  void learn(K key, V value) {
+    if (entries == null) {
+      return;
+    }
+    if (value == null) {
+      entries.remove(key);
+    } else {
+      entries.put(key, value);
+    }
+  }
+
+  /** Forgets the entries whose value {@code gone} matches, as {@link #learn} with null. */
+  void forgetValues(java.util.function.Predicate<V> gone) {
+    if (entries != null) {
+      entries.values().removeIf(gone);
+    }
+  }
+
+  /** Whether the view holds a read (else the next {@link #actual} reads the kernel). */
+  boolean loaded() {
+    return entries != null;
+  }
+
   /** The next {@link #actual} reads the kernel. */
   void invalidate() {
     entries = null;

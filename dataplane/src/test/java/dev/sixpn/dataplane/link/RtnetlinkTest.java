@@ -104,15 +104,68 @@ class RtnetlinkTest {
   }
 
   @Test
-  void linkWatcher_linkCreatedAndDeleted_isHeardWithoutAProcess() throws Exception {
-    List<Long> heard = new CopyOnWriteArrayList<>();
-    try (LinkWatcher w = LinkWatcher.start(Netns.named(ns), () -> heard.add(System.nanoTime()))) {
+  void linkWatcher_linkCreatedAndDeleted_isHeardByNameWithoutAProcess() throws Exception {
+    List<String> heard = new CopyOnWriteArrayList<>();
+    LinkWatcher.Listener listener =
+        new LinkWatcher.Listener() {
+          @Override
+          public void link(boolean present, int ifindex, String name) {
+            heard.add((present ? "present " : "gone ") + ifindex + (present ? " " + name : ""));
+          }
+
+          @Override
+          public void overrun() {
+            heard.add("overrun");
+          }
+        };
+    try (LinkWatcher w = LinkWatcher.start(Netns.named(ns), listener)) {
       assertTrue(w.alive());
       Sh.mustIn(ns, "ip", "link", "add", "nlc", "type", "veth", "peer", "name", "nld");
-      awaitSize(heard, 1);
-      int before = heard.size();
+      int nlc = ifindex("nlc");
+      await(() -> heard.contains("present " + nlc + " nlc"), heard);
       Sh.mustIn(ns, "ip", "link", "del", "nlc");
-      awaitSize(heard, before + 1);
+      await(() -> heard.contains("gone " + nlc), heard);
+    }
+  }
+
+  @Test
+  void ipPlumbing_followingTheWatcher_knowsNewAndDeletedLinks() throws Exception {
+    java.nio.file.Path pinDir = java.nio.file.Path.of("/sys/fs/bpf", "sixpn-test-" + ns);
+    topo.pins(pinDir);
+    var pins =
+        dev.sixpn.dataplane.bpf.ProgramLoader.ensureLoaded(
+            pinDir, dev.sixpn.dataplane.maps.DataplaneMaps::compatible);
+    try (IpPlumbing p = new IpPlumbing(Netns.named(ns), pins);
+        LinkWatcher w =
+            LinkWatcher.start(
+                Netns.named(ns),
+                new LinkWatcher.Listener() {
+                  @Override
+                  public void link(boolean present, int ifindex, String name) {
+                    p.linkChanged(present, ifindex, name);
+                  }
+
+                  @Override
+                  public void overrun() {
+                    p.invalidateLinks();
+                  }
+                })) {
+      p.cacheLinksWhile(w::alive);
+      assertTrue(p.links().containsKey("nla"), "read once: " + p.links());
+      Sh.mustIn(ns, "ip", "link", "add", "nle", "type", "veth", "peer", "name", "nlf");
+      int nle = ifindex("nle");
+      await(() -> Integer.valueOf(nle).equals(p.links().get("nle")), p.links());
+      Sh.mustIn(ns, "ip", "link", "del", "nle");
+      await(() -> !p.links().containsKey("nle") && !p.links().containsKey("nlf"), p.links());
+    }
+  }
+
+  private static void await(java.util.function.BooleanSupplier condition, Object what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "not within 5 s: " + what);
+      Thread.sleep(10);
     }
   }
 
@@ -142,13 +195,5 @@ class RtnetlinkTest {
           Sh.in(ns, "cat", "/proc/sys/net/ipv6/conf/all/forwarding").stdout().trim(),
           "written in the namespace, not the test's");
     }
-  }
-
-  private static void awaitSize(List<?> list, int size) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (list.size() < size && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertTrue(list.size() >= size, "heard " + list.size() + " link events, want " + size);
   }
 }

@@ -105,6 +105,9 @@ final class Fakes {
     final Map<String, String> routes = new HashMap<>();
     final Map<Integer, String> attached = new HashMap<>();
     final List<String> writes = new ArrayList<>();
+    int fullAttachmentReads;
+    int routeReads;
+    final List<java.util.Set<Integer>> partialAttachmentReads = new ArrayList<>();
 
     /** Links whose gateway address cannot be set (a tc or ip error for that item only). */
     final java.util.Set<String> brokenLinks = new java.util.HashSet<>();
@@ -116,9 +119,19 @@ final class Fakes {
 
     @Override
     public Map<Integer, String> attachments() {
+      fullAttachmentReads++;
       // As the kernel would: a link that is gone takes its attachment with it.
       attached.keySet().retainAll(links.values());
       return new HashMap<>(attached);
+    }
+
+    @Override
+    public Map<Integer, String> attachments(java.util.Collection<Integer> ifindexes) {
+      partialAttachmentReads.add(java.util.Set.copyOf(ifindexes));
+      attached.keySet().retainAll(links.values());
+      Map<Integer, String> out = new HashMap<>(attached);
+      out.keySet().retainAll(java.util.Set.copyOf(ifindexes));
+      return out;
     }
 
     @Override
@@ -144,6 +157,7 @@ final class Fakes {
 
     @Override
     public Map<String, String> routes() {
+      routeReads++;
       return new HashMap<>(routes);
     }
 

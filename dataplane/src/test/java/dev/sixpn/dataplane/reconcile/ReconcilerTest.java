@@ -292,6 +292,31 @@ class ReconcilerTest {
   }
 
   @Test
+  void reconcile_linksThatCameAndWent_areFollowedWithoutReadingEveryInterface() {
+    Instance a = addInstance("a", 1, 1, 10);
+    reconciler.reconcile();
+    int fullReads = plumbing.fullAttachmentReads;
+    int routeReads = plumbing.routeReads;
+    Instance b = addInstance("b", 2, 1, 11);
+    plumbing.writes.clear();
+    reconciler.reconcile();
+    assertEquals(List.of(Set.of(11)), plumbing.partialAttachmentReads, "the new link alone");
+    assertTrue(plumbing.writes.contains("attach " + ProgramLoader.FROM_INSTANCE + " 11"));
+    assertTrue(plumbing.writes.contains("route " + Prefixes.host(b.address())));
+    // a's link is made again (a new ifindex): the kernel dropped its route with the old one
+    plumbing.links.put(LinkNames.hostSideLink(a), 12);
+    plumbing.routes.remove(Prefixes.host(a.address()));
+    plumbing.writes.clear();
+    reconciler.reconcile();
+    assertTrue(plumbing.writes.contains("attach " + ProgramLoader.FROM_INSTANCE + " 12"));
+    assertTrue(
+        plumbing.writes.contains("route " + Prefixes.host(a.address())),
+        "the route is made again: " + plumbing.writes);
+    assertEquals(fullReads, plumbing.fullAttachmentReads, "no interface read but the new ones");
+    assertEquals(routeReads, plumbing.routeReads, "the routes not dumped");
+  }
+
+  @Test
   void reconcile_deadDevice_isRestartedAndFullyReconfigured() {
     plumbing.links.put("wg0", 5);
     reconciler.reconcile();

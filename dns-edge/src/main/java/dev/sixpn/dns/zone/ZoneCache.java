@@ -32,14 +32,16 @@ import org.xbill.DNS.Record;
 public final class ZoneCache implements AutoCloseable {
 
   /**
-   * The default bound on the cache's estimated heap: 128 MiB, a quarter of the agent's 512 MiB heap
-   * (scripts/jvm-flags.sh), which also holds the projected state (~100-140 MiB at 1M instances). It
-   * holds about 200,000 small answers (NXDOMAIN, a few records: ~600 bytes each), or about 70
-   * answers of 10,000 records (~1.8 MB each, records and both templates): every large name of a
-   * 10,000-instance network (the app, {@code global}, its regions and groups, {@code vms}, {@code
-   * _instances}) several times over.
+   * The default bound on the cache's estimated heap: 64 MiB, a sixth of the agent's heap ceiling
+   * (scripts/jvm-flags.sh), which also holds the projected state (~100-140 MiB at 1M instances) and
+   * the dedup window. It holds about 100,000 small answers (NXDOMAIN, a few records: ~600 bytes
+   * each): every name a host's own instances ask for many times over; or about 35 answers of 10,000
+   * records (~1.8 MB each, records and both templates): every large name of a 10,000-instance
+   * network (the app, {@code global}, its regions and groups, {@code vms}, {@code _instances})
+   * several times. Half of the 128 MiB it was, for an agent RSS of ≤ 600 MiB with 1M fleet
+   * instances (docs/benchmarks.md, "Fleet simulation").
    */
-  public static final long DEFAULT_MAX_BYTES = 128L << 20;
+  public static final long DEFAULT_MAX_BYTES = 64L << 20;
 
   /**
    * Estimated heap of an entry besides its records: the key and its name string, the entry, the

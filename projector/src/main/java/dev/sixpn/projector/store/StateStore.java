@@ -45,8 +45,13 @@ import org.rocksdb.WriteOptions;
  */
 public final class StateStore implements AutoCloseable {
 
-  /** Shared block cache for all column families. */
-  public static final long BLOCK_CACHE_BYTES = 64L << 20;
+  /**
+   * Shared block cache for all column families. The memory state answers every read, so the store
+   * is read only by point lookups (a dedup miss, a stored row the fold needs) and by full scans
+   * (the load at start, snapshots), which bypass the cache ({@link #scanOptions}): 32 MiB holds the
+   * lookups' blocks. A snapshot's scan that filled it took 64 MiB of RSS for nothing.
+   */
+  public static final long BLOCK_CACHE_BYTES = 32L << 20;
 
   /**
    * Memtable size per column family. Smaller memtables are cheaper to insert into (a shallower skip
@@ -81,6 +86,11 @@ public final class StateStore implements AutoCloseable {
   private final ColumnFamilyOptions cfOptions;
   private final LRUCache cache;
   private final WriteOptions writeOptions;
+
+  /** Full scans read every block once: filling the block cache would only evict what is hot. */
+  private final org.rocksdb.ReadOptions scanOptions =
+      new org.rocksdb.ReadOptions().setFillCache(false);
+
   private final RocksDB db;
   private final EnumMap<Family, ColumnFamilyHandle> handles = new EnumMap<>(Family.class);
 
@@ -563,6 +573,30 @@ public final class StateStore implements AutoCloseable {
     return eventIds().capacity();
   }
 
+  /**
+   * RocksDB's own memory, outside the JVM heap: what RSS holds besides the heap and the JVM.
+   *
+   * @param memtableBytes the memtables of every family, active and waiting to be flushed
+   * @param blockCacheBytes the shared block cache ({@link #BLOCK_CACHE_BYTES} at most)
+   * @param tableReaderBytes index and filter blocks of the open table files (not in the cache)
+   */
+  public record NativeMemory(long memtableBytes, long blockCacheBytes, long tableReaderBytes) {}
+
+  /** RocksDB's memory now, from its properties (all families). */
+  public synchronized NativeMemory nativeMemory() {
+    if (closed) {
+      return new NativeMemory(0, 0, 0);
+    }
+    try {
+      return new NativeMemory(
+          db.getAggregatedLongProperty("rocksdb.cur-size-all-mem-tables"),
+          cache.getUsage(),
+          db.getAggregatedLongProperty("rocksdb.estimate-table-readers-mem"));
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot read the memory properties of the store at " + path, e);
+    }
+  }
+
   /** Rows in {@code event_ids}, counted by a scan: for tests and benchmarks. */
   public long eventIdRows() {
     long[] n = {0};
@@ -621,7 +655,8 @@ public final class StateStore implements AutoCloseable {
    */
   public Map<Integer, Long> exportRows(java.util.function.Consumer<SnapshotRow> sink) {
     org.rocksdb.Snapshot snapshot = db.getSnapshot();
-    try (org.rocksdb.ReadOptions read = new org.rocksdb.ReadOptions().setSnapshot(snapshot)) {
+    try (org.rocksdb.ReadOptions read =
+        new org.rocksdb.ReadOptions().setSnapshot(snapshot).setFillCache(false)) {
       for (Family f : SnapshotRow.PRIMARY) {
         try (RocksIterator it = db.newIterator(handle(f), read)) {
           for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -700,7 +735,7 @@ public final class StateStore implements AutoCloseable {
 
   private void deleteAll(org.rocksdb.WriteBatch wb, Family f, byte[] prefix)
       throws RocksDBException {
-    try (RocksIterator it = db.newIterator(handle(f))) {
+    try (RocksIterator it = db.newIterator(handle(f), scanOptions)) {
       for (it.seek(prefix); it.isValid(); it.next()) {
         byte[] key = it.key();
         if (!Keys.startsWith(key, prefix)) {
@@ -720,7 +755,7 @@ public final class StateStore implements AutoCloseable {
   }
 
   void scan(Family f, byte[] prefix, java.util.function.BiConsumer<byte[], byte[]> visitor) {
-    try (RocksIterator it = db.newIterator(handle(f))) {
+    try (RocksIterator it = db.newIterator(handle(f), scanOptions)) {
       for (it.seek(prefix); it.isValid(); it.next()) {
         // Each key() is a copy across JNI: one per row.
         byte[] key = it.key();
@@ -737,7 +772,7 @@ public final class StateStore implements AutoCloseable {
    * each key across JNI would be wasted.
    */
   private void scanValues(Family f, java.util.function.Consumer<byte[]> visitor) {
-    try (RocksIterator it = db.newIterator(handle(f))) {
+    try (RocksIterator it = db.newIterator(handle(f), scanOptions)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
         visitor.accept(it.value());
       }
@@ -836,6 +871,7 @@ public final class StateStore implements AutoCloseable {
   }
 
   private void closeOptions() {
+    scanOptions.close();
     writeOptions.close();
     dbOptions.close();
     cfOptions.close();
