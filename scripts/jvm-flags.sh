@@ -2,12 +2,14 @@
 # what users run. Sourced by ./sixpn, bench/projector.sh and bench/dns/run.sh.
 #
 # - native access and Unsafe: RocksDB, Netty and the dataplane's bpf(2) calls (FFM).
-# - -Xmx512m: a ceiling, and what bounds the agent's RSS (G1 grows the heap towards it while the
-#   projector folds and rarely gives it back). 1M live instances take 99-134 MiB of heap, the dedup
-#   window 32-64 MiB, the DNS edge's answer cache at most 128 MiB (ZoneCache): 512m leaves room
-#   for a fold batch and G1's headroom. RSS at 1M instances: ~500-590 MiB serving, ~720 MiB right
-#   after folding 1M starts from scratch; -Xmx384m made that 589 MiB but leaves too little room for
-#   the answer cache, and -Xmx2g let it reach 1.7 GiB (docs/benchmarks.md, "Memory state").
+# - -Xmx384m and the heap given back: the agent's RSS with 1M fleet instances within 600 MiB
+#   (528-606 MiB in bench/fleet; 700-850 MiB with -Xmx512m). 1M live instances take 99-134 MiB of
+#   heap, the dedup window 32-64 MiB, the DNS edge's answer cache at most 64 MiB (ZoneCache).
+#   G1 grows the heap towards the ceiling while the projector folds; MaxHeapFreeRatio=30 lets the
+#   remark of a concurrent cycle shrink it back to live/0.7, and G1PeriodicGCInterval starts such
+#   a cycle after 30 s without a collection (a catch-up that ended). The ceiling's cost: a
+#   catch-up from an empty store folds 8-19 % slower (docs/benchmarks.md, "Memory state");
+#   SIXPN_JAVA_OPTS=-Xmx512m buys it back for ~130-190 MiB.
 # Tried and left out (docs/benchmarks.md):
 # - a fixed young generation (-Xmn512m): cost the DNS edge ~10 µs of average latency at 20k q/s
 #   (its writes walk cold memory) and no longer helps the projector;
