@@ -126,8 +126,7 @@ public final class Dataplane implements AutoCloseable {
               metrics.reconcileObserver(),
               stateComplete,
               peerGateway(config));
-      // Two loops: map entries never wait behind tc/ip processes or the UAPI (see
-      // Reconciler.Scope).
+      // Two loops: map entries never wait behind routes, tcx or the UAPI (see Reconciler.Scope).
       // The maps loop's thread lives in the host netns: if_nameindex answers there directly,
       // with no hop to another thread (each hop costs a wake-up on a busy machine).
       mapsLoop =
